@@ -1,0 +1,139 @@
+"""The in-memory instrument: what a YAML file in ``instruments/`` becomes once loaded.
+
+Everything downstream (scoring, the administration plan, exports) reads instruments through
+these frozen dataclasses, never through raw YAML. Field names mirror the YAML format documented
+in ``docs/instrument-format.md`` and ``instruments/schema.json``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+ResponseType = Literal["likert", "bipolar", "choice"]
+
+
+@dataclass(frozen=True)
+class ResponseFormat:
+    """How an item is answered.
+
+    ``likert``: ``points`` ordered options valued ``min .. min + points - 1``, each with an
+    anchor label (``anchors[i]`` labels value ``min + i``).
+    ``bipolar``: the same numeric scale between two poles given on each item (OEJTS); anchors
+    are optional labels for the end points / all points.
+    ``choice``: scenario multiple choice (TRAIT-style); each item carries its own options.
+    """
+
+    type: ResponseType
+    points: int
+    min: int = 1
+    anchors: tuple[str, ...] = ()
+
+    @property
+    def max(self) -> int:
+        return self.min + self.points - 1
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(range(self.min, self.max + 1))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a ``choice`` item; ``value`` is its score on the item's scale."""
+
+    text: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item. ``keyed`` is +1 (forward) or -1 (reverse keyed on its scale)."""
+
+    id: str
+    text: str
+    scale: str
+    keyed: int = 1
+    left: str | None = None  # bipolar: the pole at the low end of the scale
+    right: str | None = None  # bipolar: the pole at the high end of the scale
+    options: tuple[Option, ...] = ()  # choice items only
+
+    @property
+    def reverse(self) -> bool:
+        return self.keyed < 0
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A scored scale: its items (in order) and how they combine (``mean`` or ``sum``).
+
+    ``offset`` is added to the combined score (OEJTS formulas carry a constant); ``min_items``
+    is the fewest answered items for a pro-rated score (else NaN).
+    """
+
+    id: str
+    name: str
+    items: tuple[str, ...]
+    reverse: tuple[str, ...] = ()
+    scoring: Literal["mean", "sum"] = "mean"
+    offset: float = 0.0
+    min_items: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Dichotomy:
+    """A derived type letter (MBTI-style): ``high`` if the scale score exceeds ``cutoff``,
+    ``low`` if below; exactly at the cutoff, ``tie`` decides (``low``, ``high`` or ``x``)."""
+
+    scale: str
+    low: str
+    high: str
+    cutoff: float
+    tie: Literal["low", "high", "x"] = "low"
+
+
+@dataclass(frozen=True)
+class Norm:
+    """Published human norms for one scale (in the scale's own scoring metric)."""
+
+    scale: str
+    mean: float
+    sd: float
+    n: int | None = None
+    population: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    name: str
+    version: str
+    citation: str
+    licence: str
+    source_url: str
+    instructions: str
+    response_format: ResponseFormat
+    scales: tuple[Scale, ...]
+    items: tuple[Item, ...]
+    dichotomies: tuple[Dichotomy, ...] = ()
+    norms: tuple[Norm, ...] = ()
+    description: str = ""
+    path: Path | None = field(default=None, compare=False)
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(f"{self.id}: no item {item_id!r}")
+
+    def scale(self, scale_id: str) -> Scale:
+        for sc in self.scales:
+            if sc.id == scale_id:
+                return sc
+        raise KeyError(f"{self.id}: no scale {scale_id!r}")
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(it.id for it in self.items)

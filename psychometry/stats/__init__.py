@@ -1,0 +1,46 @@
+"""psychometry.stats: psychometric statistics as pure functions over pandas DataFrames.
+
+Each function takes a DataFrame (wide: one row per respondent, one column per item; or the long
+results table of a run, see docs/architecture.md) and returns a result object with the numbers
+as attributes, ``to_frame()`` and ``summary()`` (printed like R's psych / lavaan).
+
+This sub-package imports nothing from the rest of psychometry: use it on human data too.
+"""
+from __future__ import annotations
+
+import importlib
+
+# public name -> module that defines it
+_EXPORTS = {
+    # reliability
+    "alpha": "reliability",
+    "omega": "omega",
+    "splithalf": "reliability",
+    "icc": "reliability",
+    # validity
+    "efa": "factor",
+    "parallel_analysis": "factor",
+    "cfa": "cfa",
+    "mtmm": "validity",
+    "compare_norms": "validity",
+    # robustness (long results table)
+    "item_matrix": "tidy",
+    "refusal_rates": "robustness",
+    "template_sensitivity": "robustness",
+    "order_sensitivity": "robustness",
+    "position_bias": "robustness",
+    "response_styles": "robustness",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'psychometry.stats' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
