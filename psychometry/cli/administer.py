@@ -1,0 +1,108 @@
+"""``psychometry administer INSTRUMENT [INSTRUMENT ...]``: a thin layer over :func:`psychometry.administer`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..engine import DEFAULT_OUT, MODES
+from ..orders import LABEL_STYLES
+
+EXAMPLES = """\
+examples:
+  psychometry administer bfi44
+  psychometry administer bfi44 sd3 --templates likert-plain,likert-survey --orders rotate
+  psychometry administer ipip_neo120 --personas default --shape extraversion=high --out shaped.sqlite
+  psychometry administer bfi44 --mode generate --temperature 0.7 --repeats 5 --grammar
+  psychometry administer oejts --model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf --n-gpu-layers -1
+"""
+
+
+def _int_or_none(text: str) -> int | None:
+    return None if text in ("", "auto", "none") else int(text)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "administer",
+        help="administer instruments to a language model and store every response",
+        description=(
+            "Administer questionnaires to a language model. Each simulated respondent is "
+            "(model, persona, template, option order, repeat); every response is committed to an "
+            "SQLite file as it arrives, and re-running the same command resumes."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("instruments", nargs="+", metavar="INSTRUMENT",
+                   help="instrument ids (see `psychometry instruments`) or instrument YAML files")
+    m = p.add_argument_group("model")
+    m.add_argument("--model", metavar="PATH.gguf", default=None,
+                   help="GGUF model file (default: Gemma 3 270M base, Q4_K_M)")
+    m.add_argument("--n-ctx", type=int, default=2048, help="context window in tokens (default 2048)")
+    m.add_argument("--threads", type=_int_or_none, default=None, help="CPU threads (default: all cores but one)")
+    m.add_argument("--n-gpu-layers", type=int, default=0, help="layers offloaded to the GPU (-1 = all)")
+    m.add_argument("--chat-template", choices=("auto", "model", "none"), default="auto",
+                   help="wrap prompts in the model's chat template: auto (instruction-tuned models only), "
+                        "model (always) or none")
+    d = p.add_argument_group("design")
+    d.add_argument("--templates", default="all",
+                   help="all, template ids, or template YAML files, comma-separated (default all)")
+    d.add_argument("--orders", default="original,reversed",
+                   help="option orders: original, reversed, rotate, all, random:K, comma-separated "
+                        "(default original,reversed)")
+    d.add_argument("--labels", choices=LABEL_STYLES, default="digits",
+                   help="option labels: digits 1..k, letters A.., or the anchor text (default digits)")
+    d.add_argument("--personas", default="none", help="none, default, or a persona YAML file (default none)")
+    d.add_argument("--shape", action="append", default=None, metavar="TRAIT=LEVEL",
+                   help="trait shaping, e.g. extraversion=high (levels 1-9, extremely_low..extremely_high, "
+                        "low|neutral|high, or all); repeatable or comma-separated")
+    d.add_argument("--repeats", type=int, default=1, help="simulated respondents per condition (default 1)")
+    d.add_argument("--seed", type=int, default=0, help="run seed (random orders, sampling) (default 0)")
+    a = p.add_argument_group("answers")
+    a.add_argument("--mode", choices=MODES, default="logprob",
+                   help="logprob: score the option labels as the next token (default); generate: free text")
+    a.add_argument("--temperature", type=float, default=0.0, help="generate mode: sampling temperature (default 0)")
+    a.add_argument("--max-tokens", type=int, default=16, help="generate mode: reply length limit (default 16)")
+    a.add_argument("--grammar", action="store_true", help="generate mode: constrain the reply to one label")
+    o = p.add_argument_group("output")
+    o.add_argument("--out", default=DEFAULT_OUT, help=f"results file (default {DEFAULT_OUT})")
+    o.add_argument("--add-run", action="store_true",
+                   help="allow a different configuration to be added to an existing results file")
+    o.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine import administer
+
+    result = administer(
+        args.instruments,
+        model=args.model,
+        templates=args.templates,
+        orders=args.orders,
+        personas=args.personas,
+        shape=args.shape,
+        repeats=args.repeats,
+        mode=args.mode,
+        label_style=args.labels,
+        out=args.out,
+        seed=args.seed,
+        add_run=args.add_run,
+        progress=not args.quiet,
+        n_ctx=args.n_ctx,
+        n_gpu_layers=args.n_gpu_layers,
+        threads=args.threads,
+        chat_template=args.chat_template,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        grammar=args.grammar,
+    )
+    if not args.quiet:
+        print(result.summary())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from . import main
+
+    sys.exit(main(["administer", *sys.argv[1:]]))

@@ -1,0 +1,144 @@
+"""Loading instruments: shipped ones by id, users' files by path.
+
+YAML is read with a *safe* loader only (``yaml.SafeLoader``; no Python objects are ever
+constructed: a ``!!python/object`` tag is refused), duplicate keys in a mapping are refused (plain
+YAML would silently keep the last one), and the document is checked by
+:func:`psychometry.instrument.validate.parse_instrument`.
+
+Example
+-------
+>>> from psychometry import load_instrument, list_instruments
+>>> bfi = load_instrument("bfi44")
+>>> len(bfi.items), [s.id for s in bfi.scales]
+(44, ['E', 'A', 'C', 'N', 'O'])
+>>> [i.id for i in list_instruments()]
+['bfi44', 'ipip16pf', 'ipip_neo120', 'oejts', 'sd3']
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InstrumentError
+from ..resources import data_dir
+from .model import Instrument
+from .validate import FORMAT, ID_PATTERN, parse_instrument
+
+__all__ = ["load_instrument", "list_instruments", "read_yaml", "shipped_path"]
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys in a mapping."""
+
+
+def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # SafeLoader reports unhashable keys itself
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse one YAML file safely; every failure is an InstrumentError naming the file (and line)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InstrumentError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InstrumentError(path, "is a folder, not an instrument file") from None
+    except OSError as exc:
+        raise InstrumentError(path, f"cannot read the file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InstrumentError(path, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
+                                    "save it as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.constructor.ConstructorError as exc:
+        line = f"line {exc.problem_mark.line + 1}: " if exc.problem_mark else ""
+        problem = exc.problem or str(exc)
+        if "could not determine a constructor" in problem:
+            tag = problem.split("for the tag", 1)[-1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
+            problem = (f"the YAML tag {tag} is refused: instrument files are "
+                       "plain data (YAML tags that build objects are not allowed)")
+        raise InstrumentError(path, f"{line}{problem}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            started = exc.context_mark
+            what += f" ({exc.context}" + (f" that starts on line {started.line + 1})" if started else ")")
+        raise InstrumentError(path, f"YAML syntax error: {line}{what}") from None
+    except yaml.YAMLError as exc:
+        raise InstrumentError(path, f"YAML error: {exc}") from None
+
+
+def shipped_path(instrument_id: str) -> Path:
+    """The shipped file for ``instrument_id`` (``<data_dir>/<id>.yaml``)."""
+    return data_dir() / f"{instrument_id}.yaml"
+
+
+def load_instrument(id_or_path: str | os.PathLike) -> Instrument:
+    """Load an instrument by shipped id (``"bfi44"``) or from a YAML file path.
+
+    A string that contains a path separator or ends in ``.yaml``/``.yml``/``.json``, or names an
+    existing file, is a path; otherwise it is an id of a shipped instrument
+    (see :func:`list_instruments`). Raises InstrumentError (naming the file, item and field) for
+    a malformed file or an unknown id.
+    """
+    if isinstance(id_or_path, Instrument):
+        return id_or_path
+    text = os.fspath(id_or_path)
+    is_path = (
+        not isinstance(id_or_path, str)
+        or os.sep in text
+        or (os.altsep is not None and os.altsep in text)
+        or text.endswith((".yaml", ".yml", ".json"))
+        or Path(text).is_file()
+    )
+    if not is_path:
+        path = shipped_path(text)
+        if not ID_PATTERN.match(text) or not path.is_file():
+            known = ", ".join(i.stem for i in _shipped_files())
+            raise InstrumentError(text, f"no shipped instrument with this id (shipped: {known}); "
+                                        "give a path to load your own YAML file")
+    else:
+        path = Path(text)
+    return parse_instrument(read_yaml(path), path)
+
+
+def _shipped_files() -> list[Path]:
+    out = []
+    for p in sorted(data_dir().glob("*.yaml")):
+        try:
+            with open(p, encoding="utf-8") as fh:
+                head = fh.read(4096)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if FORMAT in head:
+            out.append(p)
+    return out
+
+
+def list_instruments() -> list[Instrument]:
+    """The shipped instruments, loaded and validated, sorted by id."""
+    return [load_instrument(p) for p in _shipped_files()]

@@ -1,0 +1,211 @@
+"""The administration plan: every (persona, repeat, template, instrument, order, item) job.
+
+A *simulated respondent* is one combination (model, persona, template, option order, repeat);
+it answers every item of every instrument once. The plan is the cross product
+
+    jobs = personas x repeats x templates(for the instrument's response type) x orders x items
+
+so its size is ``sum over instruments of items x templates x orders x personas x repeats``.
+
+Jobs are generated in the loop order persona -> repeat -> template -> instrument -> order -> item:
+consecutive prompts then differ only in their last, item-specific part, so the backend's KV cache
+(prefix reuse) re-evaluates only a few tokens per prompt.
+
+Each job carries a deterministic ``response_id`` (:func:`response_id`): the sha256 of everything
+that defines the response (model sha/name, instrument id and content hash, item, template id and
+text hash, order and its permutation, persona id and text hash, repeat, mode, label style, seed,
+the exact prompt, and the generation settings). It is the store's primary key, so re-running the
+same command resumes instead of duplicating.
+
+Example
+-------
+>>> from psychometry.plan import build_plan  # doctest: +SKIP
+>>> len(build_plan([bfi44], templates="all", orders="original,reversed"))  # doctest: +SKIP
+264
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from .errors import PsychometryError
+from .instrument.model import Instrument, Item
+from .orders import Order, expand_orders, parse_orders
+from .personas import Persona, load_personas
+from .templates import Template, item_options, load_templates, render_item
+
+__all__ = [
+    "PlanError",
+    "Job",
+    "build_plan",
+    "instrument_hash",
+    "response_id",
+    "job_seed",
+    "plain_format",
+    "fmt_value",
+]
+
+
+class PlanError(PsychometryError):
+    """The plan cannot be built (e.g. no template for an instrument's response type)."""
+
+
+def fmt_value(v: float) -> str:
+    """A scale value as stored in text: ``3`` for integral values, else ``repr`` (``2.5``)."""
+    f = float(v)
+    return str(int(f)) if f.is_integer() else repr(f)
+
+
+def plain_format(system: str | None, user: str) -> str:
+    """The raw completion prompt a base model gets: ``system + "\\n\\n" + user`` (or ``user``)."""
+    return f"{system.strip()}\n\n{user}" if system else user
+
+
+def instrument_hash(instrument: Instrument) -> str:
+    """sha256 of the instrument's content (every dataclass field except the file path)."""
+    data = dataclasses.asdict(instrument)
+    data.pop("path", None)
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One prompt to administer: a simulated respondent answering one item."""
+
+    instrument: Instrument
+    item: Item
+    template: Template
+    order: Order
+    persona: Persona
+    repeat: int
+    prompt: str
+    labels: tuple[str, ...]
+    shown_values: tuple[float, ...]
+    instrument_hash: str
+
+    @property
+    def prompt_hash(self) -> str:
+        return hashlib.sha256(self.prompt.encode("utf-8")).hexdigest()
+
+    def respondent(self, model: str) -> str:
+        """``model/persona/template/order/repeat``: the simulated respondent's id."""
+        return f"{model}/{self.persona.id}/{self.template.id}/{self.order.name}/{self.repeat}"
+
+    @property
+    def shown_values_text(self) -> str:
+        return ",".join(fmt_value(v) for v in self.shown_values)
+
+
+def _as_list(x) -> list:
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        return [x]
+    return list(x)
+
+
+def build_plan(
+    instruments: Instrument | Sequence[Instrument],
+    *,
+    templates: str | Iterable = "all",
+    orders: str | Iterable[str] = ("original", "reversed"),
+    personas: str | Iterable[Persona] | None = "none",
+    shape=None,
+    repeats: int = 1,
+    label_style: str = "digits",
+    seed: int = 0,
+    format_chat: Callable[[str | None, str], str] | None = None,
+) -> list[Job]:
+    """All jobs of a run, in KV-cache-friendly order (see the module docstring).
+
+    ``templates``/``personas`` accept the CLI spellings (``"all"``, ids, files) or objects;
+    ``format_chat`` wraps (system, user) into the model's prompt (default :func:`plain_format`,
+    what a base model gets).
+    """
+    insts = _as_list(instruments)
+    if not insts:
+        raise PlanError("no instrument to administer")
+    if not isinstance(repeats, int) or repeats < 1:
+        raise PlanError(f"repeats must be a positive integer, not {repeats!r}")
+    ids = [i.id for i in insts]
+    if len(set(ids)) != len(ids):
+        raise PlanError(f"instrument given twice: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+    if isinstance(templates, (list, tuple)) and templates and all(isinstance(t, Template) for t in templates):
+        tmpl = list(templates)
+    else:
+        tmpl = load_templates(templates)
+    pers = load_personas(personas, shape=shape)
+    order_spec = parse_orders(orders)
+    fmt = format_chat or plain_format
+
+    per_inst: list[tuple[Instrument, list[Template], str]] = []
+    for inst in insts:
+        rtype = inst.response_format.type
+        ts = [t for t in tmpl if t.response_type == rtype]
+        if not ts:
+            raise PlanError(
+                f"{inst.id}: no prompt template for response type '{rtype}' among "
+                f"{', '.join(t.id for t in tmpl)} (add a {rtype} template or use --templates all)"
+            )
+        per_inst.append((inst, ts, instrument_hash(inst)))
+
+    order_cache: dict[int, list[Order]] = {}
+
+    def orders_for(inst: Instrument, item: Item) -> list[Order]:
+        k = len(item_options(inst, item)[1])
+        if k not in order_cache:
+            order_cache[k] = expand_orders(order_spec, k, seed=seed)
+        return order_cache[k]
+
+    used_templates = {t.id for _, ts, _ in per_inst for t in ts}
+    jobs: list[Job] = []
+    for persona in pers:
+        for rep in range(repeats):
+            for t in (t for t in tmpl if t.id in used_templates):
+                for inst, ts, ihash in per_inst:
+                    if t not in ts:
+                        continue
+                    # choice items may differ in their number of options (rotate, all)
+                    n_orders = max((len(orders_for(inst, it)) for it in inst.items), default=0)
+                    for oi in range(n_orders):
+                        for item in inst.items:
+                            item_orders = orders_for(inst, item)
+                            if oi >= len(item_orders):
+                                continue
+                            order = item_orders[oi]
+                            r = render_item(t, inst, item, order, label_style=label_style,
+                                            persona_text=persona.text)
+                            jobs.append(Job(
+                                instrument=inst, item=item, template=t, order=order,
+                                persona=persona, repeat=rep, prompt=fmt(r.system, r.user),
+                                labels=r.labels, shown_values=r.shown_values, instrument_hash=ihash,
+                            ))
+    return jobs
+
+
+def response_id(job: Job, *, model_key: str, mode: str, label_style: str, seed: int,
+                generation: dict | None = None) -> str:
+    """The deterministic primary key of a response: sha256 (first 32 hex digits) of
+    model, instrument id + hash, item, template id + text hash, order name + permutation,
+    persona id + text hash, repeat, mode, label style, seed, prompt hash and (generate mode)
+    the generation settings."""
+    payload = json.dumps(
+        [
+            model_key, job.instrument.id, job.instrument_hash, job.item.id,
+            job.template.id, job.template.text_hash, job.order.name, list(job.order.perm),
+            job.persona.id, job.persona.text_hash, job.repeat, mode, label_style, int(seed),
+            job.prompt_hash, generation or {},
+        ],
+        sort_keys=True, ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def job_seed(seed: int, job: Job) -> int:
+    """A per-response sampling seed (generate mode): distinct across repeats and respondents,
+    reproducible from the run seed. First 31 bits of sha256(seed, repeat, persona, template,
+    order, instrument, item)."""
+    key = f"{int(seed)}|{job.repeat}|{job.persona.id}|{job.template.id}|{job.order.name}|{job.instrument.id}|{job.item.id}"
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF

