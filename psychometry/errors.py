@@ -27,3 +27,11 @@ class ModelError(PsychometryError):
 
 class StoreError(PsychometryError):
     """The results store refuses an operation (e.g. a different configuration in the same file)."""
+
+
+class StatsInputError(PsychometryError, ValueError):
+    """Data a statistics function cannot use; the message names the argument, column or value.
+
+    ``psychometry.stats`` raises this (or a subclass) for bad input. It is the one thing the
+    statistics layer imports from the rest of the package, so that the CLI reports it as one line.
+    """

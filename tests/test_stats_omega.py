@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import psychometry.stats as s
-from psychometry.stats.omega import minres
+from psychometry.stats.omega_sl import minres
 from psychometry.stats.reliability import ReliabilityError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,23 +4,26 @@ Each function takes a DataFrame (wide: one row per respondent, one column per it
 results table of a run, see docs/architecture.md) and returns a result object with the numbers
 as attributes, ``to_frame()`` and ``summary()`` (printed like R's psych / lavaan).
 
-This sub-package imports nothing from the rest of psychometry: use it on human data too.
+This sub-package imports nothing from the rest of psychometry except its error class
+(``psychometry.errors.StatsInputError``): use it on human data too.
 """
 from __future__ import annotations
 
 import importlib
 
+from psychometry.errors import StatsInputError
+
 # public name -> module that defines it
 _EXPORTS = {
     # reliability
     "alpha": "reliability",
-    "omega": "omega",
+    "omega": "omega_sl",
     "splithalf": "reliability",
     "icc": "reliability",
     # validity
     "efa": "factor",
     "parallel_analysis": "factor",
-    "cfa": "cfa",
+    "cfa": "confirmatory",
     "mtmm": "validity",
     "compare_norms": "validity",
     # robustness (long results table)
@@ -30,16 +33,19 @@ _EXPORTS = {
     "order_sensitivity": "robustness",
     "position_bias": "robustness",
     "response_styles": "robustness",
+    "scale_scores": "tidy",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "StatsInputError"])
 
 
 def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'psychometry.stats' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # cache: later look-ups skip __getattr__
+    return value
 
 
 def __dir__() -> list[str]:

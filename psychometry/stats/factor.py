@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from psychometry.errors import PsychometryError
+from psychometry.errors import StatsInputError
 
 from ._rprint import fmt_number, format_frame
 
@@ -44,10 +44,6 @@ Rotation = Literal["oblimin", "varimax", "promax", "none"]
 Method = Literal["minres", "ml", "pa"]
 
 _PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA"}
-
-
-class StatsInputError(PsychometryError, ValueError):
-    """Input a statistics function cannot use (names the argument, column or value)."""
 
 
 # ----------------------------------------------------------------------------- input checks

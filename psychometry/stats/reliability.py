@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from psychometry.errors import PsychometryError
+from psychometry.errors import StatsInputError
 from psychometry.stats._rprint import fmt_number, format_frame, format_frame_signif
 
 __all__ = ["alpha", "splithalf", "icc", "AlphaResult", "SplitHalfResult", "ICCResult", "ReliabilityError"]
@@ -26,7 +26,7 @@ __all__ = ["alpha", "splithalf", "icc", "AlphaResult", "SplitHalfResult", "ICCRe
 Keys = Union[None, Sequence[str], Sequence[int], Mapping[str, int]]
 
 
-class ReliabilityError(PsychometryError):
+class ReliabilityError(StatsInputError):
     """Bad input to a reliability function (names the item or argument at fault)."""
 
 

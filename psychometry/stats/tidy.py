@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from psychometry.errors import PsychometryError
+from psychometry.errors import StatsInputError
 
 __all__ = ["item_matrix", "scale_scores", "scale_bounds", "FACTORS", "LongTableError"]
 
@@ -27,7 +27,7 @@ __all__ = ["item_matrix", "scale_scores", "scale_bounds", "FACTORS", "LongTableE
 FACTORS: tuple[str, ...] = ("model", "persona", "template", "order", "repeat")
 
 
-class LongTableError(PsychometryError):
+class LongTableError(StatsInputError):
     """Bad input to a function over the long results table (names the column or value at fault)."""
 
 

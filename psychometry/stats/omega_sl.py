@@ -18,7 +18,6 @@ Steps (psych::schmid / psych::omegah, psych 2.2.9):
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -305,15 +304,3 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
         alpha=float(alpha_), g6=float(g6), ecv=float(ecv), nfactors=int(nfactors), n_items=k, n_obs=n_obs,
         schmid_leiman=sl, phi=None if Phi is None else pd.DataFrame(Phi, index=cols[1:], columns=cols[1:]),
         omega_group=omega_group, flipped=flipped, heywood=heywood)
-
-
-# ``psychometry.stats`` exports the function ``omega`` lazily from this module, which is also named
-# ``omega``: once the module is imported, Python binds the package attribute ``psychometry.stats.omega``
-# to the module, shadowing the function. Making the module callable keeps ``psychometry.stats.omega(...)``
-# working either way (the clean fix is a module name that differs from the function; see the report).
-class _CallableModule(sys.modules[__name__].__class__):  # type: ignore[misc]
-    def __call__(self, *args, **kwargs):  # noqa: D401
-        return omega(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
