@@ -221,7 +221,15 @@ def test_alpha_is_unchanged_by_reordering_items(m, rnd):
 def test_reversing_an_item_twice_is_identity(m, data):
     df = pd.DataFrame(m.astype(float), columns=[f"i{j}" for j in range(m.shape[1])])
     keys = data.draw(st.lists(st.sampled_from(list(df.columns)), min_size=1, unique=True))
-    pd.testing.assert_frame_equal(reverse_items(reverse_items(df, keys), keys), df)
+    # on the response scale's bounds (1..5), as psych::reverse.code(keys, items, mini, maxi)
+    twice = reverse_items(reverse_items(df, keys, mini=1, maxi=5), keys, mini=1, maxi=5)
+    pd.testing.assert_frame_equal(twice, df)
+
+
+def test_reversal_uses_the_range_of_all_items_by_default_as_psych_alpha_does():
+    df = pd.DataFrame({"a": [2.0, 3.0, 2.0], "b": [1.0, 5.0, 4.0]})
+    assert reverse_items(df, ["a"])["a"].tolist() == [4.0, 3.0, 4.0]           # 1 + 5 - x
+    assert reverse_items(df, ["a"], mini=1, maxi=7)["a"].tolist() == [6.0, 5.0, 6.0]
 
 
 @settings(max_examples=20, deadline=None)

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from psychometry.stats._rprint import fmt_number, format_frame, format_named_vector, format_signif, format_strings
+from psychometry.stats.factor import minres as _factor_minres
 from psychometry.stats.reliability import ReliabilityError, _cov2cor, _numeric_items, _smc
 
 __all__ = ["omega", "OmegaResult", "minres"]
@@ -43,44 +43,10 @@ def _eigh_desc(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def minres(R: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
-    """Minimum-residual (ULS) factor loadings of a correlation matrix, as ``psych::fa(fm="minres")``
-    before rotation: the uniquenesses psi minimise sum_{i>j} (R - LL')_ij^2 with L the first
-    ``nfactors`` principal axes of R with 1 - psi on the diagonal (L-BFGS-B, psi in [0.005, 1],
-    start 1 - smc, psych's gradient and scaling). Returns (loadings, communalities 1 - psi).
-
-    Reference: Harman & Jones (1966) Psychometrika 31, 351-368; Revelle, psych::fa.
-    """
-    R = np.asarray(R, dtype=float)
-    p = R.shape[0]
-    smc = _smc(R)
-    upper = max(float(smc.max()), 1.0)
-    low = np.tril_indices(p, -1)
-    scale = 0.01  # psych: control = list(parscale = rep(0.01, p))
-
-    def loadings_of(S: np.ndarray) -> np.ndarray:
-        vals, vecs = _eigh_desc(S)
-        return vecs[:, :nfactors] * np.sqrt(np.maximum(vals[:nfactors], 0))
-
-    def fit(x: np.ndarray) -> float:
-        psi = x * scale
-        S = R.copy()
-        np.fill_diagonal(S, 1 - psi)
-        vals, vecs = _eigh_desc(S)
-        vals = np.where(vals < np.finfo(float).eps, 100 * np.finfo(float).eps, vals)
-        L = vecs[:, :nfactors] * np.sqrt(vals[:nfactors])
-        return float(((S - L @ L.T)[low] ** 2).sum())
-
-    def grad(x: np.ndarray) -> np.ndarray:  # psych's FAgr.minres
-        psi = x * scale
-        L = loadings_of(R - np.diag(psi))
-        return np.diag(L @ L.T + np.diag(psi) - R) * scale
-
-    start = (np.diag(R) - smc) / scale
-    res = minimize(fit, start, jac=grad, method="L-BFGS-B",
-                   bounds=[(0.005 / scale, upper / scale)] * p,
-                   options={"ftol": 1e7 * np.finfo(float).eps, "gtol": 0.0, "maxiter": 100, "maxcor": 5})
-    psi = res.x * scale
-    L = loadings_of(R - np.diag(psi))
+    """Minimum-residual loadings of a correlation matrix (:func:`psychometry.stats.factor.minres`,
+    as ``psych::fa(fm="minres")`` before rotation), columns signed to a positive sum as psych does.
+    Returns (loadings, communalities 1 - psi)."""
+    L, psi = _factor_minres(np.asarray(R, dtype=float), nfactors)
     signs = np.sign(L.sum(axis=0))
     signs[signs == 0] = 1
     return L * signs, 1 - psi

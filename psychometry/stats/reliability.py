@@ -97,15 +97,23 @@ def _key_vector(columns: Sequence[str], keys: Keys) -> np.ndarray:
     return vec
 
 
-def reverse_items(items: pd.DataFrame, keys: Keys) -> pd.DataFrame:
-    """Reverse the keyed items as psych does: x -> (max + min) - x, with max and min taken over
-    all items of the call (not per item)."""
+def reverse_items(items: pd.DataFrame, keys: Keys, *, mini: float | None = None,
+                  maxi: float | None = None) -> pd.DataFrame:
+    """Reverse the keyed items: x -> (maxi + mini) - x.
+
+    By default ``mini`` and ``maxi`` are the smallest and largest value over all items of the call
+    (not per item), as ``psych::alpha`` does; pass the response scale's bounds (e.g. 1 and 5), as
+    ``psych::reverse.code(keys, items, mini, maxi)`` allows, to reverse on the scale itself. With
+    fixed bounds, reversing twice is the identity; with bounds taken from the data it is only when
+    the reversal leaves the data's range unchanged.
+    """
     df = _numeric_items(items)
     vec = _key_vector(list(df.columns), keys)
     if (vec < 0).any():
-        adjust = np.nanmax(df.to_numpy()) + np.nanmin(df.to_numpy())
+        lo = np.nanmin(df.to_numpy()) if mini is None else float(mini)
+        hi = np.nanmax(df.to_numpy()) if maxi is None else float(maxi)
         for j in np.flatnonzero(vec < 0):
-            df.iloc[:, j] = adjust - df.iloc[:, j]
+            df.iloc[:, j] = (hi + lo) - df.iloc[:, j]
     return df
 
 
