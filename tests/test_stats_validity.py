@@ -208,3 +208,14 @@ def test_mtmm_and_compare_norms_are_exported_by_psychometry_stats():
     import psychometry.stats as st
 
     assert st.mtmm is mtmm and st.compare_norms is compare_norms
+
+
+def test_cohens_d_ci_is_finite_far_in_the_tails():
+    # A model's 180 scores 0.92 pooled SDs below a norm of n = 6076 (t = -12): scipy's noncentral t
+    # cdf underflows to NaN far from the root, so the root is bracketed in unit steps from t. The
+    # interval then agrees with Hedges & Olkin's (1985, eq. 5.14) large-sample interval
+    # d +- 1.96 sqrt(1/n1 + 1/n2 + d^2 / (2 (n1 + n2))), the noncentral t's limit, to 1e-3.
+    for d in (-0.92, -1.37, 8.0, 40.0):
+        lo, hi = cohens_d_ci(d, 180, 6076)
+        se = math.sqrt(1 / 180 + 1 / 6076 + d * d / (2 * 6256))
+        assert (lo, hi) == pytest.approx((d - 1.959964 * se, d + 1.959964 * se), abs=1e-3)

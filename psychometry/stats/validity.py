@@ -210,11 +210,12 @@ def cohens_d_ci(d: float, n1: int, n2: int, conf_level: float = 0.95) -> tuple[f
 
     def ncp(prob: float) -> float:
         f = lambda x: stats.nct.cdf(t, df, x) - prob  # noqa: E731
-        lo, hi = t - 10.0, t + 10.0
+        # bracket the root in unit steps from t: far from it scipy's cdf underflows to NaN
+        lo, hi = t - 1.0, t + 1.0
         while f(lo) < 0:
-            lo -= 10.0
+            lo -= 1.0
         while f(hi) > 0:
-            hi += 10.0
+            hi += 1.0
         return optimize.brentq(f, lo, hi, xtol=1e-12)
 
     return ncp((1 + conf_level) / 2) * scale, ncp((1 - conf_level) / 2) * scale
