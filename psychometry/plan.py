@@ -65,9 +65,15 @@ def plain_format(system: str | None, user: str) -> str:
 
 
 def instrument_hash(instrument: Instrument) -> str:
-    """sha256 of the instrument's content (every dataclass field except the file path)."""
+    """sha256 of the instrument's content (every dataclass field except the file path).
+
+    ``kind`` enters only when it is not the default ``inventory``, so questionnaire hashes (and the
+    run ids and response ids built on them) are the same as before the field existed.
+    """
     data = dataclasses.asdict(instrument)
     data.pop("path", None)
+    if data.get("kind") == "inventory":
+        data.pop("kind")
     payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -23,15 +23,18 @@ from psychometry.scoring import score
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED = ("bfi44", "ipip16pf", "ipip_neo120", "oejts", "sd3")
+TASKS = ("cooperation", "dictator", "honesty", "risk")  # instruments/tasks/, kind: task
 
 
 # ------------------------------------------------------------------------------------ list, show
 def test_list_prints_id_name_item_and_scale_counts_and_licence(capsys):
     assert main(["instruments", "list"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["id", "name", "items", "scales", "licence"]
+    assert out[0].split() == ["id", "kind", "name", "items", "scales", "licence"]
     rows = {line.split()[0]: line for line in out[1:]}
-    assert set(rows) == set(SHIPPED)
+    assert set(rows) == set(SHIPPED + TASKS)
+    assert all(rows[i].split()[1] == "inventory" for i in SHIPPED)
+    assert all(rows[t].split()[1] == "task" for t in TASKS)
     assert " 44 " in rows["bfi44"] and "Big Five Inventory" in rows["bfi44"] and "non-commercial" in rows["bfi44"]
     assert " 163 " in rows["ipip16pf"] and " 16 " in rows["ipip16pf"]
 

@@ -13,6 +13,7 @@ from psychometry.instrument import Instrument, instrument_to_dict, list_instrume
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED = ("bfi44", "ipip16pf", "ipip_neo120", "oejts", "sd3")
+TASKS = ("cooperation", "dictator", "honesty", "risk")  # instruments/tasks/ (tests/test_behaviour_tasks.py)
 
 
 def test_the_package_reexports_the_loader():
@@ -22,8 +23,10 @@ def test_the_package_reexports_the_loader():
 
 def test_list_instruments_returns_every_shipped_instrument_sorted_by_id():
     found = list_instruments()
-    assert [i.id for i in found] == sorted(SHIPPED)
+    assert [i.id for i in found] == sorted(SHIPPED + TASKS)
     assert all(isinstance(i, Instrument) for i in found)
+    assert [i.id for i in list_instruments(kind="inventory")] == sorted(SHIPPED)
+    assert [i.id for i in list_instruments(kind="task")] == sorted(TASKS)
 
 
 @pytest.mark.parametrize("instrument_id", SHIPPED)

@@ -1,6 +1,6 @@
 """``psychometry instruments``: list, show, validate, export and import instruments.
 
-    psychometry instruments list
+    psychometry instruments list [--kind inventory|task]
     psychometry instruments show bfi44 [--items]
     psychometry instruments validate my_scale.yaml [more.yaml ...]
     psychometry instruments export bfi44 --format csv|json|yaml|psych-keys|lm-eval [--out FILE]
@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda args: (p.print_help(), 0)[1])
     sub = p.add_subparsers(dest="instruments_command", metavar="ACTION")
 
-    q = sub.add_parser("list", help="the shipped instruments")
+    q = sub.add_parser("list", help="the shipped instruments (questionnaires and behavioural tasks)")
+    q.add_argument("--kind", choices=("inventory", "task"),
+                   help="only questionnaires (inventory) or only behavioural tasks (task)")
     q.set_defaults(handler=_list)
 
     q = sub.add_parser("show", help="one instrument's metadata, scales and norms")
@@ -60,12 +62,12 @@ def _short(text: str, width: int) -> str:
 def _list(args: argparse.Namespace) -> int:
     from ..instrument.load import list_instruments
 
-    rows = [(i.id, _short(i.name, 44), str(len(i.items)), str(len(i.scales)), _short(i.licence, 60))
-            for i in list_instruments()]
-    head = ("id", "name", "items", "scales", "licence")
-    widths = [max(len(r[k]) for r in rows + [head]) for k in range(5)]
+    rows = [(i.id, i.kind, _short(i.name, 44), str(len(i.items)), str(len(i.scales)), _short(i.licence, 60))
+            for i in list_instruments(kind=getattr(args, "kind", None))]
+    head = ("id", "kind", "name", "items", "scales", "licence")
+    widths = [max(len(r[k]) for r in rows + [head]) for k in range(len(head))]
     for r in [head] + rows:
-        print("  ".join(c.rjust(w) if k in (2, 3) else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip())
+        print("  ".join(c.rjust(w) if k in (3, 4) else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip())
     return 0
 
 
@@ -76,7 +78,7 @@ def _show(args: argparse.Namespace) -> int:
     rf = inst.response_format
     wrap = lambda label, text: textwrap.fill(" ".join(text.split()), width=100, initial_indent=f"{label:<13}",  # noqa: E731
                                               subsequent_indent=" " * 13)
-    print(f"{inst.id}: {inst.name} (version {inst.version})")
+    print(f"{inst.id}: {inst.name} (version {inst.version}" + (", behavioural task)" if inst.kind == "task" else ")"))
     for label, text in (("description", inst.description), ("citation", inst.citation),
                         ("licence", inst.licence), ("source", inst.source_url),
                         ("instructions", inst.instructions)):

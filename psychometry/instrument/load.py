@@ -11,8 +11,13 @@ Example
 >>> bfi = load_instrument("bfi44")
 >>> len(bfi.items), [s.id for s in bfi.scales]
 (44, ['E', 'A', 'C', 'N', 'O'])
->>> [i.id for i in list_instruments()]
+>>> [i.id for i in list_instruments(kind="inventory")]
 ['bfi44', 'ipip16pf', 'ipip_neo120', 'oejts', 'sd3']
+>>> [i.id for i in list_instruments(kind="task")]
+['cooperation', 'dictator', 'honesty', 'risk']
+
+Questionnaires live in ``instruments/``, behavioural tasks (``kind: task``) in ``instruments/tasks/``;
+both load by id, and one id names one file across the two folders.
 """
 from __future__ import annotations
 
@@ -28,6 +33,9 @@ from .model import Instrument
 from .validate import FORMAT, ID_PATTERN, parse_instrument
 
 __all__ = ["load_instrument", "list_instruments", "read_yaml", "shipped_path"]
+
+#: Sub-folders of the data folder searched for shipped instruments, in order ("" = the folder itself).
+SHIPPED_FOLDERS: tuple[str, ...] = ("", "tasks")
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
@@ -93,8 +101,10 @@ def read_yaml(path: str | Path) -> Any:
 
 
 def shipped_path(instrument_id: str) -> Path:
-    """The shipped file for ``instrument_id`` (``<data_dir>/<id>.yaml``)."""
-    return data_dir() / f"{instrument_id}.yaml"
+    """The shipped file for ``instrument_id``: ``<data_dir>/<id>.yaml``, else ``<data_dir>/tasks/<id>.yaml``
+    (behavioural tasks); the first path when neither exists."""
+    candidates = [data_dir() / sub / f"{instrument_id}.yaml" for sub in SHIPPED_FOLDERS]
+    return next((p for p in candidates if p.is_file()), candidates[0])
 
 
 def load_instrument(id_or_path: str | os.PathLike) -> Instrument:
@@ -128,7 +138,8 @@ def load_instrument(id_or_path: str | os.PathLike) -> Instrument:
 
 def _shipped_files() -> list[Path]:
     out = []
-    for p in sorted(data_dir().glob("*.yaml")):
+    for p in sorted((p for sub in SHIPPED_FOLDERS for p in (data_dir() / sub).glob("*.yaml")),
+                    key=lambda p: p.stem):
         try:
             with open(p, encoding="utf-8") as fh:
                 head = fh.read(4096)
@@ -139,6 +150,13 @@ def _shipped_files() -> list[Path]:
     return out
 
 
-def list_instruments() -> list[Instrument]:
-    """The shipped instruments, loaded and validated, sorted by id."""
-    return [load_instrument(p) for p in _shipped_files()]
+def list_instruments(kind: str | None = None) -> list[Instrument]:
+    """The shipped instruments, loaded and validated, sorted by id.
+
+    ``kind``: ``None`` (default) lists questionnaires and behavioural tasks, ``"inventory"`` only the
+    questionnaires (``instruments/*.yaml``), ``"task"`` only the tasks (``instruments/tasks/*.yaml``).
+    """
+    if kind not in (None, "inventory", "task"):
+        raise InstrumentError("list_instruments", f"kind must be inventory, task or None, not {kind!r}")
+    found = [load_instrument(p) for p in _shipped_files()]
+    return [i for i in found if kind is None or i.kind == kind]

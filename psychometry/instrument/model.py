@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 ResponseType = Literal["likert", "bipolar", "choice"]
+#: ``inventory``: a self-report questionnaire (the default); ``task``: a behavioural task whose choice
+#: options carry behaviour values (dictator game, risk, honesty, cooperation; ``instruments/tasks/``).
+Kind = Literal["inventory", "task"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,10 @@ class Norm:
 
 @dataclass(frozen=True)
 class Instrument:
+    """A loaded instrument. ``kind`` is ``inventory`` (self-report questionnaire, the default) or
+    ``task`` (behavioural task: scenario choices whose option values are behaviour scores, scored on
+    behaviour "scales" such as ``generosity``; always ``response_format.type == "choice"``)."""
+
     id: str
     name: str
     version: str
@@ -120,6 +127,7 @@ class Instrument:
     dichotomies: tuple[Dichotomy, ...] = ()
     norms: tuple[Norm, ...] = ()
     description: str = ""
+    kind: Kind = "inventory"
     path: Path | None = field(default=None, compare=False)
 
     def item(self, item_id: str) -> Item:

@@ -10,6 +10,8 @@ Schema can express):
 
 - no unknown fields at any level; every required key present; every value of the right type
   (``true``/``false`` are not numbers; ``version`` must be a string: quote ``"1991"``);
+- ``kind`` (optional) is ``inventory`` (default) or ``task``; a task (a behavioural task: scenarios whose
+  options carry behaviour values) uses the ``choice`` response format;
 - ``format`` is ``psychometry-instrument/1``; ``id`` matches ``[a-z0-9_]+`` and, for a file, equals the
   file name without ``.yaml`` (so an id always finds its file and two files cannot claim one id);
 - item ids and scale ids are unique; every item names an existing scale and appears in that scale's
@@ -43,7 +45,8 @@ RESERVED_SCALE_IDS = frozenset({"type"})
 
 TOP_REQUIRED = ("format", "id", "name", "version", "citation", "licence", "source_url", "instructions",
                 "response_format", "scales", "items")
-TOP_OPTIONAL = ("description", "dichotomies", "norms")
+TOP_OPTIONAL = ("kind", "description", "dichotomies", "norms")
+KINDS = ("inventory", "task")
 RF_KEYS = ("type", "points", "min", "anchors")
 SCALE_REQUIRED = ("id", "name", "items")
 SCALE_OPTIONAL = ("scoring", "offset", "min_items", "reverse", "description")
@@ -182,8 +185,14 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
     source_url = c.string(doc["source_url"], "source_url")
     instructions = c.string(doc["instructions"], "instructions")
     description = _optional_string(c, doc, "description")
+    kind = doc.get("kind", "inventory")
+    if kind not in KINDS:
+        c.fail(f"must be inventory or task, not {_typename(kind)}", field="kind")
 
     rf = _response_format(c, doc["response_format"])
+    if kind == "task" and rf.type != "choice":
+        c.fail(f"a task is answered by choosing an action (type: choice, each option carrying its behaviour "
+               f"value), not {rf.type}", field="response_format.type")
     items = _items(c, doc["items"], rf)
     scales = _scales(c, doc["scales"], items)
     if rf.type == "choice" and rf.points == 0:  # no 'points' given: the most options any item has
@@ -195,7 +204,7 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
     return Instrument(
         id=iid, name=name, version=version, citation=citation, licence=licence, source_url=source_url,
         instructions=instructions, response_format=rf, scales=tuple(scales), items=tuple(items),
-        dichotomies=tuple(dichotomies), norms=tuple(norms), description=description,
+        dichotomies=tuple(dichotomies), norms=tuple(norms), description=description, kind=kind,
         path=Path(path) if path is not None else None,
     )
 
@@ -417,14 +426,16 @@ def instrument_to_dict(inst: Instrument) -> dict:
     """
     rf = inst.response_format
     rfd: dict[str, Any] = {"type": rf.type}
-    if rf.type != "choice" or rf.points:
+    # choice: 'points' only where every item has that many options (it is then a rule); items with
+    # differing option counts had no 'points', and the parser sets the largest count again
+    if rf.type != "choice" or (rf.points and all(len(it.options) == rf.points for it in inst.items)):
         rfd["points"] = rf.points
     rfd["min"] = rf.min
     if rf.anchors:
         rfd["anchors"] = list(rf.anchors)
     doc: dict[str, Any] = {
-        "format": FORMAT, "id": inst.id, "name": inst.name, "version": inst.version,
-        "description": inst.description, "citation": inst.citation, "licence": inst.licence,
+        "format": FORMAT, "id": inst.id, **({"kind": inst.kind} if inst.kind != "inventory" else {}),
+        "name": inst.name, "version": inst.version, "description": inst.description, "citation": inst.citation, "licence": inst.licence,
         "source_url": inst.source_url, "instructions": inst.instructions, "response_format": rfd,
     }
     scales = []

@@ -34,6 +34,10 @@ _EXPORTS = {
     "position_bias": "robustness",
     "response_styles": "robustness",
     "scale_scores": "tidy",
+    # behaviour prediction (traits -> behavioural tasks)
+    "behaviour_regression": "prediction",
+    "respondent_scores": "prediction",
+    "trait_behaviour_scores": "prediction",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])

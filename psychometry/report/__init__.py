@@ -1,0 +1,26 @@
+"""psychometry.report: the R-style text report and the Markdown / HTML reports with plots.
+
+``build_report(long_df)`` computes every section from the long results table with
+``psychometry.stats`` and ``psychometry.scoring`` (psych::alpha and omega per scale, norms, CFA,
+MTMM, refusals, template and option-order sensitivity, position bias, response styles) and returns a
+:class:`Report`: ``text()`` for the console, ``to_markdown(dir)`` and ``to_html(path)`` for files.
+A statistic that cannot be computed (one respondent, a constant item, one template...) gives a
+``not computed: reason`` line in its section, never an exception.
+
+>>> import psychometry
+>>> from psychometry.report import build_report
+>>> rep = build_report(psychometry.load_results("run.sqlite"))   # doctest: +SKIP
+>>> print(rep.text())                                            # doctest: +SKIP
+>>> rep.to_html("report.html"); rep.to_markdown("report/")      # doctest: +SKIP
+
+Layering: this package imports psychometry.stats, .scoring, .results and .instrument; nothing below
+it imports the report.
+"""
+from __future__ import annotations
+
+from .build import REQUIRED_COLUMNS, build_report, report_from_file
+from .document import NOT_COMPUTED, Figure, Report, Section
+from .errors import ReportError
+
+__all__ = ["build_report", "report_from_file", "Report", "Section", "Figure", "ReportError", "NOT_COMPUTED",
+           "REQUIRED_COLUMNS"]
