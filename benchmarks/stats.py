@@ -7,6 +7,11 @@ templates x 4 option orders x 20 repeats = 20,000 simulated respondents answerin
 (5 scales of 10 items, 4 reverse keyed), logprob mode with option probabilities, 3% refused and 2% unparsed.
 Then prints the wall time of each function. Everything is vectorised (groupby), so the whole run takes
 seconds; the table is the size of a large study (20,000 respondents x 50 items).
+
+Last, the time of two confirmatory factor analyses (``cfa``) on simulated 5-point answers of n = 500
+respondents with a third of the items reverse keyed (negative loadings, left raw): a 5-factor 44-item
+model (BFI-44 sizes 8/9/9/8/10) and a 5-factor 120-item model (IPIP-NEO-120 sizes, 24 per domain).
+For scale: lavaan 0.6-14 took about 0.5 s and 24 s for these two on a shared 2-core machine.
 """
 from __future__ import annotations
 
@@ -79,6 +84,25 @@ def synthetic_long(rows: int = 1_000_000, seed: int = 1, n_items: int = 50, n_sc
     })
 
 
+def simulated_cfa_data(sizes: list[int], n: int = 500, seed: int = 1) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Simulated 1-5 answers of n respondents to len(sizes) correlated factors (r = .2), loadings
+    .4-.8 with every third item reverse keyed (negative), and the matching {factor: [items]} model."""
+    rng = np.random.default_rng(seed)
+    p, m = sum(sizes), len(sizes)
+    lam = np.zeros((p, m))
+    model: dict[str, list[str]] = {}
+    start = 0
+    for j, size in enumerate(sizes):
+        lam[start:start + size, j] = rng.uniform(0.4, 0.8, size) * np.where(np.arange(size) % 3 == 1, -1, 1)
+        model[f"F{j + 1}"] = [f"i{k + 1}" for k in range(start, start + size)]
+        start += size
+    phi = np.full((m, m), 0.2) + 0.8 * np.eye(m)
+    sigma = lam @ phi @ lam.T
+    sigma += np.diag(1.0 - np.diag(sigma))
+    x = np.clip(np.round(3 + 1.1 * rng.multivariate_normal(np.zeros(p), sigma, size=n)), 1, 5)
+    return pd.DataFrame(x, columns=[f"i{k + 1}" for k in range(p)]), model
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -116,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
         keys = [c for c in items if int(c[1:]) % 25 > 20]  # the reverse-keyed ones (keyed = -1)
         timed("alpha (20000 x 10)", lambda: alpha(wide[items].dropna(), keys=keys))
     print(f"{'total (statistics)':<22} {time.perf_counter() - total:7.2f} s")
+    for label, sizes in (("cfa (500 x 44, 5 f)", [8, 9, 9, 8, 10]), ("cfa (500 x 120, 5 f)", [24] * 5)):
+        data, model = simulated_cfa_data(sizes, n=500, seed=args.seed)
+        t = time.perf_counter()
+        res = s.cfa(data, model)
+        print(f"{label:<22} {time.perf_counter() - t:7.2f} s  ({res.iterations} iterations, "
+              f"{'converged' if res.converged else 'NOT converged'}, CFI {res.fit['cfi']:.3f})")
     return 0
 
 

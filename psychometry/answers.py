@@ -6,14 +6,24 @@ asks the model for free text and must map the reply back to one option. The rule
 1. The reply is cut before the model starts on another item (a second ``Answer:``, or a line
    beginning ``Statement``/``Question``/``Item``): base models often continue the questionnaire.
 2. Scale descriptions are removed so they are not read as answers: ranges (``1-5``,
-   ``1 to 5``, ``between 1 and 5``, ``out of 5``, ``/5``) and echoed keys (``1 = Disagree``).
-3. **Marked answers**: a label after ``Answer:``, ``my answer is``, ``I'd say``, ``I choose``,
-   ``option``, ``rating``..., or a label in brackets ``(B)`` / ``[3]``. If these name exactly one
-   option, that is the answer; if they name several, the reply is ``unparsed`` (ambiguous).
-4. Otherwise **free mentions**: labels standing alone as a word (digits; letter labels only
-   when the reply is just the letter or the letter is followed by ``)``, ``.`` or ``:``) and
-   anchor texts (``Agree a little``; word order of two-word anchors may be swapped:
-   ``strongly agree``). One option named -> ``ok``; several -> ``unparsed``.
+   ``1 to 5``, ``between 1 and 5``, ``out of 5``, ``4 of 5``, ``/5``, ``scale of 10``) and an
+   echoed key, i.e. two or more consecutive lines ``1 = Disagree strongly`` / ``2: Disagree a
+   little``. A single such line (``4: Agree a little``) is an answer, not a key, and so is the
+   number after ``rating of`` / ``score of``.
+3. **Marked answers**: a label right after ``Answer:``, ``my answer is``, ``I'd say``,
+   ``I choose``, ``option``, ``rating (of)``..., or a label in brackets ``(B)`` / ``[3]`` /
+   ``(Agree strongly)``. After a marker the *longest* label the text begins with is taken
+   (``Answer: Agree strongly`` is "Agree strongly", not "Agree"; ``Answer: 10`` is "10", not
+   "1"). If the markers name exactly one option, that is the answer; if they name several, the
+   reply is ``unparsed`` (ambiguous). A marked non-integer number (``Answer: 4.5``) declines to
+   choose one option: ``unparsed`` (reason ``between options``), never rounded.
+4. Otherwise **free mentions**: labels standing alone as a word (digits, not inside ``34`` or
+   ``3.5``; letter labels only when the reply is just the letter or the letter is followed by
+   ``)``, ``.`` or ``:``), multi-word labels, and anchor texts (``Agree a little``; the word
+   order of two-word labels and anchors may be swapped: ``strongly agree``). Matching is longest
+   first and a text span is claimed once, so "Agree strongly" and "Neither agree nor disagree"
+   do not also count as "Agree" or "Disagree". One option named -> ``ok``; several ->
+   ``unparsed``.
 5. No option found: ``refused`` if :func:`is_refusal` recognises a decline, else ``unparsed``.
 
 A reply that declines *and* then answers ("As an AI I have no feelings, but I'd say 4") counts
@@ -42,8 +52,8 @@ class ParsedAnswer:
     """The outcome of :func:`parse_answer`.
 
     ``index`` is the 0-based position of the chosen label in ``labels`` (None unless ``ok``);
-    ``reason`` says which rule decided (``marked``, ``mention``, ``anchor``, ``ambiguous``,
-    ``refusal``, ``empty``, ``no option``).
+    ``reason`` says which rule decided (``marked``, ``mention``, ``anchor``, ``ambiguous: ...``,
+    ``between options: ...``, ``refusal``, ``empty``, ``no option``).
     """
 
     status: Status
@@ -125,18 +135,25 @@ _MARKERS = (
     r"i(?:'ll| will)\s+(?:go with|choose|pick|select|say|answer)",
     r"(?:so|therefore),?\s+(?:it's|it is)",
 )
+#: a marker and its connector; the label is looked for right after the match
 _MARKER_RE = re.compile(
-    r"(?i)(?:" + "|".join(_MARKERS) + r")\s*(?:[:=\-]|is)?\s*(?:a\s+|an\s+|number\s+|option\s+)?"
-    r"[\(\[\"']?\s*(?P<lab>[^\s\)\]\"',.:;!?/]+)"
+    r"(?i)\b(?:" + "|".join(_MARKERS) + r")\s*(?:[:=\-]|\bis\b|\bof\b)?\s*"
 )
+#: what may stand between a marker and the label: an article or "number"/"option", a bracket
+_MARKER_FILLER_RE = re.compile(r"(?i)^(?:(?:a|an|number|option)\s+)?[\(\[\"']?\s*")
+_BRACKET_RE = re.compile(r"[\(\[]\s*([^\(\)\[\]\n]+?)\s*[\)\]]")
+_DECIMAL_RE = re.compile(r"^\d+\.\d+(?!\w)")
 _SCALE_NOISE = (
     r"\b\d+\s*(?:-|to)\s*\d+\b",  # 1-5, 1 to 5
     r"\bbetween\s+\d+\s+and\s+\d+\b",
-    r"\b(?:out of|of)\s+\d+\b",
+    r"\bout\s+of\s+\d+\b",  # 4 out of 5 -> 4
+    r"(?<=\d)\s+of\s+\d+\b",  # 4 of 5 -> 4 (but "a rating of 4" keeps its 4)
     r"(?<=\d)\s*/\s*\d+\b",  # 4/5 -> 4
-    r"(?m)^\s*\d+\s*[=:]\s*[a-z][a-z ]*$",  # echoed scale key "1 = Disagree strongly"
-    r"\bscale\s+(?:from\s+)?\d+",
+    r"\bscale\s+(?:(?:from|of)\s+)?\d+",  # "on a scale of 10"
 )
+#: an echoed scale key: two or more consecutive lines "1 = Disagree strongly" / "2: Disagree"
+_KEY_LINE = r"[ \t]*\d+[ \t]*[=:][ \t]*[a-z][a-z ,']*[ \t]*"
+_ECHOED_KEY_RE = re.compile(rf"(?im)^{_KEY_LINE}(?:\n{_KEY_LINE})+$")
 
 
 def _cut(text: str) -> str:
@@ -150,63 +167,125 @@ def _cut(text: str) -> str:
     return text
 
 
+def _phrase_pattern(phrase: str) -> str:
+    """A whole-word regex for ``phrase`` that tolerates any run of whitespace between words."""
+    return r"\s+".join(re.escape(w) for w in phrase.split())
+
+
 def _label_index(token: str, labels: Sequence[str]) -> int | None:
+    """The label that ``token`` is, exactly or else case-insensitively (whitespace-normalised)."""
+    token = " ".join(token.split())
     for i, lab in enumerate(labels):
-        if token == lab.strip():
+        if token == " ".join(lab.split()):
             return i
     low = token.lower()
     for i, lab in enumerate(labels):
-        if low == lab.strip().lower():
+        if low == " ".join(lab.split()).lower():
             return i
     return None
 
 
-def _free_mentions(text: str, labels: Sequence[str]) -> set[int]:
-    found: set[int] = set()
-    stripped = text.strip().strip(".!\"'()[] ")
+def _label_at(text: str, labels: Sequence[str]) -> int | None:
+    """The longest label that ``text`` begins with as whole words, or None.
+
+    Digit labels must not continue into a longer number or a decimal (``4`` in ``45``/``4.5``);
+    single-letter labels match in upper case, or in lower case only when followed by ``)``,
+    ``.``, ``:`` or the end (so the article in "a lot" is not the label ``A``).
+    """
+    best: tuple[int, int] | None = None  # (length, index)
     for i, lab in enumerate(labels):
         lab = lab.strip()
         if not lab:
             continue
-        if stripped == lab or stripped.lower() == lab.lower():
-            found.add(i)
+        end = r"(?!\w)(?![.,]\d)" if lab[-1].isdigit() else r"(?!\w)"
+        if len(lab) == 1 and lab.isalpha():
+            m = re.match(rf"{re.escape(lab)}{end}", text) or re.match(
+                rf"{re.escape(lab.lower())}(?=\s*[\).:](?!\w)|\s*$)", text
+            )
+        else:
+            m = re.match(_phrase_pattern(lab) + end, text, flags=re.IGNORECASE)
+        if m and (best is None or m.end() > best[0]):
+            best = (m.end(), i)
+    return None if best is None else best[1]
+
+
+def _marked(body: str, labels: Sequence[str]) -> tuple[set[int], list[str]]:
+    """Labels named right after an answer marker or in brackets, and marked non-integer numbers
+    (``Answer: 4.5``: between two options)."""
+    marked: set[int] = set()
+    between: list[str] = []
+    for m in _MARKER_RE.finditer(body):
+        rest = body[m.end():]
+        filler = _MARKER_FILLER_RE.match(rest)
+        candidates = [rest[filler.end():]] if filler and filler.end() else []
+        candidates.append(rest.lstrip("([\"' \t"))
+        for cand in candidates:
+            idx = _label_at(cand, labels)
+            if idx is not None:
+                marked.add(idx)
+                break
+            dec = _DECIMAL_RE.match(cand)
+            if dec:
+                between.append(dec.group(0))
+                break
+    for m in _BRACKET_RE.finditer(body):
+        idx = _label_index(m.group(1), labels)
+        if idx is not None:
+            marked.add(idx)
+    return marked, between
+
+
+def _mentions(text: str, labels: Sequence[str], anchors: Sequence[str] | None) -> tuple[set[int], set[int]]:
+    """Options named anywhere in ``text``: (indices found as labels, indices found as anchors).
+
+    Every label and anchor (and the swapped word order of two-word labels and anchors) is
+    searched longest first; a span of text claimed by a longer phrase is not counted again for a shorter one
+    ("agree strongly" is not also "agree", "disagree a little" not also "agree a little").
+    """
+    stripped = text.strip().strip(".!\"'()[] ")
+    whole = _label_index(stripped, labels)
+    if whole is not None:  # the reply is just a label ("B", "agree")
+        return {whole}, set()
+    patterns: list[tuple[int, int, str, str, int]] = []  # (length, order, regex, kind, index)
+    for i, lab in enumerate(labels):
+        lab = lab.strip()
+        if not lab:
             continue
         esc = re.escape(lab)
         if lab.isdigit():
             # a number standing alone (not part of 3.5 or 34)
-            if re.search(rf"(?<![\w.]){esc}(?![\w]|\.\d)", text):
-                found.add(i)
+            pat = rf"(?<![\w.]){esc}(?![\w]|\.\d)"
         elif len(lab) == 1 and lab.isalpha():
             # letters only with a delimiter: "B)", "B.", "B:" (not the article "A" or pronoun "I")
-            if re.search(rf"(?<![\w']){esc}(?=\s*[\).:](?!\w))", text):
-                found.add(i)
+            pat = rf"(?<![\w']){esc}(?=\s*[\).:](?!\w))"
         else:
-            if re.search(rf"(?<![\w]){esc}(?![\w])", text, flags=re.IGNORECASE):
-                found.add(i)
-    return found
-
-
-def _anchor_mentions(text: str, anchors: Sequence[str]) -> set[int]:
-    """Indices of anchors named in ``text`` (longest first, non-overlapping, whole words)."""
-    spans: list[tuple[int, int]] = []
-    found: set[int] = set()
-    order = sorted(range(len(anchors)), key=lambda i: -len(anchors[i]))
-    low = re.sub(r"\s+", " ", text.lower())
-    for i in order:
-        anchor = re.sub(r"\s+", " ", anchors[i].strip().lower())
-        if not anchor:
+            words = lab.split()
+            for v in [words] + ([words[::-1]] if len(words) == 2 else []):  # "strongly agree"
+                phrase = " ".join(v)
+                pat = rf"(?i)(?<![\w]){_phrase_pattern(phrase)}(?![\w])"
+                patterns.append((len(phrase), len(patterns), pat, "label", i))
             continue
-        variants = [anchor]
-        words = anchor.split(" ")
-        if len(words) == 2:
-            variants.append(f"{words[1]} {words[0]}")  # "agree strongly" ~ "strongly agree"
+        patterns.append((len(lab), len(patterns), pat, "label", i))
+    for i, anchor in enumerate(anchors or ()):
+        words = anchor.split()
+        if not words:
+            continue
+        variants = [words] + ([words[::-1]] if len(words) == 2 else [])  # "strongly agree"
         for v in variants:
-            for m in re.finditer(rf"(?<![\w]){re.escape(v)}(?![\w])", low):
-                if any(m.start() < e and s < m.end() for s, e in spans):
-                    continue
-                spans.append((m.start(), m.end()))
-                found.add(i)
-    return found
+            phrase = " ".join(v)
+            pat = rf"(?i)(?<![\w]){_phrase_pattern(phrase)}(?![\w])"
+            patterns.append((len(phrase), len(patterns), pat, "anchor", i))
+    patterns.sort(key=lambda p: (-p[0], p[1]))
+    spans: list[tuple[int, int]] = []
+    by_label: set[int] = set()
+    by_anchor: set[int] = set()
+    for _, _, pat, kind, i in patterns:
+        for m in re.finditer(pat, text):
+            if any(m.start() < e and s < m.end() for s, e in spans):
+                continue
+            spans.append((m.start(), m.end()))
+            (by_label if kind == "label" else by_anchor).add(i)
+    return by_label, by_anchor
 
 
 def parse_answer(
@@ -237,26 +316,21 @@ def parse_answer(
     if not raw.strip():
         return ParsedAnswer("unparsed", None, None, raw, "empty")
     body = _cut(_norm(raw))
+    body = _ECHOED_KEY_RE.sub(" ", body)
     for pat in _SCALE_NOISE:
         body = re.sub(pat, " ", body, flags=re.IGNORECASE)
 
-    marked: set[int] = set()
-    for m in _MARKER_RE.finditer(body):
-        idx = _label_index(m.group("lab"), labels)
-        if idx is not None:
-            marked.add(idx)
-    for m in re.finditer(r"[\(\[]\s*([^\s\)\]]+)\s*[\)\]]", body):
-        idx = _label_index(m.group(1), labels)
-        if idx is not None:
-            marked.add(idx)
-    if len(marked) == 1:
+    marked, between = _marked(body, labels)
+    if len(marked) == 1 and not between:
         idx = marked.pop()
         return ParsedAnswer("ok", idx, labels[idx], raw, "marked")
-    if len(marked) > 1:
-        return ParsedAnswer("unparsed", None, None, raw, "ambiguous: " + ", ".join(labels[i] for i in sorted(marked)))
+    if marked:
+        named = [labels[i] for i in sorted(marked)] + between
+        return ParsedAnswer("unparsed", None, None, raw, "ambiguous: " + ", ".join(named))
+    if between:
+        return ParsedAnswer("unparsed", None, None, raw, "between options: " + ", ".join(between))
 
-    mentions = _free_mentions(body, labels)
-    anchored = _anchor_mentions(body, anchors) if anchors else set()
+    mentions, anchored = _mentions(body, labels, anchors)
     both = mentions | anchored
     if len(both) == 1:
         idx = both.pop()
@@ -265,4 +339,6 @@ def parse_answer(
         return ParsedAnswer("unparsed", None, None, raw, "ambiguous: " + ", ".join(labels[i] for i in sorted(both)))
     if is_refusal(raw):
         return ParsedAnswer("refused", None, None, raw, "refusal")
+    if _DECIMAL_RE.match(body.strip()):  # a bare "3.5"
+        return ParsedAnswer("unparsed", None, None, raw, "between options: " + body.strip().rstrip("."))
     return ParsedAnswer("unparsed", None, None, raw, "no option")

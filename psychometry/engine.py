@@ -12,7 +12,9 @@ Answer modes
 
     .. math:: p_i = \\frac{\\exp \\ell_i}{\\sum_{j=1}^{k} \\exp \\ell_j},
 
-    and stored as JSON keyed by scale value. The answer is the argmax option (``value`` = its
+    and stored twice: ``probs``, JSON keyed by scale value (options that share a value, as in
+    choice items scored 1/0, are summed), and ``position_probs``, a JSON list aligned with the
+    shown positions (``shown_values``). The answer is the argmax option (``value`` = its
     scale value, ``position`` = its 1-based shown position), ``expected`` = :math:`\\sum_i p_i
     v_i`, ``entropy`` = :math:`-\\sum_i p_i \\ln p_i` (nats), and ``label_mass`` =
     :math:`\\sum_i \\exp \\ell_i` (how much of the next-token distribution the labels take;
@@ -22,6 +24,12 @@ Answer modes
     reply to one label), parsed with :func:`psychometry.answers.parse_answer`: status ``ok``,
     ``refused`` or ``unparsed``; the raw reply is stored. Each response gets its own sampling
     seed (:func:`psychometry.plan.job_seed`), distinct across repeats.
+
+Repeats
+-------
+``repeats > 1`` needs sampling (``mode="generate"`` with ``temperature > 0``): logprob answers and
+greedy replies are deterministic, so further repeats would be copies of the first respondent that
+only inflate n. :func:`administer` refuses them.
 
 Example
 -------
@@ -43,12 +51,13 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from .errors import PsychometryError
+from .errors import PsychometryError, StoreError
 from .instrument.model import Instrument
 from .orders import LABEL_STYLES, OrderError, parse_orders
 from .personas import parse_shape
-from .plan import Job, build_plan, fmt_value, job_seed, response_id
-from .store import Store, now_iso
+from .plan import Job, build_plan, fmt_value, job_seed, order_notes, respondent_tag, response_id
+from .scoring import score_long
+from .store import Store, check_out, config_differences, now_iso
 
 __all__ = ["administer", "RunResult", "MODES", "DEFAULT_OUT", "summarise"]
 
@@ -70,13 +79,14 @@ class RunResult:
     seconds: float
     response_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
     instruments: tuple[Instrument, ...] = field(default=(), repr=False)
+    notes: tuple[str, ...] = ()
 
     def results(self) -> pd.DataFrame:
-        """This run's rows of the long table."""
+        """This run's rows of the long table: every stored response of its design, including
+        those an earlier run of the file stored (``load_results(path, run_id=run_id)``)."""
         from .results import load_results
 
-        df = load_results(self.path)
-        return df[df["response_id"].isin(self.response_ids)].reset_index(drop=True)
+        return load_results(self.path, run_id=self.run_id)
 
     def summary_frame(self) -> pd.DataFrame:
         """Per instrument and scale: respondents, mean/SD/min/max of the scale score, and the
@@ -90,6 +100,7 @@ class RunResult:
             f"{self.written} written now, {self.skipped} already stored"
             f"{' (resumed)' if self.resumed else ''}; {self.seconds:.1f} s"
         )
+        head += "".join(f"\nnote: {n}" for n in self.notes)
         tab = self.summary_frame()
         if tab.empty:
             return head
@@ -111,70 +122,33 @@ def _describe(per: pd.Series) -> dict[str, float]:
 def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFrame:
     """Scale scores per simulated respondent, described across respondents.
 
-    Scores come from :func:`psychometry.scoring.score_long` when it is available (the package's
-    scorer: reverse keying, pro-rating, offsets, ``min_items``); otherwise from this fallback:
-    for respondent r and scale s with answered items I (status ``ok``), the keyed value is
-    ``v`` for forward items and ``min + max - v`` for reverse-keyed ones (min/max of the item's
-    scale), and the score is ``mean(keyed values) + offset`` (``scoring: mean``) or
-    ``mean(keyed values) * n_items + offset`` (``scoring: sum``, pro-rated over missing items).
-    Returns one row per (instrument, scale): ``n`` respondents with a score, ``mean``, ``sd``
-    (n - 1), ``min``, ``max``, and the share of the scale's responses ``refused`` / ``unparsed``.
+    Scores come from :func:`psychometry.scoring.score_long` (reverse keying ``min + max - v``,
+    ``mean`` or pro-rated ``sum`` scoring, offsets, ``min_items``). Returns one row per
+    (instrument, scale) of ``instruments`` found in ``df``: ``n`` respondents with a score,
+    ``mean``, ``sd`` (n - 1), ``min``, ``max``, and the share of the scale's responses
+    ``refused`` / ``unparsed``.
     """
     cols = ["instrument", "scale", "n", "mean", "sd", "min", "max", "refused", "unparsed"]
     if df.empty:
         return pd.DataFrame(columns=cols)
     out = []
-    by_id = {i.id: i for i in instruments}
-    official: dict[str, pd.DataFrame] = {}
-    for inst in instruments:  # the package's scorer when present (same rules as `psychometry score`)
-        try:
-            from .scoring import score_long
-
-            official[inst.id] = score_long(df, inst)
-        except (ImportError, PsychometryError):
-            pass
-    for (inst_id, scale_id), g in df.groupby(["instrument", "scale"], sort=False):
-        inst = by_id.get(inst_id)
-        total = len(g)
-        rates = {
-            "refused": float((g["status"] == "refused").sum() / total),
-            "unparsed": float((g["status"] == "unparsed").sum() / total),
-        }
-        if inst_id in official and scale_id in official[inst_id].columns:
-            per = official[inst_id][scale_id].dropna().astype(float)
-            out.append({"instrument": inst_id, "scale": scale_id, **_describe(per), **rates})
+    scores = {inst.id: score_long(df, inst) for inst in instruments if (df["instrument"] == inst.id).any()}
+    for inst in instruments:
+        if inst.id not in scores:
             continue
-        ok = g[g["status"] == "ok"].copy()
-        lo_hi = {}
-        scoring, offset, n_items = "mean", 0.0, None
-        if inst is not None:
-            try:
-                sc = inst.scale(scale_id)
-                scoring, offset, n_items = sc.scoring, sc.offset, len(sc.items)
-            except KeyError:
-                pass
-            for it in inst.items:
-                if inst.response_format.type == "choice" and it.options:
-                    vals = [o.value for o in it.options]
-                    lo_hi[it.id] = (min(vals), max(vals))
-                else:
-                    lo_hi[it.id] = (inst.response_format.min, inst.response_format.max)
-        if not ok.empty:
-            lo = ok["item"].map(lambda i: lo_hi.get(i, (1, 1))[0]).astype(float)
-            hi = ok["item"].map(lambda i: lo_hi.get(i, (1, 1))[1]).astype(float)
-            ok["keyed_value"] = ok["value"].where(ok["keyed"] >= 0, lo + hi - ok["value"])
-            per = ok.groupby("respondent")["keyed_value"].mean()
-            if scoring == "sum":
-                per = per * (n_items or ok.groupby("respondent").size().max())
-            per = per + offset
-        else:
-            per = pd.Series(dtype=float)
-        out.append({"instrument": inst_id, "scale": scale_id, **_describe(per), **rates})
-    tab = pd.DataFrame(out, columns=cols)
-    # instruments in the order given, scales in the instrument's order
-    rank = {(inst.id, sc.id): (i, j) for i, inst in enumerate(instruments) for j, sc in enumerate(inst.scales)}
-    keys = [rank.get((a, b), (len(rank), 0)) for a, b in zip(tab["instrument"], tab["scale"])]
-    return tab.iloc[sorted(range(len(tab)), key=keys.__getitem__)].reset_index(drop=True)
+        mine = df[df["instrument"] == inst.id]
+        for sc in inst.scales:
+            g = mine[mine["scale"] == sc.id]
+            if g.empty:
+                continue
+            total = len(g)
+            rates = {
+                "refused": float((g["status"] == "refused").sum() / total),
+                "unparsed": float((g["status"] == "unparsed").sum() / total),
+            }
+            per = scores[inst.id][sc.id].dropna().astype(float)
+            out.append({"instrument": inst.id, "scale": sc.id, **_describe(per), **rates})
+    return pd.DataFrame(out, columns=cols)
 
 
 # --------------------------------------------------------------------------- progress
@@ -267,15 +241,22 @@ def _probs_json(probs: Sequence[float], shown_values: Sequence[float]) -> str:
     return json.dumps({fmt_value(v): round(by_value[v], 10) for v in sorted(by_value)})
 
 
-def _base_row(job: Job, *, rid: str, run_id: str, model: str, mode: str) -> dict[str, Any]:
+def _position_probs_json(probs: Sequence[float]) -> str:
+    """The option probabilities in shown order (aligned with ``shown_values``), as a JSON list."""
+    return json.dumps([round(float(p), 10) for p in probs])
+
+
+def _base_row(job: Job, *, rid: str, run_id: str, model: str, mode: str,
+              tag: str | None = None) -> dict[str, Any]:
     return {
         "response_id": rid, "run_id": run_id, "model": model, "persona": job.persona.id,
         "template": job.template.id, "order": job.order.name, "repeat": job.repeat,
-        "respondent": job.respondent(model), "instrument": job.instrument.id, "item": job.item.id,
+        "respondent": job.respondent(model, tag), "instrument": job.instrument.id, "item": job.item.id,
         "scale": job.item.scale, "keyed": int(1 if job.item.keyed >= 0 else -1),
         "shown_values": job.shown_values_text, "mode": mode, "status": "unparsed",
         "value": None, "position": None, "expected": None, "entropy": None, "label_mass": None,
-        "probs": None, "raw_text": None, "prompt_hash": job.prompt_hash, "seed": None,
+        "probs": None, "position_probs": None, "raw_text": None, "prompt_hash": job.prompt_hash,
+        "seed": None,
     }
 
 
@@ -298,6 +279,7 @@ def _answer_logprob(backend: Any, job: Job, row: dict[str, Any]) -> None:
         expected=float(sum(p * v for p, v in zip(probs, vals))),
         entropy=float(-sum(p * math.log(p) for p in probs if p > 0)),
         probs=_probs_json(probs, vals),
+        position_probs=_position_probs_json(probs),
     )
 
 
@@ -305,13 +287,9 @@ def _answer_generate(backend: Any, job: Job, row: dict[str, Any], *, seed: int, 
                      max_tokens: int, grammar: bool) -> None:
     from .answers import parse_answer
 
-    gbnf = None
-    if grammar:
-        from .backends.llama import labels_grammar
-
-        gbnf = labels_grammar(job.labels)
     s = job_seed(seed, job)
-    gen = backend.generate(job.prompt, max_tokens=max_tokens, temperature=temperature, seed=s, grammar=gbnf)
+    choices = list(job.labels) if grammar else None  # the backend builds its own constraint
+    gen = backend.generate(job.prompt, max_tokens=max_tokens, temperature=temperature, seed=s, choices=choices)
     anchors = None
     if job.instrument.response_format.type == "likert":
         from .templates import item_options
@@ -368,7 +346,8 @@ def administer(
         ``"extraversion=high"`` (nine levels; see :mod:`psychometry.personas`).
     repeats
         Simulated respondents per (persona, template, order); repeat r gets distinct sampling
-        seeds in generate mode.
+        seeds in generate mode. Above 1 only with sampling (``mode="generate"``,
+        ``temperature > 0``): otherwise the repeats would be identical copies.
     mode
         ``"logprob"`` or ``"generate"`` (see the module docstring).
     label_style
@@ -383,6 +362,10 @@ def administer(
     add_run
         Allow a different configuration to be added to a file that already holds a run.
 
+    The design (plan, templates, personas, labels, orders) and ``out`` are checked before the
+    model is loaded, so design errors come before the (slow) model load. Order conditions that
+    repeat an earlier condition's order are dropped and reported in :attr:`RunResult.notes`.
+
     Returns
     -------
     RunResult
@@ -393,22 +376,45 @@ def administer(
         raise PsychometryError(f"unknown mode {mode!r}: use logprob or generate")
     if label_style not in LABEL_STYLES:
         raise OrderError(f"unknown label style {label_style!r}: use {', '.join(LABEL_STYLES)}")
-    if not isinstance(repeats, int) or repeats < 1:
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise PsychometryError(f"repeats must be a positive integer, not {repeats!r}")
     if mode == "generate":
         if temperature < 0:
             raise PsychometryError("temperature must be >= 0")
         if max_tokens < 1:
             raise PsychometryError("max_tokens must be at least 1")
+    if repeats > 1 and (mode == "logprob" or temperature == 0):
+        why = ("logprob answers are deterministic" if mode == "logprob"
+               else "greedy replies (temperature 0) are deterministic")
+        raise PsychometryError(
+            f"--repeats {repeats} in {mode} mode would store {repeats} identical copies of every "
+            f"respondent ({why}) and inflate n; use --repeats 1, or --mode generate --temperature > 0 "
+            "for independent administrations"
+        )
     order_spec = parse_orders(orders)
     shape_conditions = parse_shape(shape)  # validate early
     insts = _resolve_instruments(instruments)
-    # validate the design before a (slow) model load
-    from .personas import load_personas
-    from .templates import load_templates
-
-    load_templates(templates) if not isinstance(templates, (list, tuple)) else None
-    load_personas(personas, shape=shape)
+    out = Path(out)
+    generation = (
+        {"temperature": float(temperature), "max_tokens": int(max_tokens), "grammar": bool(grammar)}
+        if mode == "generate" else {}
+    )
+    # Validate the whole design and the results file before a (slow) model load: the plan with
+    # plain formatting raises every design error (duplicate instruments, no template for a response
+    # type, non-distinct anchor labels...), and the results file must be usable.
+    design = build_plan(
+        insts, templates=templates, orders=order_spec, personas=personas, shape=shape,
+        repeats=repeats, label_style=label_style, seed=seed,
+    )
+    config = _config(design, model=None, order_spec=order_spec, label_style=label_style,
+                     shape_conditions=shape_conditions, repeats=repeats, mode=mode, seed=seed,
+                     generation=generation, chat_template=chat_template)
+    existing = check_out(out)
+    if existing and not add_run and not any(
+            {k: v for k, v in r["config"].items() if k != "model"} == {k: v for k, v in config.items() if k != "model"}
+            for r in existing):
+        raise _different_configuration(out, existing[-1], config)
+    notes = tuple(order_notes(insts, order_spec, seed=seed))
 
     own_backend = backend is None
     if own_backend:
@@ -425,43 +431,24 @@ def administer(
         return _run(
             backend, insts, templates=templates, order_spec=order_spec, personas=personas,
             shape=shape, shape_conditions=shape_conditions, repeats=repeats, mode=mode,
-            label_style=label_style, out=Path(out), seed=seed, add_run=add_run, progress=progress,
-            chat_template=chat_template, temperature=temperature, max_tokens=max_tokens,
-            grammar=grammar, t0=t0,
+            label_style=label_style, out=out, seed=seed, add_run=add_run, progress=progress,
+            chat_template=chat_template, generation=generation, grammar=grammar,
+            temperature=temperature, max_tokens=max_tokens, notes=notes, t0=t0,
         )
     finally:
         if own_backend and hasattr(backend, "close"):
             backend.close()
 
 
-def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: tuple[str, ...],
-         personas: Any, shape: Any, shape_conditions: list, repeats: int, mode: str,
-         label_style: str, out: Path, seed: int, add_run: bool, progress: bool,
-         chat_template: str, temperature: float, max_tokens: int, grammar: bool,
-         t0: float) -> RunResult:
-    from . import __version__
-
-    info = backend.info
-    model_name = info.name
-    model_key = info.sha256 or info.name
-    jobs = build_plan(
-        insts, templates=templates, orders=order_spec, personas=personas, shape=shape,
-        repeats=repeats, label_style=label_style, seed=seed, format_chat=backend.format_chat,
-    )
-    generation = (
-        {"temperature": float(temperature), "max_tokens": int(max_tokens), "grammar": bool(grammar)}
-        if mode == "generate" else {}
-    )
-    ids = [response_id(j, model_key=model_key, mode=mode, label_style=label_style, seed=seed,
-                       generation=generation) for j in jobs]
-
-    tmpl_hashes = {j.template.id: j.template.text_hash for j in jobs}
-    inst_hashes = {j.instrument.id: j.instrument_hash for j in jobs}
+def _config(jobs: list[Job], *, model: dict | None, order_spec: tuple[str, ...], label_style: str,
+            shape_conditions: list, repeats: int, mode: str, seed: int, generation: dict,
+            chat_template: str) -> dict[str, Any]:
+    """The run configuration (its hash is the run id)."""
     persona_hashes = {j.persona.id: j.persona.text_hash for j in jobs}
-    config = {
-        "instruments": inst_hashes,
-        "model": {"name": model_name, "sha256": info.sha256},
-        "templates": tmpl_hashes,
+    return {
+        "instruments": {j.instrument.id: j.instrument_hash for j in jobs},
+        "model": model,
+        "templates": {j.template.id: j.template.text_hash for j in jobs},
         "orders": list(order_spec),
         "labels": label_style,
         "personas": {  # by content, not by file name: the same personas from a moved file resume
@@ -475,6 +462,36 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
         "generation": generation,
         "chat_template": chat_template,
     }
+
+
+def _different_configuration(path: Path, last: dict[str, Any], config: dict[str, Any]) -> StoreError:
+    diff = [k for k in config_differences(last["config"], config) if k != "model" or config.get("model")]
+    return StoreError(
+        f"{path} already holds run {last['run_id']} with a different configuration (differs in: "
+        f"{', '.join(diff) or 'settings'}); re-run the same command to resume it, choose another --out, "
+        "or pass --add-run to add this run"
+    )
+
+
+def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: tuple[str, ...],
+         personas: Any, shape: Any, shape_conditions: list, repeats: int, mode: str,
+         label_style: str, out: Path, seed: int, add_run: bool, progress: bool,
+         chat_template: str, generation: dict, grammar: bool, temperature: float, max_tokens: int,
+         notes: tuple[str, ...], t0: float) -> RunResult:
+    from . import __version__
+
+    info = backend.info
+    model_name = info.name
+    model_key = info.sha256 or info.name
+    jobs = build_plan(
+        insts, templates=templates, orders=order_spec, personas=personas, shape=shape,
+        repeats=repeats, label_style=label_style, seed=seed, format_chat=backend.format_chat,
+    )
+    ids = [response_id(j, model_key=model_key, mode=mode, label_style=label_style, seed=seed,
+                       generation=generation) for j in jobs]
+    config = _config(jobs, model={"name": model_name, "sha256": info.sha256}, order_spec=order_spec,
+                     label_style=label_style, shape_conditions=shape_conditions, repeats=repeats,
+                     mode=mode, seed=seed, generation=generation, chat_template=chat_template)
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     llama_version = getattr(sys.modules.get("llama_cpp"), "__version__", "")  # loaded by the backend
     manifest = {
@@ -485,29 +502,38 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
         "model": {"name": info.name, "file": Path(info.path).name if info.path else "",
                   "path": info.path, "size": info.size, "sha256": info.sha256},
         "backend_settings": dict(info.settings),
-        "templates": tmpl_hashes,
-        "instruments": {i.id: {"hash": inst_hashes[i.id], "version": i.version,
+        "templates": config["templates"],
+        "instruments": {i.id: {"hash": config["instruments"][i.id], "version": i.version,
                                "path": str(i.path) if i.path else ""} for i in insts},
-        "personas": persona_hashes,
+        "personas": {j.persona.id: j.persona.text_hash for j in jobs},
         "personas_spec": str(personas) if isinstance(personas, (str, Path)) or personas is None else "custom",
         "shape": shape if isinstance(shape, (str, dict, type(None))) else [str(x) for x in shape],
         "seed": int(seed),
         "started_at": now_iso(),
         "ended_at": None,
         "planned": len(jobs),
+        "notes": list(notes),
     }
 
     written = 0
     with Store(out) as store:
         resumed = store.begin_run(run_id, config, manifest, add_run=add_run)
+        store.add_members(run_id, ids)  # the run's design, whoever stores each response
         done = store.completed_ids()
         todo = [(j, rid) for j, rid in zip(jobs, ids) if rid not in done]
         skipped = len(jobs) - len(todo)
+        chat = str(info.settings.get("chat_template", ""))  # the formatting the backend applies
+        tags: dict[tuple[str, str], str | None] = {}
         bar = _Progress(len(todo), progress)
         complete = False
         try:
             for job, rid in todo:
-                row = _base_row(job, rid=rid, run_id=run_id, model=model_name, mode=mode)
+                key = (job.persona.id, job.template.id)
+                if key not in tags:
+                    tags[key] = respondent_tag(job, model_key=model_key, mode=mode, label_style=label_style,
+                                               seed=seed, generation=generation, chat=chat) \
+                        if store.tagged_respondents else None
+                row = _base_row(job, rid=rid, run_id=run_id, model=model_name, mode=mode, tag=tags[key])
                 if mode == "logprob":
                     _answer_logprob(backend, job, row)
                 else:
@@ -524,5 +550,5 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
     return RunResult(
         path=out, run_id=run_id, planned=len(jobs), written=written, skipped=skipped,
         resumed=resumed, seconds=time.monotonic() - t0, response_ids=frozenset(ids),
-        instruments=tuple(insts),
+        instruments=tuple(insts), notes=notes,
     )

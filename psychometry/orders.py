@@ -25,6 +25,12 @@ Order specifications (``--orders``; comma-separated, combined in the order given
     ``numpy.random.default_rng([seed, k])``, named ``random0 .. random{K-1}``. The seed is part of
     the run configuration, so the same command draws the same permutations.
 
+Conditions that show the *same* order as an earlier condition for the same item (``rotate0`` after
+``original``, ``all`` after ``original``/``reversed``, a ``random:K`` draw that equals ``reversed``,
+``reversed`` of a one-option item...) are dropped: the earlier name is kept, so every condition of a
+run shows a distinct order and no simulated respondent is a copy of another under a new name.
+:func:`duplicate_orders` lists what was dropped (the engine reports it as a note).
+
 Counterbalancing option order is the standard check for order and label bias in LLM survey
 responses (Dominguez-Olmedo et al. 2024, "Questioning the survey responses of large language
 models"; Gupta et al. 2024, "Self-assessment tests are unreliable measures of LLM personality").
@@ -55,6 +61,7 @@ __all__ = [
     "LABEL_STYLES",
     "parse_orders",
     "expand_orders",
+    "duplicate_orders",
     "make_labels",
 ]
 
@@ -117,14 +124,33 @@ def parse_orders(spec: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def expand_orders(spec: str | Iterable[str], k: int, *, seed: int = 0) -> list[Order]:
-    """The order conditions of ``spec`` for an item with ``k`` options.
+    """The distinct order conditions of ``spec`` for an item with ``k`` options.
 
-    Raises :class:`OrderError` for ``all`` when ``k! > MAX_PERMUTATIONS`` and on duplicate
-    condition names.
+    A condition whose permutation equals an earlier one's is dropped (see
+    :func:`duplicate_orders`). Raises :class:`OrderError` for ``all`` when
+    ``k! > MAX_PERMUTATIONS``.
 
     >>> [o.perm for o in expand_orders("all", 3)][:3]
     [(0, 1, 2), (0, 2, 1), (1, 0, 2)]
+    >>> [o.name for o in expand_orders("original,rotate", 3)]
+    ['original', 'rotate1', 'rotate2']
     """
+    return _expand(spec, k, seed)[0]
+
+
+def duplicate_orders(spec: str | Iterable[str], k: int, *, seed: int = 0) -> list[tuple[str, str]]:
+    """``(dropped, kept)`` name pairs: conditions of ``spec`` that show, for an item with ``k``
+    options, the same order as the earlier condition ``kept`` and are therefore not administered.
+
+    >>> duplicate_orders("original,reversed,rotate", 3)
+    [('rotate0', 'original')]
+    >>> duplicate_orders("original,reversed", 1)
+    [('reversed', 'original')]
+    """
+    return _expand(spec, k, seed)[1]
+
+
+def _expand(spec: str | Iterable[str], k: int, seed: int) -> tuple[list[Order], list[tuple[str, str]]]:
     if k < 1:
         raise OrderError("an item needs at least one option")
     out: list[Order] = []
@@ -150,7 +176,16 @@ def expand_orders(spec: str | Iterable[str], k: int, *, seed: int = 0) -> list[O
     names = [o.name for o in out]
     if len(set(names)) != len(names):  # pragma: no cover - parse_orders forbids repeats
         raise OrderError(f"duplicate option order names in {spec!r}")
-    return out
+    kept: list[Order] = []
+    first: dict[tuple[int, ...], str] = {}
+    dropped: list[tuple[str, str]] = []
+    for o in out:
+        if o.perm in first:
+            dropped.append((o.name, first[o.perm]))
+        else:
+            first[o.perm] = o.name
+            kept.append(o)
+    return kept, dropped
 
 
 def _random_orders(k: int, want: int, seed: int) -> list[Order]:

@@ -1,7 +1,11 @@
 """The administration plan: every (persona, repeat, template, instrument, order, item) job.
 
 A *simulated respondent* is one combination (model, persona, template, option order, repeat);
-it answers every item of every instrument once. The plan is the cross product
+it answers every item of every instrument once. Its id (:meth:`Job.respondent`) is
+``model/persona/template/order/repeat/tag``, where the tag (:func:`respondent_tag`) is a short hash of
+the settings that change the answers without appearing in the id (model sha256, answer mode, label
+style, seed, generation settings, chat formatting, persona and template texts): two runs in one file
+that differ only there get distinct respondents. The plan is the cross product
 
     jobs = personas x repeats x templates(for the instrument's response type) x orders x items
 
@@ -32,8 +36,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from .errors import PsychometryError
-from .instrument.model import Instrument, Item
-from .orders import Order, expand_orders, parse_orders
+from .instrument.model import Instrument, Item, fmt_value
+from .orders import Order, duplicate_orders, expand_orders, parse_orders
 from .personas import Persona, load_personas
 from .templates import Template, item_options, load_templates, render_item
 
@@ -43,6 +47,8 @@ __all__ = [
     "build_plan",
     "instrument_hash",
     "response_id",
+    "respondent_tag",
+    "order_notes",
     "job_seed",
     "plain_format",
     "fmt_value",
@@ -51,12 +57,6 @@ __all__ = [
 
 class PlanError(PsychometryError):
     """The plan cannot be built (e.g. no template for an instrument's response type)."""
-
-
-def fmt_value(v: float) -> str:
-    """A scale value as stored in text: ``3`` for integral values, else ``repr`` (``2.5``)."""
-    f = float(v)
-    return str(int(f)) if f.is_integer() else repr(f)
 
 
 def plain_format(system: str | None, user: str) -> str:
@@ -97,9 +97,14 @@ class Job:
     def prompt_hash(self) -> str:
         return hashlib.sha256(self.prompt.encode("utf-8")).hexdigest()
 
-    def respondent(self, model: str) -> str:
-        """``model/persona/template/order/repeat``: the simulated respondent's id."""
-        return f"{model}/{self.persona.id}/{self.template.id}/{self.order.name}/{self.repeat}"
+    def respondent(self, model: str, tag: str | None = None) -> str:
+        """``model/persona/template/order/repeat/tag``: the simulated respondent's id.
+
+        ``tag`` is :func:`respondent_tag`; without it (files written before respondent tags, see
+        :mod:`psychometry.store`) the id is ``model/persona/template/order/repeat``.
+        """
+        rid = f"{model}/{self.persona.id}/{self.template.id}/{self.order.name}/{self.repeat}"
+        return f"{rid}/{tag}" if tag else rid
 
     @property
     def shown_values_text(self) -> str:
@@ -207,6 +212,52 @@ def response_id(job: Job, *, model_key: str, mode: str, label_style: str, seed: 
         sort_keys=True, ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def respondent_tag(job: Job, *, model_key: str, mode: str, label_style: str, seed: int,
+                   generation: dict | None = None, chat: str = "") -> str:
+    """The last part of a respondent id: 8 hex digits of the sha256 of the settings that change a
+    respondent's answers but are not spelled out in its id: the model's sha256 (``model_key``), the
+    answer mode, label style, seed, generation settings, the effective chat formatting (``chat``:
+    ``model``/``none`` as the backend reports it), and the persona and template texts.
+
+    It is a function of what :func:`response_id` hashes (never of the instrument or item), so a
+    respondent keeps one id across instruments, and a response shared by two runs of a file has
+    the same respondent id in both.
+    """
+    payload = json.dumps(
+        [model_key, mode, label_style, int(seed), generation or {}, chat,
+         job.persona.text_hash, job.template.text_hash],
+        sort_keys=True, ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:8]
+
+
+def order_notes(instruments: Instrument | Sequence[Instrument], orders: str | Iterable[str], *,
+                seed: int = 0) -> list[str]:
+    """One line per option count whose order conditions collide: the conditions of ``orders``
+    that show the same order as an earlier condition and are not administered
+    (:func:`psychometry.orders.duplicate_orders`).
+
+    >>> order_notes([bfi44], "original,rotate")  # doctest: +SKIP
+    ['items with 5 options (bfi44): rotate0 shows the same order as original; not administered']
+    """
+    spec = parse_orders(orders)
+    by_k: dict[int, list[str]] = {}
+    for inst in _as_list(instruments):
+        for item in inst.items:
+            k = len(item_options(inst, item)[1])
+            ids = by_k.setdefault(k, [])
+            if inst.id not in ids:
+                ids.append(inst.id)
+    notes = []
+    for k in sorted(by_k):
+        dup = duplicate_orders(spec, k, seed=seed)
+        if dup:
+            what = ", ".join(f"{a} shows the same order as {b}" for a, b in dup)
+            notes.append(f"items with {k} option{'s' if k != 1 else ''} ({', '.join(by_k[k])}): "
+                         f"{what}; not administered")
+    return notes
 
 
 def job_seed(seed: int, job: Job) -> int:

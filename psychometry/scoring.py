@@ -201,6 +201,9 @@ def score_long(results: pd.DataFrame, instrument: Instrument | str, *, value: st
     probability-weighted value), then scored with :func:`score`. Every respondent of the instrument
     appears, with NaN scores where too few items were answered (refusals and unparsed answers
     count as missing).
+
+    Raises :class:`ScoringError` when a respondent has more than one row for an item (e.g. the
+    table pools runs whose respondent ids coincide): nothing is silently dropped or averaged.
     """
     if not isinstance(instrument, Instrument):
         from .instrument.load import load_instrument
@@ -210,8 +213,23 @@ def score_long(results: pd.DataFrame, instrument: Instrument | str, *, value: st
         if col not in results.columns:
             raise ScoringError(f"the results table has no column {col!r}")
     mine = results[results["instrument"] == instrument.id]
+    dup = mine.duplicated(["respondent", "item"], keep=False)
+    if dup.any():
+        first = mine[dup].iloc[0]
+        n_pairs = int(mine[dup].drop_duplicates(["respondent", "item"]).shape[0])
+        runs = ""
+        if "run_id" in mine.columns:
+            ids = pd.unique(mine.loc[dup & (mine["respondent"] == first["respondent"])
+                                     & (mine["item"] == first["item"]), "run_id"])
+            if len(ids) > 1:
+                runs = f" (runs {', '.join(map(str, ids))})"
+        raise ScoringError(
+            f"{instrument.id}: respondent {first['respondent']!r} has "
+            f"{int(((mine['respondent'] == first['respondent']) & (mine['item'] == first['item'])).sum())} "
+            f"rows for item {first['item']}{runs}; {n_pairs} (respondent, item) pair(s) are duplicated. "
+            "Score one run at a time (load_results(path, run_id=...)) or give the respondents distinct ids")
     ok = mine[mine["status"] == "ok"]
-    wide = ok.pivot_table(index="respondent", columns="item", values=value, aggfunc="first")
+    wide = ok.pivot_table(index="respondent", columns="item", values=value, aggfunc="first")  # unique pairs
     wide = wide.reindex(pd.unique(mine["respondent"]))
     wide.index.name = "respondent"
     wide = wide.reindex(columns=list(instrument.item_ids))

@@ -10,10 +10,24 @@ Design
   append-only (an ``UPDATE`` or ``DELETE`` aborts).
 * ``runs`` holds one row per configuration (``run_id`` = hash of the configuration) with the
   configuration and the manifest (package version, model file name, size and sha256, backend
-  settings, template and instrument hashes, seed, start/end times of every session). A different
-  configuration writing into a file that already holds a run is refused (:class:`StoreError`)
-  unless ``add_run=True`` (``--add-run``).
+  settings, template and instrument hashes, seed, start/end times of every session, and each
+  session's own versions and backend settings). A different configuration writing into a file that
+  already holds a run is refused (:class:`StoreError`) unless ``add_run=True`` (``--add-run``).
+* ``run_responses (run_id, response_id)`` records which responses belong to which run: every
+  response id a run plans, whether this run wrote it or found it already stored by another run
+  (a response is stored once, by the first run that asked for it; its ``run_id`` column names
+  that run). ``load_results(path, run_id=...)`` selects through it. Append-only too.
 * ``prompts`` keeps the exact text of every prompt once, keyed by its sha256.
+* ``meta`` holds ``schema``: ``psychometry-store/2`` for files created by this version,
+  ``psychometry-store/1`` for older files. Older files are still read and resumed: opened for
+  writing they gain the ``run_responses`` table and the ``position_probs`` column (additive
+  changes, no row is touched) but keep their ``schema``, and with it their respondent ids
+  (``model/persona/template/order/repeat``, without the tag of :func:`psychometry.plan.respondent_tag`),
+  so a resumed run never mixes two kinds of id. A file of an unknown schema is refused.
+* ``Store(path, create=False)`` (every read-only command) opens the file read-only
+  (``mode=ro``): it never writes, never changes the journal mode, never creates a results file.
+  (Reading a file in WAL mode, as every psychometry file is, SQLite itself keeps its usual
+  ``-wal``/``-shm`` companion files beside it, as for any reader.)
 
 Example
 -------
@@ -26,21 +40,31 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .errors import StoreError
 
-__all__ = ["Store", "StoreError", "RESPONSE_COLUMNS", "SCHEMA", "now_iso", "config_differences"]
+__all__ = ["Store", "StoreError", "check_out", "RESPONSE_COLUMNS", "SCHEMA", "LEGACY_SCHEMAS", "SESSION_KEYS", "now_iso",
+           "config_differences"]
 
-SCHEMA = "psychometry-store/1"
+#: The schema of files created by this version (``meta.schema``).
+SCHEMA = "psychometry-store/2"
+#: Older schemas this version still reads and resumes (see the module docstring).
+LEGACY_SCHEMAS = ("psychometry-store/1",)
+
+#: Manifest keys copied into every session entry (a resumed run may use other settings or versions).
+SESSION_KEYS = ("psychometry_version", "python", "platform", "llama_cpp_python", "backend_settings")
 
 #: Columns of ``responses`` (the long-table contract plus the per-response sampling seed).
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "response_id", "run_id", "model", "persona", "template", "order", "repeat", "respondent",
     "instrument", "item", "scale", "keyed", "shown_values", "mode", "status", "value",
-    "position", "expected", "entropy", "label_mass", "probs", "raw_text", "prompt_hash",
-    "created_at", "seed",
+    "position", "expected", "entropy", "label_mass", "probs", "position_probs", "raw_text",
+    "prompt_hash", "created_at", "seed",
 )
+
+_REQUIRED_TABLES = ("meta", "runs", "responses")
+_OPTIONAL = ("seed", "position_probs")  # response columns a row may omit (NULL)
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,13 +100,28 @@ CREATE TABLE IF NOT EXISTS responses (
     "raw_text" TEXT,
     "prompt_hash" TEXT NOT NULL,
     "created_at" TEXT NOT NULL,
-    "seed" INTEGER
+    "seed" INTEGER,
+    "position_probs" TEXT
 );
 CREATE INDEX IF NOT EXISTS responses_run ON responses(run_id);
 CREATE TRIGGER IF NOT EXISTS responses_no_update BEFORE UPDATE ON responses
 BEGIN SELECT RAISE(ABORT, 'psychometry responses are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS responses_no_delete BEFORE DELETE ON responses
 BEGIN SELECT RAISE(ABORT, 'psychometry responses are append-only'); END;
+"""
+
+# additive changes since psychometry-store/1 (applied to older files opened for writing)
+_DDL_MEMBERSHIP = """
+CREATE TABLE IF NOT EXISTS run_responses (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    response_id TEXT NOT NULL,
+    PRIMARY KEY (run_id, response_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_responses_response ON run_responses(response_id);
+CREATE TRIGGER IF NOT EXISTS run_responses_no_update BEFORE UPDATE ON run_responses
+BEGIN SELECT RAISE(ABORT, 'psychometry run membership is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS run_responses_no_delete BEFORE DELETE ON run_responses
+BEGIN SELECT RAISE(ABORT, 'psychometry run membership is append-only'); END;
 """
 
 
@@ -96,46 +135,130 @@ def config_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
+def _check_sqlite_header(path: Path) -> None:
+    """Refuse a file that is not an SQLite database before SQLite opens it."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head != b"SQLite format 3\x00":
+        what = "an empty file" if not head else "not an SQLite database"
+        raise StoreError(f"{path} is not a psychometry results file ({what})")
+
+
+def _tables(con: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _columns(con: sqlite3.Connection, table: str) -> set[str]:
+    return {r[1] for r in con.execute(f'PRAGMA table_info("{table}")')}
+
+
 class Store:
-    """A results file. Open with ``Store(path)``; use as a context manager or call :meth:`close`."""
+    """A results file. Open with ``Store(path)``; use as a context manager or call :meth:`close`.
+
+    ``create=True`` (the engine) creates the file if needed and brings an older file up to the
+    current tables; ``create=False`` (everything that only reads) opens it read-only.
+    """
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
-        if not create and not self.path.is_file():
-            raise StoreError(f"no results file {self.path}")
+        self.readonly = not create
+        self._con = None
+        self.schema: str | None = None
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a results file")
+        exists = self.path.is_file()
+        if not create and not exists:
+            raise StoreError(f"no results file {self.path}")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = sqlite3.connect(str(self.path), timeout=30.0)
-            self._con.execute("PRAGMA journal_mode=WAL")
-            self._con.execute("PRAGMA synchronous=NORMAL")
-            tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if tables and "responses" not in tables:
-                raise StoreError(f"{self.path} is an SQLite file but not a psychometry results file")
+            if exists and (not create or self.path.stat().st_size > 0):
+                _check_sqlite_header(self.path)
+                self._con = self._open_readonly()
+                self.schema = self._check()  # a foreign file is refused before anything is written
+                if create:
+                    self._con.close()
+                    self._con = None
             if create:
+                fresh = not exists or self.path.stat().st_size == 0 or self.schema is None
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._con = sqlite3.connect(str(self.path), timeout=30.0)
+                self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute("PRAGMA synchronous=NORMAL")
                 self._con.executescript(_DDL)
-                self._con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+                self._con.executescript(_DDL_MEMBERSHIP)
+                if "position_probs" not in _columns(self._con, "responses"):  # psychometry-store/1
+                    self._con.execute('ALTER TABLE responses ADD COLUMN "position_probs" TEXT')
+                if fresh:
+                    self._con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
                 self._con.commit()
-            elif "responses" not in tables:
-                raise StoreError(f"{self.path} is not a psychometry results file")
+                self.schema = self._check()
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(f"{self.path}: not a psychometry results file ({exc})") from None
-        schema = self._con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if schema and schema[0] != SCHEMA:
-            raise StoreError(f"{self.path}: results file format {schema[0]!r}, expected {SCHEMA!r}")
+        except OSError as exc:
+            self.close()
+            raise StoreError(f"{self.path}: cannot open the results file ({exc.strerror or exc})") from None
+        except StoreError:
+            self.close()
+            raise
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        return sqlite3.connect(uri, uri=True, timeout=30.0)
+
+    def _check(self) -> str | None:
+        """The file's schema; None for an SQLite file without tables (a new file). Raises
+        :class:`StoreError` for anything that is not a psychometry results file."""
+        tables = _tables(self._con)
+        if not tables and not self.readonly:
+            return None
+        missing = [t for t in _REQUIRED_TABLES if t not in tables]
+        if missing:
+            raise StoreError(f"{self.path} is not a psychometry results file "
+                             f"(no {', '.join(missing)} table{'s' if len(missing) > 1 else ''})")
+        row = self._con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} is not a psychometry results file (no schema in its meta table)")
+        if row[0] != SCHEMA and row[0] not in LEGACY_SCHEMAS:
+            raise StoreError(f"{self.path}: results file format {row[0]!r} is not one this version of "
+                             f"psychometry reads ({', '.join((SCHEMA,) + LEGACY_SCHEMAS)}); upgrade psychometry")
+        return row[0]
+
+    @property
+    def tagged_respondents(self) -> bool:
+        """Whether respondent ids carry the settings tag (files of the current schema; older files
+        keep the ids they were written with, see the module docstring)."""
+        return self.schema == SCHEMA
+
+    @property
+    def has_membership(self) -> bool:
+        """Whether the file has the ``run_responses`` table (older files read-only may not)."""
+        return "run_responses" in _tables(self._con)
+
+    @property
+    def response_columns(self) -> set[str]:
+        return _columns(self._con, "responses")
+
+    def run_filter(self, run_id: str, table: str = "responses") -> tuple[str, tuple[str, ...]]:
+        """An SQL condition (and its parameters) selecting the responses of ``run_id`` from
+        ``table``: the run's members (``run_responses``) and the rows it wrote itself (all a run
+        has in files written before membership was recorded)."""
+        if self.has_membership:
+            return (f"({table}.run_id = ? OR {table}.response_id IN "
+                    "(SELECT m.response_id FROM run_responses m WHERE m.run_id = ?))", (run_id, run_id))
+        return f"({table}.run_id = ?)", (run_id,)
 
     # ------------------------------------------------------------------ runs
     def runs(self) -> list[dict[str, Any]]:
-        """Every run in the file: ``run_id``, ``config``, ``manifest``, ``created_at``, ``n_responses``."""
+        """Every run in the file: ``run_id``, ``config``, ``manifest``, ``created_at``,
+        ``n_responses`` (stored responses of the run, including those it shares with an earlier
+        run; see ``run_responses``)."""
         rows = self._con.execute(
-            "SELECT r.run_id, r.config, r.manifest, r.created_at, "
-            "(SELECT COUNT(*) FROM responses s WHERE s.run_id = r.run_id) "
-            "FROM runs r ORDER BY r.created_at, r.run_id"
+            "SELECT r.run_id, r.config, r.manifest, r.created_at FROM runs r ORDER BY r.created_at, r.run_id"
         ).fetchall()
         return [
-            {"run_id": a, "config": json.loads(b), "manifest": json.loads(c), "created_at": d, "n_responses": n}
-            for a, b, c, d, n in rows
+            {"run_id": a, "config": json.loads(b), "manifest": json.loads(c), "created_at": d,
+             "n_responses": self.count(a)}
+            for a, b, c, d in rows
         ]
 
     def begin_run(self, run_id: str, config: Mapping[str, Any], manifest: Mapping[str, Any], *,
@@ -143,10 +266,13 @@ class Store:
         """Register (or resume) a run. Returns True when resuming an existing run.
 
         Raises :class:`StoreError` when the file holds runs of another configuration and
-        ``add_run`` is False; the message names the settings that differ.
+        ``add_run`` is False; the message names the settings that differ. Each call appends a
+        session to the run's manifest, with this session's :data:`SESSION_KEYS` (versions and
+        backend settings); the manifest's top-level entries stay those of the first session.
         """
         existing = self.runs()
-        session = {"started_at": now_iso(), "ended_at": None, "written": 0}
+        session = {"started_at": now_iso(), "ended_at": None, "written": 0,
+                   **{k: manifest[k] for k in SESSION_KEYS if k in manifest}}
         for r in existing:
             if r["run_id"] == run_id:
                 m = r["manifest"]
@@ -191,18 +317,27 @@ class Store:
 
     # ------------------------------------------------------------- responses
     def completed_ids(self) -> set[str]:
-        """The response ids already stored (any run)."""
+        """The response ids already stored (any run: a run skips what another run stored)."""
         return {r[0] for r in self._con.execute("SELECT response_id FROM responses")}
 
+    def add_members(self, run_id: str, response_ids: Iterable[str]) -> None:
+        """Record that ``response_ids`` (a run's whole plan, written now or earlier, by this run or
+        another) belong to ``run_id``. Idempotent."""
+        with self._con:
+            self._con.executemany("INSERT OR IGNORE INTO run_responses (run_id, response_id) VALUES (?, ?)",
+                                  ((run_id, rid) for rid in response_ids))
+
     def count(self, run_id: str | None = None) -> int:
+        """Stored responses (of one run: its members, see :meth:`run_filter`)."""
         if run_id is None:
             return int(self._con.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
-        return int(self._con.execute("SELECT COUNT(*) FROM responses WHERE run_id = ?", (run_id,)).fetchone()[0])
+        where, params = self.run_filter(run_id)
+        return int(self._con.execute(f"SELECT COUNT(*) FROM responses WHERE {where}", params).fetchone()[0])
 
     def insert(self, row: Mapping[str, Any], *, prompt: str | None = None) -> bool:
         """Write one response and commit. Returns False (and changes nothing) when a response
         with the same ``response_id`` is already stored: rows are never replaced."""
-        missing = [c for c in RESPONSE_COLUMNS if c not in row and c != "seed"]
+        missing = [c for c in RESPONSE_COLUMNS if c not in row and c not in _OPTIONAL]
         if missing:
             raise StoreError(f"response row lacks column(s) {', '.join(missing)}")
         cols = ", ".join(f'"{c}"' for c in RESPONSE_COLUMNS)
@@ -239,3 +374,35 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_out(path: str | Path) -> list[dict[str, Any]]:
+    """Check, without creating or changing anything, that ``path`` can take results: a new
+    file (its nearest existing parent a folder), an empty file, or a psychometry results file.
+    Returns the runs it already holds (:meth:`Store.runs`); raises :class:`StoreError` otherwise.
+    The engine calls this before loading a model."""
+    p = Path(path)
+    if p.is_dir():
+        raise StoreError(f"{p} is a directory, not a results file")
+    if not p.exists():
+        parent = p.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise StoreError(f"cannot create {p}: {parent} is not a folder")
+        return []
+    if p.stat().st_size == 0:
+        return []
+    _check_sqlite_header(p)
+    try:
+        con = sqlite3.connect(p.resolve().as_uri() + "?mode=ro", uri=True, timeout=30.0)
+        try:
+            empty = not _tables(con)
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{p}: not a psychometry results file ({exc})") from None
+    if empty:
+        return []
+    with Store(p, create=False) as st:
+        return st.runs()

@@ -35,8 +35,22 @@ Placeholders (``str.format`` fields; write ``{{`` / ``}}`` for literal braces):
 ``first``/``last`` the first and last shown label
 ``n``           the number of options
 ``item``        the item text (bipolar items without text: ``"left" or "right"``)
-``left``/``right`` bipolar items: the poles as SHOWN (swapped when the order is reversed)
+``left``/``right`` bipolar items: the poles as SHOWN: ``left`` is the pole the first shown option
+                is nearest to (if it is the middle option, the pole the last shown option is NOT
+                nearest to), ``right`` the other one; so ``reversed`` swaps them
+``guide``       bipolar items: one sentence on how to read the shown options (empty otherwise). When
+                the shown values run from one pole to the other (``original``, ``reversed``):
+                ``1 means "makes lists" fits you, 5 means "relies on memory" fits you, and 3
+                means you are in between.``, from the first, last and middle shown labels. When
+                they do not (``rotate1``..., ``perm``..., ``random``...) or the labels are the
+                option texts (``--labels anchors``), the sentence names no label or side:
+                ``Each option says which description fits you, how close to it you are, or that
+                you are in between.``
 ============== =================================================================================
+
+Bipolar prompts therefore never say "1 means left" when the first option is not the left pole: the
+instrument's own instructions should not either (they describe the task; the guide, the poles
+and the option texts describe the shown scale).
 
 Example
 -------
@@ -56,7 +70,7 @@ from typing import Iterable, Mapping, Sequence
 import yaml
 
 from .errors import PsychometryError
-from .instrument.model import Instrument, Item
+from .instrument.model import Instrument, Item, fmt_value
 from .orders import Order, make_labels
 from .resources import data_dir
 
@@ -78,7 +92,7 @@ RESPONSE_TYPES = ("likert", "bipolar", "choice")
 PLACEHOLDERS = frozenset(
     {
         "persona", "instructions", "options", "options_inline", "labels", "first", "last", "n",
-        "item", "left", "right",
+        "item", "left", "right", "guide",
     }
 )
 
@@ -274,11 +288,6 @@ def load_templates(spec: str | Iterable[str] = "all") -> list[Template]:
 
 
 # ----------------------------------------------------------------------------- rendering
-def _fmt_value(v: float) -> str:
-    f = float(v)
-    return str(int(f)) if f.is_integer() else repr(f)
-
-
 def _bipolar_texts(values: Sequence[int], left: str, right: str) -> tuple[str, ...]:
     """Option texts of a bipolar scale between two poles.
 
@@ -304,11 +313,49 @@ def _bipolar_texts(values: Sequence[int], left: str, right: str) -> tuple[str, .
     return tuple(out)
 
 
+def _low_pole_is_left(shown_values: Sequence[float]) -> bool:
+    """Whether the low pole (value ``min``) is printed as the left one for options shown in this order.
+
+    The left pole is the one the first shown option is nearest to; a first option exactly in the
+    middle is nearest to neither, and then the last shown option decides (its pole is the right one).
+    """
+    lo, hi = min(shown_values), max(shown_values)
+    c = (lo + hi) / 2
+    first, last = shown_values[0], shown_values[-1]
+    if first != c:
+        return first < c
+    return last > c
+
+
+def _is_monotone(values: Sequence[float]) -> bool:
+    pairs = list(zip(values, values[1:]))
+    return all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
+
+
+def _bipolar_guide(shown_values: Sequence[float], labels: Sequence[str], left: str, right: str,
+                   label_style: str) -> str:
+    """The ``{guide}`` sentence: what the first, last (and middle) shown labels mean, when they run
+    from the left pole to the right one; otherwise a sentence that names no label and no side."""
+    k = len(shown_values)
+    centre = (min(shown_values) + max(shown_values)) / 2
+    has_middle = any(v == centre for v in shown_values)
+    if label_style == "anchors" or not _is_monotone(shown_values):
+        if has_middle:
+            return "Each option says which description fits you, how close to it you are, or that you are in between."
+        return "Each option says which description fits you or how close to it you are."
+    ends = f'{labels[0]} means "{left}" fits you'
+    if has_middle:
+        return f'{ends}, {labels[-1]} means "{right}" fits you, and {labels[k // 2]} means you are in between.'
+    return f'{ends} and {labels[-1]} means "{right}" fits you.'
+
+
 def item_options(instrument: Instrument, item: Item) -> tuple[tuple[str, ...], tuple[float, ...]]:
     """The item's options in the instrument's own order: ``(texts, scale values)``.
 
     likert: the response format's anchors (or the values when there are none); bipolar: texts
-    built from the item's poles (:func:`_bipolar_texts`); choice: the item's own options.
+    built from the item's poles (:func:`_bipolar_texts`; a bipolar response format's ``anchors``
+    are descriptive only and never shown, because "left"/"right" wording breaks under option
+    orders); choice: the item's own options.
     """
     rf = instrument.response_format
     if rf.type == "choice":
@@ -322,7 +369,7 @@ def item_options(instrument: Instrument, item: Item) -> tuple[tuple[str, ...], t
         return _bipolar_texts(rf.values, item.left, item.right), values
     if rf.anchors and len(rf.anchors) == rf.points:
         return tuple(rf.anchors), values
-    return tuple(_fmt_value(v) for v in values), values
+    return tuple(fmt_value(v) for v in values), values
 
 
 @dataclass(frozen=True)
@@ -368,8 +415,11 @@ def render_item(
         lines = [f"{lab}. {txt}" for lab, txt in zip(labels, shown_texts)]
         inline = "; ".join(f"{lab} = {txt}" for lab, txt in zip(labels, shown_texts))
     left, right = item.left or "", item.right or ""
-    if instrument.response_format.type == "bipolar" and shown_values[0] > shown_values[-1]:
-        left, right = right, left  # the poles go with the order
+    guide = ""
+    if instrument.response_format.type == "bipolar":
+        if not _low_pole_is_left(shown_values):
+            left, right = right, left  # the first shown option is nearest the pole printed left
+        guide = _bipolar_guide(shown_values, labels, left, right, label_style)
     text = item.text.strip()
     if not text and left and right:
         text = f'"{left}" or "{right}"'
@@ -385,6 +435,7 @@ def render_item(
         "item": text,
         "left": left,
         "right": right,
+        "guide": guide,
     }
     system, user = template.render(fields)
     return RenderedItem(system, user, labels, shown_values, shown_texts)

@@ -20,6 +20,9 @@ BFI_ANCHORS = [
     "Agree strongly",
 ]
 LETTERS = ["A", "B", "C", "D", "E"]
+#: SD3's anchors; with ``--labels anchors`` they are the labels too, and "Agree" begins "Agree strongly"
+SD3_ANCHORS = ["Disagree strongly", "Disagree", "Neither agree nor disagree", "Agree", "Agree strongly"]
+TEN = [str(i) for i in range(1, 11)]
 
 # (reply, expected 0-based index) for 1..5 digit labels with the BFI anchors
 OK_DIGITS = [
@@ -57,6 +60,20 @@ OK_DIGITS = [
     ("Option 5", 4),
     ("So it's 3.", 2),
     ("  5  ", 4),
+    # a reply that echoes its own option is an answer, not an echoed scale key
+    ("4: Agree a little", 3),
+    ("4 = Agree a little", 3),
+    ("2: disagree a little.", 1),
+    # "of N" after a rating word is the answer; "out of N" / "N of M" is the scale
+    ("I would give it a rating of 4", 3),
+    ("My score of 4", 3),
+    ("My score of 4 out of 5.", 3),
+    ("4 out of 5", 3),
+    ("4 of 5", 3),
+    ("On a scale of 5, I'd say 2.", 1),
+    # an answer followed by the whole echoed key is still the answer
+    ("4\n1 = Disagree strongly\n2 = Disagree a little\n3 = Neither agree nor disagree\n"
+     "4 = Agree a little\n5 = Agree strongly", 3),
 ]
 
 # (reply, expected 0-based index) for A..E letter labels
@@ -68,6 +85,24 @@ OK_LETTERS = [
     ("I'd choose option D.", 3),
     ("(e) agree strongly", 4),
     ("A. Disagree strongly", 0),
+]
+
+# (reply, expected 0-based index) with SD3's anchors as labels (``--labels anchors``): a label
+# that begins another ("Agree" / "Agree strongly") or sits inside another ("Neither agree nor
+# disagree") must not be read as well
+OK_SD3_ANCHOR_LABELS = [
+    ("Answer: Agree strongly", 4),
+    ("answer: agree strongly.", 4),
+    ("Answer: Agree", 3),
+    ("Agree strongly", 4),
+    ("Disagree strongly", 0),
+    ("Neither agree nor disagree", 2),
+    ("Agree", 3),
+    ("Disagree.", 1),
+    ("I agree.", 3),
+    ("Strongly agree", 4),
+    ("I'd say I disagree strongly with that.", 0),
+    ("(Agree strongly)", 4),
 ]
 
 UNPARSED = [
@@ -126,6 +161,27 @@ def test_letter_label_is_found_only_when_delimited(reply: str, expected: int) ->
     assert (got.status, got.index) == ("ok", expected), (reply, got)
 
 
+@pytest.mark.parametrize("with_anchors", [True, False], ids=["anchors", "no-anchors"])
+@pytest.mark.parametrize("reply,expected", OK_SD3_ANCHOR_LABELS)
+def test_longest_anchor_label_wins(reply: str, expected: int, with_anchors: bool) -> None:
+    got = parse_answer(reply, SD3_ANCHORS, SD3_ANCHORS if with_anchors else None)
+    assert (got.status, got.index) == ("ok", expected), (reply, got)
+
+
+@pytest.mark.parametrize("reply,expected", [("Answer: 10", 9), ("Answer: 1", 0), ("10", 9), ("1", 0),
+                                            ("I'd rate it 10 out of 10.", 9), ("I'd say 7 out of 10", 6)])
+def test_two_digit_label_is_not_read_as_its_first_digit(reply: str, expected: int) -> None:
+    got = parse_answer(reply, TEN)
+    assert (got.status, got.index) == ("ok", expected), (reply, got)
+
+
+@pytest.mark.parametrize("reply", ["Answer: 4.5", "I'd say 3.5", "My rating is 2.5 out of 5.", "4.5"])
+def test_a_number_between_two_options_is_not_rounded_to_either(reply: str) -> None:
+    got = parse_answer(reply, DIGITS, BFI_ANCHORS)
+    assert got.status == "unparsed" and got.index is None, (reply, got)
+    assert got.reason.startswith("between options"), got.reason
+
+
 def test_article_a_and_pronoun_i_are_not_letter_labels() -> None:
     labels = ["A", "B", "C", "I"]
     got = parse_answer("A person like me enjoys parties, I think.", labels)
@@ -155,6 +211,16 @@ def test_two_marked_answers_in_one_segment_are_ambiguous() -> None:
 def test_label_and_anchor_that_disagree_are_ambiguous() -> None:
     got = parse_answer("2 - agree strongly", DIGITS, BFI_ANCHORS)
     assert got.status == "unparsed"
+
+
+def test_echoed_option_that_disagrees_with_its_label_is_ambiguous() -> None:
+    got = parse_answer("4: Agree strongly", DIGITS, BFI_ANCHORS)
+    assert got.status == "unparsed" and got.reason.startswith("ambiguous")
+
+
+def test_lower_case_article_after_a_marker_is_not_the_letter_a() -> None:
+    assert parse_answer("I'd say a lot of the time", LETTERS).status == "unparsed"
+    assert parse_answer("I choose A because it fits.", LETTERS).index == 0
 
 
 def test_anchor_inside_a_longer_anchor_is_not_counted_twice() -> None:

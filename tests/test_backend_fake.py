@@ -55,11 +55,12 @@ def test_calls_are_recorded_in_order() -> None:
     be = FakeBackend()
     be.format_chat("sys", "user")
     be.option_logprobs("p1", LABELS)
-    be.generate("p2", max_tokens=4, grammar="root ::= \"1\"")
+    be.generate("p2", max_tokens=4, choices=["A", "B"])
     assert [c.method for c in be.calls] == ["format_chat", "option_logprobs", "generate"]
     assert be.calls[1].labels == tuple(LABELS)
     assert be.calls[2].kwargs["max_tokens"] == 4
-    assert be.calls[2].kwargs["grammar"] == 'root ::= "1"'
+    assert be.calls[2].kwargs["choices"] == ("A", "B")
+    assert be.calls[2].labels == ("A", "B")
 
 
 def test_generate_replies_with_the_chosen_label_or_the_configured_reply() -> None:
@@ -68,6 +69,17 @@ def test_generate_replies_with_the_chosen_label_or_the_configured_reply() -> Non
     assert be.generate("p").text == "2"
     assert FakeBackend(reply="As an AI, I cannot answer.").generate("p").text.startswith("As an AI")
     assert FakeBackend(reply=lambda p: p.upper()).generate("abc").text == "ABC"
+
+
+def test_constrained_reply_is_the_choice_among_the_given_labels() -> None:
+    # a constrained reply is always one of the choices, whatever free reply is configured
+    assert FakeBackend(choice=2, reply="As an AI...").generate("p", choices=["x", "y", "z"]).text == "z"
+    assert FakeBackend(choice=9).generate("p", choices=["Agree", "Agree strongly"]).text == "Agree strongly"
+    weights = FakeBackend(choice=lambda prompt, labels: [0, 1, 0])
+    assert weights.generate("p", choices=["1", "2", "3"]).text == "2"
+    assert FakeBackend(reply="free text").generate("p", choices=None).text == "free text"
+    with pytest.raises(ValueError):
+        FakeBackend().generate("p", choices=[])
 
 
 def test_format_chat_is_a_raw_prompt() -> None:

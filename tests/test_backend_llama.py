@@ -165,16 +165,96 @@ def test_sampling_is_reproducible_with_a_seed(backend) -> None:
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("labels", [LABELS, ["A", "B", "C", "D", "E"]])
-def test_grammar_forces_a_valid_label(backend, labels) -> None:
-    g = backend.generate(PROMPTS[2], max_tokens=4, grammar=labels_grammar(labels))
+@pytest.mark.parametrize("labels", [LABELS, ["A", "B", "C", "D", "E"], ["Agree", "Agree strongly"]])
+def test_choices_force_a_valid_label(backend, labels) -> None:
+    g = backend.generate(PROMPTS[2], max_tokens=8, choices=labels)
     assert g.text.strip() in labels
+
+
+@pytest.mark.model
+def test_choices_are_the_labels_grammar(backend) -> None:
+    a = backend.generate(PROMPTS[2], max_tokens=4, choices=LABELS)
+    b = backend.generate(PROMPTS[2], max_tokens=4, grammar=labels_grammar(LABELS))
+    assert a.text == b.text
+
+
+def test_choices_and_a_grammar_together_are_refused() -> None:
+    be = LlamaCppBackend.__new__(LlamaCppBackend)  # argument checks come before any model use
+    with pytest.raises(ValueError, match="not both"):
+        be.generate("Answer:", choices=LABELS, grammar=labels_grammar(LABELS))
 
 
 @pytest.mark.model
 def test_invalid_grammar_raises_model_error(backend) -> None:
     with pytest.raises(ModelError, match="grammar"):
         backend.generate(PROMPTS[0], max_tokens=2, grammar="root ::= (")
+
+
+# ------------------------------------------------- labels that begin other labels
+AGREE = ["Agree", "Agree strongly"]
+
+
+def few_shot(answer: str, options: str = "Agree, Agree strongly") -> str:
+    """A prompt whose earlier items were all answered ``answer``: a small base model copies it."""
+    items = ["I like parties.", "I enjoy reading.", "I help others.", "I keep my promises."]
+    shots = "".join(f"Statement: {it}\nAnswer: {answer}\n\n" for it in items)
+    return f"Options: {options}\n\n{shots}Statement: I am friendly.\nAnswer:"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("answer", AGREE)
+def test_either_of_two_labels_where_one_begins_the_other_can_win(backend, answer) -> None:
+    # unterminated scoring gives P("Agree") >= P("Agree strongly") always: the longer label
+    # could never win
+    s = backend.option_logprobs(few_shot(answer), AGREE)
+    assert max(range(2), key=s.logprobs.__getitem__) == AGREE.index(answer)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("answer", AGREE)
+def test_labels_that_begin_others_are_disjoint_answers_whose_mass_is_at_most_one(backend, answer) -> None:
+    s = backend.option_logprobs(few_shot(answer), AGREE)
+    total = sum(math.exp(x) for x in s.logprobs)
+    assert total == pytest.approx(s.label_mass, rel=1e-12)  # no clamping
+    assert 0.0 < total <= 1.0
+    # "Agree" then not " strongly", plus "Agree strongly": together exactly the mass of "Agree"
+    alone = backend.option_logprobs(few_shot(answer), ["Agree"])
+    assert total == pytest.approx(math.exp(alone.logprobs[0]), rel=1e-9)
+
+
+@pytest.mark.model
+def test_ten_point_scale_digit_labels_where_1_begins_10(backend) -> None:
+    labels = [str(i) for i in range(1, 11)]
+    s = backend.option_logprobs(few_shot("10", "1 to 10"), labels)
+    assert max(range(10), key=s.logprobs.__getitem__) == 9
+    assert sum(math.exp(x) for x in s.logprobs) == pytest.approx(s.label_mass, rel=1e-12)
+    assert s.label_mass <= 1.0
+    s1 = backend.option_logprobs(few_shot("1", "1 to 10"), labels)
+    assert max(range(10), key=s1.logprobs.__getitem__) == 0
+
+
+@pytest.mark.model
+def test_a_label_that_begins_no_other_label_is_scored_independently_of_the_others(backend) -> None:
+    s = backend.option_logprobs(PROMPTS[0], LABELS)
+    for lab, lp in zip(LABELS, s.logprobs):
+        assert backend.option_logprobs(PROMPTS[0], [lab]).logprobs[0] == pytest.approx(lp, rel=1e-12)
+
+
+@pytest.mark.model
+def test_prefix_labels_are_scored_identically_with_reuse(backend) -> None:
+    sd3 = ["Disagree strongly", "Disagree", "Neither agree nor disagree", "Agree", "Agree strongly"]
+    backend.reset()
+    fresh = backend.option_logprobs(PROMPTS[1], sd3)
+    backend.option_logprobs(PROMPTS[2], LABELS)  # something else in the cache
+    again = backend.option_logprobs(PROMPTS[1], sd3)
+    assert again.logprobs == fresh.logprobs  # bit for bit
+    assert sum(math.exp(x) for x in fresh.logprobs) <= 1.0
+
+
+@pytest.mark.model
+def test_two_labels_with_the_same_text_are_refused(backend) -> None:
+    with pytest.raises(ValueError, match="same answer text"):
+        backend.option_logprobs(PROMPTS[0], ["3", " 3"])
 
 
 @pytest.mark.model

@@ -79,7 +79,7 @@ class ValuePicker:
         probs = [p / sum(probs) * 0.5 for p in probs]
         return OptionScores(tuple(labels), tuple(math.log(p) for p in probs), 0.5)
 
-    def generate(self, prompt, *, max_tokens=32, temperature=0.0, seed=None, grammar=None):
+    def generate(self, prompt, *, max_tokens=32, temperature=0.0, seed=None, choices=None):
         self.calls += 1
         labels = self._labels_in(prompt)
         return Generation(f"My answer is {labels[self._pick(prompt, labels)]}.")
@@ -120,9 +120,10 @@ def test_answer_maps_back_to_the_scale_value_under_every_order_and_label_style(i
 @pytest.mark.parametrize("label_style", ["digits", "letters", "anchors"])
 def test_generate_mode_maps_parsed_answers_back_to_the_scale_value(label_style, tmp_path):
     inst = likert()
-    psychometry.administer([inst], backend=ValuePicker([inst], 4), out=tmp_path / "g.sqlite", progress=False,
-                           mode="generate", orders="original,reversed,rotate", label_style=label_style)
+    res = psychometry.administer([inst], backend=ValuePicker([inst], 4), out=tmp_path / "g.sqlite", progress=False,
+                                 mode="generate", orders="original,reversed,rotate", label_style=label_style)
     df = load_results(tmp_path / "g.sqlite")
+    assert set(df["order"]) == {"original", "reversed", "rotate1", "rotate2", "rotate3", "rotate4"}  # not rotate0
     assert (df["status"] == "ok").all() and (df["value"] == 4).all()
     assert df["raw_text"].str.startswith("My answer is").all()
     assert df["expected"].isna().all() and df["probs"].isna().all()
@@ -150,7 +151,7 @@ def test_rows_carry_the_contract_columns_and_the_respondent_id(tmp_path):
     assert tuple(df.columns) == COLUMNS
     assert len(df) == res.planned == 4 * 3 * 2
     r = df.iloc[0]
-    assert r["respondent"] == f"gemma/none/{r['template']}/{r['order']}/0"
+    assert re.fullmatch(rf"gemma/none/{r['template']}/{r['order']}/0/[0-9a-f]{{8}}", r["respondent"])
     assert set(df["keyed"]) == {1, -1}
     assert df["response_id"].is_unique
 
@@ -225,7 +226,7 @@ def test_generate_mode_stores_refusals_and_unparsed_replies_with_the_raw_text(tm
     assert tab["refused"].tolist() == [0.5, 0.5] and tab["unparsed"].tolist() == [0.5, 0.5]
 
 
-def test_generate_mode_passes_distinct_seeds_per_repeat_and_a_label_grammar(tmp_path):
+def test_generate_mode_passes_distinct_seeds_per_repeat_and_the_labels_as_choices(tmp_path):
     be = psychometry.backends.FakeBackend(choice=1)
     psychometry.administer([likert()], backend=be, out=tmp_path / "g.sqlite", progress=False, mode="generate",
                            templates="likert-plain", orders="original", repeats=3, temperature=0.8, grammar=True)
@@ -234,7 +235,27 @@ def test_generate_mode_passes_distinct_seeds_per_repeat_and_a_label_grammar(tmp_
     q1 = [c.kwargs["seed"] for c in gens if "I talk a lot." in c.prompt]
     assert len(set(q1)) == 3
     assert all(c.kwargs["temperature"] == 0.8 for c in gens)
-    assert gens[0].kwargs["grammar"] == 'root ::= " "? ("1" | "2" | "3" | "4" | "5")'
+    # grammar=True asks for a reply constrained to the shown labels; the backend builds the constraint
+    assert all(c.kwargs["choices"] == ("1", "2", "3", "4", "5") for c in gens)
+
+
+def test_generate_mode_without_grammar_asks_for_free_text(tmp_path):
+    be = psychometry.backends.FakeBackend(choice=1)
+    psychometry.administer([likert()], backend=be, out=tmp_path / "g.sqlite", progress=False, mode="generate",
+                           templates="likert-plain", orders="original")
+    gens = [c for c in be.calls if c.method == "generate"]
+    assert gens and all(c.kwargs["choices"] is None for c in gens)
+
+
+def test_generate_step_asks_for_a_constrained_reply_through_the_protocol_only():
+    import ast
+    import inspect
+
+    from psychometry import engine
+
+    tree = ast.parse(inspect.getsource(engine._answer_generate))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m and m.startswith("backends.") for m in imported), imported
 
 
 def test_summary_scores_scales_with_reverse_keying(tmp_path):
@@ -278,11 +299,237 @@ def test_results_cli_prints_the_manifest_and_exports_csv(tmp_path, capsys):
     assert "no results file" in capsys.readouterr().err
 
 
-def test_summary_fallback_scorer_agrees_when_the_package_scorer_is_absent(tmp_path, monkeypatch):
-    res = psychometry.administer([likert(), bipolar()], backend=psychometry.backends.FakeBackend(choice="hash"),
-                                 out=tmp_path / "r.sqlite", progress=False)
-    official = res.summary_frame()
-    monkeypatch.setitem(__import__("sys").modules, "psychometry.scoring", None)  # import fails
-    fallback = res.summary_frame()
-    assert fallback[["instrument", "scale", "n"]].equals(official[["instrument", "scale", "n"]])
-    assert fallback["mean"].tolist() == pytest.approx(official["mean"].tolist())
+# ------------------------------------------------------------------------------------ runs in one file
+def test_a_run_added_to_a_file_holds_its_whole_design_including_responses_an_earlier_run_stored(tmp_path):
+    from psychometry.results import run_info
+    from psychometry.scoring import score_long
+
+    out = tmp_path / "r.sqlite"
+    be = psychometry.backends.FakeBackend(choice="hash")
+    one = psychometry.administer([likert()], backend=be, out=out, progress=False, orders="original")
+    two = psychometry.administer([likert()], backend=be, out=out, progress=False, orders="original,reversed",
+                                 add_run=True)
+    assert (two.planned, two.skipped, two.written) == (24, 12, 12)  # original is shared, not asked again
+    # each run's table is its whole design, whoever stored the row; run_id names the run asked for
+    df1, df2 = load_results(out, run_id=one.run_id), load_results(out, run_id=two.run_id)
+    assert len(df1) == 12 and len(df2) == 24 and (df2["run_id"] == two.run_id).all()
+    assert set(df2["order"]) == {"original", "reversed"}
+    assert len(two.results()) == 24 and two.summary_frame()["n"].tolist() == [6, 6]
+    assert {r["run_id"]: r["n_responses"] for r in run_info(out)} == {one.run_id: 12, two.run_id: 24}
+    # the whole file lists every stored response once, tagged with the run that wrote it
+    everything = load_results(out)
+    assert len(everything) == 24 and everything["response_id"].is_unique
+    assert everything.groupby("run_id").size().to_dict() == {one.run_id: 12, two.run_id: 12}
+    assert len(score_long(everything, likert())) == 6  # shared rows are one respondent, not two
+
+
+def test_runs_that_differ_only_in_answer_settings_get_distinct_respondents(tmp_path):
+    from psychometry.scoring import score_long
+
+    out = tmp_path / "r.sqlite"
+    be = psychometry.backends.FakeBackend(choice="hash")
+    a = psychometry.administer([likert()], backend=be, out=out, progress=False, label_style="digits")
+    b = psychometry.administer([likert()], backend=be, out=out, progress=False, label_style="letters",
+                               add_run=True)
+    ra, rb = set(a.results()["respondent"]), set(b.results()["respondent"])
+    assert len(ra) == len(rb) == 6 and not ra & rb
+    # model/persona/template/order/repeat stay readable in front of the settings tag
+    assert {r.rsplit("/", 1)[0] for r in ra} == {r.rsplit("/", 1)[0] for r in rb}
+    assert len(score_long(load_results(out), likert())) == 12
+
+
+def test_a_respondent_keeps_its_id_across_the_instruments_of_a_run(tmp_path):
+    other = likert()
+    other = type(other)(**{**other.__dict__, "id": "toy2"})
+    res = psychometry.administer([likert(), other], backend=psychometry.backends.FakeBackend(), progress=False,
+                                 out=tmp_path / "r.sqlite")
+    df = res.results()
+    assert set(df.loc[df["instrument"] == "toy", "respondent"]) == set(df.loc[df["instrument"] == "toy2", "respondent"])
+
+
+def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_path):
+    # an interrupted run written by psychometry-store/1: no tags, no membership, no position_probs
+    import sqlite3
+
+    from psychometry.store import _DDL, RESPONSE_COLUMNS
+
+    def make_legacy_file(p, rows):  # as in test_store.py: the tables psychometry-store/1 wrote
+        con = sqlite3.connect(p)
+        con.executescript(_DDL.replace(',\n    "position_probs" TEXT', ""))
+        con.execute("INSERT INTO meta VALUES ('schema', 'psychometry-store/1')")
+        con.execute("INSERT INTO runs VALUES ('run1', '{}', '{}', '2024-01-01T00:00:00+00:00')")
+        cols = [c for c in RESPONSE_COLUMNS if c != "position_probs"]
+        con.executemany(f"INSERT INTO responses ({', '.join(repr(c) for c in cols)}) VALUES "
+                        f"({', '.join('?' for _ in cols)})", [[r.get(c) for c in cols] for r in rows])
+        con.commit()
+        con.close()
+
+    new = tmp_path / "new.sqlite"
+    psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=new,
+                           progress=False)
+    rows = load_results(new).head(10).to_dict("records")
+    con = sqlite3.connect(new)
+    (config, manifest), = con.execute("SELECT config, manifest FROM runs").fetchall()
+    con.close()
+    old = tmp_path / "old.sqlite"
+    make_legacy_file(old, [{**r, "respondent": r["respondent"].rsplit("/", 1)[0]} for r in rows])
+    con = sqlite3.connect(old)
+    con.execute("UPDATE runs SET run_id = ?, config = ?, manifest = ?", (rows[0]["run_id"], config, manifest))
+    con.commit()
+    con.close()
+    res = psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=old,
+                                 progress=False)
+    assert (res.resumed, res.skipped, res.written) == (True, 10, 14)
+    df = res.results()
+    assert len(df) == 24 and df["respondent"].nunique() == 6
+    assert all(r.count("/") == 4 for r in df["respondent"])  # no tag: one kind of id per file
+
+
+# ------------------------------------------------------------------------------- identical respondents
+@pytest.mark.parametrize("kw", [{}, {"mode": "generate"}, {"mode": "generate", "temperature": 0.0}])
+def test_repeats_without_sampling_are_refused_as_identical_copies(kw, tmp_path):
+    with pytest.raises(PsychometryError, match=r"--repeats 3 .* identical copies .*--temperature > 0"):
+        psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=tmp_path / "x.sqlite",
+                               progress=False, repeats=3, **kw)
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_order_conditions_that_repeat_an_earlier_order_are_dropped_with_a_note(tmp_path):
+    from psychometry.results import run_info
+
+    res = psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=tmp_path / "r.sqlite",
+                                 progress=False, orders="original,rotate", templates="likert-plain")
+    df = res.results()
+    assert sorted(set(df["order"])) == ["original", "rotate1", "rotate2", "rotate3", "rotate4"]
+    assert df.groupby("order")["shown_values"].first().is_unique
+    note = "items with 5 options (toy): rotate0 shows the same order as original; not administered"
+    assert res.notes == (note,) and f"note: {note}" in res.summary()
+    assert run_info(res.path)[0]["manifest"]["notes"] == [note]
+
+
+# ------------------------------------------------------------------------------- per-position probabilities
+def test_position_probabilities_are_stored_per_shown_position_as_well_as_per_value(tmp_path):
+    # a TRAIT-style choice item: four options scored 1, 0, 1, 0
+    rf = ResponseFormat("choice", 4, 0)
+    opts = (Option("Talk to everyone", 1), Option("Stay by the wall", 0), Option("Dance", 1), Option("Leave early", 0))
+    inst = Instrument("trt", "Trt", "1", "c", "l", "u", "Choose.", rf, (Scale("E", "E", ("t1",)),),
+                      (Item("t1", "At a party.", "E", options=opts),))
+    be = psychometry.backends.FakeBackend(choice=0, confidence=0.7)  # p = .7 .1 .1 .1 by shown position
+    psychometry.administer([inst], backend=be, out=tmp_path / "r.sqlite", progress=False, templates="choice-plain",
+                           orders="original,reversed")
+    df = load_results(tmp_path / "r.sqlite").set_index("order")
+    for order, shown in (("original", "1,0,1,0"), ("reversed", "0,1,0,1")):
+        assert df.loc[order, "shown_values"] == shown
+        assert json.loads(df.loc[order, "position_probs"]) == pytest.approx([0.7, 0.1, 0.1, 0.1])
+    # keyed by value, options sharing a value share (sum) their probability
+    assert json.loads(df.loc["original", "probs"]) == pytest.approx({"0": 0.2, "1": 0.8})
+    assert json.loads(df.loc["reversed", "probs"]) == pytest.approx({"0": 0.8, "1": 0.2})
+
+
+# ----------------------------------------------------------------------- the design before the model
+@pytest.fixture
+def no_model_load(monkeypatch):
+    """Loading the default backend fails the test: a design error must come first."""
+    import psychometry.backends.llama as llama
+
+    class Loaded(Exception):
+        pass
+
+    def load(*a, **k):
+        raise Loaded("the model was loaded")
+
+    monkeypatch.setattr(llama, "LlamaCppBackend", load)
+    return Loaded
+
+
+def anchors_likert() -> Instrument:
+    inst = likert()
+    rf = ResponseFormat("likert", 5, 1, ("Agree", "Agree", "Neutral", "Disagree", "Disagree"))
+    return type(inst)(**{**inst.__dict__, "response_format": rf})
+
+
+@pytest.mark.parametrize("args, kw, error", [
+    ([likert(), likert()], {}, "instrument given twice: toy"),
+    ([likert()], {"templates": "choice-plain"}, "no prompt template for response type 'likert'"),
+    ([anchors_likert()], {"label_style": "anchors"}, "distinct option texts"),
+])
+def test_design_errors_are_reported_before_the_model_is_loaded(args, kw, error, no_model_load, tmp_path):
+    with pytest.raises(PsychometryError, match=error):
+        psychometry.administer(args, model=tmp_path / "missing.gguf", out=tmp_path / "r.sqlite", progress=False, **kw)
+    assert not (tmp_path / "r.sqlite").exists()
+
+
+def test_an_unusable_results_file_is_reported_before_the_model_is_loaded(no_model_load, tmp_path):
+    import sqlite3
+
+    foreign = tmp_path / "theirs.sqlite"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE t (x)")
+    con.close()
+    (tmp_path / "file").write_text("x")
+    for out, error in ((tmp_path, "is a directory"), (foreign, "not a psychometry results file"),
+                       (tmp_path / "file" / "r.sqlite", "is not a folder")):
+        with pytest.raises(StoreError, match=error):
+            psychometry.administer([likert()], model=tmp_path / "missing.gguf", out=out, progress=False)
+    # a different configuration without --add-run, too (the model's identity is checked after loading)
+    out = tmp_path / "r.sqlite"
+    psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=out, progress=False)
+    with pytest.raises(StoreError, match=r"differs in: orders\).*--add-run"):
+        psychometry.administer([likert()], out=out, orders="rotate", progress=False)
+    # and a valid design does reach the model load
+    with pytest.raises(no_model_load):
+        psychometry.administer([likert()], out=tmp_path / "new.sqlite", progress=False)
+
+
+def test_the_cli_reports_a_design_error_not_the_missing_model(tmp_path, capsys):
+    from psychometry.cli import main
+
+    rc = main(["administer", "bfi44", "bfi44", "--model", str(tmp_path / "missing.gguf"),
+               "--out", str(tmp_path / "r.sqlite")])
+    err = capsys.readouterr().err
+    assert rc == 1 and "given twice: bfi44" in err and "missing.gguf" not in err
+
+
+# ----------------------------------------------------------------------------------------- results CLI
+def test_results_info_on_a_file_that_is_not_a_results_file_is_one_line(tmp_path, capsys):
+    import sqlite3
+
+    from psychometry.cli import main
+
+    p = tmp_path / "resp.sqlite"
+    con = sqlite3.connect(p)
+    con.execute("CREATE TABLE responses (x)")
+    con.close()
+    assert main(["results", "info", str(p)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a psychometry results file (no meta, runs tables)" in err
+
+
+def test_results_info_shows_each_sessions_backend_settings(tmp_path, capsys):
+    from psychometry.cli import main
+
+    out = tmp_path / "r.sqlite"
+    be = psychometry.backends.FakeBackend(choice="hash")
+    with pytest.raises(KeyboardInterrupt):
+        psychometry.administer([likert()], backend=Crashing(be, 5), out=out, progress=False)
+    be2 = psychometry.backends.FakeBackend(choice="hash")
+    be2.info.settings["n_threads"] = 7  # resumed with other settings (e.g. --threads 7)
+    psychometry.administer([likert()], backend=be2, out=out, progress=False)
+    assert main(["results", "info", str(out)]) == 0
+    text = capsys.readouterr().out
+    sessions = re.findall(r"(?m)^  session .*\n(?:              .*\n)+", text)
+    assert len(sessions) == 2
+    assert "n_threads" not in sessions[0] and "n_threads=7" in sessions[1]
+    assert all(f"psychometry {psychometry.__version__}" in s for s in sessions)
+
+
+def test_results_export_creates_missing_folders_and_refuses_a_directory(tmp_path, capsys):
+    from psychometry.cli import main
+
+    out = tmp_path / "r.sqlite"
+    psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=out, progress=False)
+    target = tmp_path / "a" / "b" / "r.csv"
+    assert main(["results", "export", str(out), "--out", str(target)]) == 0
+    assert target.read_text().splitlines()[0] == ",".join(COLUMNS)
+    assert main(["results", "export", str(out), "--out", str(tmp_path)]) == 1
+    assert "is a directory" in capsys.readouterr().err

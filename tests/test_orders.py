@@ -8,6 +8,7 @@ import pytest
 from psychometry.orders import (
     MAX_PERMUTATIONS,
     OrderError,
+    duplicate_orders,
     expand_orders,
     make_labels,
     parse_orders,
@@ -58,8 +59,33 @@ def test_random_k_larger_than_the_number_of_permutations_gives_each_once():
 
 
 def test_order_specs_combine_in_the_order_given():
-    names = [o.name for o in expand_orders("reversed, original, rotate", 3)]
-    assert names == ["reversed", "original", "rotate0", "rotate1", "rotate2"]
+    names = [o.name for o in expand_orders("reversed, rotate", 3)]
+    assert names == ["reversed", "rotate0", "rotate1", "rotate2"]
+
+
+@pytest.mark.parametrize("spec, k, kept, dropped", [
+    # rotate0 is the original order
+    ("original,rotate", 5, ["original", "rotate1", "rotate2", "rotate3", "rotate4"], [("rotate0", "original")]),
+    # all contains original (perm0) and reversed (perm5 for k = 3)
+    ("original,reversed,all", 3, ["original", "reversed", "perm1", "perm2", "perm3", "perm4"],
+     [("perm0", "original"), ("perm5", "reversed")]),
+    # two options: the only rotation besides the identity is the reversal
+    ("original,reversed,rotate", 2, ["original", "reversed"], [("rotate0", "original"), ("rotate1", "reversed")]),
+    # one option: every order is the same
+    ("original,reversed", 1, ["original"], [("reversed", "original")]),
+])
+def test_a_condition_showing_the_same_order_as_an_earlier_one_is_dropped(spec, k, kept, dropped):
+    # two names for one shown order would be two identical respondents under different names
+    assert [o.name for o in expand_orders(spec, k)] == kept
+    assert duplicate_orders(spec, k) == dropped
+
+
+def test_random_draws_equal_to_an_earlier_condition_are_dropped():
+    # random:K with K >= k! draws every permutation, so original and reversed are among them
+    orders = expand_orders("original,reversed,random:6", 3, seed=0)
+    assert len(orders) == 6 and len({o.perm for o in orders}) == 6
+    assert [o.name for o in orders[:2]] == ["original", "reversed"]
+    assert len(duplicate_orders("original,reversed,random:6", 3, seed=0)) == 2
 
 
 @pytest.mark.parametrize("bad", ["sideways", "random:0", "random:x", "original,original", ""])

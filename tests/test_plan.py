@@ -6,7 +6,8 @@ import os
 import pytest
 
 from psychometry.instrument.model import Instrument, Item, Option, ResponseFormat, Scale
-from psychometry.plan import PlanError, build_plan, instrument_hash, job_seed, response_id
+from psychometry.plan import (PlanError, build_plan, instrument_hash, job_seed, order_notes, respondent_tag,
+                              response_id)
 
 ANCHORS = ("Disagree strongly", "Disagree", "Neutral", "Agree", "Agree strongly")
 
@@ -102,3 +103,39 @@ def test_repeats_get_distinct_sampling_seeds():
     seeds = {job_seed(0, j) for j in jobs}
     assert len(seeds) == 5
     assert {job_seed(0, j) for j in jobs} == seeds  # reproducible
+
+
+def test_respondent_ids_are_model_persona_template_order_repeat_and_a_settings_tag():
+    job = build_plan([likert(2)], templates="likert-plain", orders="reversed")[0]
+    assert job.respondent("gemma") == "gemma/none/likert-plain/reversed/0"  # files of psychometry-store/1
+    assert job.respondent("gemma", "0a1b2c3d") == "gemma/none/likert-plain/reversed/0/0a1b2c3d"
+
+
+def test_the_respondent_tag_changes_with_every_setting_that_changes_answers_but_not_with_the_item():
+    from dataclasses import replace
+
+    kw = dict(model_key="sha", mode="logprob", label_style="digits", seed=0, generation={}, chat="none")
+    jobs = build_plan([likert(2), likert(2, "other")], templates="likert-plain", orders="original")
+    tag = respondent_tag(jobs[0], **kw)
+    assert len(tag) == 8 and int(tag, 16) >= 0
+    # one respondent answers every item of every instrument of a run under one id
+    assert {respondent_tag(j, **kw) for j in jobs} == {tag}
+    for change in ({"model_key": "other"}, {"mode": "generate"}, {"label_style": "letters"}, {"seed": 1},
+                   {"generation": {"temperature": 0.7}}, {"chat": "model"}):
+        assert respondent_tag(jobs[0], **{**kw, **change}) != tag, change
+    # persona and template texts (their ids are in the respondent id already)
+    j = jobs[0]
+    assert respondent_tag(replace(j, persona=replace(j.persona, text="You are a pilot.")), **kw) != tag
+    assert respondent_tag(replace(j, template=replace(j.template, user=j.template.user + " ")), **kw) != tag
+
+
+def test_order_notes_name_the_conditions_dropped_per_option_count():
+    # choice items with 3 and 4 options: rotate0 repeats original for both
+    assert order_notes([choice()], "original,rotate") == [
+        "items with 3 options (cho): rotate0 shows the same order as original; not administered",
+        "items with 4 options (cho): rotate0 shows the same order as original; not administered",
+    ]
+    assert order_notes([likert(3)], "original,reversed") == []
+    jobs = build_plan([likert(3)], orders="original,rotate", templates="likert-plain")
+    assert len(jobs) == 3 * 5  # original + rotate1..rotate4
+

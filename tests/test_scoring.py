@@ -210,3 +210,20 @@ def test_score_long_pivots_the_results_table_and_counts_refusals_as_missing(mini
     assert list(out.index) == ["m/a", "m/b"]
     assert out.loc["m/a", "E"] == 4.0  # (5 + 1 + 5 + 5) / 4
     assert math.isnan(out.loc["m/b", "E"])  # 1 of 4 answered (e2 refused) < 2
+
+
+def test_score_long_refuses_two_rows_for_one_respondent_and_item_instead_of_keeping_one(mini):
+    # e.g. two runs of a file whose respondent ids coincide: keeping the first row (or averaging)
+    # would silently score half of the data
+    from psychometry.scoring import score_long
+
+    rows = [{"instrument": "mini", "respondent": "m/a", "item": it, "status": "ok", "value": 5.0, "run_id": "r1"}
+            for it in ("e1", "e2", "e3", "e4")]
+    rows.append({"instrument": "mini", "respondent": "m/a", "item": "e1", "status": "ok", "value": 1.0,
+                 "run_id": "r2"})
+    with pytest.raises(ScoringError, match=r"respondent 'm/a' has 2 rows for item e1 \(runs r1, r2\).*run_id="):
+        score_long(pd.DataFrame(rows), mini)
+    # a refused duplicate counts too: the table is ambiguous either way
+    rows[-1].update(status="refused", value=np.nan)
+    with pytest.raises(ScoringError, match="2 rows for item e1"):
+        score_long(pd.DataFrame(rows), mini)

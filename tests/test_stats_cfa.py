@@ -1,15 +1,18 @@
 """Specification of psychometry.stats.cfa, checked against R's lavaan.
 
 Reference numbers: tests/reference/validity.json (tests/reference/validity.R, lavaan 0.6-14):
-`cfa(model, data = HolzingerSwineford1939)` with `fitMeasures()` and
+`cfa(model, data = HolzingerSwineford1939)` and the Big Five model on psych's raw `bfi` items (reverse-keyed
+items left raw, so negative loadings; listwise complete cases) with `fitMeasures()` and
 `parameterEstimates(fit, standardized = TRUE)`; with Rscript on the PATH the tests also run against a
 fresh R run (marker `r`). Published check: the lavaan tutorial (https://lavaan.ugent.be/tutorial/cfa.html).
 """
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ import pandas as pd
 import pytest
 
 from psychometry.errors import PsychometryError
+from psychometry.stats import confirmatory
 from psychometry.stats.confirmatory import cfa, parse_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,15 +29,25 @@ HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + 
 
 
 @pytest.fixture(scope="module", params=["committed", pytest.param("live", marks=pytest.mark.r)])
-def ref(request, tmp_path_factory) -> dict:
+def refs(request, tmp_path_factory) -> dict:
     if request.param == "committed":
-        return json.loads(COMMITTED.read_text())["cfa_hs39"]
+        return json.loads(COMMITTED.read_text())
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript not on the PATH")
     out = tmp_path_factory.mktemp("r") / "validity.json"
     subprocess.run(["Rscript", "tests/reference/validity.R", str(out)], cwd=ROOT, check=True,
                    capture_output=True, timeout=300)
-    return json.loads(out.read_text())["cfa_hs39"]
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def ref(refs) -> dict:
+    return refs["cfa_hs39"]
+
+
+@pytest.fixture(scope="module")
+def ref_bfi(refs) -> dict:
+    return refs["cfa_bfi_raw"]
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +189,208 @@ def test_cfa_is_exported_by_psychometry_stats_as_the_function():
     assert st.cfa is cfa
     assert st.cfa is cfa  # a second look-up, after the submodule was imported
     assert callable(st.omega) and st.omega.__name__ == "omega"
+
+
+# ---------------------------------------------------------------- Big Five on raw bfi items (negative loadings)
+
+BFI_MODEL = "\n".join(f"{t} =~ " + " + ".join(f"{t}{k}" for k in range(1, 6)) for t in "ACENO")
+BFI_REVERSED = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+
+
+@pytest.fixture(scope="module")
+def bfi() -> pd.DataFrame:
+    return pd.read_csv(ROOT / "tests" / "data" / "psych_bfi.csv").iloc[:, :25]
+
+
+@pytest.fixture(scope="module")
+def fit_bfi(bfi):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # a clean fit: no convergence / Heywood warning
+        return cfa(bfi, BFI_MODEL)
+
+
+def test_bfi_raw_items_fit_equals_lavaan_to_three_decimals(fit_bfi, ref_bfi):
+    # lavaan 0.6-14, cfa(model, data = bfi[, 1:25]): chisq 4165.467 on 265 df, CFI .782, TLI .754,
+    # RMSEA .078 (.076-.080), SRMR .075, N = 2436 complete cases
+    f, r = fit_bfi.fit, ref_bfi["fit"]
+    assert fit_bfi.converged and ref_bfi["converged"]
+    assert fit_bfi.n_obs == r["ntotal"] == 2436
+    assert f["df"] == r["df"] == 265 and f["npar"] == r["npar"] == 60
+    for key in ("chisq", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr"):
+        assert round(f[key], 3) == round(r[key], 3), key
+    assert round(f["chisq"], 3) == 4165.467 and round(f["cfi"], 3) == 0.782 and round(f["srmr"], 3) == 0.075
+    for key, expected in r.items():            # and every fit measure to 6 significant digits
+        assert f[key] == pytest.approx(expected, rel=1e-6, abs=1e-9), key
+
+
+def test_bfi_raw_items_standardised_loadings_equal_lavaan_to_three_decimals(fit_bfi, ref_bfi):
+    expected = pd.DataFrame(ref_bfi["estimates"])
+    got = fit_bfi.estimates
+    assert list(zip(got["lhs"], got["op"], got["rhs"])) == list(zip(expected["lhs"], expected["op"], expected["rhs"]))
+    load = (expected["op"] == "=~").to_numpy()
+    assert load.sum() == 25
+    np.testing.assert_array_equal(got["std_all"].to_numpy()[load].round(3),
+                                  expected["std_all"].to_numpy()[load].round(3))
+    # the whole table: lavaan stops at a relative change of 1e-10 in F, so its estimates carry ~3e-5 of noise
+    for col, tol in (("est", 1e-4), ("se", 1e-5), ("z", 1e-3), ("std_lv", 1e-4), ("std_all", 1e-4)):
+        e, g = expected[col].to_numpy(float), got[col].to_numpy(float)
+        fixed = e == 0 if col == "se" else np.isnan(e)
+        np.testing.assert_allclose(g[~fixed], e[~fixed], atol=tol, err_msg=col)
+
+
+def test_bfi_reverse_keyed_items_load_negatively_relative_to_their_marker(fit_bfi):
+    est = fit_bfi.estimates[fit_bfi.estimates["op"] == "=~"].set_index("rhs")["std_all"]
+    reversed_ = set(BFI_REVERSED)
+    for factor in "ACENO":
+        marker_reversed = f"{factor}1" in reversed_
+        for k in range(2, 6):
+            item = f"{factor}{k}"
+            assert (est[item] < 0) == ((item in reversed_) != marker_reversed), item
+
+
+def test_reversing_items_first_gives_the_same_fit_and_flips_only_signs(bfi, fit_bfi):
+    rev = bfi.copy()
+    rev[BFI_REVERSED] = 7 - rev[BFI_REVERSED]
+    res = cfa(rev, BFI_MODEL)
+    assert res.converged and res.iterations < 30
+    assert res.fit["chisq"] == pytest.approx(fit_bfi.fit["chisq"], rel=1e-9)
+    a = res.estimates[res.estimates["op"] == "=~"]["std_all"].to_numpy()
+    b = fit_bfi.estimates[fit_bfi.estimates["op"] == "=~"]["std_all"].to_numpy()
+    np.testing.assert_allclose(np.abs(a), np.abs(b), atol=1e-7)
+    assert (a > 0).all()
+
+
+def test_lavaans_simple_start_values_reach_the_same_optimum(bfi, fit_bfi, hs39, fit):
+    # start = "simple" (every loading 1, factor variances .05) fails in lavaan 0.6-14 on the raw bfi
+    # items ("the optimizer warns that a solution has NOT been found!"); here the fit runs with
+    # standardised factors, where no ridge (factor variance -> 0, loadings -> infinity) exists
+    res = cfa(bfi, BFI_MODEL, start="simple")
+    assert res.converged and not res.warnings
+    assert res.fit["chisq"] == pytest.approx(fit_bfi.fit["chisq"], rel=1e-9)
+    assert cfa(hs39, HS_MODEL, start="simple").fit["chisq"] == pytest.approx(fit.fit["chisq"], rel=1e-9)
+
+
+def test_default_start_values_have_the_signs_and_sizes_of_the_solution(bfi, fit_bfi):
+    # FABIN3 (instrumental variables) loadings: right signs, sizes near the ML estimates
+    items = [f"{t}{k}" for t in "ACENO" for k in range(1, 6)]
+    spec = parse_model(BFI_MODEL)
+    s = np.cov(bfi[items].dropna().to_numpy(float), rowvar=False, bias=True)
+    st = confirmatory._structure(spec, items)
+    lam, phi, th = st.unpack(confirmatory._start_values(st, s, spec, items, "default"))
+    est = fit_bfi.estimates[fit_bfi.estimates["op"] == "=~"]["est"].to_numpy()
+    start = np.array([lam[items.index(i), "ACENO".index(i[0])] for i in items])
+    assert (np.sign(start) == np.sign(est)).all()
+    np.testing.assert_allclose(start, est, rtol=0.4)     # FABIN3 is not ML: within 40%
+    np.testing.assert_allclose(th, np.diag(s) / 2)          # lavaan: residual variances half the observed ones
+    assert np.linalg.eigvalsh(phi)[0] > 0 and (np.diag(phi) > 0).all()
+
+
+def test_the_10_iteration_fits_converge_by_the_stated_criterion(fit, fit_bfi):
+    # Newton / Fisher scoring stops when g'H^-1 g / 2 < FTOL (= 1e-14); both fits need < 15 iterations
+    assert fit.converged and fit.iterations < 15
+    assert fit_bfi.converged and fit_bfi.iterations < 15
+    assert confirmatory.FTOL == 1e-14
+
+
+def _hs_problem(hs39):
+    spec = parse_model(HS_MODEL)
+    items = [i for f in spec for i in spec[f]]
+    s = np.cov(hs39[items].to_numpy(float), rowvar=False, bias=True)
+    return spec, items, s, float(np.linalg.slogdet(s)[1])
+
+
+def test_gradient_and_hessians_equal_finite_differences(hs39):
+    spec, items, s, logdet_s = _hs_problem(hs39)
+    for std_lv in (False, True):
+        st = confirmatory._structure(spec, items, std_lv=std_lv)
+        st_m = confirmatory._structure(spec, items)
+        theta = confirmatory._start_values(st_m, s, spec, items, "default")
+        if std_lv:
+            theta = confirmatory._marker_to_std(st_m, st, theta)
+        f0, w = confirmatory._discrepancy(st, theta, s, logdet_s)
+        g = confirmatory._gradient(st, theta, s, w)
+        h = confirmatory._observed_hessian(st, theta, s, w)
+        eps = 1e-6
+        g_num, h_num = np.empty_like(g), np.empty_like(h)
+        for k in range(len(theta)):
+            e = np.zeros_like(theta)
+            e[k] = eps
+            fp, wp = confirmatory._discrepancy(st, theta + e, s, logdet_s)
+            fm, wm = confirmatory._discrepancy(st, theta - e, s, logdet_s)
+            g_num[k] = (fp - fm) / (2 * eps)
+            h_num[:, k] = (confirmatory._gradient(st, theta + e, s, wp)
+                           - confirmatory._gradient(st, theta - e, s, wm)) / (2 * eps)
+        np.testing.assert_allclose(g, g_num, atol=1e-7)
+        np.testing.assert_allclose(h, h_num, atol=1e-7)
+        # at S = Sigma(theta) the exact Hessian is the expected one, Delta'(W (x) W)Delta (Kronecker form)
+        s_model = st.sigma(theta)
+        _, w_model = confirmatory._discrepancy(st, theta, s_model, float(np.linalg.slogdet(s_model)[1]))
+        lam, phi, _ = st.unpack(theta)
+        u, v, hh = confirmatory._uv(st, lam, phi)
+        delta = np.stack([(hh[a] * (np.outer(u[:, a], v[:, a]) + np.outer(v[:, a], u[:, a]))).ravel()
+                          for a in range(st.q)], axis=1)
+        kron = delta.T @ np.kron(w_model, w_model) @ delta
+        np.testing.assert_allclose(confirmatory._expected_hessian(st, theta, w_model), kron, atol=1e-10)
+        np.testing.assert_allclose(confirmatory._observed_hessian(st, theta, s_model, w_model), kron, atol=1e-10)
+
+
+def test_a_non_positive_definite_sigma_is_infinite_and_the_step_is_shortened(hs39, fit, monkeypatch):
+    spec, items, s, logdet_s = _hs_problem(hs39)
+    st = confirmatory._structure(spec, items, std_lv=True)
+    # Sigma not positive definite: F = +inf, no Sigma^-1 (not the old 1e10 with a zero gradient)
+    bad = np.concatenate([np.ones(st.n_l), -np.ones(st.p), np.zeros(len(st.pj))])
+    assert confirmatory._discrepancy(st, bad, s, logdet_s) == (np.inf, None)
+    # a start close to the boundary (residual variances 5% of the item variances, loadings .1 of
+    # their size, factor correlations .9): the first full steps leave the positive-definite cone
+    start = np.concatenate([0.1 * np.array([0.9, 0.5, 0.6, 1.0, 1.0, 0.9, 0.6, 0.7, 0.6]),
+                            0.05 * np.diag(s), [0.9, 0.9, 0.9]])
+    infinite = []
+    real = confirmatory._discrepancy
+
+    def counting(*args):
+        out = real(*args)
+        infinite.append(out[1] is None)
+        return out
+
+    monkeypatch.setattr(confirmatory, "_discrepancy", counting)
+    opt = confirmatory._minimise(st, s, logdet_s, start)
+    assert sum(infinite) >= 3 and opt.backtracks >= 3
+    assert opt.converged and opt.decrement / 2 < confirmatory.FTOL
+    assert opt.fmin * len(hs39) == pytest.approx(fit.fit["chisq"], rel=1e-10)
+
+
+def test_running_out_of_iterations_is_reported_and_warned(hs39, monkeypatch):
+    spec, items, s, logdet_s = _hs_problem(hs39)
+    st = confirmatory._structure(spec, items, std_lv=True)
+    start = confirmatory._marker_to_std(confirmatory._structure(spec, items), st,
+                                        confirmatory._start_values(confirmatory._structure(spec, items), s,
+                                                                   spec, items, "simple"))
+    assert not confirmatory._minimise(st, s, logdet_s, start, maxiter=2).converged
+    monkeypatch.setattr(confirmatory, "_minimise", functools.partial(confirmatory._minimise, maxiter=2))
+    with pytest.warns(RuntimeWarning, match="did not find a solution"):
+        res = cfa(hs39, HS_MODEL, start="simple")
+    assert not res.converged and "did not find a solution" in res.warnings[0]
+    assert "did NOT converge" in res.summary()
+
+
+def test_a_heywood_case_is_estimated_unbounded_and_warned():
+    # one factor, 3 items with r12 = r13 = .8, r23 = .5: lambda_1^2 = r12 r13 / r23 = 1.28, so the
+    # ML (here exact, df = 0) residual variance of y1 is 1 - 1.28 = -.28 (lavaan: "some estimated ov
+    # variances are negative")
+    r = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
+    z = np.random.default_rng(1).normal(size=(500, 3))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False, bias=True)).T)   # covariance exactly I
+    x = pd.DataFrame(z @ np.linalg.cholesky(r).T, columns=["y1", "y2", "y3"])          # covariance exactly r
+    with pytest.warns(RuntimeWarning, match=r"Heywood case\): y1"):
+        res = cfa(x, "f =~ y1 + y2 + y3")
+    est = res.estimates.set_index(["lhs", "op", "rhs"])
+    assert res.converged
+    assert est.loc[("y1", "~~", "y1"), "est"] == pytest.approx(-0.28, abs=1e-8)
+    assert est.loc[("f", "~~", "f"), "est"] == pytest.approx(1.28, abs=1e-8)
+    assert res.fit["chisq"] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_start_must_be_default_or_simple(hs39):
+    with pytest.raises(PsychometryError, match="start"):
+        cfa(hs39, HS_MODEL, start="lavaan")

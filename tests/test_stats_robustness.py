@@ -335,6 +335,42 @@ def test_position_bias_names_a_malformed_probs_value(long):
         position_bias(bad)
 
 
+def _choice_rows(position_probs: bool) -> pd.DataFrame:
+    """Two answers to a TRAIT-style choice item whose four options are scored 1, 0, 1, 0: the model
+    gives the shown positions probabilities .4 .3 .2 .1 and picks position 1."""
+    rows = []
+    for order, shown in (("original", "1,0,1,0"), ("reversed", "0,1,0,1")):
+        p = [0.4, 0.3, 0.2, 0.1]
+        by_value = {}
+        for v, pi in zip(shown.split(","), p):
+            by_value[v] = by_value.get(v, 0.0) + pi
+        rows.append({"order": order, "status": "ok", "position": 1.0, "shown_values": shown,
+                     "probs": json.dumps(by_value), "position_probs": json.dumps(p) if position_probs else None})
+    return pd.DataFrame(rows)
+
+
+def test_position_bias_reads_per_position_probabilities_when_options_share_a_value():
+    # keyed by value, positions 1 and 3 (both value 1 under original) would both get .4 + .2 = .6
+    pb = position_bias(_choice_rows(position_probs=True), by=None)
+    np.testing.assert_allclose(pb.counts["mean_prob"], [0.4, 0.3, 0.2, 0.1])
+    assert pb.counts["mean_prob"].sum() == pytest.approx(1.0)
+
+
+def test_position_bias_falls_back_to_value_keyed_probs_for_rows_without_position_probs():
+    # older files (and tables from elsewhere) have only the value-keyed JSON: shared values share it
+    pb = position_bias(_choice_rows(position_probs=False), by=None)
+    np.testing.assert_allclose(pb.counts["mean_prob"], [0.6, 0.4, 0.6, 0.4])
+    t = _choice_rows(position_probs=False).drop(columns="position_probs")
+    np.testing.assert_allclose(position_bias(t, by=None).counts["mean_prob"], [0.6, 0.4, 0.6, 0.4])
+
+
+def test_position_bias_names_a_malformed_position_probs_value():
+    t = _choice_rows(position_probs=True)
+    t.loc[0, "position_probs"] = "[0.5, 0.5]"  # two numbers for four shown options
+    with pytest.raises(LongTableError, match="'position_probs' must hold a JSON list of 4"):
+        position_bias(t)
+
+
 def test_response_styles_match_an_independent_r_computation(long):
     st = response_styles(long).table.set_index("respondent")
     assert len(st) == len(REF["styles"])

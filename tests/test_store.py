@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from psychometry.errors import StoreError
-from psychometry.store import RESPONSE_COLUMNS, Store
+from psychometry.store import _DDL, RESPONSE_COLUMNS, SCHEMA, Store
 
 
 def row(rid: str, value: float = 3.0, run_id: str = "run1") -> dict:
@@ -78,3 +78,148 @@ def test_a_foreign_sqlite_file_or_garbage_is_refused(tmp_path):
         Store(junk)
     with pytest.raises(StoreError, match="no results file"):
         Store(tmp_path / "missing.sqlite", create=False)
+
+
+# ----------------------------------------------------------------------------------- read-only opening
+def _fingerprint(p):
+    """Everything a read-only command must leave alone: the bytes, the journal mode, sibling files."""
+    con = sqlite3.connect(p)
+    mode = con.execute("PRAGMA journal_mode").fetchone()[0]
+    con.close()
+    return p.read_bytes(), mode, sorted(x.name for x in p.parent.iterdir())
+
+
+def test_opening_for_reading_never_writes_to_the_file(tmp_path):
+    p = tmp_path / "r.sqlite"
+    with Store(p) as st:
+        st.begin_run("run1", {"a": 1}, {})
+        st.insert(row("x"))
+    con = sqlite3.connect(p)
+    con.execute("PRAGMA journal_mode=DELETE")  # e.g. a copy someone made with another tool
+    con.close()
+    before = _fingerprint(p)
+    with Store(p, create=False) as st:
+        assert st.count() == 1
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            st.connection.execute("INSERT INTO meta VALUES ('x', 'y')")
+    assert _fingerprint(p) == before  # still DELETE mode, no -wal/-shm files, same bytes
+
+
+def test_an_empty_file_opened_for_reading_is_refused_and_stays_empty(tmp_path):
+    p = tmp_path / "empty.sqlite"
+    p.touch()
+    with pytest.raises(StoreError, match="not a psychometry results file"):
+        Store(p, create=False)
+    assert p.stat().st_size == 0
+
+
+def test_a_file_with_responses_but_no_meta_is_refused_in_one_line(tmp_path):
+    p = tmp_path / "resp.sqlite"
+    con = sqlite3.connect(p)
+    con.execute("CREATE TABLE responses (response_id TEXT)")
+    con.commit()
+    con.close()
+    for create in (False, True):
+        with pytest.raises(StoreError, match=r"not a psychometry results file \(no meta, runs tables\)"):
+            Store(p, create=create)
+
+
+def test_a_foreign_database_is_refused_before_its_journal_mode_is_touched(tmp_path):
+    p = tmp_path / "theirs.sqlite"
+    con = sqlite3.connect(p)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    before = _fingerprint(p)
+    with pytest.raises(StoreError):
+        Store(p)  # even the writing engine checks first
+    assert _fingerprint(p) == before
+
+
+def test_a_results_file_of_an_unknown_schema_is_refused(tmp_path):
+    p = tmp_path / "r.sqlite"
+    with Store(p):
+        pass
+    con = sqlite3.connect(p)
+    con.execute("UPDATE meta SET value = 'psychometry-store/99' WHERE key = 'schema'")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="'psychometry-store/99'.*upgrade psychometry"):
+        Store(p, create=False)
+
+
+# --------------------------------------------------------------------------------- schema and runs
+def test_a_new_file_records_its_schema_in_meta(tmp_path):
+    with Store(tmp_path / "r.sqlite") as st:
+        assert st.connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (SCHEMA,)
+        assert st.tagged_respondents and st.has_membership
+        assert "position_probs" in st.response_columns
+
+
+def test_run_membership_counts_responses_another_run_stored(tmp_path):
+    with Store(tmp_path / "r.sqlite") as st:
+        st.begin_run("run1", {"orders": ["original"]}, {})
+        st.add_members("run1", ["a"])
+        st.insert(row("a", run_id="run1"))
+        st.begin_run("run2", {"orders": ["original", "reversed"]}, {}, add_run=True)
+        st.add_members("run2", ["a", "b"])  # "a" is already stored by run1: run2 skips it
+        st.insert(row("b", run_id="run2"))
+        assert st.count("run1") == 1 and st.count("run2") == 2 and st.count() == 2
+        assert {r["run_id"]: r["n_responses"] for r in st.runs()} == {"run1": 1, "run2": 2}
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            st.connection.execute("DELETE FROM run_responses")
+
+
+def test_every_session_records_its_own_versions_and_backend_settings(tmp_path):
+    p = tmp_path / "r.sqlite"
+    first = {"psychometry_version": "1.0", "llama_cpp_python": "0.3.1", "backend_settings": {"n_threads": 1}}
+    later = {"psychometry_version": "1.1", "llama_cpp_python": "0.3.2", "backend_settings": {"n_threads": 4}}
+    with Store(p) as st:
+        st.begin_run("run1", {"a": 1}, first)
+    with Store(p) as st:
+        st.begin_run("run1", {"a": 1}, later)
+        (run,) = st.runs()
+    m = run["manifest"]
+    assert m["backend_settings"] == {"n_threads": 1}  # the top level stays the first session's
+    assert [s["backend_settings"]["n_threads"] for s in m["sessions"]] == [1, 4]
+    assert [s["llama_cpp_python"] for s in m["sessions"]] == ["0.3.1", "0.3.2"]
+
+
+# ------------------------------------------------------------------------- files of earlier versions
+LEGACY_DDL = _DDL.replace(',\n    "position_probs" TEXT', "")  # psychometry-store/1: no position_probs
+
+
+def make_legacy_file(p, rows=()):
+    """A results file as psychometry-store/1 wrote it (no run_responses, no position_probs)."""
+    assert "position_probs" not in LEGACY_DDL
+    con = sqlite3.connect(p)
+    con.executescript(LEGACY_DDL)
+    con.execute("INSERT INTO meta VALUES ('schema', 'psychometry-store/1')")
+    con.execute("INSERT INTO runs VALUES ('run1', '{}', '{\"sessions\": []}', '2024-01-01T00:00:00+00:00')")
+    cols = [c for c in RESPONSE_COLUMNS if c != "position_probs"]
+    for r in rows:
+        con.execute(f"INSERT INTO responses ({', '.join(repr(c) for c in cols)}) VALUES "
+                    f"({', '.join('?' for _ in cols)})", [r.get(c) for c in cols])
+    con.commit()
+    con.close()
+
+
+def test_a_file_of_the_previous_schema_is_read_without_being_changed(tmp_path):
+    from psychometry.results import load_results, run_info
+
+    p = tmp_path / "old.sqlite"
+    make_legacy_file(p, [row("x"), row("y", 4.0)])
+    before = _fingerprint(p)
+    df = load_results(p, run_id="run1")
+    assert df["value"].tolist() == [3.0, 4.0] and df["position_probs"].isna().all()
+    assert run_info(p)[0]["n_responses"] == 2
+    assert _fingerprint(p) == before
+
+
+def test_a_file_of_the_previous_schema_gains_the_new_tables_when_written_but_keeps_its_rows(tmp_path):
+    p = tmp_path / "old.sqlite"
+    make_legacy_file(p, [row("x")])
+    with Store(p) as st:
+        assert st.schema == "psychometry-store/1" and not st.tagged_respondents  # its respondent ids stay
+        assert st.has_membership and "position_probs" in st.response_columns
+        assert st.connection.execute("SELECT response_id, value FROM responses").fetchall() == [("x", 3.0)]

@@ -147,13 +147,3 @@ def default_model_path() -> Path:
             pass
         raise ModelError(f"cannot assemble the default model into {target}: {exc}") from None
     return target
-
-
-def default_model_sha256() -> str | None:
-    """The published sha256 of the default model (from the package), if installed."""
-    try:
-        import importlib
-
-        return getattr(importlib.import_module(DEFAULT_MODEL_MODULE), "EXPECTED_SHA256", None)
-    except ImportError:
-        return None

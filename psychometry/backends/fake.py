@@ -60,9 +60,11 @@ class FakeBackend:
     label_mass
         The reported probability mass of the labels in the vocabulary, in (0, 1].
     reply
-        What :meth:`generate` returns: a string, a function of the prompt, or ``None``
-        (default) for ``"<label>"`` where the label is the last ``option_logprobs`` labels'
-        choice, or ``"3"`` when no labels have been seen.
+        What unconstrained :meth:`generate` returns: a string, a function of the prompt, or
+        ``None`` (default) for ``"<label>"`` where the label is the last ``option_logprobs``
+        labels' choice, or ``"3"`` when no labels have been seen. A constrained reply
+        (``generate(..., choices=labels)``) is always the label ``choice`` picks among
+        ``choices``; ``reply`` is then ignored.
     name
         The model name in :attr:`info`.
     """
@@ -143,17 +145,28 @@ class FakeBackend:
         max_tokens: int = 32,
         temperature: float = 0.0,
         seed: int | None = None,
-        grammar: str | None = None,
+        choices: Sequence[str] | None = None,
     ) -> Generation:
+        """The configured reply; with ``choices``, the label ``choice`` picks among them.
+
+        The call is recorded with ``labels`` = ``choices`` when given (else the labels of the
+        last :meth:`option_logprobs` call) and the keyword arguments in ``kwargs``.
+        """
+        constrained = tuple(choices) if choices is not None else None
+        if constrained is not None and not constrained:
+            raise ValueError("choices must name at least one label")
         self.calls.append(
             FakeCall(
                 "generate",
                 prompt,
-                self._last_labels,
-                {"max_tokens": max_tokens, "temperature": temperature, "seed": seed, "grammar": grammar},
+                constrained if constrained is not None else self._last_labels,
+                {"max_tokens": max_tokens, "temperature": temperature, "seed": seed, "choices": constrained},
             )
         )
-        if callable(self.reply):
+        if constrained is not None:
+            w = self._weights(prompt, constrained)
+            text = constrained[max(range(len(w)), key=w.__getitem__)]
+        elif callable(self.reply):
             text = self.reply(prompt)
         elif isinstance(self.reply, str):
             text = self.reply

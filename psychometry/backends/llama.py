@@ -16,14 +16,32 @@ Two ways to ask a model a questionnaire item:
 
     .. math:: \\log P(\\ell) = \\operatorname{logsumexp}(\\log P(\\texttt{"3"}), \\log P(\\texttt{" 3"}))
 
-    ``label_mass`` is :math:`\\sum_\\ell P(\\ell \\mid x)` (before normalisation): how much of the
-    model's next-token distribution lands on a valid answer at all (Hu & Levy 2023, "Prompting is
-    not a substitute for probability measurements in large language models", EMNLP; Dominguez-
-    Olmedo et al. 2024, "Questioning the survey responses of large language models").
+    **Labels that begin other labels.** When one label's tokens are a proper prefix of another
+    label's ("Agree" / "Agree strongly" with anchor labels, "1" / "10" on scales of ten or more
+    points), P("Agree") includes P("Agree strongly"), so the longer option could never win and
+    the mass would be counted twice. Each label is therefore scored as a *complete* answer: its
+    tokens, then a next token that does not continue it into a longer label,
 
-``generate(prompt, ...)``
-    free text, greedy at temperature 0, optionally constrained by a GBNF grammar
-    (see :func:`labels_grammar`), as MPI / PsychoBench administer items.
+    .. math:: \\log P(\\texttt{Agree} \\dashv) = \\log P(\\texttt{Agree})
+              + \\log\\bigl(1 - P(\\texttt{" strongly"} \\mid x, \\texttt{Agree})\\bigr)
+
+    (the terminator is "anything but an extension"; see ``docs/backends.md`` for why not a
+    newline or EOS). The events are disjoint, so P(Agree, then not " strongly") +
+    P(Agree strongly) = P(Agree). Labels that begin no other label (digits 1-9,
+    letters, the BFI anchors) are scored exactly as before; no extra decoding is needed, because
+    the distribution after "Agree" is already computed on the way to "Agree strongly".
+
+    ``label_mass`` is :math:`\\sum_\\ell P(\\ell \\mid x)` (before normalisation): the probability that
+    the continuation is one of the labels as a complete answer, i.e. how much of the model's
+    next-token distribution lands on a valid answer at all (Hu & Levy 2023, "Prompting is
+    not a substitute for probability measurements in large language models", EMNLP; Dominguez-
+    Olmedo et al. 2024, "Questioning the survey responses of large language models"). It is at
+    most 1 without clamping.
+
+``generate(prompt, ..., choices=None)``
+    free text, greedy at temperature 0, as MPI / PsychoBench administer items; ``choices``
+    restricts the reply to exactly one of the given labels (a GBNF grammar, see
+    :func:`labels_grammar`).
 
 KV-cache prefix reuse: the backend remembers which tokens sit in the llama.cpp context. A new
 prompt is compared with them token by token; the KV cache is truncated after the longest common
@@ -110,6 +128,11 @@ def _logsumexp(values: Sequence[float]) -> float:
     if m == -math.inf:
         return -math.inf
     return m + math.log(sum(math.exp(v - m) for v in values))
+
+
+def _log1m(p: float) -> float:
+    """log(1 - p) for a probability p (``-inf`` when p rounds to 1 or more)."""
+    return math.log1p(-p) if p < 1.0 else -math.inf
 
 
 def _available_cores() -> int:
@@ -258,6 +281,7 @@ class LlamaCppBackend:
                 "chat_template_requested": chat_template,
                 "reuse_block": self.reuse_block,
                 "label_variants": "bare+leading-space, logsumexp",
+                "label_end": "a label that begins a longer label is not followed by its next token",
             },
         )
 
@@ -462,7 +486,13 @@ class LlamaCppBackend:
         decode of the prompt's new suffix). Multi-token labels (anchor text) need the
         distribution after each of their proper prefixes: those prefixes form a trie that is
         walked depth-first, decoding one token per trie node, so shared label prefixes are
-        decoded once.
+        decoded once. A label whose tokens begin a longer label ("Agree" / "Agree strongly",
+        "1" / "10") is scored as that label *and then not the longer label's next token*, read
+        off the distribution at its trie node, so the labels are disjoint answers and
+        ``label_mass`` (their summed probability) is at most 1.
+
+        Raises ``ValueError`` for no labels, a label without tokens, or two labels with the
+        same tokens.
         """
         labels = tuple(str(lab) for lab in labels)
         if not labels:
@@ -471,19 +501,11 @@ class LlamaCppBackend:
         prompt_tokens = self.tokenize(prompt)
         evaluated = self._evaluate(prompt_tokens)
 
-        # continuation token sequences of every (label, spelling); identical sequences shared
-        conts: list[list[tuple[int, ...]]] = []
-        for lab in labels:
-            seqs: list[tuple[int, ...]] = []
-            for variant in label_variants(lab):
-                toks = self._label_tokens(variant)
-                if toks and toks not in seqs:
-                    seqs.append(toks)
-            if not seqs:
-                raise ValueError(f"label {lab!r} has no tokens")
-            conts.append(seqs)
+        conts = self._label_sequences(labels)
 
-        # next-token log-probs needed after each proper prefix of the continuations
+        # next-token log-probs needed after each proper prefix of the continuations; a label
+        # sequence that is itself such a prefix begins a longer label, and ``needed[seq]`` is the
+        # set of tokens that would extend it into one
         needed: dict[tuple[int, ...], set[int]] = {}
         for seqs in conts:
             for seq in seqs:
@@ -498,15 +520,43 @@ class LlamaCppBackend:
 
         logprobs: list[float] = []
         for seqs in conts:
-            per_variant = [sum(dist[seq[:j]][seq[j]] for j in range(len(seq))) for seq in seqs]
+            per_variant = []
+            for seq in seqs:
+                lp = sum(dist[seq[:j]][seq[j]] for j in range(len(seq)))
+                if seq in dist:  # begins a longer label: the answer must end here
+                    lp += _log1m(sum(math.exp(dist[seq][t]) for t in dist[seq]))
+                per_variant.append(lp)
             logprobs.append(_logsumexp(per_variant))
+        # the (label, spelling) events are disjoint, so their probabilities add up to at most 1
         mass = float(sum(math.exp(lp) for lp in logprobs))
         return OptionScores(
             labels=labels,
             logprobs=tuple(logprobs),
-            label_mass=min(1.0, mass),
+            label_mass=mass,
             tokens_evaluated=evaluated,
         )
+
+    def _label_sequences(self, labels: Sequence[str]) -> list[list[tuple[int, ...]]]:
+        """The distinct token sequences of each label's spellings (:func:`label_variants`).
+
+        Raises ``ValueError`` for a label without tokens and for two labels that share a token
+        sequence (the same answer text: they could not be told apart).
+        """
+        conts: list[list[tuple[int, ...]]] = []
+        owner: dict[tuple[int, ...], int] = {}
+        for i, lab in enumerate(labels):
+            seqs: list[tuple[int, ...]] = []
+            for variant in label_variants(lab):
+                toks = self._label_tokens(variant)
+                if toks and toks not in seqs:
+                    seqs.append(toks)
+            if not seqs:
+                raise ValueError(f"label {lab!r} has no tokens")
+            for seq in seqs:
+                if owner.setdefault(seq, i) != i:
+                    raise ValueError(f"labels {labels[owner[seq]]!r} and {lab!r} are the same answer text")
+            conts.append(seqs)
+        return conts
 
     def generate(
         self,
@@ -515,18 +565,29 @@ class LlamaCppBackend:
         max_tokens: int = 32,
         temperature: float = 0.0,
         seed: int | None = None,
+        choices: Sequence[str] | None = None,
         grammar: str | None = None,
     ) -> Generation:
         """Continue ``prompt``: greedy (argmax) at ``temperature == 0``; otherwise ancestral
         sampling from the full softmax(logits / temperature) (no top-k/top-p truncation, so the
         sample follows the model's own distribution), seeded by ``seed`` (default: the backend's
-        seed). ``grammar`` is a GBNF grammar (:func:`labels_grammar`) restricting the reply.
-        Stops at an end-of-generation token or after ``max_tokens`` tokens.
+        seed). Stops at an end-of-generation token or after ``max_tokens`` tokens.
+
+        ``choices`` (the protocol's constraint) restricts the reply to exactly one of these
+        labels, optionally after one space: it is turned into the GBNF grammar
+        :func:`labels_grammar`. ``grammar`` (llama.cpp only, not part of the
+        :class:`~psychometry.backends.base.Backend` protocol) takes any GBNF grammar instead;
+        an invalid one raises :class:`~psychometry.errors.ModelError`. Giving both is a
+        ``ValueError``.
         """
         if max_tokens < 1:
             raise ValueError("max_tokens must be at least 1")
         if temperature < 0:
             raise ValueError("temperature must be >= 0")
+        if choices is not None:
+            if grammar is not None:
+                raise ValueError("give choices or grammar, not both")
+            grammar = labels_grammar(list(choices))
         self.calls += 1
         lc = self._lc
         prompt_tokens = self.tokenize(prompt)

@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("psychometry: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `psychometry instruments show oejts | head`
+        import os
+
+        # Python would complain again when it flushes stdout at exit; point stdout at devnull
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

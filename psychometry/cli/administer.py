@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Administer questionnaires to a language model. Each simulated respondent is "
             "(model, persona, template, option order, repeat); every response is committed to an "
-            "SQLite file as it arrives, and re-running the same command resumes."
+            "SQLite file as it arrives, and re-running the same command resumes. The design and the "
+            "results file are checked before the model is loaded."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -49,14 +50,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="all, template ids, or template YAML files, comma-separated (default all)")
     d.add_argument("--orders", default="original,reversed",
                    help="option orders: original, reversed, rotate, all, random:K, comma-separated "
-                        "(default original,reversed)")
+                        "(default original,reversed); a condition showing the same order as an earlier "
+                        "one (rotate0 after original) is dropped with a note")
     d.add_argument("--labels", choices=LABEL_STYLES, default="digits",
                    help="option labels: digits 1..k, letters A.., or the anchor text (default digits)")
     d.add_argument("--personas", default="none", help="none, default, or a persona YAML file (default none)")
     d.add_argument("--shape", action="append", default=None, metavar="TRAIT=LEVEL",
                    help="trait shaping, e.g. extraversion=high (levels 1-9, extremely_low..extremely_high, "
                         "low|neutral|high, or all); repeatable or comma-separated")
-    d.add_argument("--repeats", type=int, default=1, help="simulated respondents per condition (default 1)")
+    d.add_argument("--repeats", type=int, default=1,
+                   help="simulated respondents per condition (default 1); above 1 only with --mode generate "
+                        "and --temperature > 0 (otherwise the repeats would be identical)")
     d.add_argument("--seed", type=int, default=0, help="run seed (random orders, sampling) (default 0)")
     a = p.add_argument_group("answers")
     a.add_argument("--mode", choices=MODES, default="logprob",

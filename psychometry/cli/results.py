@@ -8,16 +8,19 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("results", help="inspect or export a results file",
-                              description="Inspect (info) or export (export) a psychometry results file.")
+                              description="Inspect (info) or export (export) a psychometry results file. "
+                                          "Both open the file read-only.")
     sub = p.add_subparsers(dest="results_command", metavar="ACTION")
-    info = sub.add_parser("info", help="print the runs and their manifests")
+    info = sub.add_parser("info", help="print the runs and their manifests (the first session's versions and "
+                                       "backend settings, then every session's own)")
     info.add_argument("path", metavar="RUN.sqlite")
     info.add_argument("--json", action="store_true", help="print the runs as JSON")
     info.set_defaults(handler=run_info_cmd)
     exp = sub.add_parser("export", help="write the long results table as CSV or JSON")
     exp.add_argument("path", metavar="RUN.sqlite")
     exp.add_argument("--format", choices=("csv", "json"), default="csv")
-    exp.add_argument("--out", default=None, help="output file (default: standard output)")
+    exp.add_argument("--out", default=None,
+                     help="output file; missing folders are created (default: standard output)")
     exp.set_defaults(handler=run_export)
     p.set_defaults(handler=lambda args: (p.print_help(), 0)[1])
 
@@ -59,10 +62,17 @@ def run_info_cmd(args: argparse.Namespace) -> int:
               f"repeats {c.get('repeats')}; mode {c.get('mode')}; seed {c.get('seed')}")
         if c.get("generation"):
             print("  generation  " + ", ".join(f"{k}={v}" for k, v in c["generation"].items()))
+        for note in m.get("notes", []):
+            print(f"  note        {note}")
         print(f"  started     {m.get('started_at')}   ended {m.get('ended_at') or '(not finished)'}")
         for s in m.get("sessions", []):
             print(f"  session     {s.get('started_at')} -> {s.get('ended_at') or '(interrupted)'}: "
                   f"{s.get('written')} written")
+            if "psychometry_version" in s:  # sessions recorded since psychometry-store/2
+                print(f"              psychometry {s.get('psychometry_version', '?')}, python {s.get('python', '?')}, "
+                      f"llama-cpp-python {s.get('llama_cpp_python') or '-'}")
+            if s.get("backend_settings"):
+                print("              backend " + ", ".join(f"{k}={v}" for k, v in sorted(s["backend_settings"].items())))
     return 0
 
 

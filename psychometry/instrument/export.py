@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from ..errors import PsychometryError
-from .model import Instrument, Item
+from .model import Instrument, Item, fmt_value
 from .validate import instrument_to_dict
 
 FORMATS = ("csv", "json", "yaml", "psych-keys", "lm-eval")
@@ -133,10 +133,6 @@ def to_psych_keys(inst: Instrument) -> str:
 
 
 # ------------------------------------------------------------------------------------------ lm-eval
-def _fmt(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
-
-
 def lm_eval_docs(inst: Instrument) -> list[dict[str, Any]]:
     """One lm-eval doc per item: ``query``, ``choices``, ``gold``, ``values``, ``item``, ``scale``, ``keyed``."""
     rf = inst.response_format
@@ -146,7 +142,7 @@ def lm_eval_docs(inst: Instrument) -> list[dict[str, Any]]:
         keyed_values = [v if it.keyed > 0 else (min(values) + max(values) - v) for v in values]
         gold = max(range(len(values)), key=lambda k: keyed_values[k])
         if rf.type == "bipolar":
-            lo, hi = _fmt(rf.min), _fmt(rf.max)
+            lo, hi = fmt_value(rf.min), fmt_value(rf.max)
             body = (f"{it.text}\n" if it.text else "") + f"{lo} = {it.left}; {hi} = {it.right}"
             query = f"{inst.instructions.strip()}\n\n{body}\nAnswer ({', '.join(choices)}):"
         elif rf.type == "choice":
@@ -165,7 +161,7 @@ def _choices(inst: Instrument, it: Item) -> tuple[list[float], list[str]]:
     values = [float(v) for v in rf.values]
     if rf.type == "likert" and len(rf.anchors) == rf.points:
         return values, list(rf.anchors)
-    return values, [_fmt(v) for v in values]
+    return values, [fmt_value(v) for v in values]
 
 
 def to_lm_eval(inst: Instrument, out: str | Path) -> dict[Path, str]:

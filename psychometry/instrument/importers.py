@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import InstrumentError
 from .model import Instrument
-from .validate import FORMAT, ID_PATTERN, parse_instrument
+from .validate import FORMAT, ID_PATTERN, ITEM_ID_PATTERN, _Checker, _typename, parse_instrument
 
 SOURCES = ("psychobench", "trait")
 FILL_IN = "UNKNOWN: fill in before sharing"
@@ -71,10 +71,49 @@ def _out_id(out: str | Path | None, default: str) -> str:
     return iid
 
 
+def _question(c: _Checker, value: Any, field: str, *, what: str) -> str:
+    """A PsychoBench question number (a whole number or a string of one) as the questions' key."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and not value.strip()):
+        c.fail(f"{what}: a question number is a whole number or a string, not {_typename(value)}", field=field)
+    return str(value).strip()
+
+
+def _question_list(c: _Checker, value: Any, field: str, *, what: str) -> list[str]:
+    if not isinstance(value, list):
+        c.fail(f"{what}: must be a list of question numbers, not {_typename(value)}", field=field)
+    return [_question(c, v, f"{field}[{i}]", what=what) for i, v in enumerate(value)]
+
+
+def _crowd_norm(c: _Checker, crowd: Any, field: str, where: str) -> dict[str, Any]:
+    """One PsychoBench crowd ``{crowd_name, mean, std, n}`` checked, as a norm (without ``scale``)."""
+    if not isinstance(crowd, dict):
+        c.fail(f"{where}: a crowd must be an object {{crowd_name, mean, std, n}}, not {_typename(crowd)}",
+               field=field)
+    name = crowd.get("crowd_name", "")
+    if name is not None and not isinstance(name, str):
+        c.fail(f"{where}: must be a string, not {_typename(name)}", field=f"{field}.crowd_name")
+    for key in ("mean", "std"):
+        if key not in crowd:
+            c.fail(f"{where}: required crowd field missing", field=f"{field}.{key}")
+        c.number(crowd[key], f"{field}.{key}")
+    if crowd["std"] <= 0:
+        c.fail(f"{where}: a standard deviation must be > 0, not {crowd['std']!r}", field=f"{field}.std")
+    norm: dict[str, Any] = {"mean": crowd["mean"], "sd": crowd["std"], "crowd_name": name or ""}
+    if crowd.get("n") is not None:
+        norm["n"] = c.integer(crowd["n"], f"{field}.n", lo=1)
+    return norm
+
+
 def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Path | None = None,
                      item_prefix: str = "q") -> Instrument:
-    """Import one PsychoBench ``questionnaires.json`` entry (``name`` picks it from a list)."""
+    """Import one PsychoBench ``questionnaires.json`` entry (``name`` picks it from a list).
+
+    Every field the import reads is checked first: a malformed file is an
+    :class:`~psychometry.errors.InstrumentError` naming the file, the field (``categories[0].crowd[0].mean``)
+    and, for question texts, the item.
+    """
     path = Path(path)
+    c = _Checker(path)
     data = _read_json(path)
     entries = data if isinstance(data, list) else [data]
     if not all(isinstance(e, dict) for e in entries) or not entries:
@@ -90,56 +129,75 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
     else:
         names = ", ".join(str(e.get("name")) for e in entries)
         raise InstrumentError(path, f"{len(entries)} questionnaires in the file: choose one with --name ({names})")
-    qname = str(entry.get("name", path.stem))
+    qname = c.string(entry.get("name", path.stem), "name", empty=False)
+    where = f"questionnaire {qname}"
     for key in ("questions", "scale", "categories"):
         if key not in entry:
-            raise InstrumentError(path, f"questionnaire {qname}: required PsychoBench field missing", field=key)
+            c.fail(f"{where}: required PsychoBench field missing", field=key)
     questions = entry["questions"]
     if not isinstance(questions, dict) or not questions:
-        raise InstrumentError(path, f"questionnaire {qname}: must map question numbers to texts", field="questions")
+        c.fail(f"{where}: must map question numbers to texts, not {_typename(questions)}", field="questions")
+    num: dict[str, str] = {}
+    for k, v in questions.items():
+        iid = f"{item_prefix}{str(k).strip()}"
+        if not ITEM_ID_PATTERN.match(iid):
+            c.fail(f"{where}: question number {k!r} does not make a valid item id {iid!r} (letters, digits, _ "
+                   "and .)", field="questions")
+        num[str(k).strip()] = c.string(v, "questions", item=iid, empty=False)
     scale_plus_one = entry["scale"]
     if isinstance(scale_plus_one, bool) or not isinstance(scale_plus_one, int) or scale_plus_one < 3:
-        raise InstrumentError(path, f"questionnaire {qname}: must be the number of points + 1 (>= 3), "
-                                    f"not {scale_plus_one!r}", field="scale")
-    mode = str(entry.get("compute_mode", "AVG")).upper()
-    if mode not in ("AVG", "SUM"):
-        raise InstrumentError(path, f"questionnaire {qname}: compute_mode {mode!r} is not AVG or SUM",
-                              field="compute_mode")
-    num = {str(k): str(v) for k, v in questions.items()}
-    reverse = {str(r) for r in entry.get("reverse", []) or []}
+        c.fail(f"{where}: must be the number of points + 1 (>= 3), not {_typename(scale_plus_one)}", field="scale")
+    mode = entry.get("compute_mode", "AVG")
+    if not isinstance(mode, str) or mode.upper() not in ("AVG", "SUM"):
+        c.fail(f"{where}: must be AVG or SUM, not {_typename(mode)}", field="compute_mode")
+    mode = mode.upper()
+    prompt = entry.get("prompt", "")
+    if prompt is not None and not isinstance(prompt, str):
+        c.fail(f"{where}: the instructions must be a string, not {_typename(prompt)}", field="prompt")
+    reverse = set(_question_list(c, entry.get("reverse") or [], "reverse", what=where))
     for r in sorted(reverse):
         if r not in num:
-            raise InstrumentError(path, f"questionnaire {qname}: reverse names question {r}, which does not exist",
-                                  field="reverse")
+            c.fail(f"{where}: reverse names question {r}, which does not exist", field="reverse")
+    categories = entry["categories"]
+    if not isinstance(categories, list) or not categories:
+        c.fail(f"{where}: must be a non-empty list of categories {{cat_name, cat_questions, crowd}}, not "
+               f"{_typename(categories)}", field="categories")
     owner: dict[str, str] = {}
     scales, norms, taken = [], [], set()
     extra_crowds = []
-    for cat in entry["categories"]:
-        cname = str(cat.get("cat_name", ""))
+    for i, cat in enumerate(categories):
+        f = f"categories[{i}]"
+        if not isinstance(cat, dict):
+            c.fail(f"{where}: a category must be an object {{cat_name, cat_questions, crowd}}, not "
+                   f"{_typename(cat)}", field=f)
+        for key in ("cat_name", "cat_questions"):
+            if key not in cat:
+                c.fail(f"{where}: required category field missing", field=f"{f}.{key}")
+        cname = c.string(cat["cat_name"], f"{f}.cat_name", empty=False)
         sid = _scale_id(cname, taken)
-        members = [str(q) for q in cat.get("cat_questions", [])]
+        members = _question_list(c, cat["cat_questions"], f"{f}.cat_questions", what=f"category {cname}")
+        if not members:
+            c.fail(f"category {cname} lists no questions", field=f"{f}.cat_questions")
         for q in members:
             if q not in num:
-                raise InstrumentError(path, f"category {cname} lists question {q}, which does not exist",
-                                      field="cat_questions")
+                c.fail(f"category {cname} lists question {q}, which does not exist", field=f"{f}.cat_questions")
             if q in owner:
-                raise InstrumentError(path, f"question {q} is in categories {owner[q]} and {cname}; this format "
-                                            "scores each item on one scale", item=f"{item_prefix}{q}",
-                                      field="cat_questions")
+                c.fail(f"question {q} is in categories {owner[q]} and {cname}; this format scores each item on "
+                       "one scale", item=f"{item_prefix}{q}", field=f"{f}.cat_questions")
             owner[q] = cname
         ids = [f"{item_prefix}{q}" for q in members]
         scales.append({"id": sid, "name": cname, "scoring": "mean" if mode == "AVG" else "sum", "items": ids,
                        "reverse": [f"{item_prefix}{q}" for q in members if q in reverse]})
-        crowds = [c for c in cat.get("crowd", []) or [] if isinstance(c, dict)]
-        if crowds and isinstance(crowds[0].get("std"), (int, float)) and crowds[0]["std"] > 0:
-            c0 = crowds[0]
-            norm = {"scale": sid, "mean": c0["mean"], "sd": c0["std"]}
-            if isinstance(c0.get("n"), int) and c0["n"] > 0:
-                norm["n"] = c0["n"]
-            norm["population"] = f"PsychoBench crowd '{c0.get('crowd_name', '')}'"
+        crowds = cat.get("crowd") or []
+        if not isinstance(crowds, list):
+            c.fail(f"category {cname}: must be a list of crowds, not {_typename(crowds)}", field=f"{f}.crowd")
+        checked = [_crowd_norm(c, cr, f"{f}.crowd[{j}]", f"category {cname}") for j, cr in enumerate(crowds)]
+        if checked:
+            norm = {"scale": sid, **checked[0]}
+            norm["population"] = f"PsychoBench crowd '{norm.pop('crowd_name')}'"
             norm["source"] = f"PsychoBench questionnaires.json, entry {qname} (imported from {path.name})"
             norms.append(norm)
-        extra_crowds += [f"{cname}: {c.get('crowd_name')}" for c in crowds[1:]]
+        extra_crowds += [f"{cname}: {cr['crowd_name']}" for cr in checked[1:]]
     item_to_scale = {f"{item_prefix}{q}": next(s["id"] for s in scales if f"{item_prefix}{q}" in s["items"])
                      for q in owner}
     items = [{"id": f"{item_prefix}{q}", "text": text, "scale": item_to_scale[f"{item_prefix}{q}"],
@@ -154,44 +212,63 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
         "format": FORMAT, "id": _out_id(out, qname), "name": qname, "version": FILL_IN,
         "description": description, "citation": FILL_IN, "licence": FILL_IN,
         "source_url": "https://github.com/CUHK-ARISE/PsychoBench",
-        "instructions": str(entry.get("prompt", "")).strip(),
+        "instructions": (prompt or "").strip(),
         "response_format": {"type": "likert", "points": scale_plus_one - 1, "min": 1},
         "scales": scales, "items": items, "norms": norms,
     }
-    return parse_instrument(doc, out)
+    return _parse_imported(doc, out, path)
 
 
 _TRAIT_FIELDS = ("response_high1", "response_high2", "response_low1", "response_low2")
+_TRAIT_ALIASES = {"personality": ("personality", "personality trait", "trait"), "query": ("query", "question")}
+
+
+def _trait_text(c: _Checker, rec: dict[str, Any], key: str, n: int, iid: str) -> None:
+    if key not in rec:
+        c.fail(f"record {n}: required TRAIT field missing", item=iid, field=key)
+    value = rec[key]
+    if not isinstance(value, str):
+        c.fail(f"record {n}: must be a string, not {_typename(value)}", item=iid, field=key)
+    if not value.strip():
+        c.fail(f"record {n}: must not be empty", item=iid, field=key)
 
 
 def from_trait(path: str | Path, *, out: str | Path | None = None, item_prefix: str = "q") -> Instrument:
-    """Import TRAIT records (JSON list or JSON lines) as a choice instrument."""
+    """Import TRAIT records (JSON list or JSON lines) as a choice instrument.
+
+    Every field the import reads is checked first: a malformed record is an
+    :class:`~psychometry.errors.InstrumentError` naming the file, the item (``q<record number>``) and the field.
+    """
     path = Path(path)
+    c = _Checker(path)
     data = _read_json(path)
+    field = None
     if isinstance(data, dict):
-        data = data.get("data", [data]) if "data" in data else [data]
+        data, field = (data["data"], "data") if "data" in data else ([data], None)
     if not isinstance(data, list) or not data:
-        raise InstrumentError(path, "expected a list of TRAIT records")
+        c.fail(f"expected a non-empty list of TRAIT records, not {_typename(data)}", field=field)
     by_trait: dict[str, list[str]] = {}
     items, taken, scale_of = [], set(), {}
     for n, rec in enumerate(data, start=1):
         iid = f"{item_prefix}{n}"
         if not isinstance(rec, dict):
-            raise InstrumentError(path, f"record {n} is not a JSON object", item=iid)
-        trait = next((rec[k] for k in ("personality", "personality trait", "trait") if k in rec), None)
-        query = next((rec[k] for k in ("query", "question") if k in rec), None)
-        for field, value in (("personality", trait), ("query", query)):
-            if not isinstance(value, str) or not value.strip():
-                raise InstrumentError(path, f"record {n}: missing or empty", item=iid, field=field)
+            c.fail(f"record {n} must be a JSON object, not {_typename(rec)}", item=iid)
+        found = {}
+        for field, aliases in _TRAIT_ALIASES.items():
+            key = next((k for k in aliases if k in rec), field)
+            _trait_text(c, rec, key, n, iid)
+            found[field] = rec[key].strip()
         for f in _TRAIT_FIELDS:
-            if not isinstance(rec.get(f), str) or not rec[f].strip():
-                raise InstrumentError(path, f"record {n}: missing or empty", item=iid, field=f)
+            _trait_text(c, rec, f, n, iid)
+        situation = rec.get("situation")
+        if situation is not None and not isinstance(situation, str):
+            c.fail(f"record {n}: must be a string, not {_typename(situation)}", item=iid, field="situation")
+        trait, query = found["personality"], found["query"]
         if trait not in scale_of:
             scale_of[trait] = _scale_id(trait, taken)
         sid = scale_of[trait]
         by_trait.setdefault(sid, []).append(iid)
-        situation = str(rec.get("situation", "") or "").strip()
-        text = f"{situation} {query.strip()}".strip()
+        text = f"{(situation or '').strip()} {query}".strip()
         options = [{"text": rec["response_high1"], "value": 1}, {"text": rec["response_low1"], "value": 0},
                    {"text": rec["response_high2"], "value": 1}, {"text": rec["response_low2"], "value": 0}]
         items.append({"id": iid, "text": text, "options": options, "scale": sid, "keyed": "+"})
@@ -210,7 +287,18 @@ def from_trait(path: str | Path, *, out: str | Path | None = None, item_prefix: 
                    for sid, ids in by_trait.items()],
         "items": items,
     }
-    return parse_instrument(doc, out)
+    return _parse_imported(doc, out, path)
+
+
+def _parse_imported(doc: dict[str, Any], out: str | Path | None, source: Path) -> Instrument:
+    """Validate the converted document; a rule the source checks above missed still names the source file."""
+    try:
+        return parse_instrument(doc, out)
+    except InstrumentError as exc:
+        if exc.field == "id" or not str(exc).startswith(exc.path + ": "):
+            raise  # about the output file's name: the message names it
+        reason = str(exc)[len(exc.path) + 2:]
+        raise InstrumentError(source, f"the imported instrument would be invalid: {reason}") from None
 
 
 def import_instrument(path: str | Path, source: str, *, out: str | Path | None = None, name: str | None = None,

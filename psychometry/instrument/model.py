@@ -16,6 +16,19 @@ ResponseType = Literal["likert", "bipolar", "choice"]
 Kind = Literal["inventory", "task"]
 
 
+def fmt_value(v: float) -> str:
+    """A scale value as text: ``3`` for integral values, else ``repr`` (``2.5``).
+
+    The one formatting of scale values everywhere: option texts of likert scales without anchors,
+    exports, the stored ``shown_values`` and ``probs`` keys (``psychometry.plan`` re-exports it).
+
+    >>> fmt_value(3.0), fmt_value(2.5)
+    ('3', '2.5')
+    """
+    f = float(v)
+    return str(int(f)) if f.is_integer() else repr(f)
+
+
 @dataclass(frozen=True)
 class ResponseFormat:
     """How an item is answered.
@@ -23,7 +36,8 @@ class ResponseFormat:
     ``likert``: ``points`` ordered options valued ``min .. min + points - 1``, each with an
     anchor label (``anchors[i]`` labels value ``min + i``).
     ``bipolar``: the same numeric scale between two poles given on each item (OEJTS); anchors
-    are optional labels for the end points / all points.
+    (all points, or the two ends) are descriptive only: prompts build a bipolar item's options
+    from its poles (``psychometry.templates.item_options``) and never show them.
     ``choice``: scenario multiple choice (TRAIT-style); each item carries its own options.
     """
 

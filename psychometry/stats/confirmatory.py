@@ -26,16 +26,31 @@ Fit measures (lavaan's ``fitMeasures``; p items, q free parameters, N observatio
   (MacCallum, Browne & Sugawara 1996).
 * SRMR = sqrt(mean over i <= j of ((s_ij - sigma_ij) / sqrt(s_ii s_jj))^2) (Bentler 1995).
 
+Estimation (:func:`_minimise`): start values as lavaan's ``start = "default"`` (FABIN3 loadings,
+half the observed variances as residual variances; :func:`_start_values`); the fit runs with
+standardised factors (``std.lv``, no ridge where a factor variance -> 0 while its loadings -> infinity)
+and is rescaled to the marker parameterisation at the end. Newton steps with the exact Hessian when it
+is positive definite and the full step decreases F, otherwise Fisher scoring with the expected
+Hessian and Armijo backtracking; a non-positive-definite Sigma counts as F = +inf. Unbounded, as
+lavaan; converged when g'H^-1 g / 2 < 1e-14. Negative residual variances (Heywood cases), a
+non-positive-definite factor covariance matrix and non-convergence are warned (RuntimeWarning) and
+listed in ``CFAResult.warnings``.
+
 Checked against lavaan 0.6-14 and the lavaan tutorial's published Holzinger & Swineford (1939)
-numbers in ``tests/test_stats_cfa.py``.
+numbers, and against lavaan on the Big Five model of psych's raw bfi items (negative loadings), in
+``tests/test_stats_cfa.py``.
 
 References: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal
 of Statistical Software, 48(2). Bollen, K. A. (1989). Structural Equations with Latent Variables.
+Hagglund, G. (1982). Factor analysis by instrumental variables methods. Psychometrika, 47, 209-222.
+Lee, S.-Y. & Jennrich, R. I. (1979). A study of algorithms for covariance structure analysis with
+specific comparisons using factor analysis. Psychometrika, 44, 99-113.
 """
 from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -43,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .factor import StatsInputError
+from psychometry.errors import StatsInputError
 
 __all__ = ["cfa", "CFAResult", "parse_model"]
 
@@ -111,6 +126,9 @@ class CFAResult:
         se, z, pvalue, std_lv, std_all (fixed parameters have NaN se/z/pvalue).
     model : the parsed model {factor: [items]}.
     implied, sample : model-implied and sample (N divisor) covariance matrices.
+    iterations, converged : optimiser iterations; whether g'H^-1 g / 2 < 1e-14 was reached.
+    warnings : lavaan-like warnings (non-convergence, negative residual variances, factor
+        covariance matrix not positive definite); also issued as RuntimeWarning.
     """
 
     fit: dict[str, float]
@@ -121,6 +139,7 @@ class CFAResult:
     n_obs: int
     iterations: int
     converged: bool
+    warnings: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> float:
         # res.cfi, res.rmsea ... as attributes (fit-measure names with '.' -> '_')
@@ -153,7 +172,7 @@ class CFAResult:
             f"after {self.iterations} iterations",
             "",
             row("Estimator", "ML"),
-            row("Optimization method", "BFGS"),
+            row("Optimization method", "NEWTON/FISHER"),
             row("Number of model parameters", str(int(f["npar"]))),
             "",
             row("Number of observations", str(self.n_obs)),
@@ -234,19 +253,385 @@ class CFAResult:
         return self.summary()
 
 
-def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]]) -> CFAResult:
+@dataclass(frozen=True)
+class _Structure:
+    """Index bookkeeping of the free parameters theta = (loadings, residual variances, factor
+    variances, factor covariances), in this order (lavaan's parameter-table order).
+
+    Marker parameterisation (lavaan's default, ``std_lv = False``): Lambda (p x m) has the marker
+    loadings fixed to 1 and the other listed loadings free; Phi has all variances and covariances
+    free. Standardised-factor parameterisation (``std_lv = True``, lavaan's ``std.lv = TRUE``): every
+    listed loading free, factor variances fixed to 1, correlations free. Theta is diagonal.
+    """
+
+    p: int
+    m: int
+    markers: tuple[tuple[int, int], ...]      # (item, factor) of the fixed loadings
+    li: np.ndarray                            # items of the free loadings
+    lj: np.ndarray                            # factors of the free loadings
+    pj: np.ndarray                            # Phi entries: row factor (variances first, then j < l)
+    pl: np.ndarray                            # Phi entries: column factor
+    std_lv: bool = False                      # factor variances fixed to 1 (not in theta)
+
+    @property
+    def n_l(self) -> int:
+        return len(self.li)
+
+    @property
+    def q(self) -> int:
+        return self.n_l + self.p + len(self.pj)
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """theta -> (Lambda, Phi, diag of Theta)."""
+        n_l, p = self.n_l, self.p
+        lam = np.zeros((p, self.m))
+        for i, j in self.markers:
+            lam[i, j] = 1.0
+        lam[self.li, self.lj] = theta[:n_l]
+        phi = np.eye(self.m) if self.std_lv else np.zeros((self.m, self.m))
+        phi[self.pj, self.pl] = theta[n_l + p:]
+        phi[self.pl, self.pj] = theta[n_l + p:]
+        return lam, phi, theta[n_l:n_l + p].copy()
+
+    def pack(self, lam: np.ndarray, phi: np.ndarray, th: np.ndarray) -> np.ndarray:
+        """(Lambda, Phi, diag of Theta) -> theta (the inverse of :meth:`unpack`)."""
+        return np.concatenate([lam[self.li, self.lj], th, phi[self.pj, self.pl]])
+
+    def sigma(self, theta: np.ndarray) -> np.ndarray:
+        """Model-implied covariance Sigma = Lambda Phi Lambda' + Theta."""
+        lam, phi, th = self.unpack(theta)
+        return lam @ phi @ lam.T + np.diag(th)
+
+
+def _structure(spec: Mapping[str, Sequence[str]], items: Sequence[str], std_lv: bool = False) -> _Structure:
+    idx = {name: k for k, name in enumerate(items)}
+    factors = list(spec)
+    m = len(factors)
+    first = 0 if std_lv else 1
+    free = [(idx[i], j) for j, f in enumerate(factors) for i in spec[f][first:]]
+    pairs = ([] if std_lv else [(j, j) for j in range(m)]) + [(j, k) for j in range(m) for k in range(j + 1, m)]
+    markers = () if std_lv else tuple((idx[spec[f][0]], j) for j, f in enumerate(factors))
+    return _Structure(
+        p=len(items), m=m, markers=markers,
+        li=np.array([i for i, _ in free], dtype=int), lj=np.array([j for _, j in free], dtype=int),
+        pj=np.array([a for a, _ in pairs], dtype=int), pl=np.array([b for _, b in pairs], dtype=int),
+        std_lv=std_lv)
+
+
+def _discrepancy(st: _Structure, theta: np.ndarray, s: np.ndarray, logdet_s: float
+                 ) -> tuple[float, np.ndarray | None]:
+    """F_ML(theta) = log|Sigma| + tr(S Sigma^-1) - log|S| - p and Sigma^-1.
+
+    Returns ``(inf, None)`` when Sigma is not positive definite (its Cholesky factorisation fails):
+    F_ML -> +inf as Sigma approaches the boundary of the positive-definite cone, so +inf is the
+    natural value outside it and a backtracking line search simply shortens the step.
+    """
+    sigma = st.sigma(theta)
+    try:
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return math.inf, None
+    logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
+    linv = np.linalg.inv(chol)
+    w = linv.T @ linv                                   # Sigma^-1
+    fval = logdet + float(np.sum(w * s)) - logdet_s - st.p
+    return (fval if math.isfinite(fval) else math.inf), w
+
+
+def _gradient(st: _Structure, theta: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Analytic gradient of F_ML: dF/dtheta_a = tr(R dSigma/dtheta_a), R = Sigma^-1 (Sigma - S) Sigma^-1.
+
+    Loadings: 2 (R Lambda Phi)_ij; residual variances: R_kk; factor variances: lambda_j' R lambda_j;
+    covariances: 2 lambda_j' R lambda_l (Bollen 1989, ch. 4; Joreskog 1969).
+    """
+    lam, phi, _ = st.unpack(theta)
+    r = w - w @ s @ w
+    g_lam = 2.0 * (r @ lam @ phi)
+    g_phi = lam.T @ r @ lam
+    mult = np.where(st.pj == st.pl, 1.0, 2.0)
+    return np.concatenate([g_lam[st.li, st.lj], np.diag(r), mult * g_phi[st.pj, st.pl]])
+
+
+def _uv(st: _Structure, lam: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Write every dSigma/dtheta_a as h_a (u_a v_a' + v_a u_a'): columns of U, V (p x q) and h.
+
+    Loading lambda_ij: u = e_i, v = (Lambda Phi)_.j, h = 1; residual variance k: u = v = e_k,
+    h = 1/2; factor covariance phi_jl: u = lambda_j, v = lambda_l, h = 1 (1/2 for a variance).
+    """
+    p, n_l = st.p, st.n_l
+    c = lam @ phi
+    u = np.zeros((p, st.q))
+    u[st.li, np.arange(n_l)] = 1.0
+    u[:, n_l:n_l + p] = np.eye(p)
+    u[:, n_l + p:] = lam[:, st.pj]
+    v = np.concatenate([c[:, st.lj], np.eye(p), lam[:, st.pl]], axis=1)
+    h = np.concatenate([np.ones(n_l), np.full(p, 0.5), np.where(st.pj == st.pl, 0.5, 1.0)])
+    return u, v, h
+
+
+def _trace_products(u: np.ndarray, v: np.ndarray, h: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """K_ab = tr(A D_a B D_b) for symmetric A, B and D_a = h_a (u_a v_a' + v_a u_a').
+
+    Expanding the four outer products, tr(A (uv' + vu') B (xy' + yx')) =
+    (v'Bx)(y'Au) + (v'By)(x'Au) + (u'Bx)(y'Av) + (u'By)(x'Av), i.e. with matrices
+    K = hh' o [(V'BU) o (U'AV) + (V'BV) o (U'AU) + (U'BU) o (V'AV) + (U'BV) o (V'AU)]
+    (o: element-wise product); O(p^2 q + p q^2) instead of the O(p^4 q) of a Kronecker product.
+    """
+    au, av, bu, bv = a @ u, a @ v, b @ u, b @ v
+    k = ((v.T @ bu) * (u.T @ av) + (v.T @ bv) * (u.T @ au) + (u.T @ bu) * (v.T @ av)
+         + (u.T @ bv) * (v.T @ au))
+    return k * np.outer(h, h)
+
+
+def _expected_hessian(st: _Structure, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """H = Delta' (Sigma^-1 (x) Sigma^-1) Delta, Delta = d vec(Sigma) / d theta'; H_ab = tr(W D_a W D_b).
+
+    H is the expected (Fisher) second derivative of F_ML, twice lavaan's unit expected
+    information (I = H / 2; Cov(theta) = I^-1 / N). Computed by :func:`_trace_products`.
+    """
+    lam, phi, _ = st.unpack(theta)
+    u, v, h = _uv(st, lam, phi)
+    return _trace_products(u, v, h, w, w)
+
+
+def _observed_hessian(st: _Structure, theta: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Exact Hessian of F_ML: with W = Sigma^-1, M = W (S - Sigma) W, D_a = dSigma/dtheta_a,
+        d2F/dtheta_a dtheta_b = tr(W D_a W D_b) + 2 tr(W D_a M D_b) - tr(M d2Sigma/dtheta_a dtheta_b),
+    where the second derivatives of Sigma are non-zero only for two loadings,
+    tr(M d2Sigma/dlambda_ij dlambda_kl) = 2 phi_jl M_ik, and a loading and a factor (co)variance,
+    tr(M d2Sigma/dlambda_ij dphi_rt) = 2 [(M Lambda)_ir [t = j] + (M Lambda)_it [r = j]] (halved for r = t).
+    Equals the expected Hessian when S = Sigma (Bollen 1989, ch. 4).
+    """
+    lam, phi, _ = st.unpack(theta)
+    u, v, h = _uv(st, lam, phi)
+    mm = w @ (s - st.sigma(theta)) @ w
+    hess = _trace_products(u, v, h, w, w) + 2.0 * _trace_products(u, v, h, w, mm)
+    n_l, li, lj = st.n_l, st.li, st.lj
+    hess[:n_l, :n_l] -= 2.0 * phi[np.ix_(lj, lj)] * mm[np.ix_(li, li)]
+    ml = mm @ lam
+    half = np.where(st.pj == st.pl, 0.5, 1.0)
+    cross = 2.0 * half * (ml[np.ix_(li, st.pj)] * (st.pl[None, :] == lj[:, None])
+                          + ml[np.ix_(li, st.pl)] * (st.pj[None, :] == lj[:, None]))
+    hess[:n_l, n_l + st.p:] -= cross
+    hess[n_l + st.p:, :n_l] -= cross.T
+    return hess
+
+
+def _fabin3(s: np.ndarray, ind: Sequence[int], others: Sequence[int]) -> np.ndarray:
+    """Non-iterative FABIN3 loadings of one factor (Hagglund 1982), marker ``ind[0]`` fixed to 1.
+
+    With x_1 = xi + d_1 the marker, x_i = lambda_i xi + d_i = lambda_i x_1 + (d_i - lambda_i d_1),
+    and every other indicator z of the factor is uncorrelated with d_1 and d_i, so it is an
+    instrument: two-stage least squares gives
+        lambda_i = s_Z1' S_ZZ^-1 s_Zi / s_Z1' S_ZZ^-1 s_Z1,  Z = indicators other than 1 and i.
+    A factor with two indicators uses the items of the other factors as instruments; with none,
+    the regression s_i1 / s_11. The signs follow the data, so reverse-keyed items start negative.
+    """
+    lam = np.ones(len(ind))
+    for k in range(1, len(ind)):
+        i, marker = ind[k], ind[0]
+        z = [t for t in ind[1:] if t != i] if len(ind) >= 3 else list(others)
+        est = float("nan")
+        if z:
+            szz = s[np.ix_(z, z)]
+            try:
+                a = np.linalg.solve(szz, s[z, marker])
+                den = float(a @ s[z, marker])
+                if abs(den) > 1e-12 * s[marker, marker]:
+                    est = float(a @ s[z, i]) / den
+            except np.linalg.LinAlgError:
+                pass
+        if not math.isfinite(est):
+            est = s[i, marker] / s[marker, marker]
+        lam[k] = est
+    return lam
+
+
+def _start_values(st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str]],
+                  items: Sequence[str], how: str) -> np.ndarray:
+    """Starting values, as lavaan's ``start = "default"`` (or ``"simple"``).
+
+    * residual variances: half the observed variances, theta_ii = s_ii / 2 (lavaan's rule);
+    * loadings: FABIN3 per factor (:func:`_fabin3`; lavaan's default), marker 1;
+    * factor (co)variances: given Lambda, the least-squares fit of the off-diagonal covariances
+      that involve the factors' own indicators, phi_fg = sum lambda_i lambda_k s_ik / sum (lambda_i lambda_k)^2
+      over i in f, k in g, i != k; a variance that is not positive falls back to half the marker's
+      variance; the correlations are then shrunk until Phi is positive definite (|r| <= .95).
+
+    ``how = "simple"`` is lavaan's ``start = "simple"``: loadings 1, factor variances .05,
+    covariances 0, residual variances s_ii / 2 (kept for comparison and tests).
+    """
+    p, m = st.p, st.m
+    th = np.diag(s) / 2.0
+    if how == "simple":
+        lam, _, _ = st.unpack(np.concatenate([np.ones(st.n_l), th, np.zeros(len(st.pj))]))
+        return st.pack(lam, np.eye(m) * 0.05, th)
+    idx = {name: k for k, name in enumerate(items)}
+    factors = list(spec)
+    lam = np.zeros((p, m))
+    for j, f in enumerate(factors):
+        ind = [idx[i] for i in spec[f]]
+        others = [k for k in range(p) if k not in set(ind)]
+        lam[ind, j] = _fabin3(s, ind, others)
+    phi = np.zeros((m, m))
+    for j in range(m):
+        for l in range(j, m):
+            a = np.flatnonzero(lam[:, j])
+            b = np.flatnonzero(lam[:, l])
+            prod = np.outer(lam[a, j], lam[b, l])
+            mask = a[:, None] != b[None, :]
+            den = float(np.sum(prod[mask] ** 2))
+            val = float(np.sum(prod[mask] * s[np.ix_(a, b)][mask]) / den) if den > 0 else 0.0
+            phi[j, l] = phi[l, j] = val
+    for j, (i, _) in enumerate(st.markers):
+        if not phi[j, j] > 0:
+            phi[j, j] = s[i, i] / 2.0
+    sd = np.sqrt(np.diag(phi))
+    r = np.clip(phi / np.outer(sd, sd), -0.95, 0.95)
+    np.fill_diagonal(r, 1.0)
+    off = r - np.eye(m)
+    shrink = 1.0
+    while np.linalg.eigvalsh(np.eye(m) + shrink * off)[0] < 0.05 and shrink > 0:
+        shrink = max(shrink - 0.1, 0.0)
+    phi = (np.eye(m) + shrink * off) * np.outer(sd, sd)
+    return st.pack(lam, phi, th)
+
+
+def _marker_to_std(st: _Structure, st_std: _Structure, theta: np.ndarray) -> np.ndarray:
+    """Marker-parameterised theta -> standardised factors: lambda_ij sqrt(phi_jj), phi_jl / sqrt(phi_jj phi_ll).
+
+    Factor variances that are not positive are taken as .05 (lavaan's default start)."""
+    lam, phi, th = st.unpack(theta)
+    d = np.sqrt(np.where(np.diag(phi) > 0, np.diag(phi), 0.05))
+    return st_std.pack(lam * d, phi / np.outer(d, d), th)
+
+
+def _std_to_marker(st: _Structure, st_std: _Structure, theta: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Standardised-factor theta -> marker parameterisation, the same Sigma.
+
+    With l_j the marker's loading on factor j: Lambda_.j / l_j and Phi_jl l_j l_l (Bollen 1989,
+    ch. 7, scaling of latent variables). Returns (theta, False) when some |l_j| is ~0: then no
+    marker solution exists (the factor variance would be 0).
+    """
+    lam, phi, th = st_std.unpack(theta)
+    lm = np.array([lam[i, j] for i, j in st.markers])
+    scale = np.sqrt(np.array([np.sum(lam[:, j] ** 2) for j in range(st.m)]))
+    nonzero = np.abs(lm) > 1e-8 * np.maximum(scale, 1e-300)
+    lm = np.where(nonzero, lm, 1.0)
+    ok = bool(np.all(nonzero))
+    return st.pack(lam / lm, phi * np.outer(lm, lm), th), ok
+
+
+@dataclass(frozen=True)
+class _Optimum:
+    theta: np.ndarray
+    fmin: float
+    iterations: int
+    converged: bool
+    decrement: float
+    max_gradient: float
+    backtracks: int
+
+
+#: Convergence: stop when half the Newton decrement, g' H^-1 g / 2 (the decrease of F_ML still
+#: predicted by the quadratic model), is below FTOL. F_ML is dimensionless and the decrement is
+#: invariant to rescaling the parameters, so the rule does not depend on the items' units. Near
+#: the optimum Newton converges quadratically, so the final decrement is usually far below FTOL.
+FTOL = 1e-14
+MAXITER = 500
+
+
+def _solve_pd(h: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    """-h^-1 g by Cholesky, or None when h is not (numerically) positive definite."""
+    try:
+        chol = np.linalg.cholesky(h)
+    except np.linalg.LinAlgError:
+        return None
+    step = -np.linalg.solve(chol.T, np.linalg.solve(chol, g))
+    return step if np.all(np.isfinite(step)) else None
+
+
+def _minimise(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray,
+              ftol: float = FTOL, maxiter: int = MAXITER) -> _Optimum:
+    """Minimise F_ML by a safeguarded Newton method with Fisher scoring as fallback.
+
+    Direction: Newton's, -H_obs^-1 g with the exact Hessian (:func:`_observed_hessian`) when it is
+    positive definite and gives a descent direction; otherwise Fisher scoring (Gauss-Newton on the
+    covariance structure), -H_exp^-1 g with the expected Hessian (:func:`_expected_hessian`),
+    positive definite for an identified model, damped as H_exp + mu diag(H_exp) if it is not.
+    The Newton step is taken only in full (alpha = 1) when it satisfies Armijo's condition
+    F(theta + alpha delta) <= F(theta) + 1e-4 alpha g'delta; otherwise the Fisher step is shortened,
+    alpha = 1, 1/2, 1/4, ..., until the condition holds. A trial point whose Sigma is not positive
+    definite has F = +inf (:func:`_discrepancy`), so the step is shortened, never accepted with a
+    fake value or a zero gradient. Unbounded, like lavaan's default nlminb: negative variances (Heywood cases) are allowed
+    and reported by :func:`cfa`. Converged when g'H^-1 g / 2 < ftol (H the matrix of the direction).
+    References: Lee & Jennrich (1979); Bollen (1989), ch. 4; Nocedal & Wright (2006), ch. 3.
+    """
+    theta = start.astype(float).copy()
+    fval, w = _discrepancy(st, theta, s, logdet_s)
+    if w is None:
+        raise StatsInputError("cfa: the starting values give a covariance matrix that is not positive definite")
+    converged, dec, backtracks, it = False, math.inf, 0, 0
+    for it in range(1, maxiter + 1):
+        g = _gradient(st, theta, s, w)
+        directions = []
+        newton = _solve_pd(_observed_hessian(st, theta, s, w), g)
+        if newton is not None and float(-g @ newton) > 0:
+            directions.append(newton)
+        h = _expected_hessian(st, theta, w)
+        mu, fisher = 0.0, None
+        while fisher is None and mu < 1e8:
+            fisher = _solve_pd(h + mu * np.diag(np.diag(h)), g)
+            mu = 1e-8 if mu == 0.0 else mu * 10.0
+        directions.append(fisher if fisher is not None else -g / max(float(np.max(np.abs(g))), 1.0))
+        dec = float(-g @ directions[0])
+        if dec / 2.0 < ftol:
+            converged = True
+            break
+        accepted = False
+        for k, step in enumerate(directions):
+            slope = float(g @ step)
+            alpha = 1.0
+            for _ in range(60 if k == len(directions) - 1 else 1):
+                cand = theta + alpha * step
+                f_new, w_new = _discrepancy(st, cand, s, logdet_s)
+                if w_new is not None and f_new <= fval + 1e-4 * alpha * slope:
+                    accepted = True
+                    break
+                alpha /= 2.0
+                backtracks += 1
+            if accepted:
+                break
+        if not accepted:
+            # no decrease along either direction: the optimum up to rounding if the decrement is tiny
+            converged = dec / 2.0 < 1e4 * ftol
+            break
+        theta, fval, w = cand, f_new, w_new
+    g = _gradient(st, theta, s, w)
+    return _Optimum(theta=theta, fmin=fval, iterations=it, converged=converged, decrement=dec,
+                    max_gradient=float(np.max(np.abs(g))) if g.size else 0.0, backtracks=backtracks)
+
+
+def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str = "default") -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as ``lavaan::cfa(model, data)``.
 
     Parameters
     ----------
     data : DataFrame with one numeric column per item named in the model (other columns are
         ignored); rows with a missing value on a model item are dropped (lavaan's listwise default).
+        Reverse-keyed items may be left raw: their loadings are then negative.
     model : ``{"visual": ["x1", "x2", "x3"], ...}`` or lavaan syntax
         ``"visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6"`` (only ``=~`` lines).
+    start : ``"default"`` (lavaan's: FABIN3 loadings, half the observed variances as residual
+        variances, factor (co)variances fitted to the covariances) or ``"simple"`` (loadings 1,
+        factor variances .05); the solution does not depend on it when the fit converges.
 
     Returns a :class:`CFAResult` with lavaan's fit measures (``res.fit["cfi"]``, also ``res.cfi``),
     the parameter table with unstandardised estimates, SE, z, p, Std.lv and Std.all, and
-    ``summary()`` printed like lavaan's. Formulas: see the module docstring.
+    ``summary()`` printed like lavaan's. Estimation: Newton / Fisher scoring (see :func:`_minimise`);
+    warns, as lavaan does, when it does not converge, when a residual variance is negative
+    (Heywood case) or when the factor covariance matrix is not positive definite. Formulas: see the
+    module docstring.
 
     Example (lavaan tutorial; Holzinger & Swineford 1939)
     -------
@@ -258,6 +643,8 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]]) -> CFAResu
     spec = parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"cfa: data must be a pandas DataFrame, got {type(data).__name__}")
+    if start not in ("default", "simple"):
+        raise StatsInputError(f"cfa: start must be 'default' or 'simple', got {start!r}")
     factors = list(spec)
     items: list[str] = []
     for f in factors:
@@ -286,87 +673,41 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]]) -> CFAResu
     if sign_s <= 0:
         raise StatsInputError("cfa: the sample covariance matrix is singular (linearly dependent items)")
 
-    # free parameters: loadings (not the marker), residual variances, factor variances, covariances
-    idx = {name: k for k, name in enumerate(items)}
-    load_free = [(idx[i], j) for j, f in enumerate(factors) for i in spec[f][1:]]
-    markers = [(idx[spec[f][0]], j) for j, f in enumerate(factors)]
-    cov_pairs = [(j, k) for j in range(m) for k in range(j + 1, m)]
-    n_l, n_t = len(load_free), p
-    q = n_l + n_t + m + len(cov_pairs)
+    st = _structure(spec, items)
+    n_l, n_t, q = st.n_l, p, st.q
     df = p * (p + 1) // 2 - q
     if df < 0:
         raise StatsInputError(f"cfa: the model has {q} free parameters but only {p * (p + 1) // 2} "
                               "variances and covariances: it is not identified")
 
-    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lam = np.zeros((p, m))
-        for (i, j) in markers:
-            lam[i, j] = 1.0
-        for k, (i, j) in enumerate(load_free):
-            lam[i, j] = theta[k]
-        th = theta[n_l:n_l + n_t]
-        phi = np.diag(theta[n_l + n_t:n_l + n_t + m])
-        for k, (j, l) in enumerate(cov_pairs):
-            phi[j, l] = phi[l, j] = theta[n_l + n_t + m + k]
-        return lam, phi, th
+    # optimise with standardised factors (no ridge where a factor variance -> 0 while loadings
+    # -> infinity), then rescale to lavaan's marker parameterisation: same Sigma, same F_ML
+    st_std = _structure(spec, items, std_lv=True)
+    opt = _minimise(st_std, s, float(logdet_s),
+                    _marker_to_std(st, st_std, _start_values(st, s, spec, items, start)))
+    theta, marker_ok = _std_to_marker(st, st_std, opt.theta)
+    fmin, inv = _discrepancy(st, theta, s, float(logdet_s))
+    assert inv is not None  # the optimiser only accepts positive-definite Sigma
+    lam, phi, th = st.unpack(theta)
+    sigma = st.sigma(theta)
 
-    def implied(theta: np.ndarray) -> np.ndarray:
-        lam, phi, th = unpack(theta)
-        return lam @ phi @ lam.T + np.diag(th)
+    notes: list[str] = []
+    if not marker_ok:
+        notes.append("cfa: a marker item (the first item of a factor) has a zero loading at the optimum, "
+                     "so the factor's scale cannot be set by it; reorder the items")
+    if not opt.converged:
+        notes.append(f"cfa: the optimizer did not find a solution after {opt.iterations} iterations "
+                     f"(max |gradient| {opt.max_gradient:.2g}); the estimates are not trustworthy")
+    neg = [items[i] for i in np.flatnonzero(th < 0)]
+    if neg:
+        notes.append(f"cfa: some estimated residual variances are negative (Heywood case): {', '.join(neg)}")
+    if np.linalg.eigvalsh(phi)[0] <= 0:
+        notes.append("cfa: the covariance matrix of the latent variables is not positive definite")
+    for note in notes:
+        warnings.warn(note, RuntimeWarning, stacklevel=2)
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        lam, phi, th = unpack(theta)
-        sigma = lam @ phi @ lam.T + np.diag(th)
-        sign, logdet = np.linalg.slogdet(sigma)
-        if sign <= 0:
-            return 1e10, np.zeros_like(theta)
-        inv = np.linalg.inv(sigma)
-        fval = logdet + np.trace(s @ inv) - logdet_s - p
-        w = inv - inv @ s @ inv                       # dF/dSigma
-        g_lam = 2 * w @ lam @ phi
-        g_phi = lam.T @ w @ lam
-        grad = np.empty_like(theta)
-        for k, (i, j) in enumerate(load_free):
-            grad[k] = g_lam[i, j]
-        grad[n_l:n_l + n_t] = np.diag(w)
-        grad[n_l + n_t:n_l + n_t + m] = np.diag(g_phi)
-        for k, (j, l) in enumerate(cov_pairs):
-            grad[n_l + n_t + m + k] = 2 * g_phi[j, l]
-        return float(fval), grad
-
-    # starting values (lavaan's "simple" spirit): loadings 1, residual variances half the item
-    # variances, factor variances from the marker items, covariances 0
-    start = np.concatenate([np.ones(n_l), np.diag(s) / 2,
-                            np.array([max(s[i, i] / 2, 0.05) for (i, _) in markers]), np.zeros(len(cov_pairs))])
-    res = optimize.minimize(objective, start, jac=True, method="BFGS",
-                            options={"gtol": 1e-9, "maxiter": 5000})
-    theta = res.x
-    fmin, grad = objective(theta)
-    converged = bool(np.max(np.abs(grad)) < 1e-5)
-    lam, phi, th = unpack(theta)
-    sigma = implied(theta)
-    inv = np.linalg.inv(sigma)
-
-    # expected information, structured: 1/2 Delta' (inv (x) inv) Delta, Delta = d vec Sigma / d theta
-    delta = np.empty((p * p, q))
-    for k, (i, j) in enumerate(load_free):
-        e = np.zeros((p, m))
-        e[i, j] = 1.0
-        d = e @ phi @ lam.T
-        delta[:, k] = (d + d.T).ravel()
-    for k in range(n_t):
-        d = np.zeros((p, p))
-        d[k, k] = 1.0
-        delta[:, n_l + k] = d.ravel()
-    for k in range(m):
-        e = np.zeros((m, m))
-        e[k, k] = 1.0
-        delta[:, n_l + n_t + k] = (lam @ e @ lam.T).ravel()
-    for k, (j, l) in enumerate(cov_pairs):
-        e = np.zeros((m, m))
-        e[j, l] = e[l, j] = 1.0
-        delta[:, n_l + n_t + m + k] = (lam @ e @ lam.T).ravel()
-    info = 0.5 * delta.T @ np.kron(inv, inv) @ delta
+    # SE from the expected information, structured: I = 1/2 Delta' (inv (x) inv) Delta
+    info = 0.5 * _expected_hessian(st, theta, inv)
     try:
         vcov = np.linalg.inv(info) / n
         se_free = np.sqrt(np.maximum(np.diag(vcov), 0.0))
@@ -397,13 +738,18 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]]) -> CFAResu
     resid = (s - sigma) / np.outer(sd, sd)
     fit["srmr"] = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))
     fit["ntotal"] = float(n)
+    fit = {key: float(value) for key, value in fit.items()}   # plain floats, not numpy scalars
 
-    # parameter table in lavaan's order
-    sd_lv = np.sqrt(np.diag(phi))
-    sd_ov = np.sqrt(np.diag(sigma))
+    # parameter table in lavaan's order; a negative variance has no standard deviation (NaN std)
+    def root(v: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.where(v > 0, v, np.nan))
+
+    sd_lv = root(np.diag(phi))
+    sd_ov = root(np.diag(sigma))
     free_se = dict(enumerate(se_free))
     rows: list[dict[str, object]] = []
-    k_free = {pair: k for k, pair in enumerate(load_free)}
+    k_free = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(st.li, st.lj))}
+    idx = {name: k for k, name in enumerate(items)}
     for j, f in enumerate(factors):
         for i_name in spec[f]:
             i = idx[i_name]
@@ -413,17 +759,19 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]]) -> CFAResu
             rows.append(_row(f, "=~", i_name, est, se, est * sd_lv[j], est * sd_lv[j] / sd_ov[i]))
     for i, name in enumerate(items):
         rows.append(_row(name, "~~", name, th[i], free_se[n_l + i], th[i], th[i] / sigma[i, i]))
-    for j, f in enumerate(factors):
-        rows.append(_row(f, "~~", f, phi[j, j], free_se[n_l + n_t + j], 1.0, 1.0))
-    for k, (j, l) in enumerate(cov_pairs):
-        r = phi[j, l] / (sd_lv[j] * sd_lv[l])
-        rows.append(_row(factors[j], "~~", factors[l], phi[j, l], free_se[n_l + n_t + m + k], r, r))
+    for k, (j, l) in enumerate(zip(st.pj, st.pl)):
+        if j == l:
+            rows.append(_row(factors[j], "~~", factors[j], phi[j, j], free_se[n_l + n_t + k], 1.0, 1.0))
+    for k, (j, l) in enumerate(zip(st.pj, st.pl)):
+        if j != l:
+            r = phi[j, l] / (sd_lv[j] * sd_lv[l])
+            rows.append(_row(factors[j], "~~", factors[l], phi[j, l], free_se[n_l + n_t + k], r, r))
     estimates = pd.DataFrame(rows)
     return CFAResult(
         fit=fit, estimates=estimates, model=spec,
         implied=pd.DataFrame(sigma, index=items, columns=items),
         sample=pd.DataFrame(s, index=items, columns=items),
-        n_obs=n, iterations=int(res.nit), converged=converged,
+        n_obs=n, iterations=opt.iterations, converged=opt.converged and marker_ok, warnings=tuple(notes),
     )
 
 

@@ -647,28 +647,66 @@ def _probs_matrix(texts: np.ndarray, vals: tuple[float, ...], probs: str) -> np.
                              f"got {str(texts[0])[:60]!r}") from None
 
 
-def _position_probs(long: pd.DataFrame, probs: str, shown: pd.Series,
-                    parsed: dict[str, tuple[float, ...]]) -> pd.DataFrame | None:
-    """Rows x positions matrix of option probabilities from the ``probs`` JSON ({value: p})."""
-    col = long[probs]
-    mask = col.notna() & (col.astype(str).str.strip() != "")
-    if not mask.any():
-        return None
+def _position_probs(long: pd.DataFrame, probs: str | None, shown: pd.Series,
+                    parsed: dict[str, tuple[float, ...]], position_probs: str | None = None) -> pd.DataFrame | None:
+    """Rows x positions matrix of option probabilities: from the ``position_probs`` JSON list (one
+    probability per shown position) where a row has one, else from the ``probs`` JSON ({value: p};
+    exact only when the shown values are distinct)."""
     kmax = max(len(v) for v in parsed.values())
     out = np.full((len(long), kmax), np.nan)
-    pos_rows = np.flatnonzero(mask.to_numpy())
-    texts = col.to_numpy()[pos_rows]
-    shown_rows = shown.to_numpy()[pos_rows]
-    for sv in pd.unique(shown_rows):
-        sel = shown_rows == sv
-        vals = parsed[sv]
-        out[pos_rows[sel], :len(vals)] = _probs_matrix(texts[sel], vals, probs)
+    found = False
+    done = np.zeros(len(long), dtype=bool)
+    if position_probs is not None and position_probs in long.columns:
+        col = long[position_probs]
+        mask = (col.notna() & (col.astype(str).str.strip() != "")).to_numpy()
+        if mask.any():
+            found = True
+            rows = np.flatnonzero(mask)
+            texts = col.to_numpy()[rows]
+            shown_rows = shown.to_numpy()[rows]
+            for sv in pd.unique(shown_rows):
+                sel = shown_rows == sv
+                k = len(parsed[sv])
+                out[rows[sel], :k] = _list_matrix(texts[sel], k, position_probs)
+            done = mask
+    if probs is not None and probs in long.columns:
+        col = long[probs]
+        mask = (col.notna() & (col.astype(str).str.strip() != "")).to_numpy() & ~done
+        if mask.any():
+            found = True
+            pos_rows = np.flatnonzero(mask)
+            texts = col.to_numpy()[pos_rows]
+            shown_rows = shown.to_numpy()[pos_rows]
+            for sv in pd.unique(shown_rows):
+                sel = shown_rows == sv
+                vals = parsed[sv]
+                out[pos_rows[sel], :len(vals)] = _probs_matrix(texts[sel], vals, probs)
+    if not found:
+        return None
     return pd.DataFrame(out, index=long.index, columns=range(1, kmax + 1))
+
+
+def _list_matrix(texts: np.ndarray, k: int, column: str) -> np.ndarray:
+    """Rows x k matrix from JSON lists of k numbers (one regular expression over the joined texts;
+    json.loads per row when that does not give k numbers per row)."""
+    n = len(texts)
+    try:
+        big = "\n".join(texts.astype(str).tolist())
+        nums = re.findall(r"[-+0-9.eE]+|NaN|null", big)
+        if len(nums) == n * k and big.count("[") == n:
+            return np.array([math.nan if x == "null" else float(x) for x in nums], dtype=float).reshape(n, k)
+        rows = [json.loads(t) for t in texts]
+        if any(not isinstance(r, list) or len(r) != k for r in rows):
+            raise ValueError
+        return np.array([[math.nan if x is None else float(x) for x in r] for r in rows], dtype=float)
+    except (ValueError, TypeError, AttributeError):
+        raise LongTableError(f"position_bias: column '{column}' must hold a JSON list of {k} probabilities "
+                             f"(one per shown position), got {str(texts[0])[:60]!r}") from None
 
 
 def position_bias(long: pd.DataFrame, *, by: str | Sequence[str] | None = "order", position: str = "position",
                   shown_values: str = "shown_values", status: str | None = "status",
-                  probs: str | None = "probs") -> PositionBias:
+                  probs: str | None = "probs", position_probs: str | None = "position_probs") -> PositionBias:
     """How often each shown position is chosen regardless of content, by order condition.
 
     For a group (order condition; items with k options) with n_p answers at shown position p
@@ -681,14 +719,18 @@ def position_bias(long: pd.DataFrame, *, by: str | Sequence[str] | None = "order
     orders (original / reversed) its position proportions mirror each other; a model that always takes
     the first shown option has proportion 1 at position 1 under every order. In logprob mode,
     ``mean_prob`` is the mean over answers of the probability of the option shown at position p (from
-    the ``probs`` JSON and ``shown_values``), the continuous counterpart (cf. the option-order
+    the ``position_probs`` JSON list, one probability per shown position; rows without it fall back to
+    the ``probs`` JSON keyed by scale value and ``shown_values``, which is exact only when the shown
+    values are distinct: options sharing a value, as in choice items scored 1/0/1/0, share its summed
+    probability), the continuous counterpart (cf. the option-order
     "selection bias" of Zheng et al. 2024, "Large Language Models Are Not Robust Multiple Choice
     Selectors", ICLR; Pezeshkpour & Hruschka 2024, Findings of NAACL).
 
     Parameters
     ----------
     by : column(s) to break the counts down by (default ``order``); ``None`` pools everything.
-    position, shown_values, status, probs : column names (``probs`` may be absent or ``None``).
+    position, shown_values, status, probs, position_probs : column names (``probs`` and
+        ``position_probs`` may be absent or ``None``).
     """
     what = "position_bias"
     by_ = _as_list(by)
@@ -721,8 +763,8 @@ def position_bias(long: pd.DataFrame, *, by: str | Sequence[str] | None = "order
     total = counts.groupby(keys, sort=False, dropna=False)["n"].transform("sum")
     counts["proportion"] = counts["n"] / total
     counts["mean_prob"] = math.nan
-    if probs is not None and probs in long.columns:
-        pm = _position_probs(long, probs, shown, parsed)
+    if (probs is not None and probs in long.columns) or (position_probs is not None and position_probs in long.columns):
+        pm = _position_probs(long, probs, shown, parsed, position_probs)
         if pm is not None:
             pf = pd.concat([frame[keys], pm], axis=1)
             pf = pf[pm.notna().any(axis=1)]

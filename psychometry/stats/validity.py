@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ._rprint import format_frame
-from .factor import StatsInputError
+from psychometry.errors import StatsInputError
 
 __all__ = ["mtmm", "compare_norms", "MTMMResult", "NormComparisonResult", "cohens_d_ci"]
 

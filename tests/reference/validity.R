@@ -144,5 +144,32 @@ ref$norms_bfi_agreeableness <- list(
   d = d, d_lower = num(dci[1, "lower"]), d_upper = num(dci[1, "upper"])
 )
 
+# ---------------------------------------------------------------- CFA (bfi, five factors, raw items)
+# The Big Five model on the 25 raw bfi items: A1, C4, C5, E1, E2, O2, O5 are reverse keyed and left
+# unreversed, so their loadings are negative (A1 and E1 are markers: the other A and E loadings
+# are then negative). lavaan's defaults: listwise complete cases (missing = "listwise"), ML.
+bfi_model <- "A =~ A1 + A2 + A3 + A4 + A5
+C =~ C1 + C2 + C3 + C4 + C5
+E =~ E1 + E2 + E3 + E4 + E5
+N =~ N1 + N2 + N3 + N4 + N5
+O =~ O1 + O2 + O3 + O4 + O5"
+fit_bfi <- cfa(bfi_model, data = items)
+fm_bfi <- fitMeasures(fit_bfi, c("npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df",
+                                 "baseline.pvalue", "cfi", "tli", "logl", "unrestricted.logl", "aic",
+                                 "bic", "bic2", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
+                                 "rmsea.pvalue", "rmsea.notclose.pvalue", "srmr", "ntotal"))
+pe_bfi <- parameterEstimates(fit_bfi, standardized = TRUE)
+ref$cfa_bfi_raw <- list(
+  call = "cfa(model, data = bfi[, 1:25]); fitMeasures(fit); parameterEstimates(fit, standardized = TRUE)",
+  model = bfi_model,
+  converged = lavInspect(fit_bfi, "converged"),
+  iterations = lavInspect(fit_bfi, "iterations"),
+  fit = as.list(setNames(num(fm_bfi), names(fm_bfi))),
+  estimates = list(lhs = pe_bfi$lhs, op = pe_bfi$op, rhs = pe_bfi$rhs, est = num(pe_bfi$est),
+                   se = num(pe_bfi$se), z = num(pe_bfi$z), pvalue = num(pe_bfi$pvalue),
+                   std_lv = num(pe_bfi$std.lv), std_all = num(pe_bfi$std.all)),
+  summary = paste(capture.output(summary(fit_bfi, fit.measures = TRUE, standardized = TRUE)), collapse = "\n")
+)
+
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE), out)
 cat("wrote", out, "\n")
