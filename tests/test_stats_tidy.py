@@ -113,3 +113,11 @@ def test_scale_scores_name_a_malformed_shown_values():
     t = TABLE.assign(shown_values="one,two")
     with pytest.raises(LongTableError, match="'shown_values'.*'one,two'"):
         scale_scores(t)
+
+
+def test_scale_scores_refuse_an_item_answered_twice_instead_of_averaging():
+    long = pd.DataFrame({"respondent": ["r1", "r1"], "item": ["e1", "e1"], "scale": ["E", "E"],
+                         "keyed": [1, 1], "value": [5.0, 1.0], "status": ["ok", "ok"],
+                         "shown_values": ["1,2,3,4,5"] * 2})
+    with pytest.raises(LongTableError, match="more than one row for item 'e1'"):
+        scale_scores(long)

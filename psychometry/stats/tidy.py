@@ -187,7 +187,8 @@ def item_matrix(long: pd.DataFrame, respondent: str = "respondent", item: str = 
     dup = frame.duplicated([respondent, item])
     if dup.any():
         first = frame[dup].iloc[0]
-        hint = "" if instrument is not None else " (item ids shared by two instruments? pass instrument=)"
+        hint = (" (rows of two runs or tables combined?)" if instrument is not None else
+                " (item ids shared by two instruments? pass instrument=; or rows of two runs combined?)")
         raise LongTableError(f"{what}: respondent {first[respondent]!r} has more than one row for item "
                              f"{first[item]!r}{hint}")
     rows = pd.unique(frame[respondent])
@@ -202,7 +203,7 @@ def scale_scores(long: pd.DataFrame, *, respondent: str = "respondent", scale: s
                  instrument: str | None = "instrument", value: str = "value", keyed: str = "keyed",
                  status: str | None = "status", shown_values: str = "shown_values",
                  factors: Sequence[str] = FACTORS, scale_min: float | None = None,
-                 scale_max: float | None = None) -> pd.DataFrame:
+                 scale_max: float | None = None, item: str = "item") -> pd.DataFrame:
     """Scale scores per respondent: the mean of the respondent's answered items after reverse keying.
 
     For respondent r and scale s with answered items I (status ``ok``)::
@@ -212,6 +213,10 @@ def scale_scores(long: pd.DataFrame, *, respondent: str = "respondent", scale: s
     (psych's ``scoreItems`` / ``alpha`` reverse keying, Revelle 2024; the scale score is the row mean as
     psych's default ``totals = FALSE``). ``min``/``max`` are ``scale_min``/``scale_max`` when given,
     else the smallest/largest value of the row's ``shown_values`` (the item's response options).
+    When the table has an ``item`` column, a respondent with two rows for one item is refused
+    (:class:`LongTableError`) rather than averaged. For sum-scored scales, offsets, minimum item counts
+    and norms in the instrument's own metric use :func:`psychometry.scoring.score_long`, which reads
+    the instrument; this function needs only the long table (it works on human data too).
 
     Returns
     -------
@@ -232,6 +237,13 @@ def scale_scores(long: pd.DataFrame, *, respondent: str = "respondent", scale: s
     """
     what = "scale_scores"
     require_columns(long, [respondent, scale, value, keyed], what)
+    if item in long.columns:  # an item answered twice would be averaged silently: refuse it
+        ident = [respondent] + ([instrument] if instrument is not None and instrument in long.columns else []) + [item]
+        dup = long.duplicated(ident)
+        if dup.any():
+            first = long[dup].iloc[0]
+            raise LongTableError(f"{what}: respondent {first[respondent]!r} has more than one row for item "
+                                 f"{first[item]!r} (rows of two runs or tables combined?)")
     x = keyed_values(long, value=value, keyed=keyed, status=status, shown_values=shown_values,
                      scale_min=scale_min, scale_max=scale_max, what=what)
     keys = [respondent] + ([instrument] if instrument is not None and instrument in long.columns else []) + [scale]
