@@ -289,7 +289,8 @@ def _answer_generate(backend: Any, job: Job, row: dict[str, Any], *, seed: int, 
 
     s = job_seed(seed, job)
     choices = list(job.labels) if grammar else None  # the backend builds its own constraint
-    gen = backend.generate(job.prompt, max_tokens=max_tokens, temperature=temperature, seed=s, choices=choices)
+    kwargs: dict[str, Any] = {"choices": choices} if choices is not None else {}
+    gen = backend.generate(job.prompt, max_tokens=max_tokens, temperature=temperature, seed=s, **kwargs)
     anchors = None
     if job.instrument.response_format.type == "likert":
         from .templates import item_options

@@ -240,11 +240,13 @@ class Store:
 
     def run_filter(self, run_id: str, table: str = "responses") -> tuple[str, tuple[str, ...]]:
         """An SQL condition (and its parameters) selecting the responses of ``run_id`` from
-        ``table``: the run's members (``run_responses``) and the rows it wrote itself (all a run
-        has in files written before membership was recorded)."""
-        if self.has_membership:
-            return (f"({table}.run_id = ? OR {table}.response_id IN "
-                    "(SELECT m.response_id FROM run_responses m WHERE m.run_id = ?))", (run_id, run_id))
+        ``table``: the run's members (``run_responses``: every response its plan holds, written by it
+        or shared with an earlier run). A run recorded before membership existed (files of an
+        earlier schema, never resumed since) has no members: then the rows it wrote itself."""
+        if self.has_membership and self._con.execute(
+                "SELECT 1 FROM run_responses WHERE run_id = ? LIMIT 1", (run_id,)).fetchone():
+            return (f"({table}.response_id IN "
+                    "(SELECT m.response_id FROM run_responses m WHERE m.run_id = ?))", (run_id,))
         return f"({table}.run_id = ?)", (run_id,)
 
     # ------------------------------------------------------------------ runs

@@ -533,3 +533,14 @@ def test_results_export_creates_missing_folders_and_refuses_a_directory(tmp_path
     assert target.read_text().splitlines()[0] == ",".join(COLUMNS)
     assert main(["results", "export", str(out), "--out", str(tmp_path)]) == 1
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_an_unconstrained_reply_does_not_require_the_choices_argument(tmp_path):
+    # a backend written before `choices` existed still serves unconstrained generate mode
+    class OldBackend(psychometry.backends.FakeBackend):
+        def generate(self, prompt, *, max_tokens=16, temperature=0.0, seed=0, stop=None):  # no choices
+            return super().generate(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed)
+
+    res = psychometry.administer([likert()], backend=OldBackend(reply="3"), out=tmp_path / "g.sqlite",
+                                 progress=False, mode="generate", templates="likert-plain", orders="original")
+    assert (load_results(res.path)["value"] == 3).all()

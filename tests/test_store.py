@@ -170,6 +170,18 @@ def test_run_membership_counts_responses_another_run_stored(tmp_path):
             st.connection.execute("DELETE FROM run_responses")
 
 
+def test_a_run_with_members_is_exactly_its_members(tmp_path):
+    # A run written before membership was recorded, resumed under a plan that no longer holds one of
+    # its rows (e.g. a duplicate order condition now dropped): the run is what its plan holds.
+    with Store(tmp_path / "r.sqlite") as st:
+        st.begin_run("run1", {"orders": ["original", "rotate"]}, {})
+        st.insert(row("a", run_id="run1"))
+        st.insert(row("copy", run_id="run1"))   # written by the old plan, not in the new one
+        assert st.count("run1") == 2            # no members yet: the rows the run wrote
+        st.add_members("run1", ["a"])
+        assert st.count("run1") == 1 and st.count() == 2   # the file keeps every stored row
+
+
 def test_every_session_records_its_own_versions_and_backend_settings(tmp_path):
     p = tmp_path / "r.sqlite"
     first = {"psychometry_version": "1.0", "llama_cpp_python": "0.3.1", "backend_settings": {"n_threads": 1}}
