@@ -6,24 +6,36 @@ asks the model for free text and must map the reply back to one option. The rule
 1. The reply is cut before the model starts on another item (a second ``Answer:``, or a line
    beginning ``Statement``/``Question``/``Item``): base models often continue the questionnaire.
 2. Scale descriptions are removed so they are not read as answers: ranges (``1-5``,
-   ``1 to 5``, ``between 1 and 5``, ``out of 5``, ``4 of 5``, ``/5``, ``scale of 10``) and an
+   ``1 to 5``, ``between 1 and 5``, ``out of 5``, ``4 of 5``, ``scale of 10``) and an
    echoed key, i.e. two or more consecutive lines ``1 = Disagree strongly`` / ``2: Disagree a
    little``. A single such line (``4: Agree a little``) is an answer, not a key, and so is the
-   number after ``rating of`` / ``score of``.
+   number after ``rating of`` / ``score of``. ``N/M`` is a rating ``N`` when ``M`` is the top of
+   the scale (``4/5`` on a 5-point scale, ``7/10`` on a 10-point one) or no option at all
+   (``4/10`` on a 5-point scale, as before); when ``M`` is another option (``3/4`` on a 5-point
+   scale) it names two options, ``3 or 4``: ambiguous.
 3. **Marked answers**: a label right after ``Answer:``, ``my answer is``, ``I'd say``,
    ``I choose``, ``option``, ``rating (of)``..., or a label in brackets ``(B)`` / ``[3]`` /
    ``(Agree strongly)``. After a marker the *longest* label the text begins with is taken
    (``Answer: Agree strongly`` is "Agree strongly", not "Agree"; ``Answer: 10`` is "10", not
-   "1"). If the markers name exactly one option, that is the answer; if they name several, the
-   reply is ``unparsed`` (ambiguous). A marked non-integer number (``Answer: 4.5``) declines to
-   choose one option: ``unparsed`` (reason ``between options``), never rounded.
+   "1"). A capital letter label counts after a marker only before punctuation, a line break or
+   the end of the reply, or (not ``I``) before "because", "since", "as", "or", "and", "but":
+   "I'd say A lot" is no answer, and with nine letter labels "I would say I agree" is not ``I``.
+   A hedge after the label names a second option (``I'd say 3 or 4``, ``Answer: B/C``,
+   ``2, maybe 3``, ``2, 3 or 4``). If the markers name exactly one option, that is the answer;
+   if they name several, the reply is ``unparsed`` (ambiguous). A marked non-integer number
+   (``Answer: 4.5``) declines to choose one option: ``unparsed`` (reason ``between options``),
+   never rounded.
 4. Otherwise **free mentions**: labels standing alone as a word (digits, not inside ``34`` or
    ``3.5``; letter labels only when the reply is just the letter or the letter is followed by
    ``)``, ``.`` or ``:``), multi-word labels, and anchor texts (``Agree a little``; the word
    order of two-word labels and anchors may be swapped: ``strongly agree``). Matching is longest
    first and a text span is claimed once, so "Agree strongly" and "Neither agree nor disagree"
    do not also count as "Agree" or "Disagree". One option named -> ``ok``; several ->
-   ``unparsed``.
+   ``unparsed``. An option's words right after a negation (``not``, ``never``, ``don't``,
+   ``do not``, ``cannot``..., an intensifier such as ``really`` may stand between) are negated:
+   "I don't agree" says what the answer is not, so the reply is ``unparsed`` (reason
+   ``negated``; ``refused`` if it declines), unless the option's own text holds the negation
+   (an anchor "Do not agree").
 5. No option found: ``refused`` if :func:`is_refusal` recognises a decline, else ``unparsed``.
 
 A reply that declines *and* then answers ("As an AI I have no feelings, but I'd say 4") counts
@@ -53,7 +65,7 @@ class ParsedAnswer:
 
     ``index`` is the 0-based position of the chosen label in ``labels`` (None unless ``ok``);
     ``reason`` says which rule decided (``marked``, ``mention``, ``anchor``, ``ambiguous: ...``,
-    ``between options: ...``, ``refusal``, ``empty``, ``no option``).
+    ``between options: ...``, ``negated: ...``, ``refusal``, ``empty``, ``no option``).
     """
 
     status: Status
@@ -141,6 +153,11 @@ _MARKER_RE = re.compile(
 )
 #: what may stand between a marker and the label: an article or "number"/"option", a bracket
 _MARKER_FILLER_RE = re.compile(r"(?i)^(?:(?:a|an|number|option)\s+)?[\(\[\"']?\s*")
+#: between two labels after a marker, a hedge: "3 or 4", "B/C", "2, maybe 3", "2 and 3", "2, 3 or 4"
+_HEDGE_RE = re.compile(
+    r"(?i)^[^\S\n]*(?:,[^\S\n]*(?:(?:or|and|maybe|perhaps|possibly)\b)?|(?:or|and|maybe|perhaps)\b|/)"
+    r"(?:[^\S\n]*(?:maybe|perhaps|possibly)\b)?[^\S\n]*"
+)
 _BRACKET_RE = re.compile(r"[\(\[]\s*([^\(\)\[\]\n]+?)\s*[\)\]]")
 _DECIMAL_RE = re.compile(r"^\d+\.\d+(?!\w)")
 _SCALE_NOISE = (
@@ -148,12 +165,32 @@ _SCALE_NOISE = (
     r"\bbetween\s+\d+\s+and\s+\d+\b",
     r"\bout\s+of\s+\d+\b",  # 4 out of 5 -> 4
     r"(?<=\d)\s+of\s+\d+\b",  # 4 of 5 -> 4 (but "a rating of 4" keeps its 4)
-    r"(?<=\d)\s*/\s*\d+\b",  # 4/5 -> 4
+    r"(?<=\d)\s*/\s*\d+\b",  # 4/10 (not a label) -> 4; "N/M" with M a label: see _slashes
     r"\bscale\s+(?:(?:from|of)\s+)?\d+",  # "on a scale of 10"
 )
 #: an echoed scale key: two or more consecutive lines "1 = Disagree strongly" / "2: Disagree"
 _KEY_LINE = r"[ \t]*\d+[ \t]*[=:][ \t]*[a-z][a-z ,']*[ \t]*"
 _ECHOED_KEY_RE = re.compile(rf"(?im)^{_KEY_LINE}(?:\n{_KEY_LINE})+$")
+
+
+_SLASH_RE = re.compile(r"(?<![\w.])(\d+)\s*/\s*(\d+)(?![\w]|\.\d)")
+
+
+def _slashes(text: str, labels: Sequence[str]) -> str:
+    """Read ``N/M`` between numbers: with ``M`` the top of the scale (the number of options or the
+    largest number label) it is a rating, ``N`` (``4/5`` on a 5-point scale); with ``M`` another
+    option it names two options, ``N or M`` (``3/4`` on a 5-point scale: a hedge, ambiguous);
+    otherwise (``4/10`` on a 5-point scale) the denominator is dropped as before."""
+    tops = {len(labels)} | {int(lab) for lab in labels if lab.strip().isdigit()}
+    top = max(tops)
+
+    def repl(m: re.Match) -> str:
+        n, d = m.group(1), m.group(2)
+        if int(d) != top and _label_index(d, labels) is not None and _label_index(n, labels) is not None:
+            return f"{n} or {d}"
+        return n
+
+    return _SLASH_RE.sub(repl, text)
 
 
 def _cut(text: str) -> str:
@@ -185,11 +222,27 @@ def _label_index(token: str, labels: Sequence[str]) -> int | None:
     return None
 
 
-def _label_at(text: str, labels: Sequence[str]) -> int | None:
-    """The longest label that ``text`` begins with as whole words, or None.
+#: what may follow a single upper-case letter label after a marker: punctuation, a line break or
+#: the end of the reply ("Answer: B.", "I'd say C\n", "(D)"), or a word that cannot follow the
+#: article "A" ("I choose A because it fits", "A or B"); never another word ("I'd say A lot")
+_LETTER_END = r"(?=[^\S\n]*(?:[^\w\s]|\n|$)|\s+(?:because|since|as|or|and|but)\b)"
+#: the letter "I" only before punctuation, a line break or the end: "I agree" is the pronoun
+_I_END = r"(?=[^\S\n]*(?:[^\w\s']|\n|$))"
 
-    Digit labels must not continue into a longer number or a decimal (``4`` in ``45``/``4.5``);
-    single-letter labels match in upper case, or in lower case only when followed by ``)``,
+
+def _label_at(text: str, labels: Sequence[str]) -> int | None:
+    """The longest label that ``text`` begins with (see :func:`_label_span`), or None."""
+    span = _label_span(text, labels)
+    return None if span is None else span[0]
+
+
+def _label_span(text: str, labels: Sequence[str]) -> tuple[int, int] | None:
+    """``(index, end)`` of the longest label that ``text`` begins with as whole words, or None.
+
+    Digit labels must not continue into a longer number or a decimal (``4`` in ``45``/``4.5``).
+    Single-letter labels match in upper case when followed by punctuation, a line break, the end,
+    or (not ``I``) one of "because", "since", "as", "or", "and", "but" (so "A lot" is not the
+    label ``A`` and "I agree" not the label ``I``), or in lower case only when followed by ``)``,
     ``.``, ``:`` or the end (so the article in "a lot" is not the label ``A``).
     """
     best: tuple[int, int] | None = None  # (length, index)
@@ -199,14 +252,13 @@ def _label_at(text: str, labels: Sequence[str]) -> int | None:
             continue
         end = r"(?!\w)(?![.,]\d)" if lab[-1].isdigit() else r"(?!\w)"
         if len(lab) == 1 and lab.isalpha():
-            m = re.match(rf"{re.escape(lab)}{end}", text) or re.match(
-                rf"{re.escape(lab.lower())}(?=\s*[\).:](?!\w)|\s*$)", text
-            )
+            m = re.match(rf"{re.escape(lab)}{_I_END if lab == 'I' else _LETTER_END}", text) \
+                or re.match(rf"{re.escape(lab.lower())}(?=\s*[\).:](?!\w)|\s*$)", text)
         else:
             m = re.match(_phrase_pattern(lab) + end, text, flags=re.IGNORECASE)
         if m and (best is None or m.end() > best[0]):
             best = (m.end(), i)
-    return None if best is None else best[1]
+    return None if best is None else (best[1], best[0])
 
 
 def _marked(body: str, labels: Sequence[str]) -> tuple[set[int], list[str]]:
@@ -220,9 +272,14 @@ def _marked(body: str, labels: Sequence[str]) -> tuple[set[int], list[str]]:
         candidates = [rest[filler.end():]] if filler and filler.end() else []
         candidates.append(rest.lstrip("([\"' \t"))
         for cand in candidates:
-            idx = _label_at(cand, labels)
-            if idx is not None:
-                marked.add(idx)
+            span = _label_span(cand, labels)
+            if span is not None:
+                marked.add(span[0])
+                # a hedge names a second option: "I'd say 3 or 4", "Answer: B/C", "2, maybe 3"
+                rest = cand[span[1]:]
+                while (h := _HEDGE_RE.match(rest)) and (nxt := _label_span(rest[h.end():], labels)):
+                    marked.add(nxt[0])
+                    rest = rest[h.end() + nxt[1]:]
                 break
             dec = _DECIMAL_RE.match(cand)
             if dec:
@@ -235,17 +292,29 @@ def _marked(body: str, labels: Sequence[str]) -> tuple[set[int], list[str]]:
     return marked, between
 
 
-def _mentions(text: str, labels: Sequence[str], anchors: Sequence[str] | None) -> tuple[set[int], set[int]]:
-    """Options named anywhere in ``text``: (indices found as labels, indices found as anchors).
+#: a negation directly before an option's words (an intensifier may stand between): "I don't
+#: agree", "I do not really agree", "never agree"
+_NEGATION_RE = re.compile(
+    r"(?i)(?:\b(?:not|never|dont|cannot)|n't)\s+"
+    r"(?:(?:really|quite|fully|entirely|completely|totally|particularly|necessarily|exactly|always|much)\s+)?$"
+)
+
+
+def _mentions(text: str, labels: Sequence[str],
+              anchors: Sequence[str] | None) -> tuple[set[int], set[int], set[int]]:
+    """Options named anywhere in ``text``: (indices found as labels, indices found as anchors,
+    indices whose words are negated).
 
     Every label and anchor (and the swapped word order of two-word labels and anchors) is
     searched longest first; a span of text claimed by a longer phrase is not counted again for a shorter one
-    ("agree strongly" is not also "agree", "disagree a little" not also "agree a little").
+    ("agree strongly" is not also "agree", "disagree a little" not also "agree a little"). An
+    option text or word label right after a negation ("I don't agree", "I do not disagree") is
+    negated, not named; an option whose own text holds the negation ("Do not agree") is named.
     """
     stripped = text.strip().strip(".!\"'()[] ")
     whole = _label_index(stripped, labels)
     if whole is not None:  # the reply is just a label ("B", "agree")
-        return {whole}, set()
+        return {whole}, set(), set()
     patterns: list[tuple[int, int, str, str, int]] = []  # (length, order, regex, kind, index)
     for i, lab in enumerate(labels):
         lab = lab.strip()
@@ -279,13 +348,18 @@ def _mentions(text: str, labels: Sequence[str], anchors: Sequence[str] | None) -
     spans: list[tuple[int, int]] = []
     by_label: set[int] = set()
     by_anchor: set[int] = set()
+    negated: set[int] = set()
     for _, _, pat, kind, i in patterns:
+        words = kind == "anchor" or not (labels[i].strip().isdigit() or len(labels[i].strip()) == 1)
         for m in re.finditer(pat, text):
             if any(m.start() < e and s < m.end() for s, e in spans):
                 continue
             spans.append((m.start(), m.end()))
-            (by_label if kind == "label" else by_anchor).add(i)
-    return by_label, by_anchor
+            if words and _NEGATION_RE.search(text[:m.start()]):
+                negated.add(i)
+            else:
+                (by_label if kind == "label" else by_anchor).add(i)
+    return by_label, by_anchor, negated
 
 
 def parse_answer(
@@ -317,6 +391,7 @@ def parse_answer(
         return ParsedAnswer("unparsed", None, None, raw, "empty")
     body = _cut(_norm(raw))
     body = _ECHOED_KEY_RE.sub(" ", body)
+    body = _slashes(body, labels)
     for pat in _SCALE_NOISE:
         body = re.sub(pat, " ", body, flags=re.IGNORECASE)
 
@@ -330,7 +405,11 @@ def parse_answer(
     if between:
         return ParsedAnswer("unparsed", None, None, raw, "between options: " + ", ".join(between))
 
-    mentions, anchored = _mentions(body, labels, anchors)
+    mentions, anchored, negated = _mentions(body, labels, anchors)
+    if negated:  # "I don't agree": says what the answer is not, and the rest is unreliable
+        if is_refusal(raw):
+            return ParsedAnswer("refused", None, None, raw, "refusal")
+        return ParsedAnswer("unparsed", None, None, raw, "negated: " + ", ".join(labels[i] for i in sorted(negated)))
     both = mentions | anchored
     if len(both) == 1:
         idx = both.pop()

@@ -364,8 +364,9 @@ def administer(
         Allow a different configuration to be added to a file that already holds a run.
 
     The design (plan, templates, personas, labels, orders) and ``out`` are checked before the
-    model is loaded, so design errors come before the (slow) model load. Order conditions that
-    repeat an earlier condition's order are dropped and reported in :attr:`RunResult.notes`.
+    model is loaded, so design errors come before the (slow) model load. An order condition that
+    shows every item of an instrument in the same order as an earlier condition (a copy of that
+    respondent) is dropped and reported in :attr:`RunResult.notes`.
 
     Returns
     -------
@@ -388,9 +389,11 @@ def administer(
         why = ("logprob answers are deterministic" if mode == "logprob"
                else "greedy replies (temperature 0) are deterministic")
         raise PsychometryError(
-            f"--repeats {repeats} in {mode} mode would store {repeats} identical copies of every "
-            f"respondent ({why}) and inflate n; use --repeats 1, or --mode generate --temperature > 0 "
-            "for independent administrations"
+            f"--repeats {repeats} is refused in {mode} mode: {why}, so the {repeats} repeats would be "
+            f"identical copies of every respondent, which inflate n (smaller p-values, no new "
+            f"information); for independent administrations use --mode generate with --temperature > 0 "
+            f"(e.g. 0.7), otherwise --repeats 1. A results file written by an earlier version with "
+            f"these settings can still be read (results info, load_results) but not resumed or extended"
         )
     order_spec = parse_orders(orders)
     shape_conditions = parse_shape(shape)  # validate early

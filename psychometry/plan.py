@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Sequence
 
 from .errors import PsychometryError
 from .instrument.model import Instrument, Item, fmt_value
-from .orders import Order, duplicate_orders, expand_orders, parse_orders
+from .orders import Order, OrderDesign, design_orders, parse_orders
 from .personas import Persona, load_personas
 from .templates import Template, item_options, load_templates, render_item
 
@@ -162,13 +162,15 @@ def build_plan(
             )
         per_inst.append((inst, ts, instrument_hash(inst)))
 
-    order_cache: dict[int, list[Order]] = {}
+    design_cache: dict[frozenset[int], OrderDesign] = {}
 
-    def orders_for(inst: Instrument, item: Item) -> list[Order]:
-        k = len(item_options(inst, item)[1])
-        if k not in order_cache:
-            order_cache[k] = expand_orders(order_spec, k, seed=seed)
-        return order_cache[k]
+    def orders_for(inst: Instrument) -> OrderDesign:
+        # one set of conditions per instrument, administered to every item (choice items may
+        # differ in their number of options; see psychometry.orders.design_orders)
+        counts = frozenset(len(item_options(inst, it)[1]) for it in inst.items)
+        if counts not in design_cache:
+            design_cache[counts] = design_orders(order_spec, counts, seed=seed)
+        return design_cache[counts]
 
     used_templates = {t.id for _, ts, _ in per_inst for t in ts}
     jobs: list[Job] = []
@@ -178,14 +180,10 @@ def build_plan(
                 for inst, ts, ihash in per_inst:
                     if t not in ts:
                         continue
-                    # choice items may differ in their number of options (rotate, all)
-                    n_orders = max((len(orders_for(inst, it)) for it in inst.items), default=0)
-                    for oi in range(n_orders):
+                    design = orders_for(inst)
+                    for oi in range(len(design.names)):
                         for item in inst.items:
-                            item_orders = orders_for(inst, item)
-                            if oi >= len(item_orders):
-                                continue
-                            order = item_orders[oi]
+                            order = design.orders(len(item_options(inst, item)[1]))[oi]
                             r = render_item(t, inst, item, order, label_style=label_style,
                                             persona_text=persona.text)
                             jobs.append(Job(
@@ -235,28 +233,24 @@ def respondent_tag(job: Job, *, model_key: str, mode: str, label_style: str, see
 
 def order_notes(instruments: Instrument | Sequence[Instrument], orders: str | Iterable[str], *,
                 seed: int = 0) -> list[str]:
-    """One line per option count whose order conditions collide: the conditions of ``orders``
-    that show the same order as an earlier condition and are not administered
-    (:func:`psychometry.orders.duplicate_orders`).
+    """One line per instrument that has order conditions which are not administered: conditions
+    of ``orders`` that show every item of the instrument in the same order as an earlier
+    condition, so that their respondent would be a copy of the earlier one
+    (:func:`psychometry.orders.design_orders`). A condition that repeats an earlier order on some
+    items only is administered and not noted.
 
     >>> order_notes([bfi44], "original,rotate")  # doctest: +SKIP
-    ['items with 5 options (bfi44): rotate0 shows the same order as original; not administered']
+    ['bfi44: rotate0 shows every item in the same order as original (a copy of that respondent); not administered']
     """
     spec = parse_orders(orders)
-    by_k: dict[int, list[str]] = {}
-    for inst in _as_list(instruments):
-        for item in inst.items:
-            k = len(item_options(inst, item)[1])
-            ids = by_k.setdefault(k, [])
-            if inst.id not in ids:
-                ids.append(inst.id)
     notes = []
-    for k in sorted(by_k):
-        dup = duplicate_orders(spec, k, seed=seed)
-        if dup:
-            what = ", ".join(f"{a} shows the same order as {b}" for a, b in dup)
-            notes.append(f"items with {k} option{'s' if k != 1 else ''} ({', '.join(by_k[k])}): "
-                         f"{what}; not administered")
+    for inst in _as_list(instruments):
+        counts = {len(item_options(inst, item)[1]) for item in inst.items}
+        dropped = design_orders(spec, counts, seed=seed).dropped
+        if dropped:
+            what = ", ".join(f"{a} shows every item in the same order as {b}" for a, b in dropped)
+            copy = "a copy of that respondent" if len(dropped) == 1 else "copies of those respondents"
+            notes.append(f"{inst.id}: {what} ({copy}); not administered")
     return notes
 
 

@@ -261,3 +261,85 @@ def test_anchor_count_must_match_labels() -> None:
 def test_parsed_answer_ok_property() -> None:
     assert ParsedAnswer("ok", 0, "1", "1").ok
     assert not ParsedAnswer("refused", None, None, "x").ok
+
+
+# ----------------------------------------------------------------------------- review fixes
+NINE_LETTERS = list("ABCDEFGHI")
+NINE_ANCHORS = ["Disagree very strongly", "Disagree strongly", "Disagree", "Disagree a little", "Neutral",
+                "Agree a little", "Agree", "Agree strongly", "Agree very strongly"]
+
+
+@pytest.mark.parametrize("reply", ["I'd say A lot", "Answer: A lot of the time", "I'd say A great deal",
+                                   "My answer is C grade"])
+def test_a_capital_letter_followed_by_a_word_is_not_a_letter_label(reply: str) -> None:
+    # "A lot" is not an answer; after a marker a letter label must end the reply, the line, or
+    # come before punctuation
+    assert parse_answer(reply, LETTERS).status == "unparsed", reply
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("Answer: C", 2), ("I'd say B.", 1), ("I choose D\nIt fits me best.", 3), ("Answer: B - disagree a little", 1),
+    ("My answer is E!", 4), ("I choose A because it fits.", 0), ("Answer: (C), as it fits", 2),
+])
+def test_a_capital_letter_after_a_marker_is_a_label_before_punctuation_a_line_break_or_the_end(reply, expected):
+    got = parse_answer(reply, LETTERS)
+    assert (got.status, got.index) == ("ok", expected), (reply, got)
+
+
+def test_the_pronoun_i_followed_by_a_word_is_not_the_ninth_letter_label() -> None:
+    reply = "I would say I agree a little"
+    assert parse_answer(reply, NINE_LETTERS).status == "unparsed"
+    got = parse_answer(reply, NINE_LETTERS, NINE_ANCHORS)  # the anchor it names is the answer
+    assert (got.status, got.label) == ("ok", "F"), got
+    assert parse_answer("I would say I.", NINE_LETTERS).label == "I"
+    assert parse_answer("Answer: I", NINE_LETTERS).label == "I"
+
+
+@pytest.mark.parametrize("reply", ["I'd say 3 or 4", "Answer: 2 or 3", "Answer: 3/4", "I'd say 3, maybe 4",
+                                   "Answer: 2, 3 or 4", "My rating is 3 or maybe 4.", "3/4"])
+def test_a_hedge_between_two_options_after_a_marker_is_ambiguous_not_the_first_option(reply: str) -> None:
+    got = parse_answer(reply, DIGITS, BFI_ANCHORS)
+    assert (got.status, got.index) == ("unparsed", None), (reply, got)
+    assert got.reason.startswith("ambiguous"), got.reason
+
+
+@pytest.mark.parametrize("reply", ["I'd say A or B", "Answer: B/C", "I choose C, or maybe D."])
+def test_a_hedge_between_two_letter_labels_is_ambiguous(reply: str) -> None:
+    got = parse_answer(reply, LETTERS)
+    assert got.status == "unparsed" and got.reason.startswith("ambiguous"), (reply, got)
+
+
+@pytest.mark.parametrize("reply,labels,expected", [
+    # N/M with M the top of the scale is a rating: 4 on a 5-point scale
+    ("Answer: 4/5", DIGITS, 3), ("4/5", DIGITS, 3), ("I'd rate it 5/5.", DIGITS, 4),
+    ("Answer: 3/4", ["1", "2", "3", "4"], 2), ("Answer: 7/10", TEN, 6),
+    # a denominator that is no option at all is a scale description, as before
+    ("I'd rate myself a 4/10", DIGITS, 3),
+    # "or so" is not a second option
+    ("I'd say 2 or so", DIGITS, 1),
+])
+def test_a_slash_rating_out_of_the_top_of_the_scale_is_an_answer(reply, labels, expected):
+    got = parse_answer(reply, labels)
+    assert (got.status, got.index) == ("ok", expected), (reply, got)
+
+
+@pytest.mark.parametrize("reply", ["I don't agree", "I do not agree at all", "I don't disagree", "I never agree.",
+                                   "I do not really agree with that.", "Honestly, I don't agree strongly."])
+@pytest.mark.parametrize("as_labels", [False, True], ids=["digits+anchors", "anchor-labels"])
+def test_a_negated_option_is_not_an_answer(reply: str, as_labels: bool) -> None:
+    # "I don't agree" says what the answer is not: neither Agree nor (by guessing) Disagree
+    got = parse_answer(reply, SD3_ANCHORS) if as_labels else parse_answer(reply, DIGITS, SD3_ANCHORS)
+    assert (got.status, got.index) == ("unparsed", None), (reply, got)
+    assert got.reason.startswith("negated"), got.reason
+
+
+def test_an_option_whose_own_text_holds_the_negation_is_an_answer() -> None:
+    anchors = ["Strongly disagree", "Do not agree", "Unsure", "Agree", "Strongly agree"]
+    got = parse_answer("I do not agree.", DIGITS, anchors)
+    assert (got.status, got.index) == ("ok", 1), got
+
+
+def test_a_marked_label_wins_over_a_negated_option_and_a_negated_decline_is_a_refusal() -> None:
+    assert parse_answer("Answer: 2 - I don't agree", DIGITS, SD3_ANCHORS).index == 1
+    got = parse_answer("As an AI, I do not agree or disagree with statements.", DIGITS, SD3_ANCHORS)
+    assert got.status == "refused"

@@ -388,7 +388,10 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
 # ------------------------------------------------------------------------------- identical respondents
 @pytest.mark.parametrize("kw", [{}, {"mode": "generate"}, {"mode": "generate", "temperature": 0.0}])
 def test_repeats_without_sampling_are_refused_as_identical_copies(kw, tmp_path):
-    with pytest.raises(PsychometryError, match=r"--repeats 3 .* identical copies .*--temperature > 0"):
+    # the message says why (deterministic answers: identical respondents inflate n) and what to do
+    with pytest.raises(PsychometryError, match=r"--repeats 3 .*deterministic.* identical copies .*inflate n"
+                                               r".*--mode generate with --temperature > 0.*--repeats 1"
+                                               r".*earlier version.*read.*not resumed or extended"):
         psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=tmp_path / "x.sqlite",
                                progress=False, repeats=3, **kw)
     assert not (tmp_path / "x.sqlite").exists()
@@ -402,9 +405,37 @@ def test_order_conditions_that_repeat_an_earlier_order_are_dropped_with_a_note(t
     df = res.results()
     assert sorted(set(df["order"])) == ["original", "rotate1", "rotate2", "rotate3", "rotate4"]
     assert df.groupby("order")["shown_values"].first().is_unique
-    note = "items with 5 options (toy): rotate0 shows the same order as original; not administered"
+    note = "toy: rotate0 shows every item in the same order as original (a copy of that respondent); not administered"
     assert res.notes == (note,) and f"note: {note}" in res.summary()
     assert run_info(res.path)[0]["manifest"]["notes"] == [note]
+
+
+@pytest.mark.parametrize("orders", ["original,reversed,random:3", "original,reversed,rotate", "all"])
+def test_every_respondent_answers_every_item_of_tasks_whose_items_differ_in_option_count(orders, tmp_path):
+    # cooperation's items have 2, 5, 3 and 4 options, honesty's 3, 3, 2 and 3: whether an order
+    # repeats an earlier one depends on the item, yet a respondent answers every item under its order
+    res = psychometry.administer(["cooperation", "honesty"], backend=psychometry.backends.FakeBackend(),
+                                 out=tmp_path / "r.sqlite", progress=False, orders=orders,
+                                 templates="choice-plain")
+    df = res.results()
+    items = df.groupby("instrument")["item"].nunique()
+    assert items.to_dict() == {"cooperation": 4, "honesty": 4}
+    per_respondent = df.groupby(["instrument", "respondent"])["item"].agg(["nunique", "size"])
+    assert (per_respondent["nunique"] == 4).all() and (per_respondent["size"] == 4).all(), per_respondent
+    conditions = df.groupby("instrument")["order"].agg(lambda o: sorted(set(o)))
+    if orders.startswith("original,reversed,random"):
+        assert conditions["honesty"] == conditions["cooperation"] == \
+            ["original", "random0", "random1", "random2", "reversed"]
+        assert res.notes == ()
+    elif orders == "all":
+        # perm{i} is permutation i mod k! of a smaller item: cooperation runs to 5! = 120, honesty to 3! = 6
+        assert len(conditions["cooperation"]) == 120 and len(conditions["honesty"]) == 6
+        assert res.notes == ()
+    else:
+        assert "rotate0" not in conditions["cooperation"] and len(conditions["cooperation"]) == 6
+        assert res.notes == tuple(
+            f"{i}: rotate0 shows every item in the same order as original (a copy of that respondent); "
+            "not administered" for i in ("cooperation", "honesty"))
 
 
 # ------------------------------------------------------------------------------- per-position probabilities

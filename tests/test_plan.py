@@ -46,10 +46,17 @@ def test_plan_size_adds_up_over_instruments_and_shaping_conditions():
     assert len(jobs) == (6 + 4) * 3 * 2 * 9
 
 
-def test_choice_items_with_different_option_counts_get_their_own_rotations():
+def test_every_rotation_is_administered_to_every_item_when_option_counts_differ():
     jobs = build_plan([choice()], templates="all", orders="rotate")
-    # c1 has 3 options (3 rotations), c2 has 4 (4 rotations), 3 choice templates
-    assert len(jobs) == (3 + 4) * 3
+    # c1 has 3 options, c2 has 4: rotate0..rotate3 apply to both items (c1 shifts by s mod 3), so
+    # each respondent answers both items: 2 items x 4 rotations x 3 choice templates
+    assert len(jobs) == 2 * 4 * 3
+    by_order = {}
+    for j in jobs:
+        by_order.setdefault((j.template.id, j.order.name), []).append(j.item.id)
+    assert all(items == ["c1", "c2"] for items in by_order.values())
+    c1 = {j.order.name: j.order.perm for j in jobs if j.item.id == "c1"}
+    assert c1 == {"rotate0": (0, 1, 2), "rotate1": (1, 2, 0), "rotate2": (2, 0, 1), "rotate3": (0, 1, 2)}
 
 
 def test_jobs_run_persona_then_repeat_template_order_and_items_innermost():
@@ -129,13 +136,29 @@ def test_the_respondent_tag_changes_with_every_setting_that_changes_answers_but_
     assert respondent_tag(replace(j, template=replace(j.template, user=j.template.user + " ")), **kw) != tag
 
 
-def test_order_notes_name_the_conditions_dropped_per_option_count():
-    # choice items with 3 and 4 options: rotate0 repeats original for both
+def test_order_notes_name_each_instrument_s_dropped_conditions_and_why():
+    # rotate0 shows both choice items (3 and 4 options) in the original order: a copy
     assert order_notes([choice()], "original,rotate") == [
-        "items with 3 options (cho): rotate0 shows the same order as original; not administered",
-        "items with 4 options (cho): rotate0 shows the same order as original; not administered",
+        "cho: rotate0 shows every item in the same order as original (a copy of that respondent); "
+        "not administered",
+    ]
+    assert order_notes([likert(3)], "original,reversed,all") == [
+        "toy: perm0 shows every item in the same order as original, perm119 shows every item in the same "
+        "order as reversed (copies of those respondents); not administered",
     ]
     assert order_notes([likert(3)], "original,reversed") == []
+    # rotate3 repeats original on c1 only: a partial duplicate is administered and not noted
+    assert order_notes([choice()], "original,reversed,rotate") == [
+        "cho: rotate0 shows every item in the same order as original (a copy of that respondent); "
+        "not administered",
+    ]
     jobs = build_plan([likert(3)], orders="original,rotate", templates="likert-plain")
     assert len(jobs) == 3 * 5  # original + rotate1..rotate4
 
+
+def test_jobs_of_one_order_condition_are_contiguous_and_hold_every_item_with_mixed_option_counts():
+    jobs = build_plan([choice()], templates="choice-plain", orders="original,reversed,random:4")
+    names = [j.order.name for j in jobs]
+    assert names == [n for n in ("original", "reversed", "random0", "random1", "random2", "random3")
+                     for _ in range(2)]
+    assert [j.item.id for j in jobs] == ["c1", "c2"] * 6
