@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--html", default=None, metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--markdown", default=None, metavar="DIR",
                    help="write DIR/report.md with the plots as PNG files beside it")
+    p.add_argument("--answers", choices=("chosen", "expected"), default="chosen",
+                   help="analyse the chosen option (default) or logprob mode's probability-weighted value")
     p.add_argument("--quiet", action="store_true", help="do not print the text report")
     p.set_defaults(handler=run_report)
 
@@ -30,7 +32,8 @@ def run_report(args: argparse.Namespace) -> int:
     from ..report import report_from_file
 
     files = bool(args.html or args.markdown)
-    rep = report_from_file(args.path, run_id=args.run_id, instruments=args.instrument, plots=files)
+    rep = report_from_file(args.path, run_id=args.run_id, instruments=args.instrument, plots=files,
+                           answers=args.answers)
     if not args.quiet:
         sys.stdout.write(rep.text())
     if args.html:

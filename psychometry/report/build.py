@@ -61,7 +61,8 @@ def _resolve_instruments(long: pd.DataFrame, instruments: InstrumentsArg) -> dic
 
 def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, title: str = "psychometry report",
                  source: str | Path | None = None, plots: bool = True, omega_min_items: int = 6,
-                 cfa_min_per_item: float = 2.0, cfa_max_items: int | None = 60) -> Report:
+                 cfa_min_per_item: float = 2.0, cfa_max_items: int | None = 60,
+                 answers: str = "chosen") -> Report:
     """Compute the report of a long results table (``psychometry.load_results``).
 
     Parameters
@@ -76,6 +77,10 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
     omega_min_items : fewest items of a scale for omega (with min(3, items // 3) group factors).
     cfa_min_per_item : fewest respondents with every item answered, per item in the CFA model.
     cfa_max_items : largest CFA model fitted (None: no limit); larger ones are reported as not computed.
+    answers : ``"chosen"`` (default) analyses the chosen option's scale value (``value``);
+        ``"expected"`` analyses logprob mode's probability-weighted value (``expected``) instead, which
+        keeps the graded information a model with a strong label bias hides in its argmax. Position
+        bias always uses the chosen position.
 
     Returns
     -------
@@ -104,10 +109,17 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
     if long_df.empty:
         raise ReportError("build_report: the results table has no rows")
     long_df = long_df.reset_index(drop=True)
+    if answers not in ("chosen", "expected"):
+        raise ReportError(f"build_report: answers must be 'chosen' or 'expected', got {answers!r}")
+    if answers == "expected":
+        if "expected" not in long_df.columns or long_df["expected"].isna().all():
+            raise ReportError("build_report: answers='expected' needs logprob-mode results (the 'expected' "
+                              "column is missing or empty)")
+        long_df = long_df.assign(value=long_df["expected"])
     chosen = _resolve_instruments(long_df, instruments)
     rep = Report(title=title)
     subset = long_df[long_df["instrument"].astype(str).isin(list(chosen))]
-    rep.sections.append(overview(subset, chosen, str(source) if source is not None else None))
+    rep.sections.append(overview(subset, chosen, str(source) if source is not None else None, answers=answers))
     rep.sections.append(refusals(subset))
     scores: dict[str, pd.DataFrame | None] = {}
     for iid, inst in chosen.items():

@@ -97,7 +97,8 @@ def _n_respondents(long: pd.DataFrame) -> int:
 # whole-table sections
 
 
-def overview(long: pd.DataFrame, instruments: dict[str, Instrument | None], source: str | None) -> Section:
+def overview(long: pd.DataFrame, instruments: dict[str, Instrument | None], source: str | None,
+             answers: str = "chosen") -> Section:
     """Section ``data``: what the table holds (responses, runs, models, the design, instruments)."""
     lines = []
     if source:
@@ -105,11 +106,15 @@ def overview(long: pd.DataFrame, instruments: dict[str, Instrument | None], sour
     n_ok = int((long["status"] == "ok").sum()) if "status" in long.columns else len(long)
     lines.append(f"Responses: {len(long)} ({n_ok} answered) from {_n_respondents(long)} simulated respondents")
     for col, label in (("run_id", "Runs"), ("model", "Models"), ("mode", "Mode"), ("template", "Templates"),
-                       ("order", "Option orders"), ("persona", "Personas"), ("repeat", "Repeats")):
+                       ("order", "Option orders"), ("persona", "Personas")):
         if col in long.columns:
             levels = [str(v) for v in pd.unique(long[col])]
             shown = ", ".join(levels[:8]) + (f", ... ({len(levels)} in all)" if len(levels) > 8 else "")
             lines.append(f"{label + ':':<15}{shown}")
+    if "repeat" in long.columns:
+        lines.append(f"{'Repeats:':<15}{long['repeat'].nunique()}")
+    lines.append(f"{'Answers:':<15}" + ("the probability-weighted value of the options (logprob mode's 'expected')"
+                                         if answers == "expected" else "the chosen option's scale value"))
     lines.append("Instruments:")
     for iid, inst in instruments.items():
         sub = long[long["instrument"] == iid]

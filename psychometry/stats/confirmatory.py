@@ -26,19 +26,23 @@ Fit measures (lavaan's ``fitMeasures``; p items, q free parameters, N observatio
   (MacCallum, Browne & Sugawara 1996).
 * SRMR = sqrt(mean over i <= j of ((s_ij - sigma_ij) / sqrt(s_ii s_jj))^2) (Bentler 1995).
 
-Estimation (:func:`_minimise`): start values as lavaan's ``start = "default"`` (FABIN3 loadings,
-half the observed variances as residual variances; :func:`_start_values`); the fit runs with
-standardised factors (``std.lv``, no ridge where a factor variance -> 0 while its loadings -> infinity)
-and is rescaled to the marker parameterisation at the end. Newton steps with the exact Hessian when it
-is positive definite and the full step decreases F, otherwise Fisher scoring with the expected
-Hessian and Armijo backtracking; a non-positive-definite Sigma counts as F = +inf. Unbounded, as
-lavaan; converged when g'H^-1 g / 2 < 1e-14. Negative residual variances (Heywood cases), a
-non-positive-definite factor covariance matrix and non-convergence are warned (RuntimeWarning) and
-listed in ``CFAResult.warnings``.
+Estimation (:func:`_fit`): in lavaan's own (marker) parameterisation, unbounded, from lavaan's own
+start values (:func:`_lavaan_start`: FABIN3 / three-indicator loadings with lavaan's bounds, half the
+observed variances as residual variances, factor variances .05, covariances 0), so solutions with a
+negative factor variance -- which lavaan reaches on weakly structured data and reports as converged --
+are reachable. Newton steps with the exact Hessian when it is positive definite and the full step
+decreases F, otherwise Fisher scoring with the expected Hessian and Armijo backtracking; a
+non-positive-definite Sigma counts as F = +inf; converged when g'H^-1 g / 2 < 1e-14. When that does not
+converge within 100 iterations: BFGS (like lavaan's quasi-Newton nlminb) from the same start, then from
+the least-squares start (:func:`_start_values`), then a damped Newton path, then the fit with
+standardised factors (``std.lv``) rescaled to the marker parameterisation -- the first that converges
+(each polished by Newton / Fisher scoring). Negative residual variances (Heywood cases), negative factor
+variances, a non-positive-definite factor covariance matrix and non-convergence are warned
+(RuntimeWarning, lavaan's wording) and listed in ``CFAResult.warnings``.
 
 Checked against lavaan 0.6-14 and the lavaan tutorial's published Holzinger & Swineford (1939)
-numbers, and against lavaan on the Big Five model of psych's raw bfi items (negative loadings), in
-``tests/test_stats_cfa.py``.
+numbers, against lavaan on the Big Five model of psych's raw bfi items (negative loadings) and on three
+weakly structured random data sets with negative factor variances, in ``tests/test_stats_cfa.py``.
 
 References: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal
 of Statistical Software, 48(2). Bollen, K. A. (1989). Structural Equations with Latent Variables.
@@ -497,6 +501,52 @@ def _start_values(st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str
     return st.pack(lam, phi, th)
 
 
+def _lavaan_start(st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str]],
+                  items: Sequence[str]) -> np.ndarray:
+    """lavaan 0.6's own ``start = "default"`` values (``lav_start``), marker parameterisation.
+
+    * residual variances s_ii / 2; factor variances .05, factor covariances 0;
+    * loadings per factor from its own indicators' covariance matrix C: with fewer than 4
+      indicators the closed-form three-indicator solution (``lav_cfa_1fac_3ind``: l_2 = c_32/c_31,
+      l_3 = c_32/c_21; two indicators are padded to three as lavaan does), all 1 when
+      c_21 c_31 c_32 < 0 (a "negative triad"); with 4 or more FABIN3 on the factor's own
+      indicators (``lav_cfa_1fac_fabin``). Non-marker loadings are bounded by
+      |l_i| <= sqrt(c_ii / (.1 c_11)); non-finite values become 1.
+    """
+    idx = {name: k for k, name in enumerate(items)}
+    lam = np.zeros((st.p, st.m))
+    for j, f in enumerate(spec):
+        ind = [idx[i] for i in spec[f]]
+        c = s[np.ix_(ind, ind)]
+        nv = len(ind)
+        load = np.ones(nv)
+        if 2 <= nv < 4:
+            if nv == 2:
+                extra = np.array([np.mean(np.diag(c)), c[1, 0]])
+                c = np.block([[c, extra[:, None]], [extra[None, :], np.array([[np.max(np.diag(c))]])]])
+            s21, s31, s32 = c[1, 0], c[2, 0], c[2, 1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                load = np.array([1.0, s32 / s31, s32 / s21])
+            if s21 * s31 * s32 < 0:
+                load = np.ones(3)
+        elif nv >= 4:
+            for i in range(1, nv):
+                z = [k for k in range(1, nv) if k != i]
+                try:
+                    a = np.linalg.solve(c[np.ix_(z, z)], c[z, 0])
+                    load[i] = float(c[i, z] @ a) / float(c[z, 0] @ a)
+                except np.linalg.LinAlgError:
+                    load[i] = float(c[i, z] @ c[z, 0]) / float(c[z, 0] @ c[z, 0])
+        lower = 0.1 * c[0, 0]
+        for i in range(1, len(load)):
+            bound = math.sqrt(c[i, i] / lower)
+            if math.isfinite(load[i]):
+                load[i] = min(max(-bound, load[i]), bound)
+        load[~np.isfinite(load)] = 1.0
+        lam[ind, j] = load[:nv]
+    return st.pack(lam, np.eye(st.m) * 0.05, np.diag(s) / 2.0)
+
+
 def _marker_to_std(st: _Structure, st_std: _Structure, theta: np.ndarray) -> np.ndarray:
     """Marker-parameterised theta -> standardised factors: lambda_ij sqrt(phi_jj), phi_jl / sqrt(phi_jj phi_ll).
 
@@ -612,6 +662,119 @@ def _minimise(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray,
                     max_gradient=float(np.max(np.abs(g))) if g.size else 0.0, backtracks=backtracks)
 
 
+def _bfgs(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray, maxiter: int = 2000) -> np.ndarray:
+    """Quasi-Newton (BFGS) descent from ``start``, as lavaan's nlminb: small first steps that stay
+    near the local minimum closest to the start. A non-positive-definite Sigma gets a large value."""
+    def fg(x: np.ndarray) -> tuple[float, np.ndarray]:
+        f, w = _discrepancy(st, x, s, logdet_s)
+        if w is None:
+            return 1e10, np.zeros_like(x)
+        return f, _gradient(st, x, s, w)
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        res = optimize.minimize(fg, start, jac=True, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-7})
+    return np.asarray(res.x, dtype=float)
+
+
+def _levenberg(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray,
+               maxiter: int = MAXITER) -> np.ndarray:
+    """Damped Newton (Levenberg-Marquardt on the exact Hessian, damping lambda diag(H_exp)),
+    a trust-region-like path that does not jump across ridges; polished by :func:`_minimise`."""
+    theta = start.astype(float).copy()
+    fval, w = _discrepancy(st, theta, s, logdet_s)
+    damp = 1.0
+    for _ in range(maxiter):
+        g = _gradient(st, theta, s, w)
+        h = _observed_hessian(st, theta, s, w)
+        d = np.diag(np.diag(_expected_hessian(st, theta, w)))
+        newton = _solve_pd(h, g)
+        if newton is not None and float(-g @ newton) / 2.0 < FTOL:
+            break
+        accepted = False
+        for _ in range(60):
+            step = _solve_pd(h + damp * d, g)
+            if step is None:
+                damp = max(damp * 4.0, 1e-4)
+                continue
+            pred = -float(g @ step + 0.5 * step @ h @ step)
+            f_new, w_new = _discrepancy(st, theta + step, s, logdet_s)
+            if w_new is not None and pred > 0 and fval - f_new >= 1e-4 * pred:
+                rho = (fval - f_new) / pred
+                damp = (damp / 4.0 if damp > 1e-6 else 0.0) if rho > 0.75 else (max(damp * 2.0, 1e-4) if rho < 0.25 else damp)
+                accepted = True
+                break
+            damp = max(damp * 4.0, 1e-4)
+        if not accepted:
+            break
+        theta, fval, w = theta + step, f_new, w_new
+    return theta
+
+
+#: First attempt: Newton / Fisher scoring converges in < 50 iterations when it converges at all.
+FIRST_MAXITER = 100
+
+
+def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, start_marker: np.ndarray,
+         start_alt: np.ndarray) -> tuple[np.ndarray, _Optimum, bool, int]:
+    """Fit F_ML in lavaan's marker parameterisation, with fallbacks; returns (theta in the marker
+    parameterisation, the accepted optimum, marker_ok, total iterations).
+
+    1. Newton / Fisher scoring (:func:`_minimise`) in the marker parameterisation (first loading 1,
+       factor (co)variances free and unbounded, so negative factor variances are reachable, as in
+       lavaan) from lavaan's start values; accepted when it converges.
+    2. Otherwise BFGS from lavaan's start values, then from ``start_alt``, each polished by
+       :func:`_minimise`; the first that converges (the one nearest lavaan's nlminb path: another
+       start can reach a different local minimum).
+    3. Otherwise a damped Newton path (:func:`_levenberg`) from lavaan's start values, then the fit
+       with standardised factors (``std.lv``: factor variances 1, all loadings free; no ridge where
+       a factor variance -> 0 while its loadings -> infinity) rescaled to the marker
+       parameterisation; the first that converges.
+    4. Otherwise the lowest F of all attempts, reported as not converged.
+    """
+    total = 0
+    tried: list[tuple[np.ndarray, _Optimum, bool]] = []
+
+    def polish(x: np.ndarray, maxiter: int = MAXITER) -> tuple[np.ndarray, _Optimum, bool]:
+        nonlocal total
+        opt = _minimise(st, s, logdet_s, x, maxiter=maxiter)
+        total += opt.iterations
+        tried.append((opt.theta, opt, True))
+        return tried[-1]
+
+    def best(cands: list[tuple[np.ndarray, _Optimum, bool]]) -> tuple[np.ndarray, _Optimum, bool] | None:
+        ok = [c for c in cands if c[1].converged and c[2]]     # the first converged one, in order
+        return ok[0] if ok else None
+
+    def feasible(x: np.ndarray) -> bool:
+        return _discrepancy(st, x, s, logdet_s)[1] is not None
+
+    first = polish(start_marker, FIRST_MAXITER)
+    if first[1].converged:
+        return first[0], first[1], True, total
+    chosen = None
+    for x in (start_marker, start_alt):
+        if chosen is None and feasible(x):
+            chosen = best([polish(_bfgs(st, s, logdet_s, x))])
+    if chosen is None:
+        chosen = best([polish(_levenberg(st, s, logdet_s, start_marker))])
+    if chosen is None:
+        stage = []
+        std_opt = _minimise(st_std, s, logdet_s, _marker_to_std(st, st_std, start_alt))
+        total += std_opt.iterations
+        theta_std, ok = _std_to_marker(st, st_std, std_opt.theta)
+        fm = _discrepancy(st, theta_std, s, logdet_s)[0]
+        std_as_marker = _Optimum(theta=theta_std, fmin=fm, iterations=std_opt.iterations,
+                                 converged=std_opt.converged, decrement=std_opt.decrement,
+                                 max_gradient=std_opt.max_gradient, backtracks=std_opt.backtracks)
+        stage.append((theta_std, std_as_marker, ok))
+        tried.append(stage[-1])
+        chosen = best(stage)
+    if chosen is None:
+        chosen = min(tried, key=lambda c: c[1].fmin if math.isfinite(c[1].fmin) else math.inf)
+    return chosen[0], chosen[1], chosen[2], total
+
+
 def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str = "default") -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as ``lavaan::cfa(model, data)``.
 
@@ -680,12 +843,17 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
         raise StatsInputError(f"cfa: the model has {q} free parameters but only {p * (p + 1) // 2} "
                               "variances and covariances: it is not identified")
 
-    # optimise with standardised factors (no ridge where a factor variance -> 0 while loadings
-    # -> infinity), then rescale to lavaan's marker parameterisation: same Sigma, same F_ML
+    # lavaan's parameterisation (marker loadings 1, factor (co)variances free) from lavaan's start
+    # values, with fallbacks (BFGS, damped Newton, standardised factors; see _fit)
     st_std = _structure(spec, items, std_lv=True)
-    opt = _minimise(st_std, s, float(logdet_s),
-                    _marker_to_std(st, st_std, _start_values(st, s, spec, items, start)))
-    theta, marker_ok = _std_to_marker(st, st_std, opt.theta)
+    if start == "default":
+        start_marker = _lavaan_start(st, s, spec, items)
+        start_alt = _start_values(st, s, spec, items, "default")
+    else:
+        start_marker = start_alt = _start_values(st, s, spec, items, start)
+    if _discrepancy(st, start_marker, s, float(logdet_s))[1] is None:
+        start_marker = start_alt
+    theta, opt, marker_ok, iterations = _fit(st, st_std, s, float(logdet_s), start_marker, start_alt)
     fmin, inv = _discrepancy(st, theta, s, float(logdet_s))
     assert inv is not None  # the optimiser only accepts positive-definite Sigma
     lam, phi, th = st.unpack(theta)
@@ -696,12 +864,15 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
         notes.append("cfa: a marker item (the first item of a factor) has a zero loading at the optimum, "
                      "so the factor's scale cannot be set by it; reorder the items")
     if not opt.converged:
-        notes.append(f"cfa: the optimizer did not find a solution after {opt.iterations} iterations "
+        notes.append(f"cfa: the optimizer did not find a solution after {iterations} iterations "
                      f"(max |gradient| {opt.max_gradient:.2g}); the estimates are not trustworthy")
     neg = [items[i] for i in np.flatnonzero(th < 0)]
     if neg:
         notes.append(f"cfa: some estimated residual variances are negative (Heywood case): {', '.join(neg)}")
-    if np.linalg.eigvalsh(phi)[0] <= 0:
+    neg_lv = [factors[j] for j in np.flatnonzero(np.diag(phi) < 0)]
+    if neg_lv:
+        notes.append(f"cfa: some estimated lv variances are negative: {', '.join(neg_lv)}")
+    elif np.linalg.eigvalsh(phi)[0] <= 0:
         notes.append("cfa: the covariance matrix of the latent variables is not positive definite")
     for note in notes:
         warnings.warn(note, RuntimeWarning, stacklevel=2)
@@ -761,17 +932,20 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
         rows.append(_row(name, "~~", name, th[i], free_se[n_l + i], th[i], th[i] / sigma[i, i]))
     for k, (j, l) in enumerate(zip(st.pj, st.pl)):
         if j == l:
-            rows.append(_row(factors[j], "~~", factors[j], phi[j, j], free_se[n_l + n_t + k], 1.0, 1.0))
+            one = 1.0 if phi[j, j] > 0 else float("nan")         # lavaan: NA for a negative variance
+            rows.append(_row(factors[j], "~~", factors[j], phi[j, j], free_se[n_l + n_t + k], one, one))
     for k, (j, l) in enumerate(zip(st.pj, st.pl)):
         if j != l:
-            r = phi[j, l] / (sd_lv[j] * sd_lv[l])
+            # lavaan's standardised covariance: phi_jl / sqrt(|phi_jj phi_ll|), also with a negative variance
+            prod = abs(phi[j, j] * phi[l, l])
+            r = phi[j, l] / math.sqrt(prod) if prod > 0 else float("nan")
             rows.append(_row(factors[j], "~~", factors[l], phi[j, l], free_se[n_l + n_t + k], r, r))
     estimates = pd.DataFrame(rows)
     return CFAResult(
         fit=fit, estimates=estimates, model=spec,
         implied=pd.DataFrame(sigma, index=items, columns=items),
         sample=pd.DataFrame(s, index=items, columns=items),
-        n_obs=n, iterations=opt.iterations, converged=opt.converged and marker_ok, warnings=tuple(notes),
+        n_obs=n, iterations=iterations, converged=opt.converged and marker_ok, warnings=tuple(notes),
     )
 
 

@@ -171,5 +171,33 @@ ref$cfa_bfi_raw <- list(
   summary = paste(capture.output(summary(fit_bfi, fit.measures = TRUE, standardized = TRUE)), collapse = "\n")
 )
 
+# ---------------------------------------------------------------- CFA on weakly structured data
+# tests/data/cfa_weak_<seed>.csv: 200 x 6 independent standard normal values, Python
+# numpy.random.default_rng(seed).normal(size = (200, 6)) rounded to 3 decimals (no real factor
+# structure, as with many LLM answer sets). With lavaan's default (marker) parameterisation the
+# optimum has negative factor variances (seeds 6, 21) or a non-positive-definite factor covariance
+# matrix (seed 9); lavaan converges and warns.
+weak_model <- "f1 =~ x1 + x2 + x3
+f2 =~ x4 + x5 + x6"
+for (seed in c(6, 9, 21)) {
+  d <- read.csv(sprintf("tests/data/cfa_weak_%d.csv", seed))
+  w <- character(0)
+  fit_w <- withCallingHandlers(cfa(weak_model, data = d),
+                               warning = function(x) { w <<- c(w, conditionMessage(x)); invokeRestart("muffleWarning") })
+  fm_w <- fitMeasures(fit_w, c("npar", "chisq", "df", "pvalue", "cfi", "tli", "logl", "rmsea", "srmr", "ntotal"))
+  pe_w <- parameterEstimates(fit_w, standardized = TRUE)
+  ref[[sprintf("cfa_weak_%d", seed)]] <- list(
+    call = sprintf("cfa(model, data = read.csv('tests/data/cfa_weak_%d.csv')); fitMeasures(fit); parameterEstimates(fit, standardized = TRUE)", seed),
+    model = weak_model,
+    converged = lavInspect(fit_w, "converged"),
+    iterations = lavInspect(fit_w, "iterations"),
+    warnings = I(gsub("\\s+", " ", w)),
+    fit = as.list(setNames(num(fm_w), names(fm_w))),
+    estimates = list(lhs = pe_w$lhs, op = pe_w$op, rhs = pe_w$rhs, est = num(pe_w$est),
+                     se = num(pe_w$se), z = num(pe_w$z), pvalue = num(pe_w$pvalue),
+                     std_lv = num(pe_w$std.lv), std_all = num(pe_w$std.all))
+  )
+}
+
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE), out)
 cat("wrote", out, "\n")
