@@ -333,3 +333,13 @@ def test_report_package_imports_only_the_allowed_layers():
     for f in pkg.glob("*.py"):
         for mod in re.findall(r"^\s*(?:from|import) psychometry\.(\w+)", f.read_text(encoding="utf-8"), re.M):
             assert mod in allowed, f"{f.name} imports psychometry.{mod}"
+
+
+def test_answers_expected_analyses_the_probability_weighted_values(big_run):
+    long = load_results(big_run)
+    rep = build_report(long, ["bfi44"], plots=False, answers="expected")
+    assert "probability-weighted" in rep.section("data").body
+    expected = long.assign(value=long["expected"])
+    assert _alpha_of(expected, "bfi44", "E").summary() in rep.section("bfi44/alpha/E").body
+    with pytest.raises(ReportError, match="chosen' or 'expected"):
+        build_report(long, ["bfi44"], plots=False, answers="mean")

@@ -333,3 +333,13 @@ def test_committed_reference_is_what_the_r_script_writes(live_reference):
     for name, ref in REF["alpha"].items():
         np.testing.assert_allclose(frame(live_reference["alpha"][name]["total"]).to_numpy(),
                                    frame(ref["total"]).to_numpy(), atol=1e-3)
+
+
+def test_response_frequencies_keep_values_that_print_alike_apart():
+    # two categories equal to 7 significant digits must stay two columns (not a duplicated label)
+    df = pd.DataFrame({"a": [1.0, 2.0, 2.00000001, 1.0], "b": [2.0, 1.0, 2.00000001, 2.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = s.alpha(df)
+    assert res.response_freq.columns.is_unique and res.response_freq.shape[1] == 4   # 3 values + miss
+    assert "Non missing response frequency" in res.summary()

@@ -100,6 +100,10 @@ class OmegaResult:
                               "ECV": self.ecv}], index=[""])
 
     def summary(self, digits: int = 2, cut: float = 0.2) -> str:
+        with np.errstate(divide="ignore", invalid="ignore"):  # degenerate fits print Inf/NaN as R does
+            return self._summary(digits, cut)
+
+    def _summary(self, digits: int, cut: float) -> str:
         """psych's ``print(omega(...))``: the coefficients, the Schmid-Leiman loadings (entries below
         ``cut`` blank), sums of squares, ECV and the total/general/group omegas per subscale."""
         f = lambda v: fmt_number(v, digits)  # noqa: E731

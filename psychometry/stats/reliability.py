@@ -164,7 +164,9 @@ def _alpha_core_unguarded(C: np.ndarray, R: np.ndarray) -> dict[str, float]:
 
 def _response_frequencies(x: pd.DataFrame, max_categories: int = 10) -> pd.DataFrame | None:
     """psych::response.frequencies: share of each response among the non-missing answers, plus the
-    share missing ('miss'), for items with at most ``max_categories`` distinct values."""
+    share missing ('miss'), for items with at most ``max_categories`` distinct values. Values equal
+    to 12 decimals (floating-point noise, e.g. probability-weighted answers) count as one category."""
+    x = x.round(12)
     rng = x.max() - x.min()
     sel = x.loc[:, rng < max_categories + 1]
     if sel.shape[1] == 0:
@@ -180,7 +182,10 @@ def _response_frequencies(x: pd.DataFrame, max_categories: int = 10) -> pd.DataF
         freq["miss"] = 1 - len(s) / len(sel)
         rows[col] = freq
     out = pd.DataFrame(rows).T
-    out.columns = [fmt_number(v, 7) if isinstance(v, (float, np.floating)) else str(v) for v in out.columns]
+    labels = [fmt_number(v, 7) if isinstance(v, (float, np.floating)) else str(v) for v in out.columns]
+    if len(set(labels)) < len(labels):  # values that differ beyond 7 digits: label them in full
+        labels = [f"{v:.15g}" if isinstance(v, (float, np.floating)) else str(v) for v in out.columns]
+    out.columns = labels
     return out
 
 
