@@ -13,11 +13,18 @@ import numpy as np
 import pandas as pd
 
 
+def _nonfinite(v: float) -> str:
+    """R's spelling of a non-finite number: NA (for NaN, as R prints a missing statistic), Inf, -Inf."""
+    return "NA" if math.isnan(v) else ("Inf" if v > 0 else "-Inf")
+
+
 def fmt_number(x: float, digits: int = 2) -> str:
     """Round like R's ``round(x, digits)`` and print without trailing zeros (R's ``print``
     of a single rounded number)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None:
         return "NA"
+    if not math.isfinite(float(x)):
+        return _nonfinite(float(x))
     r = round(float(x), digits)
     text = f"{r:.{digits}f}".rstrip("0").rstrip(".") if digits > 0 else f"{r:.0f}"
     return "0" if text in ("-0", "") else text
@@ -28,17 +35,17 @@ def _column_strings(values: Iterable[object], digits: int) -> list[str]:
     numeric = [v for v in vals if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)]
     if len(numeric) != len(vals):
         return ["NA" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in vals]
-    if all(float(v).is_integer() for v in numeric if not math.isnan(float(v))):
-        return ["NA" if math.isnan(float(v)) else str(int(v)) for v in numeric]
+    if all(float(v).is_integer() for v in numeric if math.isfinite(float(v))):
+        return [_nonfinite(float(v)) if not math.isfinite(float(v)) else str(int(v)) for v in numeric]
     rounded = [round(float(v), digits) for v in numeric]
     # R pads a column to the largest number of decimals any of its rounded entries needs
     decimals = 0
     for r in rounded:
-        if math.isnan(r):
+        if not math.isfinite(r):
             continue
         s = f"{r:.{digits}f}".rstrip("0")
         decimals = max(decimals, len(s.split(".")[1]) if "." in s else 0)
-    return ["NA" if math.isnan(r) else f"{r:.{decimals}f}" for r in rounded]
+    return [_nonfinite(r) if not math.isfinite(r) else f"{r:.{decimals}f}" for r in rounded]
 
 
 def format_frame(df: pd.DataFrame, digits: int = 2, *, row_names: bool = True) -> str:
@@ -77,7 +84,7 @@ def format_signif(values: Iterable[object], digits: int = 2) -> list[str]:
     vals = [0.0 if v == 0 else v for v in vals]  # R prints a negative zero as 0
     finite = [v for v in vals if math.isfinite(v)]
     if not finite:
-        return ["NA" if (v is None or math.isnan(v)) else str(v) for v in vals]
+        return [_nonfinite(v) for v in vals]
     rgt = 0
     mxsl = 1
     neg_any = 0
