@@ -92,7 +92,8 @@ def _show(args: argparse.Namespace) -> int:
         extra += f", min_items {s.min_items}" if s.min_items is not None else ""
         print(f"  {s.id:<6} {s.name} ({len(s.items)} items, {len(s.reverse)} reverse keyed, {s.scoring}{extra})")
     for d in inst.dichotomies:
-        print(f"  type letter: {d.scale} > {d.cutoff:g} -> {d.high}, < {d.cutoff:g} -> {d.low}, = -> {d.tie}")
+        tie = {"low": d.low, "high": d.high}.get(d.tie, "X")
+        print(f"  type letter: {d.scale} > {d.cutoff:g} -> {d.high}, < {d.cutoff:g} -> {d.low}, = {d.cutoff:g} -> {tie}")
     if inst.norms:
         print("norms:")
         for n in inst.norms:
