@@ -333,3 +333,14 @@ def test_committed_reference_is_what_the_r_script_writes(live_reference):
         assert live["printed"] == case["printed"]
         for key in ("estimate", "se", "beta"):
             np.testing.assert_allclose(list(live[key].values()), list(case[key].values()), atol=1e-12)
+
+
+def test_respondent_scores_have_one_row_per_existing_unit_not_every_combination():
+    # two models with different personas: 2 units each, not the 2 x 4 model-persona combinations
+    long = pd.DataFrame({
+        "model": ["m1", "m1", "m2", "m2"], "persona": ["p1", "p2", "p3", "p4"], "repeat": 0,
+        "respondent": ["m1/p1", "m1/p2", "m2/p3", "m2/p4"], "instrument": "dictator", "item": "dg1",
+        "scale": "generosity", "keyed": 1, "value": [0.0, 20.0, 50.0, 80.0], "status": "ok",
+        "shown_values": "0,20,50,80"})
+    scores = respondent_scores(long)
+    assert len(scores) == 4 and scores["generosity"].notna().all()

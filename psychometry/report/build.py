@@ -115,7 +115,7 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
         if "expected" not in long_df.columns or long_df["expected"].isna().all():
             raise ReportError("build_report: answers='expected' needs logprob-mode results (the 'expected' "
                               "column is missing or empty)")
-        long_df = long_df.assign(value=long_df["expected"])
+        long_df = long_df.assign(value=long_df["expected"], _chosen=long_df["value"])
     chosen = _resolve_instruments(long_df, instruments)
     rep = Report(title=title)
     subset = long_df[long_df["instrument"].astype(str).isin(list(chosen))]

@@ -122,6 +122,14 @@ def overview(long: pd.DataFrame, instruments: dict[str, Instrument | None], sour
         lines.append(f"  {iid:<14}{name}; {sub['item'].nunique()} items, {_n_respondents(sub)} respondents")
     if "model" in long.columns and long["model"].nunique() > 1:
         lines.append("Note: respondents of all models are pooled in the reliability and validity sections.")
+    conditions = [f"{long[c].nunique()} {label}" for c, label in (("template", "templates"), ("order", "option orders"))
+                  if c in long.columns and long[c].nunique() > 1]
+    if conditions:
+        lines.append(f"Note: a respondent is one prompt condition of a persona ({' x '.join(conditions)}). The "
+                     "reliability, norm and validity sections pool the conditions, so condition effects "
+                     "(read the template, option-order and position sections first) enter them as if they "
+                     "were differences between persons. Person-level scores: "
+                     "psychometry.stats.respondent_scores.")
     lines.append("Statistics: psychometry.stats (checked against R's psych 2.2.9 and lavaan 0.6-14); "
                  "scale scores: psychometry.scoring.")
     return Section(key="data", title="Data", level=1, body="\n".join(lines))
@@ -272,8 +280,11 @@ def _alpha_and_omega(c: _Ctx) -> tuple[list[Section], dict[str, pd.Series]]:
         else:
             o = attempt(st.omega, x, nfactors=nf)
             if o.ok:
+                note = ("Items are reversed by the sign of their general loading (psych's flip, marked '-'), "
+                        "not by the instrument's keys, so omega's Alpha line can differ from psych::alpha's "
+                        "above.\n")
                 out.append(Section(key=okey, title=otitle + f", {nf} group factors",
-                                   body=_with_warnings(o.value.summary(), o.warnings)))
+                                   body=_with_warnings(note + o.value.summary(), o.warnings)))
             else:
                 out.append(Section.skipped(okey, otitle, o.reason))
     return out, r_drop
@@ -350,7 +361,9 @@ def _cfa_section(c: _Ctx) -> Section:
 
 def _styles_section(c: _Ctx) -> Section:
     key, title = f"{c.iid}/styles", f"{c.iid}: response styles"
-    res = attempt(st.response_styles, c.long)
+    # styles describe the options chosen, also when the report analyses probability-weighted answers
+    rows = c.long.assign(value=c.long["_chosen"]) if "_chosen" in c.long.columns else c.long
+    res = attempt(st.response_styles, rows)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
     return Section(key=key, title=title, body=_with_warnings(res.value.summary(), res.warnings))

@@ -18,6 +18,7 @@ Steps (psych::schmid / psych::omegah, psych 2.2.9):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -225,6 +226,9 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
             gamma = gl[:, 0]
             heywood = bool((gcomm >= 0.995 - 1e-9).any())
         else:
+            # psych::schmid's message: with two group factors the general loadings are not identified
+            warnings.warn("Three factors are required for identification -- general factor loadings set to "
+                          "be equal. Proceed with caution", RuntimeWarning, stacklevel=2)
             phi12 = Phi[0, 1]
             gamma = np.array([math.sqrt(abs(phi12)), math.copysign(math.sqrt(abs(phi12)), phi12)])
     g = P @ gamma

@@ -164,8 +164,10 @@ def respondent_scores(long: pd.DataFrame, instruments: str | Sequence[str] | Non
     for iid, agg in per_inst:
         agg = agg.copy()
         agg["__col"] = [sc if len(owners[sc]) == 1 else f"{iid}_{sc}" for sc in agg[scale].astype(str)]
-        wide = agg.pivot_table(index=key, columns="__col", values="mean", aggfunc="first", dropna=False, sort=False)
-        cnt = agg.pivot_table(index=key, columns="__col", values="count", aggfunc="first", dropna=False, sort=False)
+        # only the units that exist (a pivot over several key columns would add every combination)
+        g = agg.groupby(list(key) + ["__col"], sort=False, dropna=False)
+        wide = g["mean"].first().unstack("__col")
+        cnt = g["count"].first().unstack("__col")
         order = list(pd.unique(agg["__col"]))
         frames.append(wide.reindex(columns=order))
         counts.append(cnt.reindex(columns=order))
