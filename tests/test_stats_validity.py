@@ -219,3 +219,10 @@ def test_cohens_d_ci_is_finite_far_in_the_tails():
         lo, hi = cohens_d_ci(d, 180, 6076)
         se = math.sqrt(1 / 180 + 1 / 6076 + d * d / (2 * 6256))
         assert (lo, hi) == pytest.approx((d - 1.959964 * se, d + 1.959964 * se), abs=1e-3)
+
+
+def test_norm_summary_prints_tiny_p_values_as_r_format_pval_does():
+    # R: format.pval(c(1e-30, 0.0712), digits = 2) gives "<2e-16" "0.071"; never a bare 0
+    scores = pd.DataFrame({"E": [3.0, 3.1, 2.9, 3.05] * 10})
+    text = compare_norms(scores, {"E": (3.25, 0.9, 6076)}).summary()
+    assert "<2e-16" in text

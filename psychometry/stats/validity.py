@@ -276,7 +276,9 @@ class NormComparisonResult:
         pct = int(round(self.conf_level * 100))
         cols = ["n", "mean", "sd", "norm_mean", "norm_sd", "norm_n", "z", "t", "df", "p", "d", "d_low", "d_high"]
         shown = t[cols].round(digits) + 0.0
-        shown["p"] = t["p"].round(4) + 0.0
+        from .prediction import format_pval  # R's format.pval: tiny p-values as "<2e-16", not 0
+
+        shown["p"] = format_pval(t["p"].tolist(), digits)
         return "\n".join([
             "Comparison with human norms (sample mean vs norm: z in the norm distribution, Welch t test,",
             f"Cohen's d with pooled SD and {pct}% noncentral-t CI)",
