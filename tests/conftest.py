@@ -7,9 +7,16 @@ so a missing model or a broken R installation cannot pass unnoticed.
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Callable
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 _STRICT_MARKERS = ("model", "r")
 
@@ -23,3 +30,34 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped in strict mode (PSYCHOMETRY_STRICT_TESTS=1): {reason}"
+
+
+@pytest.fixture(scope="session")
+def r_reference(tmp_path_factory) -> Callable[[str], dict]:
+    """``r_reference("validity")`` runs ``tests/reference/validity.R`` live once per test session and
+    returns the JSON it writes (later calls reuse it). Skips without ``Rscript``; a failing script is
+    a test failure that shows R's error."""
+    cache: dict[str, dict] = {}
+
+    def run(name: str) -> dict:
+        if name not in cache:
+            if shutil.which("Rscript") is None:
+                pytest.skip("Rscript not on the PATH")
+            out = tmp_path_factory.mktemp(f"r_{name}") / f"{name}.json"
+            proc = subprocess.run(["Rscript", f"tests/reference/{name}.R", str(out)], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=300)
+            if proc.returncode != 0:
+                pytest.fail(f"tests/reference/{name}.R failed (psych, lavaan, GPArotation, jsonlite "
+                            f"installed?): {proc.stderr[-500:]}")
+            cache[name] = json.loads(out.read_text())
+        return cache[name]
+
+    return run
+
+
+@pytest.fixture(scope="session", params=["committed", pytest.param("live", marks=pytest.mark.r)])
+def validity_reference(request, r_reference) -> dict:
+    """The validity reference values: the committed JSON, and (marker ``r``) a live R run."""
+    if request.param == "committed":
+        return json.loads((ROOT / "tests" / "reference" / "validity.json").read_text())
+    return r_reference("validity")

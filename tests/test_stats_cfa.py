@@ -9,9 +9,6 @@ fresh R run (marker `r`). Published check: the lavaan tutorial (https://lavaan.u
 from __future__ import annotations
 
 import functools
-import json
-import shutil
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -24,20 +21,13 @@ from psychometry.stats import confirmatory
 from psychometry.stats.confirmatory import cfa, parse_model
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "tests" / "reference" / "validity.json"
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
 
-@pytest.fixture(scope="module", params=["committed", pytest.param("live", marks=pytest.mark.r)])
-def refs(request, tmp_path_factory) -> dict:
-    if request.param == "committed":
-        return json.loads(COMMITTED.read_text())
-    if shutil.which("Rscript") is None:
-        pytest.skip("Rscript not on the PATH")
-    out = tmp_path_factory.mktemp("r") / "validity.json"
-    subprocess.run(["Rscript", "tests/reference/validity.R", str(out)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
-    return json.loads(out.read_text())
+@pytest.fixture(scope="module")
+def refs(validity_reference) -> dict:
+    """Committed reference values, and (marker ``r``) those of a live R run (tests/conftest.py)."""
+    return validity_reference
 
 
 @pytest.fixture(scope="module")

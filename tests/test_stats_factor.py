@@ -7,9 +7,6 @@ Rscript on the PATH the same tests also run against a fresh R run (marker `r`).
 """
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -22,19 +19,12 @@ from psychometry.stats.factor import _rotate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-COMMITTED = ROOT / "tests" / "reference" / "validity.json"
 
 
-@pytest.fixture(scope="module", params=["committed", pytest.param("live", marks=pytest.mark.r)])
-def ref(request, tmp_path_factory) -> dict:
-    if request.param == "committed":
-        return json.loads(COMMITTED.read_text())
-    if shutil.which("Rscript") is None:
-        pytest.skip("Rscript not on the PATH")
-    out = tmp_path_factory.mktemp("r") / "validity.json"
-    subprocess.run(["Rscript", "tests/reference/validity.R", str(out)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
-    return json.loads(out.read_text())
+@pytest.fixture(scope="module")
+def ref(validity_reference) -> dict:
+    """Committed reference values, and (marker ``r``) those of a live R run (tests/conftest.py)."""
+    return validity_reference
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ Reference numbers: tests/reference/reliability.json, written by tests/reference/
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -151,15 +149,8 @@ def test_non_dataframe_input_is_a_clear_error():
 
 
 @pytest.fixture(scope="session")
-def live_reference(tmp_path_factory):
-    if not shutil.which("Rscript"):
-        pytest.skip("Rscript not on the PATH")
-    out = tmp_path_factory.mktemp("rref_omega") / "reliability.json"
-    proc = subprocess.run(["Rscript", "tests/reference/reliability.R", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        pytest.skip(f"reliability.R failed (psych/GPArotation/jsonlite missing?): {proc.stderr[-300:]}")
-    return json.loads(out.read_text())
+def live_reference(r_reference):
+    return r_reference("reliability")
 
 
 @pytest.mark.r

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -302,15 +300,8 @@ def test_the_exports_are_registered_in_psychometry_stats():
 # --- live R ------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def live_reference(tmp_path_factory):
-    if not shutil.which("Rscript"):
-        pytest.skip("Rscript not on the PATH")
-    out = tmp_path_factory.mktemp("rref") / "prediction.json"
-    proc = subprocess.run(["Rscript", "tests/reference/prediction.R", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        pytest.skip(f"prediction.R failed: {proc.stderr[-300:]}")
-    return json.loads(out.read_text())
+def live_reference(r_reference):
+    return r_reference("prediction")
 
 
 @pytest.mark.r

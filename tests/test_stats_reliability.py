@@ -7,7 +7,6 @@ marked ``r`` re-run that script live when Rscript is available.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import warnings
@@ -307,15 +306,8 @@ def test_icc_missing_column_is_a_clear_error():
 # --- live R ------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def live_reference(tmp_path_factory):
-    if not shutil.which("Rscript"):
-        pytest.skip("Rscript not on the PATH")
-    out = tmp_path_factory.mktemp("rref") / "reliability.json"
-    proc = subprocess.run(["Rscript", "tests/reference/reliability.R", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        pytest.skip(f"reliability.R failed (psych/GPArotation/jsonlite missing?): {proc.stderr[-300:]}")
-    return json.loads(out.read_text())
+def live_reference(r_reference):
+    return r_reference("reliability")
 
 
 @pytest.mark.r

@@ -8,10 +8,7 @@ against a fresh R run (marker `r`).
 """
 from __future__ import annotations
 
-import json
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +19,13 @@ from psychometry.errors import PsychometryError
 from psychometry.stats.validity import cohens_d_ci, compare_norms, mtmm
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "tests" / "reference" / "validity.json"
 TRAITS = "ACENO"
 
 
-@pytest.fixture(scope="module", params=["committed", pytest.param("live", marks=pytest.mark.r)])
-def ref(request, tmp_path_factory) -> dict:
-    if request.param == "committed":
-        return json.loads(COMMITTED.read_text())
-    if shutil.which("Rscript") is None:
-        pytest.skip("Rscript not on the PATH")
-    out = tmp_path_factory.mktemp("r") / "validity.json"
-    subprocess.run(["Rscript", "tests/reference/validity.R", str(out)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
-    return json.loads(out.read_text())
+@pytest.fixture(scope="module")
+def ref(validity_reference) -> dict:
+    """Committed reference values, and (marker ``r``) those of a live R run (tests/conftest.py)."""
+    return validity_reference
 
 
 @pytest.fixture(scope="module")
