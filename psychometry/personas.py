@@ -37,9 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-import yaml
-
 from .errors import PsychometryError
+from .instrument.load import read_yaml
 from .resources import data_dir
 
 __all__ = [
@@ -199,12 +198,7 @@ def _shape_tag(levels: Mapping[str, int]) -> str:
 def load_persona_file(path: str | Path) -> list[Persona]:
     """Read a persona YAML file; errors name the file and the entry."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PersonaError(f"{p}: cannot read persona file: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise PersonaError(f"{p}: not valid YAML: {exc}") from None
+    data = read_yaml(p, what="persona file", error=lambda where, message: PersonaError(f"{where}: {message}"))
     if isinstance(data, dict) and "personas" in data:
         fmt = data.get("format", PERSONA_FORMAT)
         if fmt != PERSONA_FORMAT:

@@ -67,9 +67,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-import yaml
-
 from .errors import PsychometryError
+from .instrument.load import read_yaml
 from .instrument.model import Instrument, Item, fmt_value
 from .orders import Order, make_labels
 from .resources import data_dir
@@ -175,12 +174,7 @@ def _validate(t: Template, where: str) -> None:
 def load_template_file(path: str | Path) -> list[Template]:
     """Read one template YAML file; errors name the file, the template and the field."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TemplateError(f"{p}: cannot read template file: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise TemplateError(f"{p}: not valid YAML: {exc}") from None
+    data = read_yaml(p, what="template file", error=lambda where, message: TemplateError(f"{where}: {message}"))
     if not isinstance(data, dict):
         raise TemplateError(f"{p}: a template file is a mapping with 'response_type' and 'templates'")
     fmt = data.get("format", TEMPLATE_FORMAT)

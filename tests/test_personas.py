@@ -102,3 +102,14 @@ def test_shaping_crosses_with_personas_and_appends_to_their_text(tmp_path):
     assert [p.id for p in ps] == ["p01+extraversion=high", "p02+extraversion=high"]
     assert ps[0].text.startswith("You are a nurse. You are talkative")
     assert [p.id for p in load_personas("none", shape="E=very_low")] == ["extraversion=very_low"]
+
+
+def test_a_persona_file_that_is_not_utf8_or_builds_objects_is_one_line_error(tmp_path):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("personas:\n  - {id: a, text: caf\u00e9}\n".encode("latin-1"))
+    with pytest.raises(PersonaError, match=r"latin1\.yaml: the file is not UTF-8 text \(byte 0xe9 on line 2\)"):
+        load_persona_file(latin1)
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text("personas: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(PersonaError, match=r"tagged\.yaml: .*persona files are plain data"):
+        load_persona_file(tagged)

@@ -283,3 +283,10 @@ def test_template_hash_changes_with_the_text():
     from dataclasses import replace
 
     assert replace(t, user=t.user + " ").text_hash != t.text_hash
+
+
+def test_a_template_file_that_is_not_utf8_is_one_line_error(tmp_path):
+    f = tmp_path / "latin1.yaml"
+    f.write_bytes("response_type: likert\ntemplates:\n  - id: t1\n    user: '{item} caf\u00e9'\n".encode("latin-1"))
+    with pytest.raises(TemplateError, match=r"latin1\.yaml: the file is not UTF-8 text \(byte 0xe9 on line 4\)"):
+        load_template_file(f)

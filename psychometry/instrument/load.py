@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -61,23 +61,31 @@ def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: 
 _StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: str | Path) -> Any:
-    """Parse one YAML file safely; every failure is an InstrumentError naming the file (and line)."""
+def read_yaml(path: str | Path, *, what: str = "instrument file",
+              error: Callable[[Path, str], Exception] | None = None) -> Any:
+    """Parse one YAML file safely (plain data only: tags that build objects are refused).
+
+    Every failure (missing file, a folder, unreadable, not UTF-8, YAML syntax, object tags) raises
+    ``error(path, message)``, by default an :class:`InstrumentError` naming the file (and line);
+    ``what`` names the kind of file in the messages. Templates and persona files are read with it too.
+    """
     path = Path(path)
+    fail = error or InstrumentError
+    article = "an" if what[:1] in "aeiou" else "a"
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InstrumentError(path, "no such file") from None
+        raise fail(path, "no such file") from None
     except IsADirectoryError:
-        raise InstrumentError(path, "is a folder, not an instrument file") from None
+        raise fail(path, f"is a folder, not {article} {what}") from None
     except OSError as exc:
-        raise InstrumentError(path, f"cannot read the file ({exc.strerror})") from None
+        raise fail(path, f"cannot read the file ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InstrumentError(path, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
-                                    "save it as UTF-8") from None
+        raise fail(path, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
+                         "save it as UTF-8") from None
     try:
         return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.constructor.ConstructorError as exc:
@@ -85,19 +93,19 @@ def read_yaml(path: str | Path) -> Any:
         problem = exc.problem or str(exc)
         if "could not determine a constructor" in problem:
             tag = problem.split("for the tag", 1)[-1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
-            problem = (f"the YAML tag {tag} is refused: instrument files are "
+            problem = (f"the YAML tag {tag} is refused: {what}s are "
                        "plain data (YAML tags that build objects are not allowed)")
-        raise InstrumentError(path, f"{line}{problem}") from None
+        raise fail(path, f"{line}{problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        what = exc.problem or "invalid YAML"
+        detail = exc.problem or "invalid YAML"
         if exc.context:
             started = exc.context_mark
-            what += f" ({exc.context}" + (f" that starts on line {started.line + 1})" if started else ")")
-        raise InstrumentError(path, f"YAML syntax error: {line}{what}") from None
+            detail += f" ({exc.context}" + (f" that starts on line {started.line + 1})" if started else ")")
+        raise fail(path, f"YAML syntax error: {line}{detail}") from None
     except yaml.YAMLError as exc:
-        raise InstrumentError(path, f"YAML error: {exc}") from None
+        raise fail(path, f"YAML error: {exc}") from None
 
 
 def shipped_path(instrument_id: str) -> Path:
