@@ -53,12 +53,7 @@ def format_frame(df: pd.DataFrame, digits: int = 2, *, row_names: bool = True) -
     cols = [str(c) for c in df.columns]
     body = [_column_strings(df[c].tolist(), digits) for c in df.columns]
     names = [str(i) for i in df.index] if row_names else [""] * len(df)
-    name_w = max([len(n) for n in names] + [0])
-    widths = [max([len(c)] + [len(s) for s in col]) for c, col in zip(cols, body)]
-    lines = [" " * name_w + "".join(" " + c.rjust(w) for c, w in zip(cols, widths))]
-    for i, name in enumerate(names):
-        lines.append(name.ljust(name_w) + "".join(" " + col[i].rjust(w) for col, w in zip(body, widths)))
-    return "\n".join(lines)
+    return _layout(cols, body, names)
 
 
 # --- R's formatReal: significant digits with a common number of decimals per column -------------------
