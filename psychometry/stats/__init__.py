@@ -26,6 +26,9 @@ _EXPORTS = {
     "cfa": "confirmatory",
     "mtmm": "validity",
     "compare_norms": "validity",
+    # ordinal items
+    "polychoric": "polychoric",
+    "polyserial": "polychoric",
     # robustness (long results table)
     "item_matrix": "tidy",
     "refusal_rates": "robustness",
