@@ -775,7 +775,8 @@ def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, sta
     return chosen[0], chosen[1], chosen[2], total
 
 
-def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str = "default") -> CFAResult:
+def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str = "default",
+        ordered: bool | Sequence[str] = False, estimator: str | None = None) -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as ``lavaan::cfa(model, data)``.
 
     Parameters
@@ -788,6 +789,13 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     start : ``"default"`` (lavaan's: FABIN3 loadings, half the observed variances as residual
         variances, factor (co)variances fitted to the covariances) or ``"simple"`` (loadings 1,
         factor variances .05); the solution does not depend on it when the fit converges.
+    ordered : ``True`` (or the list of all model items) treats every item as ordinal, as lavaan's
+        ``cfa(model, data, ordered = TRUE)``: polychoric correlations and thresholds, WLSMV (DWLS
+        estimates, robust sandwich SEs, scaled-and-shifted chi-square), delta parameterisation;
+        returns an :class:`psychometry.stats.ordinal.OrdinalCFAResult`. Mixing ordinal and
+        continuous items is not supported.
+    estimator : ``None``/``"ML"`` (default for continuous items) or ``"WLSMV"`` (the default with
+        ``ordered``; ``estimator="WLSMV"`` alone implies ``ordered=True``).
 
     Returns a :class:`CFAResult` with lavaan's fit measures (``res.fit["cfi"]``, also ``res.cfi``),
     the parameter table with unstandardised estimates, SE, z, p, Std.lv and Std.all, and
@@ -803,6 +811,19 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     >>> round(res.fit["chisq"], 3), int(res.fit["df"]), round(res.fit["cfi"], 3)
     (85.306, 24, 0.931)
     """
+    est = (estimator or ("WLSMV" if ordered is not False else "ML")).upper()
+    if est not in ("ML", "WLSMV"):
+        raise StatsInputError(f"cfa: estimator must be 'ML' or 'WLSMV', got {estimator!r}")
+    if est == "WLSMV" or ordered is not False:
+        if est == "ML":
+            raise StatsInputError("cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)")
+        spec0 = parse_model(model)
+        all_items = {i for items in spec0.values() for i in items}
+        if ordered is not True and ordered is not False and set(map(str, ordered)) != all_items:
+            raise StatsInputError("cfa: ordered must be True or list every model item (mixed ordinal and "
+                                  "continuous items are not supported)")
+        from psychometry.stats.ordinal import cfa_wlsmv
+        return cfa_wlsmv(data, model)
     spec = parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"cfa: data must be a pandas DataFrame, got {type(data).__name__}")
