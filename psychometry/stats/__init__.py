@@ -29,6 +29,8 @@ _EXPORTS = {
     # ordinal items
     "polychoric": "polychoric",
     "polyserial": "polychoric",
+    "irt_fa": "irt",
+    "irt_from_cfa": "irt",
     # robustness (long results table)
     "item_matrix": "tidy",
     "refusal_rates": "robustness",

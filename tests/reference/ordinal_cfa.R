@@ -74,10 +74,15 @@ ref$meta$sd3_all_seconds <- num((proc.time() - t0)["elapsed"])
 # ---------------------------------------------------------------- IRT from the ordinal factor solution
 irt_ref <- function(x, call) {
   res <- irt.fa(x, nfactors = 1, plot = FALSE)
+  grDevices::pdf(NULL)
+  info <- plot(res, type = "IIC")   # psych's item information at theta = -3..3 (sumInfo), AUC, max.info
+  grDevices::dev.off()
   list(call = call, n = nrow(x), items = I(colnames(x)),
        discrimination = num(res$irt$discrimination),
        difficulty = mat(res$irt$difficulty[[1]]),
-       loadings = num(res$fa$loadings), tau = mat(res$tau))
+       loadings = num(res$fa$loadings), tau = mat(res$tau),
+       info_theta = -3:3, item_information = mat(info$sumInfo[[1]]),
+       auc = num(info$AUC), max_info = num(info$max.info))
 }
 ref$irt_sd3_M <- irt_ref(sd3cc[, paste0("M", 1:9)], "irt.fa(sd3_complete[M1..M9], nfactors = 1)")
 ref$irt_bfi_A <- irt_ref(bfi_cc[, paste0("A", 1:5)], "irt.fa(bfi_cc[A1..A5], nfactors = 1)")
