@@ -31,6 +31,8 @@ _EXPORTS = {
     "polyserial": "polychoric",
     "irt_fa": "irt",
     "irt_from_cfa": "irt",
+    "multigroup_cfa": "invariance",
+    "invariance": "invariance",
     # robustness (long results table)
     "item_matrix": "tidy",
     "refusal_rates": "robustness",
