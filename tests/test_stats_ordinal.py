@@ -29,7 +29,10 @@ FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled"
             "baseline.df.scaled", "baseline.pvalue.scaled", "baseline.chisq.scaling.factor", "cfi", "tli",
             "cfi.scaled", "tli.scaled", "nnfi", "nnfi.scaled", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
             "rmsea.pvalue", "rmsea.notclose.pvalue", "rmsea.scaled", "rmsea.ci.lower.scaled",
-            "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled", "rmsea.notclose.pvalue.scaled", "srmr"]
+            "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled", "rmsea.notclose.pvalue.scaled", "srmr",
+            # lavaan's robust (catML, Savalei 2021) indices
+            "cfi.robust", "tli.robust", "nnfi.robust", "rmsea.robust", "rmsea.ci.lower.robust",
+            "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust"]
 _FITS: dict[str, tuple[OrdinalCFAResult, float]] = {}
 
 
@@ -111,6 +114,7 @@ def test_summary_prints_the_wlsmv_blocks(refs):
                  "A1|t1", "Comparative Fit Index (CFI)"):
         assert line in text
     assert "538.542" in text and "0.765" in text
+    assert "Robust Comparative Fit Index (CFI)" in text and "0.908" in text and "Robust RMSEA" in text
 
 
 def test_estimator_and_ordered_arguments():
