@@ -103,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(result.summary())
+        from ..report.verdicts import verdicts_text  # the findings of the run's responses, per model
+
+        print("\n" + verdicts_text(result.results()), end="")
     return 0
 
 

@@ -1,5 +1,9 @@
 """psychometry.report: the R-style text report and the Markdown / HTML reports with plots.
 
+The report leads with its findings: per model, verdicts (ok / caution / fails, the figure, one
+sentence) on whether the model answers, position habits, option-order and template sensitivity,
+reliability, MTMM, norms and behaviour prediction (:mod:`psychometry.report.verdicts`).
+
 ``build_report(long_df)`` computes every section from the long results table with
 ``psychometry.stats`` and ``psychometry.scoring`` (psych::alpha and omega per scale, norms, CFA,
 MTMM, refusals, template and option-order sensitivity, position bias, response styles) and returns a
@@ -18,9 +22,12 @@ it imports the report.
 """
 from __future__ import annotations
 
-from .build import REQUIRED_COLUMNS, build_report, report_from_file
+from .build import REQUIRED_COLUMNS, build_report, load_files, report_from_file, report_from_files
 from .document import NOT_COMPUTED, Figure, Report, Section
 from .errors import ReportError
+from .verdicts import (THRESHOLD_SOURCES, ModelVerdicts, Verdict, VerdictThresholds, compute_verdicts,
+                       load_thresholds)
 
-__all__ = ["build_report", "report_from_file", "Report", "Section", "Figure", "ReportError", "NOT_COMPUTED",
-           "REQUIRED_COLUMNS"]
+__all__ = ["build_report", "report_from_file", "report_from_files", "load_files", "Report", "Section", "Figure",
+           "ReportError", "NOT_COMPUTED", "REQUIRED_COLUMNS", "Verdict", "ModelVerdicts", "VerdictThresholds",
+           "THRESHOLD_SOURCES", "compute_verdicts", "load_thresholds"]

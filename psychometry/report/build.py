@@ -7,19 +7,22 @@ multitrait-multimethod matrix when both BFI-44 and IPIP-NEO-120 are present.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Mapping, Union
+from typing import Iterable, Mapping, Sequence, Union
 
 import pandas as pd
 
 from psychometry.errors import PsychometryError
 from psychometry.instrument.model import Instrument
 
-from .document import Report
+from .document import Report, Section
 from .errors import ReportError
-from .sections import instrument_sections, mtmm_section, overview, refusals
+from .respondents import RESPONDENT_LEVELS, persona_level, split_models
+from .sections import behaviour_section, comparison_sections, findings_section, instrument_sections, mtmm_section, overview, refusals
+from .verdicts import VerdictThresholds, model_verdicts
 
-__all__ = ["build_report", "report_from_file", "REQUIRED_COLUMNS"]
+__all__ = ["build_report", "report_from_file", "report_from_files", "load_files", "REQUIRED_COLUMNS"]
 
 #: Columns the report cannot do without (the rest of the long-table contract is optional).
 REQUIRED_COLUMNS: tuple[str, ...] = ("respondent", "instrument", "item", "scale", "value", "status")
@@ -62,7 +65,8 @@ def _resolve_instruments(long: pd.DataFrame, instruments: InstrumentsArg) -> dic
 def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, title: str = "psychometry report",
                  source: str | Path | None = None, plots: bool = True, omega_min_items: int = 6,
                  cfa_min_per_item: float = 2.0, cfa_max_items: int | None = 60,
-                 answers: str = "chosen") -> Report:
+                 answers: str = "chosen", respondent: str = "condition",
+                 thresholds: VerdictThresholds | None = None, verdicts: bool = True) -> Report:
     """Compute the report of a long results table (``psychometry.load_results``).
 
     Parameters
@@ -81,6 +85,15 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
         ``"expected"`` analyses logprob mode's probability-weighted value (``expected``) instead, which
         keeps the graded information a model with a strong label bias hides in its argmax. Position
         bias always uses the chosen position.
+    respondent : ``"condition"`` (default): a respondent is one prompt condition (model, persona,
+        template, option order, repeat); ``"persona"``: the answers of each person (model, persona,
+        repeat) are averaged over its templates and option orders first, and the reliability, norm and
+        validity sections analyse persons (the robustness sections still compare the conditions).
+    thresholds : the cut-offs of the verdicts (:class:`~psychometry.report.verdicts.VerdictThresholds`).
+    verdicts : lead the report with the findings (one block of verdicts per model).
+
+    Models are never pooled: with several models in the table, every statistic is computed per model
+    and the models are shown side by side.
 
     Returns
     -------
@@ -116,21 +129,63 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
             raise ReportError("build_report: answers='expected' needs logprob-mode results (the 'expected' "
                               "column is missing or empty)")
         long_df = long_df.assign(value=long_df["expected"], _chosen=long_df["value"])
+    if respondent not in RESPONDENT_LEVELS:
+        raise ReportError(f"build_report: respondent must be one of {', '.join(RESPONDENT_LEVELS)}, got {respondent!r}")
     chosen = _resolve_instruments(long_df, instruments)
     rep = Report(title=title)
-    subset = long_df[long_df["instrument"].astype(str).isin(list(chosen))]
-    rep.sections.append(overview(subset, chosen, str(source) if source is not None else None, answers=answers))
-    rep.sections.append(refusals(subset))
-    scores: dict[str, pd.DataFrame | None] = {}
-    for iid, inst in chosen.items():
-        rows = subset[subset["instrument"].astype(str) == iid].reset_index(drop=True)
-        secs, sc = instrument_sections(iid, rows, inst, plots=plots, omega_min_items=omega_min_items,
-                                       cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items)
-        rep.sections += secs
-        scores[iid] = sc
-    m = mtmm_section(scores)
-    if m is not None:
-        rep.sections.append(m)
+    subset = long_df[long_df["instrument"].astype(str).isin(list(chosen))].reset_index(drop=True)
+    models = split_models(subset)
+    if verdicts:
+        raw = subset.assign(value=subset["_chosen"]) if "_chosen" in subset.columns else subset
+        rep.verdicts = [model_verdicts(rows, chosen, thresholds=thresholds, answers=answers, respondent=respondent,
+                                       model=name) for name, rows in split_models(raw)]
+        rep.sections.append(findings_section(rep.verdicts, thresholds or VerdictThresholds()))
+    rep.sections.append(overview(subset, chosen, str(source) if source is not None else None, answers=answers,
+                                 respondent=respondent))
+    several = len(models) > 1
+    per_model: list[tuple[str, dict[str, pd.DataFrame | None], list[Section]]] = []
+    for name, rows in models:
+        secs: list[Section] = []
+        analysed = persona_level(rows) if respondent == "persona" else rows
+        secs.append(refusals(rows))
+        scores: dict[str, pd.DataFrame | None] = {}
+        for iid, inst in chosen.items():
+            raw_i = rows[rows["instrument"].astype(str) == iid].reset_index(drop=True)
+            if raw_i.empty:
+                continue
+            an_i = analysed[analysed["instrument"].astype(str) == iid].reset_index(drop=True)
+            if an_i.empty:
+                an_i = raw_i
+            if inst is not None and inst.kind == "task":
+                pass
+            s_, sc = instrument_sections(iid, an_i, inst, plots=plots, omega_min_items=omega_min_items,
+                                         cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items,
+                                         raw=raw_i if respondent == "persona" else None, model_label=name)
+            secs += s_
+            scores[iid] = sc
+        m = mtmm_section(scores, plots_on=plots)
+        if m is not None:
+            secs.append(m)
+        b = behaviour_section(rows, chosen, plots_on=plots)
+        if b is not None:
+            secs.append(b)
+        per_model.append((name, scores, secs))
+    if several:
+        rep.sections += comparison_sections(per_model, chosen, plots=plots,
+                                            thresholds=thresholds or VerdictThresholds(), verdicts=rep.verdicts)
+        for name, _, secs in per_model:
+            rep.sections.append(Section(key=f"model:{name}", title=f"Model {name}", level=1,
+                                        body=f"Every section below uses the responses of {name} only."))
+            for sec in secs:
+                sec.key = f"{name}/{sec.key}"
+                if not sec.title.startswith(name):
+                    sec.title = f"{name}: {sec.title}"
+                sec.level = max(sec.level, 2)
+                sec.figures = [replace(f, name=f"{name}-{f.name}") for f in sec.figures]
+            rep.sections += secs
+    else:
+        for _, _, secs in per_model:
+            rep.sections += secs
     return rep
 
 
@@ -150,4 +205,50 @@ def report_from_file(path: str | Path, *, run_id: str | None = None, instruments
             raise ReportError(f"{path}: no responses of run {run_id!r} (runs: {', '.join(runs) or 'none'})")
         raise ReportError(f"{path}: the results file holds no responses yet")
     kwargs.setdefault("source", str(path))
+    return build_report(long_df, instruments, **kwargs)
+
+
+def load_files(paths: Sequence[str | Path], *, run_id: str | None = None) -> pd.DataFrame:
+    """The long tables of several results files, one below the other, with a ``_file`` column.
+
+    A model found in more than one file is renamed ``model [file stem]`` in each (with its respondent
+    ids prefixed likewise), so two runs of the same model in two files are compared, not pooled."""
+    from psychometry.results import load_results, run_info
+
+    frames = []
+    for path in paths:
+        df = load_results(path, run_id=run_id)
+        if df.empty:
+            runs = [r["run_id"] for r in run_info(path)]
+            if run_id is not None:
+                raise ReportError(f"{path}: no responses of run {run_id!r} (runs: {', '.join(runs) or 'none'})")
+            raise ReportError(f"{path}: the results file holds no responses yet")
+        frames.append(df.assign(_file=str(path)))
+    if len(frames) == 1:
+        return frames[0].drop(columns="_file")
+    if "model" in frames[0].columns:
+        seen: dict[str, int] = {}
+        for df in frames:
+            for m in pd.unique(df["model"].astype(str)):
+                seen[m] = seen.get(m, 0) + 1
+        for i, df in enumerate(frames):
+            stem = Path(str(df["_file"].iloc[0])).stem
+            dup = df["model"].astype(str).map(lambda m: seen.get(m, 0) > 1)
+            if dup.any():
+                df = df.copy()
+                df.loc[dup, "model"] = df.loc[dup, "model"].astype(str) + f" [{stem}]"
+                df.loc[dup, "respondent"] = stem + ":" + df.loc[dup, "respondent"].astype(str)
+                frames[i] = df
+    return pd.concat(frames, ignore_index=True)
+
+
+def report_from_files(paths: Sequence[str | Path], *, run_id: str | None = None, instruments: InstrumentsArg = None,
+                      **kwargs) -> Report:
+    """:func:`build_report` of one or more results files (:func:`load_files`): each model is reported
+    on its own and the models side by side."""
+    paths = list(paths)
+    if len(paths) == 1:
+        return report_from_file(paths[0], run_id=run_id, instruments=instruments, **kwargs)
+    long_df = load_files(paths, run_id=run_id)
+    kwargs.setdefault("source", ", ".join(str(p) for p in paths))
     return build_report(long_df, instruments, **kwargs)

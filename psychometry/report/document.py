@@ -38,6 +38,8 @@ class Section:
     body : preformatted text as printed in the console (R's psych / lavaan layout where it applies).
     figures : plots shown under the text (Markdown / HTML only).
     computed : False when the body is a ``not computed: ...`` line.
+    html : the same content as an HTML fragment (tables as ``<table>``), used by the HTML report
+        instead of the preformatted body; None: the body is shown preformatted.
     """
 
     key: str
@@ -46,6 +48,7 @@ class Section:
     body: str = ""
     figures: list[Figure] = field(default_factory=list)
     computed: bool = True
+    html: str | None = field(default=None, repr=False)
 
     @classmethod
     def skipped(cls, key: str, title: str, reason: str, level: int = 3) -> "Section":
@@ -65,6 +68,7 @@ class Report:
 
     title: str
     sections: list[Section] = field(default_factory=list)
+    verdicts: list = field(default_factory=list)  # one psychometry.report.verdicts.ModelVerdicts per model
 
     # ------------------------------------------------------------------ look-ups
     def section(self, key: str) -> Section:

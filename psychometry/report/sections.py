@@ -19,6 +19,7 @@ import psychometry.stats as st
 from psychometry.errors import PsychometryError
 from psychometry.instrument.model import Instrument
 from psychometry.scoring import score_long
+from psychometry.stats._rhtml import summary_html
 from psychometry.stats.reliability import reverse_items
 
 from . import plots
@@ -78,6 +79,33 @@ def _with_warnings(body: str, warns: Sequence[str]) -> str:
     return body.rstrip("\n") + "\n\n" + "\n".join(f"Warning: {w}" for w in warns)
 
 
+def _html_text(text: str) -> str:
+    """Prose lines as HTML paragraphs (blank lines separate paragraphs)."""
+    import html as _h
+
+    paras = [p.strip() for p in text.strip("\n").split("\n\n") if p.strip()]
+    return "".join(f'<p class="note">{_h.escape(p).replace(chr(10), "<br>")}</p>' for p in paras)
+
+
+def _html_warnings(warns: Sequence[str]) -> str:
+    import html as _h
+
+    return "".join(f'<p class="warning">Warning: {_h.escape(w)}</p>' for w in warns)
+
+
+def _res_section(key: str, title: str, res: "Outcome", *, before: str = "", after: str = "", level: int = 3,
+                 preformatted_before: bool = False) -> Section:
+    """A section whose text is ``before + result.summary() + after`` (and warnings), and whose HTML has
+    the result's tables as ``<table>`` s (psychometry.stats._rhtml.summary_html: the same strings)."""
+    import html as _h
+
+    body = _with_warnings(before + res.value.summary() + after, res.warnings)
+    pre = (f'<pre class="rout">{_h.escape(before.strip(chr(10)))}</pre>' if preformatted_before and before.strip()
+           else _html_text(before))
+    html = pre + summary_html(res.value) + _html_text(after) + _html_warnings(res.warnings)
+    return Section(key=key, title=title, level=level, body=body, html=html)
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -98,7 +126,7 @@ def _n_respondents(long: pd.DataFrame) -> int:
 
 
 def overview(long: pd.DataFrame, instruments: dict[str, Instrument | None], source: str | None,
-             answers: str = "chosen") -> Section:
+             answers: str = "chosen", respondent: str = "condition") -> Section:
     """Section ``data``: what the table holds (responses, runs, models, the design, instruments)."""
     lines = []
     if source:
@@ -121,10 +149,24 @@ def overview(long: pd.DataFrame, instruments: dict[str, Instrument | None], sour
         name = inst.name if inst is not None else "(definition not found: instrument-specific sections limited)"
         lines.append(f"  {iid:<14}{name}; {sub['item'].nunique()} items, {_n_respondents(sub)} respondents")
     if "model" in long.columns and long["model"].nunique() > 1:
-        lines.append("Note: respondents of all models are pooled in the reliability and validity sections.")
+        lines.append(f"Models are never pooled: every statistic is computed within one model, and the "
+                     f"{long['model'].nunique()} models are shown side by side.")
+    if "_file" in long.columns and long["_file"].nunique() > 1:
+        for f, g in long.groupby("_file", sort=False):
+            lines.append(f"  file {f}: models {', '.join(map(str, pd.unique(g['model'])))}; "
+                         f"{g['run_id'].nunique() if 'run_id' in g.columns else 1} run(s), {len(g)} responses")
+    if "model" in long.columns and "run_id" in long.columns:
+        multi = [(str(m), g["run_id"].nunique()) for m, g in long.groupby("model", sort=False) if g["run_id"].nunique() > 1]
+        for m, k in multi:
+            lines.append(f"Pooled within model {m}: {k} runs of the file(s) (their respondents analysed together).")
     conditions = [f"{long[c].nunique()} {label}" for c, label in (("template", "templates"), ("order", "option orders"))
                   if c in long.columns and long[c].nunique() > 1]
-    if conditions:
+    if respondent == "persona":
+        lines.append("Respondent = persona: each person's (model x persona x repeat) item answers are averaged over "
+                     f"its prompt conditions ({' x '.join(conditions) or 'one condition'}) before the scores, "
+                     "reliability, norm, CFA and MTMM sections; the refusal, response-style, template, order and "
+                     "position sections compare the conditions themselves.")
+    elif conditions:
         lines.append(f"Note: a respondent is one prompt condition of a persona ({' x '.join(conditions)}). The "
                      "reliability, norm and validity sections pool the conditions, so condition effects "
                      "(read the template, option-order and position sections first) enter them as if they "
@@ -142,7 +184,7 @@ def refusals(long: pd.DataFrame) -> Section:
     res = attempt(st.refusal_rates, long, by=by or ["instrument"])
     if not res.ok:
         return Section.skipped(key, title, res.reason, level=1)
-    return Section(key=key, title=title, level=1, body=_with_warnings(res.value.summary(), res.warnings))
+    return _res_section(key, title, res, level=1)
 
 
 # ==================================================================================================
@@ -161,6 +203,13 @@ class _Ctx:
     cfa_min_per_item: float
     cfa_max_items: int | None
     scale_ids: list[str] = field(default_factory=list)
+    model_label: str = ""
+    raw: pd.DataFrame | None = None  # condition-level rows (when ``long`` holds persons: conditions averaged)
+
+    @property
+    def cond(self) -> pd.DataFrame:
+        """The condition-level rows (robustness sections: styles, templates, orders, positions)."""
+        return self.raw if self.raw is not None else self.long
 
     def scale_name(self, sid: str) -> str:
         if self.inst is not None:
@@ -231,7 +280,19 @@ def _score_section(c: _Ctx, scores: pd.DataFrame | None, reason: str | None, war
         if len(types):
             body += ["", "Types (dichotomies of the instrument):", types.to_string()]
     sec = Section(key=key, title=title, body=_with_warnings("\n".join(body), warns))
+    from psychometry.stats._rprint import format_frame
+
+    class _T:
+        def summary(self_inner) -> str:
+            return f"Scale scores over simulated respondents: {how}\n" + format_frame(desc, 2)
+
+    sec.html = summary_html(_T()) + _html_warnings(warns)
     if c.plots and desc["n"].sum() > 0:
+        norms = {n.scale: (n.mean, n.sd) for n in c.inst.norms if n.scale in cols} if c.inst is not None else {}
+        sec.figures.append(plots.trait_profile(
+            {c.model_label or "model": scores[cols].astype(float)}, name=f"{c.iid}-profile",
+            title=f"{c.iid}: trait profile" + (" vs human norms" if norms else ""), norms=norms,
+            labels={s: c.scale_name(s) for s in cols}))
         sec.figures.append(plots.score_distributions(
             scores[cols], name=f"{c.iid}-scores", title=f"{c.iid}: scale score distributions",
             labels={s: c.scale_name(s) for s in cols}))
@@ -265,7 +326,7 @@ def _alpha_and_omega(c: _Ctx) -> tuple[list[Section], dict[str, pd.Series]]:
         else:
             a = attempt(st.alpha, x, keys=keys)
             if a.ok:
-                out.append(Section(key=akey, title=atitle, body=_with_warnings(a.value.summary(), a.warnings)))
+                out.append(_res_section(akey, atitle, a))
                 r_drop[sid] = a.value.item_stats["r.drop"]
             else:
                 out.append(Section.skipped(akey, atitle, a.reason))
@@ -283,8 +344,7 @@ def _alpha_and_omega(c: _Ctx) -> tuple[list[Section], dict[str, pd.Series]]:
                 note = ("Items are reversed by the sign of their general loading (psych's flip, marked '-'), "
                         "not by the instrument's keys, so omega's Alpha line can differ from psych::alpha's "
                         "above.\n")
-                out.append(Section(key=okey, title=otitle + f", {nf} group factors",
-                                   body=_with_warnings(note + o.value.summary(), o.warnings)))
+                out.append(_res_section(okey, otitle + f", {nf} group factors", o, before=note))
             else:
                 out.append(Section.skipped(okey, otitle, o.reason))
     return out, r_drop
@@ -313,13 +373,13 @@ def _norms_section(c: _Ctx, scores: pd.DataFrame | None, reason: str | None) -> 
     res = attempt(st.compare_norms, scores[list(norms)].astype(float), norms)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
-    body = res.value.summary()
+    after = ""
     pops = list(dict.fromkeys(_one_line(n.population) for n in c.inst.norms if n.population))
     if pops:
-        body += "\n\nNorm sample: " + pops[0][:240]
+        after += "\n\nNorm sample: " + pops[0][:240]
     if lacking:
-        body += f"\nScales without a norm sample size (not compared): {', '.join(lacking)}"
-    return Section(key=key, title=title, body=_with_warnings(body, res.warnings))
+        after += f"\nScales without a norm sample size (not compared): {', '.join(lacking)}"
+    return _res_section(key, title, res, after=after)
 
 
 def _cfa_section(c: _Ctx) -> Section:
@@ -354,34 +414,34 @@ def _cfa_section(c: _Ctx) -> Section:
     spec = "\n".join(f"  {f} =~ {' + '.join(items)}" for f, items in model.items())
     note = (f"\nReverse-keyed items ({len(keys)}) were reversed before fitting (psych's max + min - x), so "
             "every loading is expected to be positive; the fit does not depend on it." if keys else "")
-    body = (f"Model (one factor per scale, as keyed by the instrument):\n{spec}{note}\n\n"
-            f"{res.value.summary()}")
-    return Section(key=key, title=title, body=_with_warnings(body, res.warnings))
+    return _res_section(key, title, res, before=f"Model (one factor per scale, as keyed by the instrument):\n{spec}{note}\n\n",
+                        preformatted_before=True)
 
 
 def _styles_section(c: _Ctx) -> Section:
     key, title = f"{c.iid}/styles", f"{c.iid}: response styles"
     # styles describe the options chosen, also when the report analyses probability-weighted answers
-    rows = c.long.assign(value=c.long["_chosen"]) if "_chosen" in c.long.columns else c.long
+    rows = c.cond.assign(value=c.cond["_chosen"]) if "_chosen" in c.cond.columns else c.cond
     res = attempt(st.response_styles, rows)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
-    return Section(key=key, title=title, body=_with_warnings(res.value.summary(), res.warnings))
+    return _res_section(key, title, res)
 
 
 def _template_section(c: _Ctx) -> Section:
     key, title = f"{c.iid}/templates", f"{c.iid}: prompt-template sensitivity"
-    if "template" not in c.long.columns:
+    rows = c.cond
+    if "template" not in rows.columns:
         return Section.skipped(key, title, "the table has no template column")
-    if c.long["template"].nunique() < 2:
-        return Section.skipped(key, title, f"one prompt template only ({c.long['template'].iloc[0]}); "
+    if rows["template"].nunique() < 2:
+        return Section.skipped(key, title, f"one prompt template only ({rows['template'].iloc[0]}); "
                                "administer with several templates to compare them")
-    res = attempt(st.template_sensitivity, c.long)
+    res = attempt(st.template_sensitivity, rows)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
-    sec = Section(key=key, title=title, body=_with_warnings(res.value.summary(), res.warnings))
+    sec = _res_section(key, title, res)
     if c.plots:
-        ss = attempt(st.scale_scores, c.long)
+        ss = attempt(st.scale_scores, rows)
         if ss.ok and ss.value["score"].notna().any():
             sec.figures.append(plots.template_means(ss.value, name=f"{c.iid}-templates",
                                                     title=f"{c.iid}: mean scale score by prompt template"))
@@ -398,42 +458,125 @@ def _order_pair(orders: Sequence[str]) -> tuple[str, str] | None:
 
 def _order_section(c: _Ctx) -> Section:
     key, title = f"{c.iid}/orders", f"{c.iid}: option-order sensitivity"
-    if "order" not in c.long.columns:
+    rows = c.cond
+    if "order" not in rows.columns:
         return Section.skipped(key, title, "the table has no order column")
-    orders = [str(o) for o in pd.unique(c.long["order"])]
+    orders = [str(o) for o in pd.unique(rows["order"])]
     pair = _order_pair(orders)
     if pair is None:
         return Section.skipped(key, title, f"one option order only ({orders[0] if orders else 'none'}); "
                                "administer with --orders original,reversed to compare")
-    res = attempt(st.order_sensitivity, c.long, *pair)
+    res = attempt(st.order_sensitivity, rows, *pair)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
-    return Section(key=key, title=title, body=_with_warnings(res.value.summary(), res.warnings))
+    return _res_section(key, title, res)
 
 
 def _position_section(c: _Ctx) -> Section:
     key, title = f"{c.iid}/positions", f"{c.iid}: option-position bias"
-    by = "order" if "order" in c.long.columns else None
-    res = attempt(st.position_bias, c.long, by=by)
+    rows = c.cond
+    by = "order" if "order" in rows.columns else None
+    res = attempt(st.position_bias, rows, by=by)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
-    sec = Section(key=key, title=title, body=_with_warnings(res.value.summary(), res.warnings))
+    sec = _res_section(key, title, res)
     if c.plots and len(res.value.counts):
-        sec.figures.append(plots.position_bias_bars(res.value.counts, name=f"{c.iid}-positions",
-                                                    title=f"{c.iid}: share of answers by shown position", by=by))
+        grid = [col for col in ("template", "order") if col in rows.columns]
+        heat = attempt(st.position_bias, rows, by=grid or None)
+        if heat.ok:
+            sec.figures.append(plots.position_heatmap(heat.value.counts, name=f"{c.iid}-positions",
+                                                      title=f"{c.iid}: share of answers by shown position",
+                                                      rows=tuple(grid)))
+    return sec
+
+
+def _option_curves_section(c: _Ctx, n_items: int = 4) -> Section | None:
+    """Logprob mode: mean probability of each scale value for a few items (two forward-, two
+    reverse-keyed where the instrument has them), per option order."""
+    rows = c.cond
+    if not c.plots or "probs" not in rows.columns or rows["probs"].isna().all():
+        return None
+    import json
+
+    items = [str(i) for i in pd.unique(rows["item"])]
+    if "keyed" in rows.columns:
+        k = rows.drop_duplicates("item").set_index("item")["keyed"]
+        fwd = [i for i in items if k.get(i, 1) > 0][: n_items // 2]
+        rev = [i for i in items if k.get(i, 1) < 0][: n_items - len(fwd)]
+        chosen = fwd + rev
+        chosen += [i for i in items if i not in chosen][: n_items - len(chosen)]
+    else:
+        chosen = items[:n_items]
+    texts = {it.id: it.text for it in c.inst.items} if c.inst is not None else {}
+    curves: dict[str, pd.DataFrame] = {}
+    for item in chosen:
+        sub = rows[(rows["item"] == item) & rows["probs"].notna()]
+        recs = []
+        for order, p in zip(sub["order"] if "order" in sub.columns else ["all"] * len(sub), sub["probs"]):
+            try:
+                d = json.loads(p)
+            except (TypeError, ValueError):
+                continue
+            for v, pr in d.items():
+                recs.append({"order": str(order), "value": float(v), "p": float(pr)})
+        if not recs:
+            continue
+        tab = pd.DataFrame(recs).pivot_table(index="value", columns="order", values="p", aggfunc="mean", sort=False)
+        keyed = ""
+        if "keyed" in rows.columns and float(sub["keyed"].iloc[0]) < 0:
+            keyed = " (R)"
+        curves[f"{item}{keyed}: {texts.get(item, '')}".rstrip(": ")] = tab.sort_index()
+    if not curves:
+        return None
+    fig = plots.option_curves(curves, name=f"{c.iid}-options", title=f"{c.iid}: option probabilities of {len(curves)} items")
+    return Section(key=f"{c.iid}/options", title=f"{c.iid}: option probabilities of a few items",
+                   body="Mean probability of each answer (scale value) per option order, as a plot; (R) = "
+                        "reverse-keyed item.", figures=[fig])
+
+
+def _reliability_overview(c: _Ctx) -> Section | None:
+    """Alpha with its Feldt CI and omega per scale in one table, and the forest plot."""
+    from .verdicts import _reliability_table
+
+    key, title = f"{c.iid}/reliability", f"{c.iid}: reliability at a glance"
+    if not c.plots:  # a Markdown / HTML section (its plot); the text report keeps psych's blocks only
+        return None
+    t = _reliability_table(c.iid, c.long, c.inst, c.scale_ids, omega_min_items=c.omega_min_items)
+    if t.empty or not t["alpha"].notna().any():
+        return None
+    shown = t.set_index("scale")[["k", "n", "alpha", "alpha_low", "alpha_high", "omega_t", "omega_h"]]
+    shown.columns = ["k", "n", "alpha", "lower", "upper", "omega_t", "omega_h"]
+    shown.index.name = None
+    from psychometry.stats._rprint import format_frame
+
+    class _T:  # a tiny result so the table goes through summary_html like the others
+        def summary(self_inner) -> str:
+            return ("Cronbach's alpha with the Feldt 95% confidence interval (psych::alpha) and McDonald's omega "
+                    "total / hierarchical (psych::omega, 6+ items)\n" + format_frame(shown, 2))
+
+    sec = _res_section(key, title, Outcome(value=_T()))
+    sec.figures.append(plots.reliability_forest({c.model_label or "alpha": t}, name=f"{c.iid}-reliability",
+                                                title=f"{c.iid}: reliability per scale"))
     return sec
 
 
 def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *, plots: bool = True,
                         omega_min_items: int = 6, cfa_min_per_item: float = 2.0,
-                        cfa_max_items: int | None = 60) -> tuple[list[Section], pd.DataFrame | None]:
+                        cfa_max_items: int | None = 60, raw: pd.DataFrame | None = None,
+                        model_label: str = "") -> tuple[list[Section], pd.DataFrame | None]:
     """Every section of one instrument (its rows of the long table), and its scale scores
-    (respondents x scales, used by the MTMM section)."""
+    (respondents x scales, used by the MTMM section).
+
+    ``long`` are the rows analysed as respondents (prompt conditions, or persons with the conditions
+    averaged); ``raw`` the condition-level rows for the robustness sections (default: ``long``)."""
     c = _Ctx(iid=iid, long=long, inst=inst, plots=plots, omega_min_items=omega_min_items,
-             cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items)
+             cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items, model_label=model_label, raw=raw)
     c.scale_ids = _scale_ids(long, inst)
     scores, reason, warns = _scores(c)
     out = [_header(c), _score_section(c, scores, reason, warns)]
+    overview = _reliability_overview(c)
+    if overview is not None:
+        out.append(overview)
     rel, r_drop = _alpha_and_omega(c)
     out += rel
     extra = _item_rest_section(c, r_drop)
@@ -443,6 +586,9 @@ def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *
     if norms is not None:
         out.append(norms)
     out += [_cfa_section(c), _styles_section(c), _template_section(c), _order_section(c), _position_section(c)]
+    curves = _option_curves_section(c)
+    if curves is not None:
+        out.append(curves)
     return out, scores
 
 
@@ -450,7 +596,7 @@ def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *
 # across instruments
 
 
-def mtmm_section(scores: dict[str, pd.DataFrame | None]) -> Section | None:
+def mtmm_section(scores: dict[str, pd.DataFrame | None], *, plots_on: bool = False, prefix: str = "") -> Section | None:
     """Multitrait-multimethod matrix of BFI-44 vs IPIP-NEO-120 on their common scales (None unless
     both instruments are in the report)."""
     a_id, b_id = MTMM_INSTRUMENTS
@@ -465,6 +611,190 @@ def mtmm_section(scores: dict[str, pd.DataFrame | None]) -> Section | None:
                   methods=(a_id, b_id))
     if not res.ok:
         return Section.skipped(key, title, res.reason, level=1)
-    body = ("Scale scores of the same simulated respondents (model/persona/template/order/repeat) on both "
-            "instruments.\n\n" + res.value.summary())
-    return Section(key=key, title=title, level=1, body=_with_warnings(body, res.warnings))
+    sec = _res_section(key, title, res, level=1,
+                       before="Scale scores of the same simulated respondents (model/persona/template/order/repeat) "
+                              "on both instruments.\n\n")
+    if plots_on:
+        sec.figures.append(plots.mtmm_heatmap(res.value.correlations, name=f"{prefix}mtmm",
+                                              title=f"MTMM correlations: {a_id} vs {b_id}"))
+    return sec
+
+
+def behaviour_section(long: pd.DataFrame, instruments: dict[str, Instrument | None], *, plots_on: bool = True,
+                      value: str = "value", prefix: str = "") -> Section | None:
+    """Behaviour prediction (stats.behaviour_regression of each task score on the first inventory's
+    scales, persons = model/persona/repeat, conditions averaged) when tasks and inventories were given
+    to the same persons; None otherwise."""
+    from .verdicts import behaviour_analysis
+
+    out = behaviour_analysis(long, instruments, value=value)
+    if out is None:
+        return None
+    key, title = "behaviour", "Behaviour prediction: behavioural tasks regressed on traits"
+    traits, behaviour, res, why = out
+    if res is None:
+        return Section.skipped(key, title, why or "no regression", level=1)
+    note = ("Persons = model x persona x repeat; each score is the mean over the person's prompt conditions "
+            "(psychometry.stats.trait_behaviour_scores). Predictors: the scales of the first inventory. "
+            "OLS, R's summary(lm()) layout.\n\n")
+    sec = _res_section(key, title, Outcome(value=res), level=1, before=note)
+    if plots_on:
+        preds = list(res.fits[next(iter(res.fits))].predictors)
+        sec.figures.append(plots.behaviour_scatter(traits[preds], behaviour[list(res.fits)],
+                                                   name=f"{prefix}behaviour", title="Behaviour against each trait"))
+    return sec
+
+
+# ==================================================================================================
+# findings first, and the comparison across models
+
+
+_BADGE = {"ok": "OK", "caution": "CAUTION", "fails": "FAILS", "n/a": "N/A"}
+
+
+def findings_section(verdicts: Sequence[Any], thresholds: Any) -> Section:
+    """Section ``findings``: the verdicts of each model (headline first), and side by side when there
+    are several models. The text is what ``psychometry report`` prints first."""
+    import html as _h
+    from dataclasses import fields as _fields
+
+    from psychometry.stats._rprint import format_strings
+
+    from .verdicts import THRESHOLD_SOURCES
+
+    key, title = "findings", "Findings"
+    lines: list[str] = []
+    out_html: list[str] = []
+    if len(verdicts) > 1:
+        labels: list[str] = []
+        for mv in verdicts:
+            labels += [v.label for v in mv.verdicts if v.label not in labels]
+        table = pd.DataFrame(index=labels, columns=[mv.model for mv in verdicts], dtype=object)
+        for mv in verdicts:
+            for v in mv.verdicts:
+                table.loc[v.label, mv.model] = _BADGE[v.level]
+        table = table.fillna("-")
+        lines += ["Models side by side (each model's statistics are its own; nothing is pooled):", "",
+                  format_strings(table), ""]
+        head = "".join(f"<th>{_h.escape(mv.model)}</th>" for mv in verdicts)
+        rows = []
+        for lab in labels:
+            cells = []
+            for mv in verdicts:
+                v = next((x for x in mv.verdicts if x.label == lab), None)
+                if v is None:
+                    cells.append("<td>-</td>")
+                else:
+                    cells.append(f'<td class="lv-{_lv(v.level)}"><span class="badge {_lv(v.level)}">{_BADGE[v.level]}'
+                                 f'</span> <span class="fig">{_h.escape(v.figure)}</span></td>')
+            rows.append(f"<tr><th scope=\"row\">{_h.escape(lab)}</th>{''.join(cells)}</tr>")
+        out_html.append('<table class="verdicts side"><thead><tr><th>check</th>' + head + "</tr></thead><tbody>"
+                        + "".join(rows) + "</tbody></table>")
+    for mv in verdicts:
+        lines.append(mv.text())
+        lv = _lv(mv.level if not mv.interpretable else mv.level)
+        out_html.append(f'<div class="model-verdicts"><h3>{_h.escape(mv.model or "model")}</h3>'
+                        f'<p class="meta">{mv.n_responses} responses, {mv.n_respondents} respondents (respondent = '
+                        f'{"persona, prompt conditions averaged" if mv.respondent == "persona" else "prompt condition"})</p>'
+                        f'<p class="headline lv-{lv}">' + "<br>".join(_h.escape(x) for x in mv.headline) + "</p>")
+        out_html.append('<table class="verdicts"><thead><tr><th>level</th><th>check</th><th>figure</th>'
+                        '<th>what it means</th></tr></thead><tbody>')
+        for v in mv.verdicts:
+            det = ""
+            if v.details:
+                det = ("<details><summary>per scale</summary><ul>" + "".join(f"<li>{_h.escape(d)}</li>" for d in v.details)
+                       + "</ul></details>")
+            out_html.append(f'<tr class="lv-{_lv(v.level)}"><td><span class="badge {_lv(v.level)}">{_BADGE[v.level]}</span></td>'
+                            f"<td>{_h.escape(v.label)}</td><td>{_h.escape(v.figure)}</td>"
+                            f"<td>{_h.escape(v.sentence)}{det}</td></tr>")
+        out_html.append("</tbody></table></div>")
+    lines.append("Cut-offs: psychometry.report.VerdictThresholds (sources in docs/report.md); set your own with "
+                 "--thresholds FILE.yaml.")
+    th_rows = "".join(f"<tr><td><code>{f.name}</code></td><td class=\"num\">{getattr(thresholds, f.name):g}</td>"
+                      f"<td>{_h.escape(THRESHOLD_SOURCES.get(f.name, ''))}</td></tr>" for f in _fields(thresholds))
+    out_html.append('<details class="thresholds"><summary>Cut-offs and their sources (VerdictThresholds; '
+                    '<code>--thresholds FILE.yaml</code>)</summary><table class="verdicts"><thead><tr><th>name</th>'
+                    f"<th>value</th><th>source</th></tr></thead><tbody>{th_rows}</tbody></table></details>")
+    return Section(key=key, title=title, level=1, body="\n".join(lines).rstrip() + "\n", html="".join(out_html))
+
+
+def _lv(level: str) -> str:
+    return "na" if level == "n/a" else level
+
+
+def comparison_sections(per_model: Sequence[tuple[str, dict[str, pd.DataFrame | None], list[Section]]],
+                        instruments: dict[str, Instrument | None], *, plots: bool, thresholds: Any,
+                        verdicts: Sequence[Any]) -> list[Section]:
+    """The models side by side, per inventory: trait profiles (mean and 95% CI per scale, with the
+    human norms) and reliabilities (alpha with Feldt CI, omega). Each model's numbers are its own."""
+    from psychometry.stats._rprint import format_strings
+
+    from .plots import _ci95
+
+    out = [Section(key="compare", title="Models side by side", level=1,
+                   body="Each column is one model's own statistics (its respondents only); models are never "
+                        "pooled as respondents.")]
+    for iid, inst in instruments.items():
+        if inst is not None and inst.kind == "task":
+            continue
+        profiles = {name: sc for name, scores, _ in per_model if (sc := scores.get(iid)) is not None}
+        if not profiles:
+            continue
+        scale_ids = [s.id for s in inst.scales] if inst is not None else list(next(iter(profiles.values())).columns)
+        scale_ids = [s for s in scale_ids if any(s in p.columns for p in profiles.values())]
+        norms = {n.scale: (n.mean, n.sd) for n in inst.norms} if inst is not None else {}
+        cells = pd.DataFrame(index=scale_ids, dtype=object)
+        for name, sc in profiles.items():
+            col = []
+            for s in scale_ids:
+                m, lo, hi = _ci95(sc[s].to_numpy(dtype=float)) if s in sc.columns else (float("nan"),) * 3
+                ci = f" [{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) else ""
+                col.append(f"{m:.2f}{ci}" if np.isfinite(m) else "NA")
+            cells[name] = col
+        if norms:
+            cells["human norm (sd)"] = [f"{norms[s][0]:.2f} ({norms[s][1]:.2f})" if s in norms else "" for s in scale_ids]
+        class _T:
+            def __init__(self, head: str, cells: pd.DataFrame) -> None:
+                self.head, self.cells = head, cells
+
+            def summary(self) -> str:  # laid out when called, so summary_html gets a real table
+                return self.head + "\n\n" + format_strings(self.cells)
+
+        t = _T("Mean scale score [95% CI over the model's respondents]:", cells)
+        sec = Section(key=f"compare/{iid}/profile", title=f"{iid}: trait profiles", level=2, body=t.summary(),
+                      html=summary_html(t))
+        if plots:
+            sec.figures.append(plots_mod().trait_profile(
+                {n: p[[s for s in scale_ids if s in p.columns]].astype(float) for n, p in profiles.items()},
+                name=f"compare-{iid}-profile", title=f"{iid}: trait profiles of the models", norms=norms))
+        out.append(sec)
+        rel = {mv.model: v.data for mv in verdicts if (v := mv.get("reliability", iid)) is not None
+               and isinstance(v.data, pd.DataFrame)}
+        if rel:
+            cells = pd.DataFrame(index=scale_ids, dtype=object)
+            for name, t in rel.items():
+                t = t.set_index("scale")
+                col = []
+                for s in scale_ids:
+                    if s not in t.index or not np.isfinite(t.loc[s, "alpha"]):
+                        col.append("NA")
+                        continue
+                    r = t.loc[s]
+                    txt = f"{r['alpha']:.2f} [{r['alpha_low']:.2f}, {r['alpha_high']:.2f}]"
+                    if np.isfinite(r["omega_t"]):
+                        txt += f" w{r['omega_t']:.2f}"
+                    col.append(txt)
+                cells[name] = col
+            t = _T("Cronbach's alpha [Feldt 95% CI] (w = omega total where computed) per model:", cells)
+            sec = Section(key=f"compare/{iid}/reliability", title=f"{iid}: reliability of the models", level=2,
+                          body=t.summary(), html=summary_html(t))
+            if plots:
+                sec.figures.append(plots_mod().reliability_forest(
+                    rel, name=f"compare-{iid}-reliability", title=f"{iid}: reliability per scale and model",
+                    ok=thresholds.reliability_ok, fails=thresholds.reliability_fails))
+            out.append(sec)
+    return out
+
+
+def plots_mod():
+    return plots

@@ -7,6 +7,7 @@ zeros only where R would (it pads each column to a common number of decimals).
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from typing import Iterable
 
 import numpy as np
@@ -124,7 +125,18 @@ def format_strings(df: pd.DataFrame) -> str:
     return _layout(cols, body, [str(i) for i in df.index])
 
 
+#: While set (by :func:`psychometry.stats._rhtml.summary_html`), every table laid out here is appended
+#: to this list, as (column names, column strings, row names), and replaced in the text by a marker
+#: line; the strings are the ones the text would show, so HTML tables print the same numbers.
+TABLE_CAPTURE: ContextVar[list | None] = ContextVar("TABLE_CAPTURE", default=None)
+TABLE_MARKER = "\x00table{}\x00"
+
+
 def _layout(cols: list[str], body: list[list[str]], names: list[str]) -> str:
+    captured = TABLE_CAPTURE.get()
+    if captured is not None:
+        captured.append((list(cols), [list(c) for c in body], list(names)))
+        return TABLE_MARKER.format(len(captured) - 1)
     name_w = max([len(n) for n in names] + [0])
     widths = [max([len(c)] + [len(s) for s in col]) for c, col in zip(cols, body)]
     lines = [" " * name_w + "".join(" " + c.rjust(w) for c, w in zip(cols, widths))]

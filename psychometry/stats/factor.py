@@ -37,6 +37,7 @@ from scipy import optimize
 from psychometry.errors import StatsInputError
 
 from ._rprint import fmt_number, format_frame
+from ._rhtml import summary_html
 
 __all__ = ["efa", "parallel_analysis", "EFAResult", "ParallelAnalysisResult", "StatsInputError", "minres"]
 
@@ -248,6 +249,10 @@ class EFAResult:
     n_obs: int
     rmsr: float = field(default=float("nan"))
 
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         """Loadings with h2, u2 and com columns (psych's printed table, unrounded)."""
         out = self.loadings.copy()
@@ -423,6 +428,10 @@ class ParallelAnalysisResult:
     quantile: float
     n_obs: int
     seed: int | None
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()

@@ -27,6 +27,7 @@ import pandas as pd
 from psychometry.stats._rprint import fmt_number, format_frame, format_named_vector, format_signif, format_strings
 from psychometry.stats.factor import minres as _factor_minres
 from psychometry.stats.reliability import ReliabilityError, _cov2cor, _numeric_items, _smc
+from ._rhtml import summary_html
 
 __all__ = ["omega", "OmegaResult", "minres"]
 
@@ -94,6 +95,10 @@ class OmegaResult:
     omega_group: pd.DataFrame = field(repr=False)
     flipped: tuple[str, ...] = ()
     heywood: bool = False
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{"alpha": self.alpha, "G.6": self.g6, "omega_h": self.omega_h,

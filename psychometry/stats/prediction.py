@@ -43,6 +43,7 @@ from psychometry.errors import StatsInputError
 
 from ._rprint import format_named_vector, format_signif, format_strings
 from .tidy import LongTableError, require_columns, scale_scores
+from ._rhtml import summary_html
 
 __all__ = [
     "behaviour_regression",
@@ -257,6 +258,10 @@ class RegressionFit:
     n_clusters: int | None = None
     conf_level: float = 0.95
 
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table (one row per term)."""
         return self.coefficients.copy()
@@ -309,6 +314,10 @@ class BehaviourRegression:
     @property
     def behaviours(self) -> tuple[str, ...]:
         return tuple(self.fits)
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         """All coefficients: a MultiIndex (behaviour, term) by estimate, se, t, p, ci_low, ci_high, beta."""

@@ -20,6 +20,7 @@ from scipy import stats as _st
 
 from psychometry.errors import StatsInputError
 from psychometry.stats._rprint import fmt_number, format_frame, format_frame_signif
+from ._rhtml import summary_html
 
 __all__ = ["alpha", "splithalf", "icc", "AlphaResult", "SplitHalfResult", "ICCResult", "ReliabilityError"]
 
@@ -215,6 +216,10 @@ class AlphaResult:
     dropped_items: tuple[str, ...] = ()
     negative_items: tuple[str, ...] = ()
     call: str = "alpha(items)"
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         """The summary row, with psych's column names."""
@@ -439,6 +444,10 @@ class SplitHalfResult:
     n_obs: int
     n_items: int
 
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{
             "first/second (SB)": self.first_second, "odd/even (SB)": self.odd_even,
@@ -584,6 +593,10 @@ class ICCResult:
         if form not in self.table.index:
             raise ReliabilityError(f"icc: unknown form {form!r}; one of {', '.join(self.table.index)}")
         return float(self.table.loc[form, "ICC"])
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()

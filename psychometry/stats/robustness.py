@@ -32,6 +32,7 @@ from statsmodels.stats.proportion import proportion_confint
 from psychometry.stats._rprint import fmt_number, format_frame
 from psychometry.stats.tidy import (FACTORS, LongTableError, numeric_column, ok_values, present,
                                     require_columns, scale_bounds, scale_scores, show, shown_lists)
+from ._rhtml import summary_html
 
 __all__ = [
     "refusal_rates", "template_sensitivity", "order_sensitivity", "position_bias", "response_styles",
@@ -99,6 +100,10 @@ class RefusalRates:
     unparsed: float
     n: int
     conf_level: float
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -279,6 +284,10 @@ class TemplateSensitivity:
         return {_label(tuple(r[:-1])): bool(r[-1])
                 for r in self.table[keys + ["significant"]].itertuples(index=False)}
 
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
@@ -442,6 +451,10 @@ class OrderSensitivity:
     rule: str = ("significant = paired Wilcoxon signed-rank test of a vs b, p < alpha, or (more than two "
                  "orders) Friedman test across all orders, p < alpha; our definition")
 
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
@@ -590,6 +603,10 @@ class PositionBias:
         """Proportions as a (by..., n_options) x position table."""
         return self.counts.pivot_table(index=list(self.by) + ["n_options"], columns="position",
                                        values="proportion", aggfunc="first")
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         return self.counts.copy()
@@ -809,6 +826,10 @@ class ResponseStyles:
 
     table: pd.DataFrame = field(repr=False)
     group: tuple[str, ...]
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()

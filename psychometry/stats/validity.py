@@ -23,6 +23,7 @@ from scipy import optimize, stats
 
 from ._rprint import format_frame
 from psychometry.errors import StatsInputError
+from ._rhtml import summary_html
 
 __all__ = ["mtmm", "compare_norms", "MTMMResult", "NormComparisonResult", "cohens_d_ci"]
 
@@ -65,6 +66,10 @@ class MTMMResult:
     n: int
     methods: tuple[str, str]
     conf_level: float
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         """Convergent and discriminant columns side by side, one row per trait."""
@@ -267,6 +272,10 @@ class NormComparisonResult:
 
     table: pd.DataFrame
     conf_level: float
+
+    def _repr_html_(self) -> str:
+        """The summary with its tables as HTML tables (Jupyter)."""
+        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
