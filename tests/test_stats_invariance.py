@@ -98,3 +98,61 @@ def test_bad_arguments():
         multigroup_cfa(hs, model, "school", ["slopes"])
     with pytest.raises(StatsInputError, match="unknown level"):
         invariance(hs, model, "school", ["configural", "partial"])
+
+
+# ---------------------------------------------------------------- ordinal items (WLSMV)
+ORD_FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
+                "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "cfi", "tli",
+                "cfi.scaled", "tli.scaled", "rmsea", "rmsea.scaled", "srmr", "ntotal"]
+
+
+def ordinal_data(case: str) -> pd.DataFrame:
+    if case == "bfi_gender_ordinal":
+        return data_for("bfi_gender")
+    sd3 = pd.read_csv(ROOT / "tests" / "data" / "sd3_openpsychometrics.csv")
+    sd3 = sd3[sd3["country"].isin(["US", "GB"])][[f"M{i}" for i in range(1, 10)] + ["country"]]
+    return sd3.replace(0, np.nan).dropna()
+
+
+def ordinal_fitted(case: str, ref: dict):
+    key = "ord:" + case
+    if key not in _CACHE:
+        _CACHE[key] = invariance(ordinal_data(case), ref["model"], ref["group"], ordered=True)
+    return _CACHE[key]
+
+
+@pytest.mark.parametrize("case", ["bfi_gender_ordinal", "sd3_country_ordinal"])
+def test_ordinal_levels_equal_lavaan_wlsmv_group_equal(case, refs):
+    ref = refs[case]
+    res = ordinal_fitted(case, ref)
+    for level in ("configural", "metric", "scalar"):
+        fit = res.fits[level]
+        assert fit.converged and fit.groups == [str(g) for g in ref["group_labels"]] and fit.n_obs == ref["n"]
+        for key in ORD_FIT_KEYS:
+            assert fit.fit[key] == pytest.approx(ref[level]["fit"][key], rel=1e-6, abs=1e-9), (level, key)
+        assert fit.fit["shift"] == pytest.approx(ref[level]["shift_parameter"], rel=1e-6)
+        exp = pd.DataFrame(ref[level]["estimates"])
+        got = fit.estimates
+        assert list(got["lhs"]) == list(exp["lhs"]) and list(got["op"]) == list(exp["op"])
+        assert list(got["rhs"]) == list(exp["rhs"]) and list(got["group"]) == list(exp["group"])
+        np.testing.assert_allclose(got["est"], exp["est"], atol=2e-5)
+        np.testing.assert_allclose(got["se"], exp["se"], atol=2e-6)
+
+
+@pytest.mark.parametrize("case", ["bfi_gender_ordinal", "sd3_country_ordinal"])
+def test_ordinal_scaled_difference_tests_equal_lavtestlrt_satorra_2000(case, refs):
+    lrt = refs[case]["lrt"]
+    assert "satorra.2000" in lrt["method"]
+    t = ordinal_fitted(case, refs[case]).table
+    np.testing.assert_allclose(t["chisq_standard"], lrt["chisq"], rtol=1e-6)
+    np.testing.assert_allclose(t["chisq_diff"].iloc[1:], lrt["chisq_diff"][1:], rtol=1e-5)
+    np.testing.assert_array_equal(t["df_diff"].iloc[1:], lrt["df_diff"][1:])
+    np.testing.assert_allclose(t["p_diff"].iloc[1:], lrt["p"][1:], rtol=1e-4, atol=1e-15)
+    assert "Satorra 2000" in ordinal_fitted(case, refs[case]).summary()
+
+
+def test_ordinal_group_without_a_category_is_refused():
+    d = ordinal_data("bfi_gender_ordinal").copy()
+    d.loc[d["gender"] == 1, "A1"] = d.loc[d["gender"] == 1, "A1"].clip(upper=5)
+    with pytest.raises(StatsInputError, match="same categories"):
+        multigroup_cfa(d, "A =~ A1 + A2 + A3", "gender", ordered=True)

@@ -31,6 +31,10 @@ Invariance (:func:`invariance`): configural, metric (loadings), scalar (+ interc
 cut-offs: invariance holds at a level when CFI drops by no more than .010 and RMSEA rises by no more
 than .015 and SRMR rises by no more than .030 (metric) or .010 (scalar, strict).
 
+Ordinal items (``ordered=True``): WLSMV multi-group CFA with lavaan's ordinal levels (configural;
+metric = loadings; scalar = loadings + thresholds) and lavTestLRT's Satorra (2000) scaled-shifted
+difference test; see :mod:`psychometry.stats.ordinal_groups`.
+
 References: Joreskog, K. G. (1971). Simultaneous factor analysis in several populations.
 Psychometrika, 36, 409-426. Meredith, W. (1993). Measurement invariance, factor analysis and
 factorial invariance. Psychometrika, 58, 525-543. Chen, F. F. (2007). Sensitivity of goodness of fit
@@ -105,7 +109,10 @@ class InvarianceResult:
 
     def summary(self) -> str:
         t = self.table.copy()
-        lines = ["Measurement invariance (ML; chi-square difference test as lavTestLRT; Chen 2007 cut-offs)", ""]
+        ordered = "chisq_standard" in t.columns
+        lines = [("Measurement invariance (WLSMV; scaled-shifted fit; Satorra 2000 difference test as lavTestLRT; "
+                  "Chen 2007 cut-offs on the scaled CFI/RMSEA)") if ordered else
+                 "Measurement invariance (ML; chi-square difference test as lavTestLRT; Chen 2007 cut-offs)", ""]
         lines.append(t.round(4).to_string())
         return "\n".join(lines)
 
@@ -252,9 +259,15 @@ def _start(sp: _Spec, spec, s: list[np.ndarray], mbar: list[np.ndarray]) -> np.n
 
 
 def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], group: str,
-                   group_equal: Sequence[str] = ()) -> MultiGroupCFAResult:
+                   group_equal: Sequence[str] = (), ordered: bool = False):
     """``lavaan::cfa(model, data, group = group, group.equal = group_equal)`` by ML (see the module
-    docstring). Groups are ordered as they first appear in ``data`` (lavaan's order)."""
+    docstring). Groups are ordered as they first appear in ``data`` (lavaan's order).
+
+    ``ordered=True``: all items ordinal, WLSMV (``cfa(..., ordered = TRUE)``; group_equal from
+    "loadings", "thresholds"); see :mod:`psychometry.stats.ordinal_groups`."""
+    if ordered:
+        from psychometry.stats.ordinal_groups import multigroup_wlsmv
+        return multigroup_wlsmv(data, model, group, group_equal)
     spec = _ml.parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"multigroup_cfa: data must be a pandas DataFrame, got {type(data).__name__}")
@@ -401,27 +414,51 @@ def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str
 
 
 def invariance(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], group: str,
-               levels: Sequence[str] = ("configural", "metric", "scalar", "strict")) -> InvarianceResult:
+               levels: Sequence[str] | None = None, ordered: bool = False) -> InvarianceResult:
     """Configural, metric, scalar and strict invariance across ``group`` (ML), each level tested against
-    the previous one as ``lavTestLRT`` does, with Delta CFI / RMSEA / SRMR and Chen's (2007) verdict."""
-    bad = [lv for lv in levels if lv not in LEVELS]
+    the previous one as ``lavTestLRT`` does, with Delta CFI / RMSEA / SRMR and Chen's (2007) verdict.
+
+    ``ordered=True`` (WLSMV): levels configural, metric (loadings), scalar (loadings + thresholds), as
+    lavaan's ``group.equal``; the difference test is lavTestLRT's Satorra (2000) scaled-shifted
+    difference, and the table's chisq, cfi, tli and rmsea are the scaled (scaled-shifted) ones, with
+    ``chisq_standard`` the DWLS statistic the difference test starts from."""
+    if ordered:
+        from psychometry.stats.ordinal_groups import ORDINAL_LEVELS, multigroup_wlsmv, satorra2000
+        table_levels = ORDINAL_LEVELS
+    else:
+        table_levels = LEVELS
+    levels = list(table_levels) if levels is None else list(levels)
+    bad = [lv for lv in levels if lv not in table_levels]
     if bad:
-        raise StatsInputError(f"invariance: unknown level(s) {bad}; choose from {list(LEVELS)}")
-    fits = {lv: multigroup_cfa(data, model, group, LEVELS[lv]) for lv in levels}
+        raise StatsInputError(f"invariance: unknown level(s) {bad}; choose from {list(table_levels)}")
+    if ordered:
+        fits = {lv: multigroup_wlsmv(data, model, group, table_levels[lv]) for lv in levels}
+    else:
+        fits = {lv: multigroup_cfa(data, model, group, table_levels[lv]) for lv in levels}
+    suffix = ".scaled" if ordered else ""
     rows = []
     prev = None
     for lv in levels:
         f = fits[lv].fit
-        row = {"level": lv, "npar": f["npar"], "chisq": f["chisq"], "df": f["df"], "pvalue": f["pvalue"],
-               "cfi": f["cfi"], "tli": f["tli"], "rmsea": f["rmsea"], "srmr": f["srmr"]}
+        row = {"level": lv, "npar": f["npar"], "chisq": f["chisq" + suffix], "df": f["df"],
+               "pvalue": f["pvalue" + suffix], "cfi": f["cfi" + suffix], "tli": f["tli" + suffix],
+               "rmsea": f["rmsea" + suffix], "srmr": f["srmr"]}
+        if ordered:
+            row["chisq_standard"] = f["chisq"]
         if prev is None:
             row.update(chisq_diff=np.nan, df_diff=np.nan, p_diff=np.nan, delta_cfi=np.nan, delta_rmsea=np.nan,
                        delta_srmr=np.nan, chen2007=np.nan)
         else:
             p0 = fits[prev].fit
-            cd, dd = f["chisq"] - p0["chisq"], f["df"] - p0["df"]
-            row.update(chisq_diff=cd, df_diff=dd, p_diff=float(stats.chi2.sf(cd, dd)) if dd > 0 else np.nan,
-                       delta_cfi=f["cfi"] - p0["cfi"], delta_rmsea=f["rmsea"] - p0["rmsea"],
+            if ordered:
+                test = satorra2000(fits[prev], fits[lv])
+                cd, dd, pd_ = test["chisq_diff"], test["df_diff"], test["p_diff"]
+            else:
+                cd, dd = f["chisq"] - p0["chisq"], f["df"] - p0["df"]
+                pd_ = float(stats.chi2.sf(cd, dd)) if dd > 0 else np.nan
+            row.update(chisq_diff=cd, df_diff=dd, p_diff=pd_,
+                       delta_cfi=f["cfi" + suffix] - p0["cfi" + suffix],
+                       delta_rmsea=f["rmsea" + suffix] - p0["rmsea" + suffix],
                        delta_srmr=f["srmr"] - p0["srmr"])
             cut = CHEN_2007.get(lv)
             row["chen2007"] = (bool(row["delta_cfi"] >= -cut[0] and row["delta_rmsea"] <= cut[1]

@@ -66,5 +66,46 @@ bfi_cc <- bfi[complete.cases(bfi[, 1:10]), c(1:10, 26)]
 bfi_model <- "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5"
 ref$bfi_gender <- inv_ref(bfi_model, bfi_cc, "gender", "cfa(A and C, bfi complete rows, group = 'gender', group.equal = ...)")
 
+# ---------------------------------------------------------------- ordinal items (WLSMV, delta parameterisation)
+# lavaan's levels for ordered items: configural; metric = loadings; scalar = loadings + thresholds (scale
+# factors and latent means then free in the second group); lavTestLRT: Satorra (2000) scaled-shifted
+# difference test.
+ord_levels <- list(configural = "", metric = "loadings", scalar = c("loadings", "thresholds"))
+ord_measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
+                  "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "cfi", "tli",
+                  "cfi.scaled", "tli.scaled", "rmsea", "rmsea.scaled", "srmr", "ntotal")
+ord_inv_ref <- function(model, data, group, call) {
+  fits <- lapply(ord_levels, function(eq) cfa(model, data = data, group = group, group.equal = eq, ordered = TRUE))
+  res <- list(call = call, model = model, group = group,
+              group_labels = I(lavInspect(fits[[1]], "group.label")),
+              n = I(num(lavInspect(fits[[1]], "nobs"))))
+  for (lv in names(ord_levels)) {
+    fit <- fits[[lv]]
+    pe <- parameterEstimates(fit)
+    fm <- fitMeasures(fit, ord_measures)
+    ts <- lavInspect(fit, "test")[[2]]
+    res[[lv]] <- list(
+      group_equal = I(setdiff(ord_levels[[lv]], "")),
+      fit = as.list(setNames(num(fm), names(fm))),
+      scaling_factor = num(ts$scaling.factor), shift_parameter = num(ts$shift.parameter),
+      estimates = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = num(pe$group), est = num(pe$est),
+                       se = num(pe$se)))
+  }
+  lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar)
+  res$lrt <- list(models = I(names(ord_levels)), df = num(lrt$Df), chisq = num(lrt$Chisq),
+                  chisq_diff = num(lrt[["Chisq diff"]]), df_diff = num(lrt[["Df diff"]]),
+                  p = num(lrt[["Pr(>Chisq)"]]), method = attr(lrt, "heading"))
+  res
+}
+bfi_ord <- bfi[complete.cases(bfi[, 1:10]), c(1:10, 26)]
+ref$bfi_gender_ordinal <- ord_inv_ref(bfi_model, bfi_ord, "gender",
+                                      "cfa(A and C, bfi complete rows, group = 'gender', ordered = TRUE, group.equal = ...)")
+sd3 <- read.csv("tests/data/sd3_openpsychometrics.csv")
+sd3 <- sd3[sd3$country %in% c("US", "GB"), c(paste0("M", 1:9), "country")]
+sd3[sd3 == 0] <- NA
+sd3 <- sd3[complete.cases(sd3), ]
+ref$sd3_country_ordinal <- ord_inv_ref(paste("M =~", paste0("M", 1:9, collapse = " + ")), sd3, "country",
+                                       "cfa(M =~ M1..M9, SD-3 complete rows from US and GB, group = 'country', ordered = TRUE, group.equal = ...)")
+
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE), out)
 cat("wrote", out, "\n")
