@@ -8,4 +8,6 @@ cd "$(dirname "$0")"
 psychometry administer bfi44 sd3 dictator risk honesty cooperation --personas personas30.yaml \
     --templates likert-plain,choice-plain --orders original,reversed --seed 0 --out study.sqlite "$@"
 python analyse.py study.sqlite > results.txt
+# the full report, findings first, with the behaviour-prediction section (persons = model x persona x repeat)
+psychometry report study.sqlite --answers expected --respondent persona --markdown report-expected --quiet
 psychometry results export study.sqlite --format csv | gzip -n > responses.csv.gz

@@ -355,6 +355,9 @@ def _check_positions(rows: pd.DataFrame, th: VerdictThresholds) -> Verdict:
     where = f"under every option order ({', '.join(orders)})" if many else \
         (f"under the one option order ({orders[0]})" if orders else "")
     fig = f"{_pct(share)} of the answers are the option shown {ordinal} ({k} options) {where}".rstrip()
+    mp = counts[(counts["n_options"] == k) & (counts["position"] == p)]["mean_prob"].dropna()
+    if len(mp):  # logprob mode: how much probability the habit takes
+        fig += f"; mean probability of that option {mp.mean():.2f}"
     data = res.counts
     if share >= th.position_fails and many:
         return Verdict("positions", title, "fails", fig,
