@@ -51,6 +51,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from .backends.base import GenerateRequest, ScoreRequest, batch_size, generate_many, score_many
 from .errors import PsychometryError, StoreError
 from .instrument.model import Instrument
 from .orders import LABEL_STYLES, OrderError, parse_orders
@@ -260,8 +261,8 @@ def _base_row(job: Job, *, rid: str, run_id: str, model: str, mode: str,
     }
 
 
-def _answer_logprob(backend: Any, job: Job, row: dict[str, Any]) -> None:
-    scores = backend.option_logprobs(job.prompt, list(job.labels))
+def _fill_logprob(job: Job, row: dict[str, Any], scores: Any) -> None:
+    """Fill ``row`` from the backend's :class:`~psychometry.backends.base.OptionScores`."""
     if len(scores.logprobs) != len(job.labels):
         raise PsychometryError(
             f"backend returned {len(scores.logprobs)} log-probabilities for {len(job.labels)} labels"
@@ -283,14 +284,18 @@ def _answer_logprob(backend: Any, job: Job, row: dict[str, Any]) -> None:
     )
 
 
-def _answer_generate(backend: Any, job: Job, row: dict[str, Any], *, seed: int, temperature: float,
-                     max_tokens: int, grammar: bool) -> None:
+def _generate_request(job: Job, *, seed: int, temperature: float, max_tokens: int,
+                      grammar: bool) -> GenerateRequest:
+    return GenerateRequest(
+        job.prompt, max_tokens=max_tokens, temperature=temperature, seed=job_seed(seed, job),
+        choices=tuple(job.labels) if grammar else None,  # the backend builds its own constraint
+    )
+
+
+def _fill_generate(job: Job, row: dict[str, Any], gen: Any, *, seed: int) -> None:
+    """Parse the reply (:func:`psychometry.answers.parse_answer`) into ``row``."""
     from .answers import parse_answer
 
-    s = job_seed(seed, job)
-    choices = list(job.labels) if grammar else None  # the backend builds its own constraint
-    kwargs: dict[str, Any] = {"choices": choices} if choices is not None else {}
-    gen = backend.generate(job.prompt, max_tokens=max_tokens, temperature=temperature, seed=s, **kwargs)
     anchors = None
     if job.instrument.response_format.type == "likert":
         from .templates import item_options
@@ -298,7 +303,7 @@ def _answer_generate(backend: Any, job: Job, row: dict[str, Any], *, seed: int, 
         texts, _ = item_options(job.instrument, job.item)
         anchors = job.order.apply(texts)
     parsed = parse_answer(gen.text, list(job.labels), anchors)
-    row.update(status=parsed.status, raw_text=gen.text, seed=s)
+    row.update(status=parsed.status, raw_text=gen.text, seed=job_seed(seed, job))
     if parsed.status == "ok" and parsed.index is not None:
         row.update(value=float(job.shown_values[parsed.index]), position=float(parsed.index + 1))
 
@@ -324,6 +329,8 @@ def administer(
     n_gpu_layers: int = 0,
     threads: int | None = None,
     chat_template: str = "auto",
+    cpu_repack: str | None = None,
+    batch_size: int | None = None,
     temperature: float = 0.0,
     max_tokens: int = 16,
     grammar: bool = False,
@@ -357,9 +364,11 @@ def administer(
         The SQLite results file (created if missing; resumed if it holds this configuration).
     seed
         Run seed: random option orders and per-response sampling seeds derive from it.
-    n_ctx, n_gpu_layers, threads, chat_template
+    n_ctx, n_gpu_layers, threads, chat_template, cpu_repack, batch_size
         Settings of the default llama.cpp backend; ``threads=None`` uses
-        :func:`default_threads` (all cores but one).
+        :func:`default_threads` (all cores but one); ``cpu_repack`` see
+        :mod:`psychometry.backends.native`; ``batch_size``: prompts decoded together (results
+        depend on it: see ``docs/performance.md``).
     add_run
         Allow a different configuration to be added to a file that already holds a run.
 
@@ -429,7 +438,7 @@ def administer(
 
         backend = LlamaCppBackend(
             model, n_ctx=n_ctx, n_threads=threads, n_gpu_layers=n_gpu_layers, seed=seed,
-            chat_template=chat_template,
+            chat_template=chat_template, cpu_repack=cpu_repack, batch_size=batch_size,
         )
     try:
         return _run(
@@ -530,24 +539,52 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
         tags: dict[tuple[str, str], str | None] = {}
         bar = _Progress(len(todo), progress)
         complete = False
+        size = batch_size(backend)
+        whole = bool(getattr(backend, "batch_dependent", False))
         try:
-            for job, rid in todo:
-                key = (job.persona.id, job.template.id)
-                if key not in tags:
-                    tags[key] = respondent_tag(job, model_key=model_key, mode=mode, label_style=label_style,
-                                               seed=seed, generation=generation, chat=chat) \
-                        if store.tagged_respondents else None
-                row = _base_row(job, rid=rid, run_id=run_id, model=model_name, mode=mode, tag=tags[key])
+            # Batches are fixed chunks of the plan, so that a request's batch never depends on
+            # what an earlier session stored: a backend whose numbers depend on the batch
+            # (``batch_dependent``) gets the whole chunk again, and only missing rows are written.
+            for start in range(0, len(jobs), size):
+                chunk = [(j, rid) for j, rid in zip(jobs[start:start + size], ids[start:start + size])]
+                if all(rid in done for _, rid in chunk):
+                    continue
+                if not whole:
+                    chunk = [(j, rid) for j, rid in chunk if rid not in done]
                 if mode == "logprob":
-                    _answer_logprob(backend, job, row)
+                    results = score_many(backend, [ScoreRequest(j.prompt, tuple(j.labels)) for j, _ in chunk])
                 else:
-                    _answer_generate(backend, job, row, seed=seed, temperature=temperature,
-                                     max_tokens=max_tokens, grammar=grammar)
-                row["created_at"] = now_iso()
-                if store.insert(row, prompt=job.prompt):
-                    written += 1
-                bar.step()
+                    results = generate_many(backend, [
+                        _generate_request(j, seed=seed, temperature=temperature, max_tokens=max_tokens,
+                                          grammar=grammar) for j, _ in chunk])
+                for k, result in results:
+                    job, rid = chunk[k]
+                    if rid in done:
+                        continue
+                    key = (job.persona.id, job.template.id)
+                    if key not in tags:
+                        tags[key] = respondent_tag(job, model_key=model_key, mode=mode, label_style=label_style,
+                                                   seed=seed, generation=generation, chat=chat) \
+                            if store.tagged_respondents else None
+                    row = _base_row(job, rid=rid, run_id=run_id, model=model_name, mode=mode, tag=tags[key])
+                    if mode == "logprob":
+                        _fill_logprob(job, row, result)
+                    else:
+                        _fill_generate(job, row, result, seed=seed)
+                    row["created_at"] = now_iso()
+                    if store.insert(row, prompt=job.prompt):
+                        written += 1
+                    done.add(rid)
+                    bar.step()
             complete = True
+        except PsychometryError as exc:
+            stored = len(jobs) - len(todo) + written
+            msg = f"{exc}; {stored} of {len(jobs)} responses are stored in {out}: re-run the same command to resume"
+            try:
+                err = type(exc)(msg)
+            except TypeError:  # an error class with its own constructor
+                err = PsychometryError(msg)
+            raise err from None
         finally:
             bar.close()
             store.end_session(run_id, written, complete=complete)

@@ -253,7 +253,7 @@ def test_generate_step_asks_for_a_constrained_reply_through_the_protocol_only():
 
     from psychometry import engine
 
-    tree = ast.parse(inspect.getsource(engine._answer_generate))
+    tree = ast.parse(inspect.getsource(engine._generate_request))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not any(m and m.startswith("backends.") for m in imported), imported
 

@@ -6,7 +6,7 @@ instruments, plans or stores. New backends implement this protocol.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Iterator, Protocol, Sequence, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,25 @@ class ModelInfo:
     settings: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ScoreRequest:
+    """One prompt whose option labels are to be scored (see :meth:`Backend.option_logprobs`)."""
+
+    prompt: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """One prompt to continue (see :meth:`Backend.generate`)."""
+
+    prompt: str
+    max_tokens: int = 32
+    temperature: float = 0.0
+    seed: int | None = None
+    choices: tuple[str, ...] | None = None
+
+
 @runtime_checkable
 class Backend(Protocol):
     """What the engine asks of a language model (see ``docs/backends.md``)."""
@@ -78,3 +97,45 @@ class Backend(Protocol):
         """Wrap a user message (and optional system prompt) in the model's chat template;
         base models without a template return a plain completion prompt."""
         ...
+
+
+# ------------------------------------------------------------------------------ batches
+#
+# The engine hands work to a backend in batches (fixed chunks of the plan). A backend may
+# implement ``score_many`` / ``generate_many`` and a preferred ``batch_size``: in-process llama.cpp
+# decodes a batch's prompts together, an HTTP backend sends them concurrently. Both yield
+# ``(index, result)`` pairs, in any order, as results become available, so that the engine commits
+# each one as it arrives; an exception ends the iteration (what was yielded before it is kept).
+# Backends without these methods are served one request at a time by the functions below.
+
+
+def batch_size(backend: object) -> int:
+    """The backend's preferred number of requests per batch (1 when it has none)."""
+    size = getattr(backend, "batch_size", 1)
+    return size if isinstance(size, int) and size >= 1 else 1
+
+
+def score_many(backend: object, requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, OptionScores]]:
+    """``backend.score_many(requests)`` where it exists, else one ``option_logprobs`` per request."""
+    method = getattr(backend, "score_many", None)
+    if method is not None:
+        yield from method(requests)
+        return
+    for i, req in enumerate(requests):
+        yield i, backend.option_logprobs(req.prompt, list(req.labels))  # type: ignore[attr-defined]
+
+
+def generate_many(backend: object, requests: Sequence[GenerateRequest]) -> Iterator[tuple[int, Generation]]:
+    """``backend.generate_many(requests)`` where it exists, else one ``generate`` per request.
+
+    ``choices`` is passed only when set, so backends written before it keep working.
+    """
+    method = getattr(backend, "generate_many", None)
+    if method is not None:
+        yield from method(requests)
+        return
+    for i, req in enumerate(requests):
+        kwargs = {"choices": list(req.choices)} if req.choices is not None else {}
+        yield i, backend.generate(  # type: ignore[attr-defined]
+            req.prompt, max_tokens=req.max_tokens, temperature=req.temperature, seed=req.seed, **kwargs
+        )

