@@ -156,3 +156,16 @@ def test_ordinal_group_without_a_category_is_refused():
     d.loc[d["gender"] == 1, "A1"] = d.loc[d["gender"] == 1, "A1"].clip(upper=5)
     with pytest.raises(StatsInputError, match="same categories"):
         multigroup_cfa(d, "A =~ A1 + A2 + A3", "gender", ordered=True)
+
+
+def test_cfa_group_argument_is_the_multigroup_fit(refs):
+    from psychometry.stats import cfa
+    ref = refs["hs39_school"]
+    res = cfa(data_for("hs39_school"), ref["model"], group="school", group_equal=["loadings"])
+    assert res.fit["chisq"] == pytest.approx(ref["metric"]["fit"]["chisq"], rel=1e-6)
+    ordinal = cfa(ordinal_data("bfi_gender_ordinal"), refs["bfi_gender_ordinal"]["model"], group="gender",
+                  ordered=True)
+    assert ordinal.fit["chisq.scaled"] == pytest.approx(refs["bfi_gender_ordinal"]["configural"]["fit"]["chisq.scaled"],
+                                                        rel=1e-6)
+    with pytest.raises(StatsInputError, match="group_equal needs group"):
+        cfa(data_for("hs39_school"), ref["model"], group_equal=["loadings"])

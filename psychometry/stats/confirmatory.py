@@ -776,7 +776,8 @@ def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, sta
 
 
 def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str = "default",
-        ordered: bool | Sequence[str] = False, estimator: str | None = None) -> CFAResult:
+        ordered: bool | Sequence[str] = False, estimator: str | None = None, group: str | None = None,
+        group_equal: Sequence[str] = ()) -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as ``lavaan::cfa(model, data)``.
 
     Parameters
@@ -796,6 +797,9 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
         continuous items is not supported.
     estimator : ``None``/``"ML"`` (default for continuous items) or ``"WLSMV"`` (the default with
         ``ordered``; ``estimator="WLSMV"`` alone implies ``ordered=True``).
+    group, group_equal : a column of ``data`` defining groups: a multi-group CFA as lavaan's
+        ``cfa(model, data, group = group, group.equal = group_equal)`` (ML with mean structure, or WLSMV
+        with ``ordered``); returns :func:`psychometry.stats.invariance.multigroup_cfa`'s result.
 
     Returns a :class:`CFAResult` with lavaan's fit measures (``res.fit["cfi"]``, also ``res.cfi``),
     the parameter table with unstandardised estimates, SE, z, p, Std.lv and Std.all, and
@@ -814,6 +818,13 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     est = (estimator or ("WLSMV" if ordered is not False else "ML")).upper()
     if est not in ("ML", "WLSMV"):
         raise StatsInputError(f"cfa: estimator must be 'ML' or 'WLSMV', got {estimator!r}")
+    if group is not None:
+        if est == "ML" and ordered is not False:
+            raise StatsInputError("cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)")
+        from psychometry.stats.invariance import multigroup_cfa
+        return multigroup_cfa(data, model, group, group_equal, ordered=est == "WLSMV")
+    if group_equal:
+        raise StatsInputError("cfa: group_equal needs group=")
     if est == "WLSMV" or ordered is not False:
         if est == "ML":
             raise StatsInputError("cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)")
