@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 from ..errors import PsychometryError
+from ._args import InstrumentRef, OutputFile, Text, existing_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,30 +28,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=_list)
 
     q = sub.add_parser("show", help="one instrument's metadata, scales and norms")
-    q.add_argument("instrument", metavar="ID_OR_FILE")
+    q.add_argument("instrument", metavar="ID_OR_FILE", type=InstrumentRef(),
+                   help="a shipped instrument id (see `psychometry instruments list`) or a YAML file")
     q.add_argument("--items", action="store_true", help="also print every item")
     q.set_defaults(handler=_show)
 
     q = sub.add_parser("validate", help="check instrument YAML files (exit 1 if one is malformed)")
-    q.add_argument("files", nargs="+", metavar="FILE")
+    q.add_argument("files", nargs="+", metavar="FILE", type=Text("a file name"),
+                   help="instrument YAML files (each is checked; the others still are when one fails)")
     q.set_defaults(handler=_validate)
 
     from ..instrument.export import FORMATS
 
     q = sub.add_parser("export", help="write an instrument for another tool")
-    q.add_argument("instrument", metavar="ID_OR_FILE")
+    q.add_argument("instrument", metavar="ID_OR_FILE", type=InstrumentRef(),
+                   help="a shipped instrument id or a YAML file")
     q.add_argument("--format", required=True, choices=FORMATS)
-    q.add_argument("--out", metavar="FILE", help="output file (default: standard output; lm-eval needs it)")
+    q.add_argument("--out", metavar="FILE", type=OutputFile(),
+                   help="output file (default: standard output; lm-eval needs it)")
     q.set_defaults(handler=_export)
 
     from ..instrument.importers import SOURCES
 
     q = sub.add_parser("import", help="convert another project's questionnaire file to an instrument YAML")
-    q.add_argument("file", metavar="FILE")
+    q.add_argument("file", metavar="FILE", type=existing_file(text=True, what="JSON file (UTF-8)"),
+                   help="the other project's questionnaire file (JSON)")
     q.add_argument("--from", dest="source", required=True, choices=SOURCES)
-    q.add_argument("--out", required=True, metavar="FILE.yaml", help="the YAML to write (its name is the id)")
-    q.add_argument("--name", help="psychobench: the questionnaire to take from a file of several")
-    q.add_argument("--item-prefix", default="q", help="item ids are PREFIX + number (default: q)")
+    q.add_argument("--out", required=True, metavar="FILE.yaml", type=OutputFile(),
+                   help="the YAML to write (its name is the id)")
+    q.add_argument("--name", type=Text("a questionnaire name"),
+                   help="psychobench: the questionnaire to take from a file of several")
+    q.add_argument("--item-prefix", default="q", type=Text("a non-empty item id prefix"),
+                   help="item ids are PREFIX + number (default: q)")
     q.set_defaults(handler=_import)
 
 

@@ -5,6 +5,8 @@ import argparse
 import json
 import sys
 
+from ._args import OutputFile, ResultsFile
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("results", help="inspect or export a results file",
@@ -13,13 +15,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="results_command", metavar="ACTION")
     info = sub.add_parser("info", help="print the runs and their manifests (the first session's versions and "
                                        "backend settings, then every session's own)")
-    info.add_argument("path", metavar="RUN.sqlite")
+    info.add_argument("path", metavar="RUN.sqlite", type=ResultsFile(),
+                      help="results file written by 'psychometry administer'")
     info.add_argument("--json", action="store_true", help="print the runs as JSON")
     info.set_defaults(handler=run_info_cmd)
     exp = sub.add_parser("export", help="write the long results table as CSV or JSON")
-    exp.add_argument("path", metavar="RUN.sqlite")
+    exp.add_argument("path", metavar="RUN.sqlite", type=ResultsFile(),
+                     help="results file written by 'psychometry administer'")
     exp.add_argument("--format", choices=("csv", "json"), default="csv")
-    exp.add_argument("--out", default=None,
+    exp.add_argument("--out", default=None, metavar="FILE", type=OutputFile(),
                      help="output file; missing folders are created (default: standard output)")
     exp.set_defaults(handler=run_export)
     p.set_defaults(handler=lambda args: (p.print_help(), 0)[1])
