@@ -4,7 +4,8 @@ Reference numbers: tests/reference/ordinal_cfa.json, written by tests/reference/
 0.6-14, ``cfa(model, data, ordered = TRUE)``: ``fitMeasures``, ``parameterEstimates(standardized = TRUE)``,
 ``lavInspect(fit, "gamma")``, the scaled-shifted test's scaling factor and shift) on real human data:
 the SD-3 three-factor model on the first 1,000 and on all 17,740 complete rows of the openpsychometrics
-release, the Big Five model on psych's bfi (2,436 complete rows) and its A and C factors (full Gamma).
+release, the Big Five model on psych's bfi (2,436 complete rows), its A and C factors (full Gamma), and
+eight bfi items recoded to 2 to 6 categories (a binary item, an unused middle answer).
 With Rscript on the PATH the comparisons also run against a fresh R run (marker ``r``).
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from psychometry.stats import cfa
 from psychometry.stats.ordinal import OrdinalCFAResult
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ["bfi_ac", "sd3_sub", "bfi_big5", "sd3_all"]
+CASES = ["bfi_ac", "sd3_sub", "bfi_big5", "sd3_all", "bfi_mixed_categories"]
 # every fit measure psychometry computes, compared to lavaan's fitMeasures() to 1e-6 (relative)
 FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
             "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.pvalue", "baseline.chisq.scaled",
@@ -52,9 +53,21 @@ def bfi_complete() -> pd.DataFrame:
     return pd.read_csv(ROOT / "tests" / "data" / "psych_bfi.csv").iloc[:, :25].dropna()
 
 
+def mixed_categories() -> pd.DataFrame:
+    """bfi items recoded to different numbers of categories: A1 without 6, A2 without 3 (an unused middle
+    answer: one threshold fewer), A3 binary, C1 capped at 3."""
+    d = bfi_complete()[["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3"]].copy()
+    d.loc[d.A1 == 6, "A1"] = 5
+    d.loc[d.A2 == 3, "A2"] = 2
+    d["A3"] = (d["A3"] >= 4).astype(int)
+    d["C1"] = d["C1"].clip(upper=3)
+    return d
+
+
 def data_for(case: str) -> pd.DataFrame:
     return {"bfi_ac": lambda: bfi_complete().iloc[:, :10], "bfi_big5": bfi_complete,
-            "sd3_sub": lambda: sd3_complete().iloc[:1000], "sd3_all": sd3_complete}[case]()
+            "sd3_sub": lambda: sd3_complete().iloc[:1000], "sd3_all": sd3_complete,
+            "bfi_mixed_categories": mixed_categories}[case]()
 
 
 def fitted(case: str, model: str) -> tuple[OrdinalCFAResult, float]:

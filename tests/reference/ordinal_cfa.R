@@ -67,6 +67,14 @@ bfi_small <- "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5"
 ref$bfi_ac <- wlsmv_ref(bfi_small, bfi_cc[, 1:10], "cfa(A and C, bfi complete rows, ordered = TRUE)", full_gamma = TRUE)
 ref$sd3_sub <- wlsmv_ref(sd3_model, sd3cc[1:1000, ], "cfa(SD-3 3 factors, first 1,000 complete rows, ordered = TRUE)")
 ref$bfi_big5 <- wlsmv_ref(bfi_model, bfi_cc, "cfa(Big Five, bfi complete rows, ordered = TRUE)")
+# items with different numbers of categories (6, 5, 4 after an unused middle answer, 3, and a binary item)
+mixed <- bfi_cc[, c("A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3")]
+mixed$A1[mixed$A1 == 6] <- 5
+mixed$A2[mixed$A2 == 3] <- 2
+mixed$A3 <- as.integer(mixed$A3 >= 4)
+mixed$C1 <- pmin(mixed$C1, 3)
+ref$bfi_mixed_categories <- wlsmv_ref("A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3", mixed,
+                                      "cfa(A and C1..C3, bfi complete rows recoded to 5/4/2/6/6/3/6/6 categories, ordered = TRUE)")
 t0 <- proc.time()
 ref$sd3_all <- wlsmv_ref(sd3_model, sd3cc, "cfa(SD-3 3 factors, all 17,740 complete rows, ordered = TRUE)")
 ref$meta$sd3_all_seconds <- num((proc.time() - t0)["elapsed"])
