@@ -213,6 +213,12 @@ class ModelVerdicts:
     def __str__(self) -> str:
         return self.text()
 
+    def _repr_html_(self) -> str:
+        """The findings as the HTML report shows them (Jupyter); classes styled by the report's CSS."""
+        from .sections import findings_section
+
+        return findings_section([self], VerdictThresholds()).html or ""
+
 
 # ==================================================================================================
 # helpers

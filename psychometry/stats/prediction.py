@@ -41,7 +41,7 @@ import pandas as pd
 
 from psychometry.errors import StatsInputError
 
-from ._rprint import format_named_vector, format_signif, format_strings
+from ._rprint import _layout, format_named_vector, format_signif, format_strings
 from .tidy import LongTableError, require_columns, scale_scores
 from ._rhtml import summary_html
 
@@ -650,11 +650,8 @@ def print_coefmat(coef: pd.DataFrame, digits: int = 4) -> list[str]:
         width = max(len(c) for c in codes)
         cols[""] = [c.ljust(width) for c in codes]
     names = [str(i) for i in coef.index]
-    name_w = max(len(s) for s in names)
-    widths = {c: max([len(c)] + [len(s) for s in v]) for c, v in cols.items()}
-    lines = [" " * name_w + "".join(" " + c.rjust(widths[c]) for c in cols)]
-    for i, nm in enumerate(names):
-        lines.append(nm.ljust(name_w) + "".join(" " + cols[c][i].rjust(widths[c]) for c in cols))
+    # laid out by _rprint's R layout (the same characters), so _repr_html_ gets the table as a <table>
+    lines = _layout(list(cols), list(cols.values()), names).split("\n")
     if show_stars:
         lines += ["---", f"Signif. codes:  {SIGNIF_LEGEND}"]
     return lines
