@@ -128,6 +128,15 @@ def test_empty_top_category_switches_psych_to_pairwise_thresholds_with_continuit
     assert_lavaan(lav, ref["empty_lavaan"])
 
 
+def test_zero_cells_get_psychs_continuity_correction(bfi_cc, ref):
+    small = bfi_cc.iloc[:150][["A1", "A2", "C1", "C2", "E1"]].copy()
+    small["A1"] = small["A1"].clip(upper=5)
+    with pytest.warns(RuntimeWarning, match="10 cells were adjusted"):     # psych's count (per pair)
+        res = polychoric(small)
+    assert not res.global_thresholds and res.n_corrected == 10
+    assert_psych(res, ref["zero_cells_psych"])
+
+
 def test_empty_middle_category_keeps_global_thresholds_and_equals_lavaan(bfi_cc, ref):
     emp2 = empty_sets(bfi_cc)["empty_middle"]
     res = run(emp2, "psych")

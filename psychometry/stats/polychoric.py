@@ -420,7 +420,7 @@ def polychoric(data: pd.DataFrame, method: str = "psych", correct: float = 0.5, 
             rho_v[t] = fit_rho(padded[None], _ext(_pad(rc, kk))[None], _ext(_pad(cc, kk))[None])[0]
         if n_corr and correct > 0:
             notes.append(f"polychoric: {n_corr} cells were adjusted for 0 values using the correction "
-                         "for continuity (psych's count is per pair here)")
+                         "for continuity (psych's wording and count: pairs with zero cells)")
     r = _assemble(rho_v, pairs, p)
     smoothed = False
     if smooth and not np.any(np.isnan(r)):

@@ -70,6 +70,12 @@ emp2$A2[emp2$A2 == 3] <- 2
 ref$empty_middle_psych <- poly_ref(emp2, "polychoric(emp2)  # A2: no 3 (global thresholds)")
 ref$empty_middle_lavaan <- lavcor_ref(emp2, "lavCor(emp2, ordered = names(emp2))")
 
+# zero cells: 150 respondents, A1 capped at 5 (global = FALSE), so psych replaces the zero cells of
+# each pair's table by .5 ("10 cells were adjusted for 0 values using the correction for continuity")
+small <- cc[1:150, c("A1", "A2", "C1", "C2", "E1")]
+small$A1 <- pmin(small$A1, 5)
+ref$zero_cells_psych <- poly_ref(small, "polychoric(bfi_cc[1:150, c(A1, A2, C1, C2, E1)] with A1 capped at 5)")
+
 # ---------------------------------------------------------------- polyserial (age x bfi items)
 ps_items <- cc[, c("A1", "A2", "A3", "A4", "A5")]
 age <- bfi$age[complete.cases(items)]
