@@ -131,8 +131,11 @@ def test_empty_top_category_switches_psych_to_pairwise_thresholds_with_continuit
 def test_zero_cells_get_psychs_continuity_correction(bfi_cc, ref):
     small = bfi_cc.iloc[:150][["A1", "A2", "C1", "C2", "E1"]].copy()
     small["A1"] = small["A1"].clip(upper=5)
-    with pytest.warns(RuntimeWarning, match="10 cells were adjusted"):     # psych's count (per pair)
+    with pytest.warns(RuntimeWarning) as record:
         res = polychoric(small)
+    messages = [str(w.message) for w in record]
+    assert any("global set to FALSE" in m for m in messages)
+    assert any("10 cells were adjusted" in m for m in messages)        # psych's count (pairs with zero cells)
     assert not res.global_thresholds and res.n_corrected == 10
     assert_psych(res, ref["zero_cells_psych"])
 
