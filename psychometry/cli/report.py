@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._args import OutputDir, OutputFile, ResultsFile, existing_file, text
+
 EXAMPLES = """\
 examples:
   psychometry report run.sqlite                              # findings first, then the R-style report
@@ -30,13 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Markdown (with PNG plots) or as one self-contained HTML file. Several models are reported "
                     "side by side, never pooled.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="RUN.sqlite", help="results file(s) written by 'psychometry administer'")
-    p.add_argument("--run-id", default=None, metavar="ID", help="report only this run of the file(s)")
-    p.add_argument("--instrument", action="append", default=None, metavar="ID",
+    p.add_argument("paths", nargs="+", metavar="RUN.sqlite", type=ResultsFile(), help="results file(s) written by 'psychometry administer'")
+    p.add_argument("--run-id", default=None, metavar="ID", type=text, help="report only this run of the file(s)")
+    p.add_argument("--instrument", action="append", default=None, metavar="ID", type=text,
                    help="report only this instrument (repeat for several; default: all in the file)")
-    p.add_argument("--html", nargs="?", const="report.html", default=None, metavar="FILE",
+    p.add_argument("--html", nargs="?", const="report.html", default=None, metavar="FILE", type=OutputFile(),
                    help="write a self-contained HTML report (default file name report.html)")
-    p.add_argument("--markdown", default=None, metavar="DIR",
+    p.add_argument("--markdown", default=None, metavar="DIR", type=OutputDir(),
                    help="write DIR/report.md with the plots as PNG files beside it")
     p.add_argument("--answers", choices=("chosen", "expected"), default="chosen",
                    help="analyse the chosen option (default) or logprob mode's probability-weighted value")
@@ -44,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="a respondent is one prompt condition (default) or one persona, its answers averaged over "
                         "the prompt templates and option orders")
     p.add_argument("--thresholds", default=None, metavar="FILE.yaml",
+                   type=existing_file(text=True, what="thresholds file (UTF-8 YAML)"),
                    help="verdict cut-offs {name: value} replacing the defaults (see docs/report.md)")
     p.add_argument("--quiet", action="store_true", help="do not print the text report")
     p.set_defaults(handler=run_report)

@@ -131,7 +131,7 @@ def load_thresholds(path: str | Path | None) -> VerdictThresholds:
     except yaml.YAMLError as exc:
         raise ReportError(f"--thresholds: {p} is not valid YAML: {' '.join(str(exc).split())[:200]}") from None
     if data is None:
-        return VerdictThresholds()
+        raise ReportError(f"--thresholds: {p} is empty; give threshold names and values, e.g. reliability_ok: 0.8")
     if not isinstance(data, Mapping):
         raise ReportError(f"--thresholds: {p} must hold a mapping of threshold names to numbers")
     names = [f.name for f in fields(VerdictThresholds)]
