@@ -295,6 +295,7 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
            "cfi": cfi(chisq, chisq_b), "tli": tli(chisq, chisq_b), "cfi.scaled": cfi(chisq_ss, chisq_b_ss),
            "tli.scaled": tli(chisq_ss, chisq_b_ss), "rmsea": rmsea(chisq), "rmsea.scaled": rmsea(chisq_ss),
            "srmr": srmr, "ntotal": float(n), "shift": b}
+    fit.update(_robust_catml_groups(sp, x, stats_g, ns, pairs, dlist, wts, e_inv, nth, df, "thresholds" in equal))
     fit = {k: float(v) for k, v in fit.items()}
 
     rows = []
@@ -333,6 +334,69 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
                                  n_obs=ns, group_equal=tuple(group_equal), converged=bool(sol.success),
                                  iterations=int(sol.nfev), delta=dall, weights=wts,
                                  gammas=[st.gamma for st in stats_g], info=e)
+
+
+def _robust_catml_groups(sp: _OSpec, x: np.ndarray, stats_g: list, ns: list[int], pairs: np.ndarray,
+                         dlist: list[np.ndarray], wts: list[np.ndarray], e_inv: np.ndarray, nth: int, df: int,
+                         thresholds_equal: bool) -> dict[str, float]:
+    """lavaan's robust (catML) CFI / TLI / RMSEA for several groups (``lav_fit_catml_dwls``): as the
+    single-group :func:`psychometry.stats.ordinal._robust_catml` with XX3 = sum_g n_g F_ML(R_g, Sigma_g),
+    V = blockdiag(f_g V_g), W = blockdiag(f_g W_g), Gamma = blockdiag(Gamma_g / f_g) on the correlations,
+    RMSEA with N - G and sqrt(G). lavaan returns NA once thresholds are constrained (its catML refit
+    fails there): so do we."""
+    keys = ("cfi.robust", "tli.robust", "nnfi.robust", "rmsea.robust", "rmsea.ci.lower.robust",
+            "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
+    out = {k: float("nan") for k in keys}
+    ng = len(ns)
+    n = sum(ns)
+    fg = np.array(ns, float) / n
+    p = len(sp.items)
+    if thresholds_equal or df <= 0:
+        return out
+    xx3 = xx3_null = 0.0
+    vs, ws, gs, ds = [], [], [], []
+    i, j = pairs[:, 0], pairs[:, 1]
+    for g in range(ng):
+        r = stats_g[g].rho
+        if np.linalg.eigvalsh(r)[0] < np.sqrt(np.finfo(float).eps):
+            return out
+        lam, phi, _, delta, _ = _mats(sp, x, g)
+        sig = (lam @ phi @ lam.T) * np.outer(delta, delta)
+        sigma = sig - np.diag(np.diag(sig)) + np.eye(p)
+        sinv = np.linalg.inv(sigma)
+        logdet_r = np.linalg.slogdet(r)[1]
+        xx3 += ns[g] * (np.linalg.slogdet(sigma)[1] + float(np.sum(r * sinv)) - logdet_r - p)
+        xx3_null += -ns[g] * logdet_r
+        vs.append(fg[g] * (sinv[np.ix_(i, i)] * sinv[np.ix_(j, j)] + sinv[np.ix_(i, j)] * sinv[np.ix_(j, i)]))
+        ws.append(fg[g] * wts[g][nth:])
+        gs.append(stats_g[g].gamma[nth:, nth:] / fg[g])
+        ds.append(dlist[g][nth:])
+    k = len(pairs)
+    vall = np.zeros((ng * k, ng * k))
+    gall = np.zeros_like(vall)
+    for g in range(ng):
+        sl = slice(g * k, (g + 1) * k)
+        vall[sl, sl] = vs[g]
+        gall[sl, sl] = gs[g]
+    dall = np.concatenate(ds)
+    wall = np.concatenate(ws)
+    wiu = np.eye(ng * k) - (dall @ e_inv @ dall.T) * wall[None, :]
+    df_b = ng * k
+    c3 = float(np.trace(wiu.T @ vall @ wiu @ gall)) / df
+    c3_null = float(np.trace(gall)) / df_b
+    t1 = max(xx3 - c3 * df, 0.0)
+    t2 = max(xx3 - c3 * df, xx3_null - c3_null * df_b, 0.0)
+    out["cfi.robust"] = 1.0 - t1 / t2 if t2 > 0 else 1.0
+    out["tli.robust"] = out["nnfi.robust"] = 1.0 - ((xx3 - c3 * df) * df_b) / ((xx3_null - c3_null * df_b) * df)
+    nn = n - ng
+    out["rmsea.robust"] = math.sqrt(max(xx3 / nn / df - c3 / nn, 0.0)) * math.sqrt(ng)
+    scaled = xx3 / c3
+    ci = _ml._rmsea(scaled, df, nn)
+    out["rmsea.ci.lower.robust"] = ci["rmsea.ci.lower"] * math.sqrt(c3 * ng)
+    out["rmsea.ci.upper.robust"] = ci["rmsea.ci.upper"] * math.sqrt(c3 * ng)
+    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, nn * df * 0.05 ** 2 / c3 / ng))
+    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, nn * df * 0.08 ** 2 / c3 / ng))
+    return out
 
 
 def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str, object]:

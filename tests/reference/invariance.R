@@ -73,7 +73,9 @@ ref$bfi_gender <- inv_ref(bfi_model, bfi_cc, "gender", "cfa(A and C, bfi complet
 ord_levels <- list(configural = "", metric = "loadings", scalar = c("loadings", "thresholds"))
 ord_measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
                   "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "cfi", "tli",
-                  "cfi.scaled", "tli.scaled", "rmsea", "rmsea.scaled", "srmr", "ntotal")
+                  "cfi.scaled", "tli.scaled", "rmsea", "rmsea.scaled", "srmr", "ntotal",
+                  "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+                  "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
 ord_inv_ref <- function(model, data, group, call) {
   fits <- lapply(ord_levels, function(eq) cfa(model, data = data, group = group, group.equal = eq, ordered = TRUE))
   res <- list(call = call, model = model, group = group,
