@@ -43,6 +43,7 @@ indexes to lack of measurement invariance. Structural Equation Modeling, 14, 464
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -403,7 +404,18 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
         for j, f in enumerate(spec):
             k = sp.idx_al[g, j]
             rows.append(_row(f, "~1", "", g, al[j], se_x[k] if k >= 0 else 0.0))
-    return MultiGroupCFAResult(fit=fit, estimates=pd.DataFrame(rows), model=spec, groups=[str(l) for l in labels],
+    est_frame = pd.DataFrame(rows)
+    notes = []
+    if not converged:
+        notes.append(f"multigroup_cfa: the optimizer did not converge after {it} iterations; the estimates "
+                     "are not trustworthy")
+    var = est_frame[(est_frame["op"] == "~~") & (est_frame["lhs"] == est_frame["rhs"]) & (est_frame["est"] < 0)]
+    if not var.empty:
+        notes.append("multigroup_cfa: some estimated variances are negative: "
+                     + ", ".join(f"{r.lhs} (group {labels[r.group - 1]})" for r in var.itertuples()))
+    for note in notes:
+        warnings.warn(note, RuntimeWarning, stacklevel=2)
+    return MultiGroupCFAResult(fit=fit, estimates=est_frame, model=spec, groups=[str(l) for l in labels],
                                n_obs=ns, group_equal=tuple(group_equal), converged=converged, iterations=it)
 
 
