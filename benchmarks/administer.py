@@ -1,94 +1,125 @@
 #!/usr/bin/env python3
-"""Speed of administering a questionnaire: naive generate-and-parse vs. log-probs with prefix reuse.
+"""Speed of administering a questionnaire in-process: naive, prefix reuse, batched; and the limit.
 
 On one model, in one run, over the same prompts (the 44 BFI items under one prompt template and
-two option orders, original and reversed = 88 prompts):
+two option orders = 88 prompts, from ``psychometry.plan.build_plan``):
 
-* **naive**: what MPI (Jiang et al. 2023) and PsychoBench (Huang et al. 2024) do per item: a fresh
-  context for every prompt, greedy generation of a short reply, then parsing the answer out of
-  the text (``psychometry.answers.parse_answer``). Timed on the first ``--naive-items`` prompts
-  (the rate is per item, so a subset keeps the run short).
-* **logprob, fresh**: our scoring path (``option_logprobs``: one forward pass, read the label
-  probabilities) but with the context reset before every prompt, to separate the two gains.
-* **logprob + prefix reuse**: our path as the engine runs it, KV cache kept between prompts,
-  prompts decoded in position-aligned blocks (bit-identical to fresh evaluation; the default),
-  and once more with ``reuse_block=0`` (exact common prefix, order-dependent numerics).
+* **naive generate+parse**: what MPI (Jiang et al. 2023) and PsychoBench (Huang et al. 2024) do:
+  a fresh context per prompt, greedy generation of a short reply, then
+  ``psychometry.answers.parse_answer``. Timed on the first ``--naive-items`` prompts.
+* **prefix reuse (0.1.0)**: the previous release's path (``benchmarks/legacy_llama.py``): one
+  prompt at a time, KV cache kept between prompts, position-aligned blocks of 16.
+* **batched**: today's path, as the engine runs it: fixed chunks of ``--batch-size`` prompts, each
+  decoded as one token trie over many sequences (``LlamaCppBackend.score_many``).
+* **limit**: the time to decode the batch's distinct tokens (prompt trie + label prefixes) at the
+  prompt-evaluation throughput of one long batch (one ``llama_decode`` of ``--limit-tokens``
+  distinct tokens), measured in the same run.
 
-It also prints the tokens llama.cpp actually decoded against the minimum: the number of distinct
-token prefixes over all prompts (the size of their token trie), i.e. what an oracle that never
-decodes a token twice would need.
+Then the batched path on larger designs (the same items x 10 and x 100 personas = 880 and 8,800
+prompts), and memory: the KV cache size and the process's peak resident memory.
 
-Prompts come from ``psychometry.load_instrument("bfi44")`` + ``psychometry.plan.build_plan`` when
-those work; otherwise from ``instruments/bfi44.yaml`` read directly with a built-in template.
-
-Usage: ``python3 benchmarks/administer.py [--model PATH] [--threads 2] [--naive-items 16]``
-(about 50 s on 2 cores with the default model).
+Usage: ``python3 benchmarks/administer.py [--model PATH] [--threads 2] [--naive-items 16]
+[--batch-size 64] [--scales 1,10,100]``. Output: one table, ratios from this one run.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import psychometry  # noqa: E402
 from psychometry.answers import parse_answer  # noqa: E402
-from psychometry.backends.llama import LlamaCppBackend  # noqa: E402
+from psychometry.backends.base import ScoreRequest  # noqa: E402
+from psychometry.backends.llama import LlamaCppBackend, label_variants  # noqa: E402
+from psychometry.plan import build_plan  # noqa: E402
+from psychometry.templates import load_templates  # noqa: E402
 
-Prompt = tuple[str, tuple[str, ...], tuple[str, ...]]  # prompt, labels, anchors as shown
+JOBS = ["nurse", "farmer", "teacher", "engineer", "painter", "pilot", "baker", "lawyer", "student", "chef"]
 
 
-def prompts_from_plan(backend: LlamaCppBackend) -> tuple[list[Prompt], str]:
-    import psychometry
-    from psychometry.plan import build_plan
-    from psychometry.templates import load_templates
+def personas_file(n: int, folder: Path) -> str:
+    if n <= 1:
+        return "none"
+    path = folder / f"personas{n}.yaml"
+    lines = ["personas:"]
+    for k in range(n):
+        lines.append(f"  - id: p{k}\n    text: You are a {20 + k % 60}-year-old {JOBS[k % len(JOBS)]} "
+                     f"(respondent {k}).")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
 
+
+def design(backend: LlamaCppBackend, personas: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     inst = psychometry.load_instrument("bfi44")
     likert = [t for t in load_templates("all") if t.response_type == "likert"]
-    jobs = build_plan(inst, templates=likert[:1], orders=("original", "reversed"),
+    jobs = build_plan(inst, templates=likert[:1], orders=("original", "reversed"), personas=personas,
                       format_chat=backend.format_chat)
     anchors = inst.response_format.anchors
-    out: list[Prompt] = []
-    for job in jobs:
-        shown = tuple(anchors[int(v) - inst.response_format.min] for v in job.shown_values)
-        out.append((job.prompt, tuple(job.labels), shown))
-    return out, f"psychometry.plan (template {likert[0].id!r})"
+    return [(j.prompt, tuple(j.labels), tuple(anchors[int(v) - inst.response_format.min] for v in j.shown_values))
+            for j in jobs]
 
 
-def prompts_builtin(backend: LlamaCppBackend) -> tuple[list[Prompt], str]:
-    import yaml
-
-    data = yaml.safe_load((ROOT / "instruments" / "bfi44.yaml").read_text())
-    anchors = tuple(data["response_format"]["anchors"])
-    items = [it["text"].strip().rstrip(".") for it in data["items"]]
-    out: list[Prompt] = []
-    for order in ("original", "reversed"):
-        values = list(range(1, 6)) if order == "original" else list(range(5, 0, -1))
-        shown = tuple(anchors[v - 1] for v in values)
-        labels = tuple(str(v) for v in values)
-        key = "\n".join(f"{lab} = {a}" for lab, a in zip(labels, shown))
-        for text in items:
-            user = (
-                "Here are a number of characteristics that may or may not apply to you. Please "
-                "indicate the extent to which you agree or disagree with each statement.\n"
-                f"{key}\n\nStatement: I see myself as someone who {text[0].lower() + text[1:]}.\n"
-                "Answer:"
-            )
-            out.append((backend.format_chat(None, user), labels, shown))
-    return out, "instruments/bfi44.yaml with a built-in template"
+def minimum_tokens(backend: LlamaCppBackend, prompts) -> int:
+    """Distinct token prefixes over all prompts and their label prefixes: what must be decoded."""
+    nodes: set[tuple[int, ...]] = set()
+    for p, labels, _ in prompts:
+        toks = tuple(backend.tokenize(p))
+        for j in range(1, len(toks) + 1):
+            nodes.add(toks[:j])
+        for lab in labels:
+            for v in label_variants(lab):
+                seq = tuple(backend.tokenize(v, add_bos=False))
+                for j in range(1, len(seq)):  # proper prefixes: the distributions read after them
+                    nodes.add(toks + seq[:j])
+    return len(nodes)
 
 
-def trie_size(seqs: list[list[int]]) -> int:
-    """Number of distinct non-empty prefixes = tokens an oracle with a perfect cache decodes."""
-    prefixes: set[tuple[int, ...]] = set()
-    for s in seqs:
-        for j in range(1, len(s) + 1):
-            prefixes.add(tuple(s[:j]))
-    return len(prefixes)
+def batched(backend: LlamaCppBackend, prompts, size: int) -> tuple[float, int]:
+    before = backend.tokens_evaluated
+    t = time.perf_counter()
+    for start in range(0, len(prompts), size):
+        chunk = prompts[start : start + size]
+        for _ in backend.score_many([ScoreRequest(p, labels) for p, labels, _ in chunk]):
+            pass
+    return time.perf_counter() - t, backend.tokens_evaluated - before
+
+
+def prompt_eval_rate(backend: LlamaCppBackend, n_tokens: int) -> float:
+    """Tokens per second for one long batch of distinct tokens (best of three)."""
+    words = [f"w{k}" for k in range(4 * n_tokens)]
+    text = " ".join(words)
+    toks = backend.tokenize(text)[: n_tokens]
+    text = backend.detokenize(toks[1:])
+    best = 0.0
+    for _ in range(3):
+        before = backend.tokens_evaluated
+        t = time.perf_counter()
+        backend.option_logprobs(text, ["1"])
+        dt = time.perf_counter() - t
+        best = max(best, (backend.tokens_evaluated - before) / dt)
+    return best
+
+
+def kv_bytes(backend: LlamaCppBackend) -> int:
+    md = backend.metadata
+    arch = md.get("general.architecture", "")
+
+    def num(key: str) -> int:
+        return int(float(md.get(f"{arch}.{key}", "0") or 0))
+
+    heads_kv = num("attention.head_count_kv") or num("attention.head_count")
+    k_len = num("attention.key_length") or num("embedding_length") // max(num("attention.head_count"), 1)
+    v_len = num("attention.value_length") or k_len
+    return backend.n_ctx * num("block_count") * heads_kv * (k_len + v_len) * 2  # f16
 
 
 def cpu_name() -> str:
@@ -105,88 +136,97 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=None, help="GGUF file (default: the default model)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gpu-layers", type=int, default=0)
     ap.add_argument("--naive-items", type=int, default=16, help="prompts timed for the naive baseline")
     ap.add_argument("--max-tokens", type=int, default=16, help="reply length for the naive baseline")
-    ap.add_argument("--gpu-layers", type=int, default=0)
+    ap.add_argument("--batch-size", type=int, default=None, help="requests per batch (default: the backend's)")
+    ap.add_argument("--n-ctx", type=int, default=2048)
+    ap.add_argument("--limit-tokens", type=int, default=500)
+    ap.add_argument("--scales", default="1,10,100", help="persona counts for the scaling rows")
+    ap.add_argument("--no-legacy", action="store_true", help="skip the 0.1.0 prefix-reuse path")
     args = ap.parse_args(argv)
 
+    import llama_cpp
+
     t0 = time.perf_counter()
-    be = LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
+    be = LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
+                         batch_size=args.batch_size)
     load_s = time.perf_counter() - t0
-    try:
-        prompts, source = prompts_from_plan(be)
-    except Exception as exc:  # the plan layer may not be there yet
-        prompts, source = prompts_builtin(be)
-        source += f" (plan unavailable: {type(exc).__name__})"
+    size = be.batch_size
+    tmp = Path(tempfile.mkdtemp(prefix="psychometry-bench-"))
+    prompts = design(be, "none")
     n = len(prompts)
-    tokenised = [be.tokenize(p) for p, _, _ in prompts]
-    lengths = [len(t) for t in tokenised]
-    minimum = trie_size(tokenised)
+    minimum = minimum_tokens(be, prompts)
+    afresh = sum(len(be.tokenize(p)) for p, _, _ in prompts)
 
-    print(f"model      {be.info.name} ({be.info.size / 1e6:.0f} MB), llama-cpp-python "
-          f"{be.info.settings['llama_cpp_python']}, load {load_s:.1f} s")
+    print(f"model      {be.info.name} ({be.info.size / 1e6:.0f} MB), llama-cpp-python {llama_cpp.__version__}, "
+          f"load {load_s:.1f} s")
     print(f"machine    {cpu_name()}, {os.cpu_count()} cores visible, n_threads={args.threads}, "
-          f"n_gpu_layers={args.gpu_layers}")
-    print(f"prompts    {n} from {source}; {sum(lengths) / n:.0f} tokens each on average")
+          f"n_gpu_layers={args.gpu_layers}, cpu_repack={be.info.settings['cpu_repack']['value']}")
+    print(f"system     {llama_cpp.llama_print_system_info().decode().strip()}")
+    print(f"prompts    {n} (bfi44, 1 template, 2 orders); {afresh / n:.0f} tokens each; "
+          f"minimum to decode {minimum} tokens (trie of prompts and label prefixes)")
 
-    # Three instances of the same model: A for the fresh-context paths, B for prefix reuse with
-    # block alignment (the default), C for reuse_block=0. The paths are timed interleaved, in k
-    # rounds (one naive item, one fresh item, n/k reuse items each), so that load from other
-    # processes on a shared machine slows all paths alike and the ratios stay meaningful.
-    a = be
-    b = LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
-    c = LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers, reuse_block=0)
-    block = b.reuse_block
-    for inst in (a, b, c):  # warm-up (page faults, thread start-up), then a cold cache
-        inst.option_logprobs(prompts[0][0], prompts[0][1])
-        inst.reset()
+    be.option_logprobs(prompts[0][0], prompts[0][1])  # warm-up
+    rate = prompt_eval_rate(be, args.limit_tokens)
+    limit_s = minimum / rate
 
+    rows = []
+    # naive: fresh context, greedy reply, parse
     k = min(args.naive_items, n)
     parsed = {"ok": 0, "refused": 0, "unparsed": 0}
-    secs = {"naive": 0.0, "fresh": 0.0, "reuse": 0.0, "exact": 0.0}
-    toks = {"naive": 0, "fresh": 0, "reuse": 0, "exact": 0}
-    bounds = [round(i * n / k) for i in range(k + 1)]
-    for r in range(k):
-        p, labels, anchors = prompts[r]
-        # 1. naive: fresh context, greedy generation, parse the reply
+    before = be.tokens_evaluated
+    t = time.perf_counter()
+    for p, labels, anchors in prompts[:k]:
+        g = be.generate(p, max_tokens=args.max_tokens)
+        parsed[parse_answer(g.text, list(labels), list(anchors)).status] += 1
+    naive_s = time.perf_counter() - t
+    rows.append(("naive generate+parse (fresh ctx)", k, k / naive_s, (be.tokens_evaluated - before) / k))
+
+    if not args.no_legacy:
+        import legacy_llama
+
+        old = legacy_llama.LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers,
+                                           n_ctx=args.n_ctx)
+        old.option_logprobs(prompts[0][0], prompts[0][1])
+        old.reset()
         t = time.perf_counter()
-        a.reset()
-        g = a.generate(p, max_tokens=args.max_tokens, temperature=0.0)
-        status = parse_answer(g.text, labels, anchors).status
-        secs["naive"] += time.perf_counter() - t
-        toks["naive"] += g.tokens_evaluated
-        parsed[status] += 1
-        # 2. logprob, fresh context
-        t = time.perf_counter()
-        a.reset()
-        toks["fresh"] += a.option_logprobs(p, labels).tokens_evaluated
-        secs["fresh"] += time.perf_counter() - t
-        # 3./4. logprob with prefix reuse over this round's share of all prompts, in plan order
-        for key, inst in (("reuse", b), ("exact", c)):
-            t = time.perf_counter()
-            for p2, labels2, _ in prompts[bounds[r] : bounds[r + 1]]:
-                toks[key] += inst.option_logprobs(p2, labels2).tokens_evaluated
-            secs[key] += time.perf_counter() - t
-    naive_rate, fresh_rate = k / secs["naive"], k / secs["fresh"]
-    reuse_rate, exact_rate = n / secs["reuse"], n / secs["exact"]
-    naive_tokens, fresh_tokens, reuse_tokens, exact_tokens = (
-        toks["naive"], toks["fresh"], toks["reuse"], toks["exact"])
-    b.close()
-    c.close()
+        toks = sum(old.option_logprobs(p, labels).tokens_evaluated for p, labels, _ in prompts)
+        reuse_s = time.perf_counter() - t
+        old.close()
+        rows.append(("prefix reuse, block 16 (0.1.0)", n, n / reuse_s, toks / n))
+
+    batch_s, batch_toks = batched(be, prompts, size)
+    rows.append((f"batched, batch size {size} (default)", n, n / batch_s, batch_toks / n))
+    for other in (16, 256):
+        if other != size:
+            s, tk = batched(be, prompts, other)
+            rows.append((f"batched, batch size {other}", n, n / s, tk / n))
+    rows.append(("limit: minimum tokens at prompt-eval speed", n, n / limit_s, minimum / n))
 
     print()
-    print(f"{'path':<34}{'items':>6}{'items/s':>10}{'tokens/item':>13}")
-    print(f"{'naive generate+parse (fresh ctx)':<34}{k:>6}{naive_rate:>10.2f}{naive_tokens / k:>13.1f}")
-    print(f"{'logprob, fresh ctx':<34}{k:>6}{fresh_rate:>10.2f}{fresh_tokens / k:>13.1f}")
-    print(f"{f'logprob + prefix reuse (block {block})':<34}{n:>6}{reuse_rate:>10.2f}{reuse_tokens / n:>13.1f}")
-    print(f"{'logprob + prefix reuse (block 0)':<34}{n:>6}{exact_rate:>10.2f}{exact_tokens / n:>13.1f}")
+    print(f"{'path':<44}{'items':>7}{'items/s':>10}{'tokens/item':>13}{'x naive':>9}")
+    naive_rate = rows[0][2]
+    for name, items, r, tpi in rows:
+        print(f"{name:<44}{items:>7}{r:>10.2f}{tpi:>13.1f}{r / naive_rate:>9.1f}")
     print()
-    print(f"speed-up   {reuse_rate / naive_rate:.1f}x over naive "
-          f"(logprob alone {fresh_rate / naive_rate:.1f}x, prefix reuse a further "
-          f"{reuse_rate / fresh_rate:.1f}x)")
-    print(f"tokens     decoded {reuse_tokens} for {n} prompts; minimum (token-trie size) {minimum}; "
-          f"all prompts afresh {sum(lengths)}; decoded/minimum = {reuse_tokens / minimum:.2f}")
-    print(f"naive      parse status over {k} replies: " + ", ".join(f"{s} {c}" for s, c in parsed.items()))
+    print(f"prompt eval  {rate:.0f} tokens/s in one batch of {args.limit_tokens} distinct tokens; limit for "
+          f"{n} prompts {limit_s:.2f} s; batched took {batch_s:.2f} s = {batch_s / limit_s:.2f}x the limit")
+    print(f"tokens       batched decoded {batch_toks} for {n} prompts = {batch_toks / minimum:.2f}x the minimum "
+          f"{minimum} (the shared prefix once per batch); all prompts afresh {afresh}")
+    print(f"naive        parse status over {k} replies: " + ", ".join(f"{s} {c}" for s, c in parsed.items()))
+
+    print()
+    print(f"{'design (bfi44 x 2 orders x personas)':<40}{'prompts':>8}{'items/s':>10}{'decoded/min':>13}")
+    for p_count in [int(x) for x in args.scales.split(",") if x.strip()]:
+        ps = design(be, personas_file(p_count, tmp))
+        mn = minimum_tokens(be, ps)
+        s, tk = batched(be, ps, size)
+        print(f"{f'{p_count} persona(s)':<40}{len(ps):>8}{len(ps) / s:>10.2f}{tk / mn:>13.2f}")
+    print()
+    print(f"memory       KV cache {kv_bytes(be) / 2**20:.0f} MiB (n_ctx={be.n_ctx}, f16, unified over "
+          f"{be.info.settings['n_seq_max']} sequences); peak resident "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     be.close()
     return 0
 

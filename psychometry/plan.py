@@ -12,8 +12,8 @@ that differ only there get distinct respondents. The plan is the cross product
 so its size is ``sum over instruments of items x templates x orders x personas x repeats``.
 
 Jobs are generated in the loop order persona -> repeat -> template -> instrument -> order -> item:
-consecutive prompts then differ only in their last, item-specific part, so the backend's KV cache
-(prefix reuse) re-evaluates only a few tokens per prompt.
+consecutive prompts then differ only in their last, item-specific part, so a batch of consecutive
+jobs (the engine's fixed chunks of the plan) shares a long prefix that the backend decodes once.
 
 Each job carries a deterministic ``response_id`` (:func:`response_id`): the sha256 of everything
 that defines the response (model sha/name, instrument id and content hash, item, template id and
