@@ -5,7 +5,8 @@ Reference numbers: tests/reference/ordinal_cfa.json, written by tests/reference/
 ``lavInspect(fit, "gamma")``, the scaled-shifted test's scaling factor and shift) on real human data:
 the SD-3 three-factor model on the first 1,000 and on all 17,740 complete rows of the openpsychometrics
 release, the Big Five model on psych's bfi (2,436 complete rows), its A and C factors (full Gamma), and
-eight bfi items recoded to 2 to 6 categories (a binary item, an unused middle answer).
+eight bfi items recoded to 2 to 6 categories (a binary item, an unused middle answer), and all 18,192
+SD-3 respondents with ``missing = "pairwise"`` (18,186 with at least one answer).
 With Rscript on the PATH the comparisons also run against a fresh R run (marker ``r``).
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from psychometry.stats import cfa
 from psychometry.stats.ordinal import OrdinalCFAResult
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ["bfi_ac", "sd3_sub", "bfi_big5", "sd3_all", "bfi_mixed_categories"]
+CASES = ["bfi_ac", "sd3_sub", "bfi_big5", "sd3_all", "bfi_mixed_categories", "sd3_all_pairwise"]
 # every fit measure psychometry computes, compared to lavaan's fitMeasures() to 1e-6 (relative)
 FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
             "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.pvalue", "baseline.chisq.scaled",
@@ -44,9 +45,14 @@ def refs(request, r_reference) -> dict:
     return r_reference("ordinal_cfa")
 
 
-def sd3_complete() -> pd.DataFrame:
+def sd3_all() -> pd.DataFrame:
+    """All 18,192 SD-3 respondents, 0 (not answered) as NaN."""
     sd3 = pd.read_csv(ROOT / "tests" / "data" / "sd3_openpsychometrics.csv").iloc[:, :27]
-    return sd3.replace(0, np.nan).dropna()
+    return sd3.replace(0, np.nan)
+
+
+def sd3_complete() -> pd.DataFrame:
+    return sd3_all().dropna()
 
 
 def bfi_complete() -> pd.DataFrame:
@@ -67,14 +73,14 @@ def mixed_categories() -> pd.DataFrame:
 def data_for(case: str) -> pd.DataFrame:
     return {"bfi_ac": lambda: bfi_complete().iloc[:, :10], "bfi_big5": bfi_complete,
             "sd3_sub": lambda: sd3_complete().iloc[:1000], "sd3_all": sd3_complete,
-            "bfi_mixed_categories": mixed_categories}[case]()
+            "bfi_mixed_categories": mixed_categories, "sd3_all_pairwise": sd3_all}[case]()
 
 
 def fitted(case: str, model: str) -> tuple[OrdinalCFAResult, float]:
     if case not in _FITS:
         data = data_for(case)
         t0 = time.perf_counter()
-        res = cfa(data, model, ordered=True)
+        res = cfa(data, model, ordered=True, missing="pairwise" if case.endswith("_pairwise") else "listwise")
         _FITS[case] = (res, time.perf_counter() - t0)
     return _FITS[case]
 
@@ -142,3 +148,5 @@ def test_estimator_and_ordered_arguments():
         cfa(d, model, ordered=True, estimator="ML")
     with pytest.raises(StatsInputError, match="integer"):
         cfa(d + 0.5, model, ordered=True)
+    with pytest.raises(StatsInputError, match="pairwise"):
+        cfa(d, model, missing="pairwise")                                # ML: listwise only

@@ -777,7 +777,7 @@ def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, sta
 
 def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str = "default",
         ordered: bool | Sequence[str] = False, estimator: str | None = None, group: str | None = None,
-        group_equal: Sequence[str] = ()) -> CFAResult:
+        group_equal: Sequence[str] = (), missing: str = "listwise") -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as ``lavaan::cfa(model, data)``.
 
     Parameters
@@ -797,6 +797,8 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
         continuous items is not supported.
     estimator : ``None``/``"ML"`` (default for continuous items) or ``"WLSMV"`` (the default with
         ``ordered``; ``estimator="WLSMV"`` alone implies ``ordered=True``).
+    missing : ``"listwise"`` (lavaan's default) or, for ordered items, ``"pairwise"`` (lavaan's
+        ``missing = "pairwise"``: thresholds and polychorics from the available answers).
     group, group_equal : a column of ``data`` defining groups: a multi-group CFA as lavaan's
         ``cfa(model, data, group = group, group.equal = group_equal)`` (ML with mean structure, or WLSMV
         with ``ordered``); returns :func:`psychometry.stats.invariance.multigroup_cfa`'s result.
@@ -818,6 +820,10 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     est = (estimator or ("WLSMV" if ordered is not False else "ML")).upper()
     if est not in ("ML", "WLSMV"):
         raise StatsInputError(f"cfa: estimator must be 'ML' or 'WLSMV', got {estimator!r}")
+    if missing not in ("listwise", "pairwise"):
+        raise StatsInputError(f"cfa: missing must be 'listwise' or 'pairwise', got {missing!r}")
+    if missing == "pairwise" and (est != "WLSMV" or group is not None):
+        raise StatsInputError("cfa: missing='pairwise' is implemented for single-group ordered items (WLSMV) only")
     if group is not None:
         if est == "ML" and ordered is not False:
             raise StatsInputError("cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)")
@@ -834,7 +840,7 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
             raise StatsInputError("cfa: ordered must be True or list every model item (mixed ordinal and "
                                   "continuous items are not supported)")
         from psychometry.stats.ordinal import cfa_wlsmv
-        return cfa_wlsmv(data, model)
+        return cfa_wlsmv(data, model, missing=missing)
     spec = parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"cfa: data must be a pandas DataFrame, got {type(data).__name__}")

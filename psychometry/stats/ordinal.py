@@ -1,7 +1,8 @@
 """Ordinal confirmatory factor analysis by WLSMV, as ``lavaan::cfa(model, data, ordered = TRUE)``.
 
 Sample statistics (lavaan's ``lav_samplestats_step1/step2`` and ``muthen1984``; Muthen 1984;
-Muthen, du Toit & Spisic 1997), on the rows complete on every model item (lavaan's listwise default):
+Muthen, du Toit & Spisic 1997), on the rows complete on every model item (lavaan's listwise default;
+``missing="pairwise"``: available answers, see :func:`cfa_wlsmv`):
 
 * s = (thresholds of every item, polychoric correlations r_ij for i > j in lavaan's vech order),
   the two-step estimates of :mod:`psychometry.stats.polychoric` (``method="lavaan"``: each item's
@@ -115,7 +116,8 @@ def _gamma(codes: np.ndarray, taus: list[np.ndarray], tables: np.ndarray, ta: np
     start = np.concatenate([[0], np.cumsum(nth_i)])
     nth = int(start[-1])
     npairs = len(pairs)
-    # univariate threshold scores: item i, category c, threshold t: d log P_c / d tau_t
+    # univariate threshold scores: item i, category c, threshold t: d log P_c / d tau_t; a missing
+    # answer (code -1, missing = "pairwise") contributes 0 to every score
     sc_th = np.zeros((n, nth))
     a11 = np.zeros((nth, nth))
     for i in range(p):
@@ -129,8 +131,9 @@ def _gamma(codes: np.ndarray, taus: list[np.ndarray], tables: np.ndarray, ta: np
                 tab[c, c] += dens[c] / pc[c]
             if c >= 1:
                 tab[c, c - 1] -= dens[c - 1] / pc[c]
-        sc_th[:, start[i]:start[i + 1]] = tab[codes[:, i]]
-        cnt = np.bincount(codes[:, i], minlength=kk).astype(float)
+        obs = codes[:, i] >= 0
+        sc_th[obs, start[i]:start[i + 1]] = tab[codes[obs, i]]
+        cnt = np.bincount(codes[obs, i], minlength=kk).astype(float)
         a11[start[i]:start[i + 1], start[i]:start[i + 1]] = (tab * cnt[:, None]).T @ tab
     # bivariate scores per cell
     P, dP = cell_probabilities(ta, tb, rho_v, derivative=True)
@@ -142,7 +145,8 @@ def _gamma(codes: np.ndarray, taus: list[np.ndarray], tables: np.ndarray, ta: np
     s = np.sqrt(1.0 - rho_v ** 2)
     for t, (i, j) in enumerate(pairs):
         sr = s_rho[t]
-        sc_cor[:, t] = sr[codes[:, i], codes[:, j]]
+        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+        sc_cor[:, t] = np.where(both, sr[np.maximum(codes[:, i], 0), np.maximum(codes[:, j], 0)], 0.0)
         a22[t] = float(np.sum(tables[t] * sr * sr))
         r = rho_v[t]
         for (item, other_ext, own_ext, axis) in ((i, tb[t], ta[t], 0), (j, ta[t], tb[t], 1)):
@@ -288,9 +292,17 @@ def _jac_cor(st: _ml._Structure, lam: np.ndarray, phi: np.ndarray, pairs: np.nda
     return np.concatenate([jl, jp], axis=1)
 
 
-def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]]) -> OrdinalCFAResult:
+def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], missing: str = "listwise"
+              ) -> OrdinalCFAResult:
     """``lavaan::cfa(model, data, ordered = TRUE)`` (WLSMV, delta parameterisation); see the module
-    docstring. Called by :func:`psychometry.stats.cfa` with ``ordered=True`` or ``estimator="WLSMV"``."""
+    docstring. Called by :func:`psychometry.stats.cfa` with ``ordered=True`` or ``estimator="WLSMV"``.
+
+    ``missing="pairwise"`` is lavaan's ``missing = "pairwise"``: rows with no answer at all are dropped,
+    each item's thresholds come from its own answers, each correlation from the rows answering both,
+    and a missing answer contributes zero to the case-wise scores of Gamma; N is the number of rows
+    kept."""
+    if missing not in ("listwise", "pairwise"):
+        raise StatsInputError(f"cfa: missing must be 'listwise' or 'pairwise', got {missing!r}")
     spec = _ml.parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"cfa: data must be a pandas DataFrame, got {type(data).__name__}")
@@ -306,14 +318,16 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]]) -> O
     bad = [i for i in items if not pd.api.types.is_numeric_dtype(data[i]) or pd.api.types.is_bool_dtype(data[i])]
     if bad:
         raise StatsInputError(f"cfa: item column(s) {bad} are not numeric")
-    x = data[items].astype(float).dropna()
+    x = data[items].astype(float)
+    x = x.dropna() if missing == "listwise" else x.dropna(how="all")
     vals = x.to_numpy()
-    if np.any(vals != np.round(vals)):
+    fin = vals[~np.isnan(vals)]
+    if np.any(fin != np.round(fin)):
         raise StatsInputError("cfa(ordered=True): ordinal items must hold integer category values")
     n, p, m = len(x), len(items), len(factors)
     if n <= p:
         raise StatsInputError(f"cfa: {n} complete rows for {p} items; need more rows than items")
-    const = [items[i] for i in range(p) if len(np.unique(vals[:, i])) < 2]
+    const = [items[i] for i in range(p) if len(np.unique(vals[~np.isnan(vals[:, i]), i])) < 2]
     if const:
         raise StatsInputError(f"cfa(ordered=True): item(s) {const} have a single observed category")
     ss = ordinal_sample_stats(x)

@@ -453,12 +453,14 @@ def _pearson_start(codes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 
 def _codes_observed(vals: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """0-based codes of each column over its own observed (sorted unique) values (lavaan's ordered())."""
-    codes = np.empty(vals.shape, dtype=int)
+    """0-based codes of each column over its own observed (sorted unique) values (lavaan's ordered());
+    -1 where the value is missing (NaN)."""
+    codes = np.full(vals.shape, -1, dtype=int)
     levels = []
     for i in range(vals.shape[1]):
-        lev, inv = np.unique(vals[:, i], return_inverse=True)
-        codes[:, i] = inv
+        ok = ~np.isnan(vals[:, i])
+        lev, inv = np.unique(vals[ok, i], return_inverse=True)
+        codes[ok, i] = inv
         levels.append(lev)
     return codes, levels
 
@@ -469,7 +471,8 @@ def _lavaan_stats(codes: np.ndarray, levels: list[np.ndarray]) -> tuple[list[np.
     k = max(len(lv) for lv in levels)
     if min(len(lv) for lv in levels) < 2:
         raise StatsInputError("polychoric: an item has only one observed category")
-    taus = [thresholds_from_counts(np.bincount(codes[:, i], minlength=len(levels[i]))) for i in range(p)]
+    taus = [thresholds_from_counts(np.bincount(codes[codes[:, i] >= 0, i], minlength=len(levels[i])))
+            for i in range(p)]
     pairs = np.array([(i, j) for j in range(p - 1) for i in range(j + 1, p)])
     tables = _tables(codes, pairs, k)
     return taus, tables, pairs, k

@@ -29,14 +29,14 @@ ref <- list()
 ref$meta <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
                  lavaan = as.character(packageVersion("lavaan")))
 
-wlsmv_ref <- function(model, data, call, full_gamma = FALSE) {
-  fit <- cfa(model, data = data, ordered = TRUE)
+wlsmv_ref <- function(model, data, call, full_gamma = FALSE, missing = "listwise") {
+  fit <- suppressWarnings(cfa(model, data = data, ordered = TRUE, missing = missing))
   fm <- fitMeasures(fit)
   pe <- parameterEstimates(fit, standardized = TRUE)
   g <- lavInspect(fit, "gamma")
   ss <- lavInspect(fit, "test")
   out <- list(
-    call = call, model = model, n = nrow(data),
+    call = call, model = model, n = lavInspect(fit, "nobs"),
     fit = as.list(setNames(num(fm), names(fm))),
     scaling_factor = num(ss[[2]]$scaling.factor), shift_parameter = num(ss[[2]]$shift.parameter),
     estimates = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = num(pe$est), se = num(pe$se),
@@ -78,6 +78,10 @@ ref$bfi_mixed_categories <- wlsmv_ref("A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2
 t0 <- proc.time()
 ref$sd3_all <- wlsmv_ref(sd3_model, sd3cc, "cfa(SD-3 3 factors, all 17,740 complete rows, ordered = TRUE)")
 ref$meta$sd3_all_seconds <- num((proc.time() - t0)["elapsed"])
+# every respondent (18,192 rows; 0 = not answered -> NA): missing = "pairwise" (lavaan drops the rows
+# with no answer at all)
+ref$sd3_all_pairwise <- wlsmv_ref(sd3_model, sd3, "cfa(SD-3 3 factors, all 18,192 rows, ordered = TRUE, missing = 'pairwise')",
+                                  missing = "pairwise")
 
 # ---------------------------------------------------------------- IRT from the ordinal factor solution
 irt_ref <- function(x, call) {
