@@ -442,3 +442,17 @@ def test_server_down_at_start_is_left_out_of_the_pool():
     assert sorted(out) == [0, 1, 2, 3]
     assert be.stats["requests"]["http://fake0.invalid:8000/v1"] > 0
     assert "http://fake1.invalid:8000/v1" in be.stats["down"]
+
+
+def test_extension_is_the_token_the_longer_label_takes_not_every_prefix():
+    # after " Agree" both " " and " strongly" begin " strongly": only " strongly" (the longer label's
+    # own next token) ends "Agree"; " " continues into other text (" but ...") as well
+    dists = {
+        "": {" Agree": 0.4, "\n": 0.1, "x": 1e-9},
+        " Agree": {" strongly": 0.2, " ": 0.3, ".": 0.4, "x": 1e-9},
+        " Agree strongly": {".": 0.9, "x": 1e-9},
+    }
+    be = make(FakeServer(dists=dists, token_counts={"": 10, " Agree": 11, " Agree strongly": 12}))
+    s = be.option_logprobs(PROMPT, ["Agree", "Agree strongly"])
+    p = [math.exp(x) for x in s.logprobs]
+    assert p == pytest.approx([0.4 * 0.8, 0.4 * 0.2], rel=1e-9)

@@ -243,3 +243,32 @@ def test_two_servers_both_take_requests(server, model_path, tmp_path):
         p = [math.exp(x) / s.label_mass for x in s.logprobs]
         q = [math.exp(x) / ref[i].label_mass for x in ref[i].logprobs]
         assert max(abs(a - b) for a, b in zip(p, q)) <= TOL
+
+
+def test_anchor_labels_walk_multi_token_answers(server):
+    """SD-3 anchors ("Disagree strongly" ... "Agree strongly"): multi-token labels, and "Agree" /
+    "Disagree" begin "Agree strongly" / "Disagree strongly" (scored as complete answers)."""
+    from psychometry.backends.llama import LlamaCppBackend
+    from psychometry.instrument.load import load_instrument
+    from psychometry.plan import build_plan
+
+    jobs = build_plan([load_instrument("sd3")], templates="likert-plain", orders=("original",), personas="none",
+                      shape=None, repeats=1, label_style="anchors", seed=0)[:2]
+    local = LlamaCppBackend(n_threads=1)
+    try:
+        ref = [local.option_logprobs(j.prompt, j.labels) for j in jobs]
+    finally:
+        local.close()
+    be = backend(server.base_url, concurrency=1)
+    try:
+        got = [be.option_logprobs(j.prompt, j.labels) for j in jobs]
+    finally:
+        be.close()
+    for g, r in zip(got, ref):
+        assert g.labels == r.labels and 0 < g.label_mass <= 1
+        p = [math.exp(x) / g.label_mass for x in g.logprobs]
+        q = [math.exp(x) / r.label_mass for x in r.logprobs]
+        assert max(abs(a - b) for a, b in zip(p, q)) <= TOL
+        top = sorted(q, reverse=True)
+        if top[0] - top[1] > MARGIN:
+            assert p.index(max(p)) == q.index(max(q))

@@ -669,6 +669,7 @@ class OpenAIBackend:
                     rest = v[len(suffix):]
                     if rest in d:
                         walked[v] = (lp + d[rest], True, 0.0)
+                        cache_depth.setdefault(v, depth + 1)  # tokens after the prompt, if extended
                         break
                     prefixes = [t for t in d if t and len(t) < len(rest) and rest.startswith(t)]
                     if not prefixes:
@@ -694,12 +695,18 @@ class OpenAIBackend:
             longer = [w[len(v):] for w in all_sp if w != v and w.startswith(v)]
             if not longer:
                 continue
-            if v not in cache_depth:
-                cache_depth[v] = max((cache_depth[s] for s in cache_depth if v.startswith(s)), default=0) + 1
             d = dist(v)
-            ext = {t for t in d for e in longer if t and e.startswith(t)}
-            # an extension none of whose first tokens was returned is at most the floor
-            missing_ext = [e for e in longer if not any(e.startswith(t) for t in ext)]
+            # the token that continues into each longer label: the one its own walk takes (the
+            # longest returned token that begins the rest); one that was not returned is at most
+            # the floor
+            ext: set[str] = set()
+            missing_ext = []
+            for e in longer:
+                cands = [t for t in d if t and e.startswith(t)]
+                if cands:
+                    ext.add(max(cands, key=len))
+                else:
+                    missing_ext.append(e)
             if missing_ext:
                 tail += math.exp(lp + floor(d))
             p_ext = sum(math.exp(d[t]) for t in ext)
