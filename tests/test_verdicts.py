@@ -133,5 +133,27 @@ def test_verdicts_text_is_what_administer_prints(first_long):
     text = verdicts_text(first_long)
     assert text.startswith("Findings")
     assert "The answers are a position habit" in text and "not interpretable" in text
-    src = (psychometry.__file__.rsplit("/", 1)[0] + "/cli/administer.py")
-    assert "verdicts_text(result.results())" in open(src, encoding="utf-8").read()
+
+
+def test_administer_ends_with_the_findings(tmp_path, capsys, monkeypatch):
+    """`psychometry administer bfi44` (the engine given a first-option fake instead of the model)
+    prints the run summary, then the findings: position habit, not interpretable."""
+    import psychometry.engine
+    from psychometry.cli import main
+
+    real = psychometry.engine.administer
+
+    def fake(instruments, **kw):
+        return real(instruments, backend=FakeBackend(0, confidence=0.6, name="first-option"), out=kw["out"],
+                    templates=kw["templates"], orders=kw["orders"], progress=False)
+
+    monkeypatch.setattr(psychometry.engine, "administer", fake)
+    rc = main(["administer", "bfi44", "--out", str(tmp_path / "run.sqlite")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    summary, findings = out.split("\nFindings", 1)
+    assert "264 responses planned" in summary and "bfi44" in summary
+    lines = findings.splitlines()
+    assert lines[2].startswith("Model first-option: 264 responses, 6 respondents")
+    assert lines[3].startswith("The answers are a position habit")
+    assert lines[4] == "The scale scores are not interpretable."

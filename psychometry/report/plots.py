@@ -306,7 +306,8 @@ def mtmm_heatmap(correlations: pd.DataFrame, *, name: str, title: str) -> Figure
     """Heat map of the multitrait-multimethod correlation matrix (``MTMMResult.correlations``)."""
     labels = [f"{m}:{t}" for m, t in correlations.index]
     v = correlations.to_numpy(dtype=float)
-    fig = _new_figure(0.42 * len(labels) + 2.6, 0.42 * len(labels) + 1.6)
+    longest = max((len(x) for x in labels), default=4)
+    fig = _new_figure(0.42 * len(labels) + 1.2 + 0.07 * longest, 0.42 * len(labels) + 0.8 + 0.08 * longest)
     ax = fig.subplots()
     im = ax.imshow(v, cmap="RdBu_r", vmin=-1, vmax=1)
     for (i, j), val in np.ndenumerate(v):

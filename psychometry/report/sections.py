@@ -694,7 +694,8 @@ def findings_section(verdicts: Sequence[Any], thresholds: Any) -> Section:
         lines.append(mv.text())
         lv = _lv(mv.level if not mv.interpretable else mv.level)
         out_html.append(f'<div class="model-verdicts"><h3>{_h.escape(mv.model or "model")}</h3>'
-                        f'<p class="meta">{mv.n_responses} responses, {mv.n_respondents} respondents (respondent = '
+                        f'<p class="meta">{mv.n_responses} responses, {mv.n_respondents} '
+                        f'respondent{"" if mv.n_respondents == 1 else "s"} (respondent = '
                         f'{"persona, prompt conditions averaged" if mv.respondent == "persona" else "prompt condition"})</p>'
                         f'<p class="headline lv-{lv}">' + "<br>".join(_h.escape(x) for x in mv.headline) + "</p>")
         out_html.append('<table class="verdicts"><thead><tr><th>level</th><th>check</th><th>figure</th>'

@@ -198,7 +198,8 @@ class ModelVerdicts:
     def text(self, *, details: bool = True) -> str:
         """Headline, then one block per verdict: ``[LEVEL]  title: figure`` and its sentence."""
         who = self.model or "(no model column)"
-        lines = [f"Model {who}: {self.n_responses} responses, {self.n_respondents} respondents "
+        lines = [f"Model {who}: {self.n_responses} responses, {self.n_respondents} "
+                 f"respondent{'' if self.n_respondents == 1 else 's'} "
                  f"(respondent = {'persona, conditions averaged' if self.respondent == 'persona' else 'prompt condition'})"]
         lines += self.headline
         lines.append("")
@@ -794,6 +795,9 @@ def verdicts_text(long: pd.DataFrame, *, thresholds: VerdictThresholds | None = 
         out = compute_verdicts(long, thresholds=thresholds)
     except PsychometryError as exc:
         return f"Findings: not computed: {' '.join(str(exc).split())}\n"
+    except Exception as exc:  # noqa: BLE001 - the responses are stored; a bug here must not fail the run
+        return (f"Findings: not computed (internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                "psychometry report RUN.sqlite shows the statistics\n")
     text = "\n".join(mv.text(details=details) for mv in out)
     return ("Findings (psychometry report RUN.sqlite prints them with the full report)\n"
             "========================================================================\n" + text)
