@@ -324,8 +324,8 @@ def _check_answers(rows: pd.DataFrame, th: VerdictThresholds) -> Verdict:
                                                  "option labels: the answer format is not what it would say."))
     else:
         level = "ok"
-        sentence = "The model answers: every prompt (but a few) got one of the option labels" + (
-            f", which carry {_pct(mass)} of its next-token probability." if math.isfinite(mass) else ".")
+        sentence = f"The model answers: {_pct(n_ok / n if n else math.nan)} of the prompts got a usable answer" + (
+            f", and the option labels carry {_pct(mass)} of its next-token probability." if math.isfinite(mass) else ".")
     return Verdict("answers", title, level, fig, sentence)
 
 
