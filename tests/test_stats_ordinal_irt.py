@@ -4,7 +4,8 @@ solution), checked against ``psych::irt.fa`` on real human data.
 Reference numbers: tests/reference/ordinal_cfa.json (tests/reference/ordinal_cfa.R, psych 2.2.9):
 ``irt.fa(x, nfactors = 1)`` on the SD-3 Machiavellianism items (17,740 complete rows) and on bfi A1..A5
 (2,436 complete rows; A1 is reverse keyed), with ``plot(res, type = "IIC")``'s item information at
-theta = -3..3. psych's polychoric and minres stop at tolerances near 1e-5, hence the 1e-4 comparisons.
+theta = -3..3, and ``irt.fa(sd3, nfactors = 3)`` on all 27 SD-3 items. psych's polychoric and minres stop
+at tolerances near 1e-5, hence the 1e-4 comparisons.
 """
 from __future__ import annotations
 
@@ -51,6 +52,18 @@ def test_irt_fa_parameters_and_information_equal_psych(case, refs):
     np.testing.assert_allclose(info.T.to_numpy(), np.array(ref["item_information"]["values"]), atol=TOL)
 
 
+def test_three_factor_irt_fa_on_all_sd3_items_equals_psych(refs):
+    # irt.fa(sd3, nfactors = 3): oblimin-rotated minres loadings, one difficulty table per factor
+    ref = refs["irt_sd3_3factors"]
+    sd3 = pd.read_csv(ROOT / "tests" / "data" / "sd3_openpsychometrics.csv").iloc[:, :27]
+    res = irt_fa(sd3.replace(0, np.nan).dropna(), nfactors=3)
+    assert list(res) == ref["factors"]
+    a = np.column_stack([res[f].discrimination for f in res])
+    np.testing.assert_allclose(a, np.array(ref["discrimination"]["values"]), atol=TOL)
+    for f, diff in zip(res, ref["difficulty"]):
+        np.testing.assert_allclose(res[f].difficulty.to_numpy(), np.array(diff["values"], float), atol=TOL)
+
+
 def test_parameters_are_the_normal_ogive_transformation_of_loadings_and_thresholds():
     res = irt_fa(data("irt_bfi_A"))
     lam = res.loadings.to_numpy()
@@ -86,4 +99,4 @@ def test_irt_from_an_ordinal_cfa_uses_standardised_loadings_and_thresholds():
     t1 = fit.estimates.query("op == '|' and lhs == 'A2' and rhs == 't1'")["est"].iloc[0]
     assert out.difficulty.loc["A2", "t1"] == pytest.approx(t1 / np.sqrt(1 - std[1] ** 2))
     with pytest.raises(StatsInputError):
-        irt_fa(d, nfactors=2)
+        irt_fa(d, nfactors=5)

@@ -126,23 +126,47 @@ def _convert(loadings: pd.Series, tau: pd.DataFrame, n_obs: int, source: str) ->
                      loadings=loadings, tau=tau, n_obs=n_obs, source=source)
 
 
-def irt_fa(data: pd.DataFrame, nfactors: int = 1) -> IRTResult:
-    """``psych::irt.fa(data)`` for ordinal items (one factor): polychoric correlations (psych's rules),
-    minres loadings (signs flipped to a positive sum, as psych), then a = lambda / sqrt(1 - lambda^2)
-    and d = tau / sqrt(1 - lambda^2). Binary items go through the same two-step polychoric (psych
-    would use ``tetrachoric``, whose zero-cell correction can differ)."""
-    from psychometry.stats.factor import minres
+def _psych_fa_minres(r: np.ndarray, nfactors: int) -> tuple[np.ndarray, list[str]]:
+    """psych::fa(r, nfactors, fm = "minres", rotate = "oblimin") loadings with psych's conventions (the
+    steps of :func:`psychometry.stats.efa`): columns flipped to positive sums before and after the
+    rotation, named MR1.. by position, sorted by their (oblique) sums of squared loadings."""
+    from psychometry.stats.factor import _rotate, minres
+
+    load, _ = minres(r, nfactors)
+    signs = np.sign(load.sum(axis=0))
+    signs[signs == 0] = 1
+    load = load * signs
+    load[load == 0] = 1e-15
+    rotated, phi = _rotate(load, "oblimin" if nfactors > 1 else "none")
+    signs = np.sign(rotated.sum(axis=0))
+    signs[signs == 0] = 1
+    rotated = rotated * signs
+    names = [f"MR{j + 1}" for j in range(nfactors)]
+    if nfactors > 1:
+        phi = phi * np.outer(signs, signs)
+        ss = np.diag(phi @ rotated.T @ rotated)
+        order = np.argsort(-ss, kind="stable")
+        rotated = rotated[:, order]
+        names = [names[j] for j in order]
+    return rotated, names
+
+
+def irt_fa(data: pd.DataFrame, nfactors: int = 1) -> IRTResult | dict[str, IRTResult]:
+    """``psych::irt.fa(data, nfactors)`` for ordinal items: polychoric correlations (psych's rules),
+    minres loadings (oblimin-rotated when nfactors > 1, psych's sign and order conventions), then
+    a = lambda / sqrt(1 - lambda^2) and d = tau / sqrt(1 - lambda^2) per factor. One factor returns an
+    :class:`IRTResult`; several return ``{"MR1": IRTResult, ...}`` (psych's ``$irt$difficulty[[f]]`` and
+    discrimination column f), with every item in every factor, as psych. Binary items go through the
+    same two-step polychoric (psych would use ``tetrachoric``, whose zero-cell correction can differ)."""
     from psychometry.stats.polychoric import polychoric
 
-    if nfactors != 1:
-        raise StatsInputError("irt_fa: only nfactors = 1 is implemented (fit one scale at a time)")
+    if isinstance(nfactors, bool) or not isinstance(nfactors, (int, np.integer)) or not 1 <= nfactors < data.shape[1]:
+        raise StatsInputError(f"irt_fa: nfactors must be an integer from 1 to {data.shape[1] - 1}, got {nfactors!r}")
     pc = polychoric(data)
-    load, _ = minres(pc.rho.to_numpy(), 1)
-    load = load[:, 0]
-    if load.sum() < 0:
-        load = -load
-    loadings = pd.Series(load, index=pc.rho.index, name="MR1")
-    return _convert(loadings, pc.tau, pc.n_obs, "irt.fa")
+    load, names = _psych_fa_minres(pc.rho.to_numpy(), int(nfactors))
+    out = {name: _convert(pd.Series(load[:, j], index=pc.rho.index, name=name), pc.tau, pc.n_obs, "irt.fa")
+           for j, name in enumerate(names)}
+    return out[names[0]] if nfactors == 1 else out
 
 
 def irt_from_cfa(result) -> dict[str, IRTResult]:

@@ -99,5 +99,11 @@ irt_ref <- function(x, call) {
 ref$irt_sd3_M <- irt_ref(sd3cc[, paste0("M", 1:9)], "irt.fa(sd3_complete[M1..M9], nfactors = 1)")
 ref$irt_bfi_A <- irt_ref(bfi_cc[, paste0("A", 1:5)], "irt.fa(bfi_cc[A1..A5], nfactors = 1)")
 
+res3 <- irt.fa(sd3cc, nfactors = 3, plot = FALSE)   # oblimin-rotated minres of the polychorics
+ref$irt_sd3_3factors <- list(call = "irt.fa(sd3_complete, nfactors = 3)", items = I(colnames(sd3cc)),
+                             factors = I(colnames(res3$irt$discrimination)),
+                             discrimination = mat(res3$irt$discrimination),
+                             difficulty = lapply(res3$irt$difficulty, mat))
+
 writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE), out)
 cat("wrote", out, "\n")
