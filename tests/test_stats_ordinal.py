@@ -1,6 +1,7 @@
 """Specification of ``psychometry.stats.cfa(..., ordered=True)`` (WLSMV), checked against R's lavaan.
 
-Reference numbers: tests/reference/ordinal_cfa.json, written by tests/reference/ordinal_cfa.R (lavaan
+Reference numbers: tests/reference/ordinal_cfa.json and ordinal_cfa_pairwise.json, written by
+tests/reference/ordinal_cfa.R and ordinal_cfa_pairwise.R (lavaan
 0.6-14, ``cfa(model, data, ordered = TRUE)``: ``fitMeasures``, ``parameterEstimates(standardized = TRUE)``,
 ``lavInspect(fit, "gamma")``, the scaled-shifted test's scaling factor and shift) on real human data:
 the SD-3 three-factor model on the first 1,000 and on all 17,740 complete rows of the openpsychometrics
@@ -40,9 +41,14 @@ _FITS: dict[str, tuple[OrdinalCFAResult, float]] = {}
 
 @pytest.fixture(scope="module", params=["committed", pytest.param("live", marks=pytest.mark.r)])
 def refs(request, r_reference) -> dict:
-    if request.param == "committed":
-        return json.loads((ROOT / "tests" / "reference" / "ordinal_cfa.json").read_text())
-    return r_reference("ordinal_cfa")
+    """ordinal_cfa.json and ordinal_cfa_pairwise.json (two scripts, so that each live R run stays short)."""
+    out: dict = {}
+    for name in ("ordinal_cfa", "ordinal_cfa_pairwise"):
+        if request.param == "committed":
+            out.update(json.loads((ROOT / "tests" / "reference" / f"{name}.json").read_text()))
+        else:
+            out.update(r_reference(name))
+    return out
 
 
 def sd3_all() -> pd.DataFrame:
