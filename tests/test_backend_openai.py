@@ -227,8 +227,9 @@ def test_digits_scored_in_both_spellings_by_walking_the_space_token():
     assert got == pytest.approx([expected_digit(x) for x in "12345"], rel=1e-9) or True
     assert s.label_mass == pytest.approx(sum(got), rel=1e-12)
     # two requests: the prompt, and the prompt followed by the space token
-    assert [r["prompt"][len(PROMPT):] for r in srv.requests] == ["", " "]
-    assert all(r["max_tokens"] == 1 and r["temperature"] == 0.0 for r in srv.requests)
+    scored = [r for r in srv.requests if r.get("logprobs")]
+    assert [r["prompt"][len(PROMPT):] for r in scored] == ["", " "]
+    assert all(r["max_tokens"] == 1 and r["temperature"] == 0.0 for r in scored)
 
 
 def test_missing_spelling_within_tolerance_counts_zero_and_is_recorded():
@@ -262,7 +263,7 @@ def test_llama_cpp_escalates_k_before_giving_up():
     srv = FakeServer()
     be = make(srv, top_logprobs=3)
     s = be.option_logprobs(PROMPT, ["1", "2", "3", "4", "5"])
-    ks = sorted({r["logprobs"] for r in srv.requests})
+    ks = sorted({r["logprobs"] for r in srv.requests if r.get("logprobs")})
     assert ks[0] == 3 and ks[-1] > 3
     assert be.stats["top_logprobs_escalations"] >= 1
     assert [math.exp(x) for x in s.logprobs] == pytest.approx([expected_digit(x) for x in "12345"], rel=1e-9)
@@ -370,12 +371,21 @@ def test_transient_errors_are_retried():
 
 
 def test_client_errors_are_not_retried_and_read_as_one_line():
-    srv = FakeServer(fail=1, fail_status=400)
+    srv = FakeServer()
     be = make(srv)
+    srv.fail, srv.fail_status = 1, 400
     with pytest.raises(ModelError, match=r"HTTP 400: busy, try later") as ei:
         be.option_logprobs(PROMPT, ["1"])
     assert "\n" not in str(ei.value)
     assert be.stats["retries"]["http://fake0.invalid:8000/v1"] == 0
+    # at start, the probe request meets the refusal before any prompt is sent
+    with pytest.raises(ModelError, match=r"HTTP 404: busy, try later"):
+        make(FakeServer(fail=1, fail_status=404))
+
+
+def test_probe_records_the_system_fingerprint():
+    be = make(FakeServer("hosted", model="gpt-x"))
+    assert be.info.settings["servers"][0]["system_fingerprint"] == "fp_toy"
 
 
 def test_every_server_gone_is_one_line_model_error():
@@ -395,7 +405,7 @@ def test_work_moves_to_the_surviving_server():
     b.fail, b.fail_status = 10**6, 503  # b answers 503 forever
     out = dict(be.score_many([ScoreRequest(PROMPT, ("1", "2"))] * 12))
     assert sorted(out) == list(range(12))
-    assert be.stats["requests"]["http://fake1.invalid:8000/v1"] == 0
+    assert be.stats["requests"]["http://fake1.invalid:8000/v1"] == 1  # the probe at start only
     assert "http://fake1.invalid:8000/v1" in be.stats["down"]
 
 

@@ -57,7 +57,9 @@ unfinished prompts go back into the queue. When no server is left the batch rais
 
 The API key comes from the environment variable ``api_key_env`` (default ``OPENAI_API_KEY``); it
 is sent as a bearer token and never stored: :attr:`info` records the server URLs, the model id the
-server reports, the server kind and its version / build / ``system_fingerprint``, not the key.
+server reports, the server kind and its version / build / ``system_fingerprint`` (from one
+one-token probe request per server at start, which also checks the model name and the endpoint),
+not the key.
 """
 from __future__ import annotations
 
@@ -349,6 +351,11 @@ class OpenAIBackend:
         if chat == "auto":
             chat = bool(_INSTRUCT_RE.search(self.model))
         self.chat = bool(chat)
+        try:
+            self._probe()
+        except BaseException:
+            self.close()
+            raise
         self.top_logprobs = int(top_logprobs) if top_logprobs is not None else (
             20 if self.server_kind == "openai" and self.chat else DEFAULT_TOP_LOGPROBS[self.server_kind])
         #: how many prompts the engine should hand over at once: enough to keep every slot busy
@@ -460,6 +467,32 @@ class OpenAIBackend:
         if not self._model_path and (self.model.lower().endswith(".gguf") or os.path.isabs(self.model)):
             self._model_path = self.model
         self._server_info = infos
+
+    def _probe(self) -> None:
+        """One one-token request per reachable server, before any prompt: the model name and the
+        endpoint are checked (a 404 or 400 stops here, not mid-run) and the ``system_fingerprint``
+        the server sends (a hosted model's version) goes into :attr:`info`."""
+        for s, entry in zip(self._servers, self._server_info):
+            if s.dead_since is not None:
+                continue
+            if self.chat:
+                path, payload = "/chat/completions", {"messages": [{"role": "user", "content": "Hello"}]}
+            else:
+                path, payload = "/completions", {"prompt": "Hello"}
+            payload.update(model=self.model, max_tokens=1, temperature=0.0)
+            try:
+                body = s.post(path, payload)
+            except _ServerDown as exc:
+                s.dead_since, s.last_error = time.monotonic(), exc.why
+                continue
+            fp = body.get("system_fingerprint") if isinstance(body, dict) else None
+            if fp:
+                entry["system_fingerprint"] = str(fp)
+            served = body.get("model") if isinstance(body, dict) else None
+            if served and served != self.model:
+                entry["model_answering"] = str(served)
+        if all(s.dead_since is not None for s in self._servers):
+            raise self._all_down()
 
     # ------------------------------------------------------------------ pool
     @property
