@@ -189,13 +189,20 @@ def _check_build(cpu_repack: str | None) -> tuple[list[Check], Any]:
                                                     "is not installed or does not load"))
     relevant = [f for f in native.RELEVANT_CPU_FLAGS if f in flags]
     machine = platform.machine()
+    try:
+        from .engine import default_threads
+
+        n = default_threads()
+        threads = f"; administer uses {n} thread{'' if n == 1 else 's'} (all cores but one) unless --threads is given"
+    except Exception:  # noqa: BLE001 - a detail, not a check
+        threads = ""
     if not flags:
-        out.append(Check("CPU", "ok", f"{machine}; feature flags unknown (no readable /proc/cpuinfo)"))
+        out.append(Check("CPU", "ok", f"{machine}; feature flags unknown (no readable /proc/cpuinfo){threads}"))
     elif machine in ("x86_64", "AMD64") and "avx2" not in flags:
         out.append(Check("CPU", "warn", f"{machine}, {os.cpu_count()} cores; flags {' '.join(relevant) or '-'}: "
-                                        "no AVX2, so llama.cpp runs slowly"))
+                                        f"no AVX2, so llama.cpp runs slowly{threads}"))
     else:
-        out.append(Check("CPU", "ok", f"{machine}, {os.cpu_count()} cores; flags {' '.join(relevant) or '-'}"))
+        out.append(Check("CPU", "ok", f"{machine}, {os.cpu_count()} cores; flags {' '.join(relevant) or '-'}{threads}"))
     decision = None
     try:
         decision = native.decide_repack(cpu_repack, system_info=info, cpu_flags=flags)

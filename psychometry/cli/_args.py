@@ -366,9 +366,13 @@ class ResultsFile(_PathType):
         p = self._path(text)
         if not p.exists():
             raise ArgumentFileError(f"no results file {p}")
-        InputFile(magic=b"SQLite format 3\x00", what="results file (SQLite)").check(p)
-        if p.stat().st_size == 0:
+        InputFile(what="results file").check(p)
+        with p.open("rb") as fh:
+            head = fh.read(16)
+        if not head:
             raise ArgumentFileError(f"{p} is empty, not a results file")
+        if head != b"SQLite format 3\x00":
+            raise ArgumentFileError(f"{p} is not a psychometry results file (not an SQLite database)")
         return text
 
 
