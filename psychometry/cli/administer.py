@@ -6,6 +6,7 @@ import sys
 
 from ..engine import DEFAULT_OUT, MODES
 from ..orders import LABEL_STYLES
+from . import _args
 
 EXAMPLES = """\
 examples:
@@ -34,42 +35,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("instruments", nargs="+", metavar="INSTRUMENT",
+    p.add_argument("instruments", nargs="+", metavar="INSTRUMENT", type=_args.InstrumentRef(),
                    help="instrument ids (see `psychometry instruments`) or instrument YAML files")
     m = p.add_argument_group("model")
-    m.add_argument("--model", metavar="PATH.gguf", default=None,
+    m.add_argument("--model", metavar="PATH.gguf", default=None, type=_args.ModelFile(),
                    help="GGUF model file (default: Gemma 3 270M base, Q4_K_M)")
-    m.add_argument("--n-ctx", type=int, default=2048, help="context window in tokens (default 2048)")
-    m.add_argument("--threads", type=_int_or_none, default=None, help="CPU threads (default: all cores but one)")
-    m.add_argument("--n-gpu-layers", type=int, default=0, help="layers offloaded to the GPU (-1 = all)")
+    m.add_argument("--n-ctx", type=_args.int_at_least(64), default=2048, help="context window in tokens (default 2048)")
+    m.add_argument("--threads", type=_args.threads, default=None,
+                   help="CPU threads, 1 to 1024, or auto (default: all cores but one)")
+    m.add_argument("--n-gpu-layers", type=_args.int_at_least(-1), default=0, help="layers offloaded to the GPU (-1 = all)")
     m.add_argument("--chat-template", choices=("auto", "model", "none"), default="auto",
                    help="wrap prompts in the model's chat template: auto (instruction-tuned models only), "
                         "model (always) or none")
     d = p.add_argument_group("design")
-    d.add_argument("--templates", default="all",
+    d.add_argument("--templates", default="all", type=_args.text,
                    help="all, template ids, or template YAML files, comma-separated (default all)")
-    d.add_argument("--orders", default="original,reversed",
+    d.add_argument("--orders", default="original,reversed", type=_args.text,
                    help="option orders: original, reversed, rotate, all, random:K, comma-separated "
                         "(default original,reversed); a condition showing the same order as an earlier "
                         "one (rotate0 after original) is dropped with a note")
     d.add_argument("--labels", choices=LABEL_STYLES, default="digits",
                    help="option labels: digits 1..k, letters A.., or the anchor text (default digits)")
-    d.add_argument("--personas", default="none", help="none, default, or a persona YAML file (default none)")
-    d.add_argument("--shape", action="append", default=None, metavar="TRAIT=LEVEL",
+    d.add_argument("--personas", default="none", type=_args.text, help="none, default, or a persona YAML file (default none)")
+    d.add_argument("--shape", action="append", default=None, metavar="TRAIT=LEVEL", type=_args.text,
                    help="trait shaping, e.g. extraversion=high (levels 1-9, extremely_low..extremely_high, "
                         "low|neutral|high, or all); repeatable or comma-separated")
-    d.add_argument("--repeats", type=int, default=1,
+    d.add_argument("--repeats", type=_args.int_range(1, 100_000), default=1,
                    help="simulated respondents per condition (default 1); above 1 only with --mode generate "
                         "and --temperature > 0 (otherwise the repeats would be identical)")
-    d.add_argument("--seed", type=int, default=0, help="run seed (random orders, sampling) (default 0)")
+    d.add_argument("--seed", type=_args.seed, default=0,
+                   help="run seed (random orders, sampling), 0 to 4294967295 (default 0)")
     a = p.add_argument_group("answers")
     a.add_argument("--mode", choices=MODES, default="logprob",
                    help="logprob: score the option labels as the next token (default); generate: free text")
-    a.add_argument("--temperature", type=float, default=0.0, help="generate mode: sampling temperature (default 0)")
-    a.add_argument("--max-tokens", type=int, default=16, help="generate mode: reply length limit (default 16)")
+    a.add_argument("--temperature", type=_args.float_range(0), default=0.0, help="generate mode: sampling temperature (default 0)")
+    a.add_argument("--max-tokens", type=_args.positive_int, default=16, help="generate mode: reply length limit (default 16)")
     a.add_argument("--grammar", action="store_true", help="generate mode: constrain the reply to one label")
     o = p.add_argument_group("output")
-    o.add_argument("--out", default=DEFAULT_OUT, help=f"results file (default {DEFAULT_OUT})")
+    o.add_argument("--out", default=DEFAULT_OUT, type=_args.OutputFile(), help=f"results file (default {DEFAULT_OUT})")
     o.add_argument("--add-run", action="store_true",
                    help="allow a different configuration to be added to an existing results file")
     o.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
