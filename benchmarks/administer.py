@@ -203,6 +203,23 @@ def main(argv: list[str] | None = None) -> int:
             s, tk = batched(be, prompts, other)
             rows.append((f"batched, batch size {other}", n, n / s, tk / n))
     rows.append(("limit: minimum tokens at prompt-eval speed", n, n / limit_s, minimum / n))
+    # the AMX guard's price: the same batched path with llama.cpp's weight repacking flipped
+    flipped = "off" if be.info.settings["cpu_repack"]["value"] == "on" else "on"
+    try:
+        from psychometry.backends.native import amx_reasons, cpu_flags, system_info
+
+        if flipped == "on" and amx_reasons(system_info(), cpu_flags()):
+            raise RuntimeError("skipped: this machine has AMX, where repacked weights crash llama.cpp")
+        alt = LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
+                              batch_size=size, cpu_repack=flipped)
+        alt.option_logprobs(prompts[0][0], prompts[0][1])
+        s, tk = batched(alt, prompts, size)
+        alt_rate = prompt_eval_rate(alt, args.limit_tokens)
+        alt.close()
+        rows.append((f"batched, size {size}, cpu_repack {flipped}", n, n / s, tk / n))
+    except Exception as exc:  # e.g. the crash the guard exists for is not caught, but a load error is
+        alt_rate = float("nan")
+        print(f"cpu_repack {flipped}: {type(exc).__name__}: {exc}")
 
     print()
     print(f"{'path':<44}{'items':>7}{'items/s':>10}{'tokens/item':>13}{'x naive':>9}")
@@ -212,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"prompt eval  {rate:.0f} tokens/s in one batch of {args.limit_tokens} distinct tokens; limit for "
           f"{n} prompts {limit_s:.2f} s; batched took {batch_s:.2f} s = {batch_s / limit_s:.2f}x the limit")
+    print(f"repack       prompt eval {rate:.0f} tokens/s with cpu_repack "
+          f"{be.info.settings['cpu_repack']['value']}, {alt_rate:.0f} with {flipped}")
     print(f"tokens       batched decoded {batch_toks} for {n} prompts = {batch_toks / minimum:.2f}x the minimum "
           f"{minimum} (the shared prefix once per batch); all prompts afresh {afresh}")
     print(f"naive        parse status over {k} replies: " + ", ".join(f"{s} {c}" for s, c in parsed.items()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Backend, Generation, ModelInfo, OptionScores
+from .base import Backend, Generation, GenerateRequest, ModelInfo, OptionScores, ScoreRequest
 from .fake import FakeBackend
 
 __all__ = [
@@ -19,8 +19,11 @@ __all__ = [
     "Generation",
     "ModelInfo",
     "OptionScores",
+    "ScoreRequest",
+    "GenerateRequest",
     "FakeBackend",
     "LlamaCppBackend",
+    "OpenAIBackend",
     "labels_grammar",
     "load_backend",
     "default_model_path",
@@ -28,7 +31,7 @@ __all__ = [
 ]
 
 #: names accepted by :func:`load_backend`
-BACKENDS = ("llama", "fake")
+BACKENDS = ("llama", "openai", "fake")
 
 
 def load_backend(name: str = "llama", model: str | None = None, **options: Any) -> Backend:
@@ -36,6 +39,8 @@ def load_backend(name: str = "llama", model: str | None = None, **options: Any) 
 
     ``load_backend("llama", "path/to/model.gguf", n_ctx=4096, n_gpu_layers=-1)`` or
     ``load_backend()`` for the default model; ``load_backend("fake", choice=2)`` for tests.
+    ``load_backend("openai", "served-model", base_urls=["http://127.0.0.1:8080/v1"])`` for an
+    OpenAI-compatible server (:class:`psychometry.backends.openai.OpenAIBackend`).
     ``llama.cpp`` and ``llamacpp`` are accepted for ``llama``. Unknown names raise
     :class:`~psychometry.errors.ModelError`.
     """
@@ -46,6 +51,13 @@ def load_backend(name: str = "llama", model: str | None = None, **options: Any) 
         from .llama import LlamaCppBackend
 
         return LlamaCppBackend(model, **options)
+    if key in ("openai", "server"):
+        from .openai import OpenAIBackend
+
+        urls = options.pop("base_urls", None) or options.pop("base_url", None)
+        if not urls:
+            raise ModelError("the openai backend needs base_urls (e.g. http://127.0.0.1:8080/v1)")
+        return OpenAIBackend(urls, model, **options)
     if key == "fake":
         if model is not None:
             options.setdefault("name", str(model))
@@ -54,6 +66,10 @@ def load_backend(name: str = "llama", model: str | None = None, **options: Any) 
 
 
 def __getattr__(name: str) -> Any:
+    if name == "OpenAIBackend":
+        from .openai import OpenAIBackend
+
+        return OpenAIBackend
     if name in ("LlamaCppBackend", "labels_grammar"):
         from . import llama
 

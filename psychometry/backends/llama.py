@@ -382,11 +382,13 @@ class LlamaCppBackend:
             raise ModelError(f"llama.cpp could not load {path}: {_last_log_line() or 'unsupported or corrupt model'}")
         self._model = model
 
-        n_seq_max = int(n_seq_max)
         cparams = lc.llama_context_default_params()
         cparams.n_ctx = int(n_ctx)
         cparams.n_batch = min(_N_BATCH, int(n_ctx))
         cparams.n_ubatch = cparams.n_batch
+        # llama.cpp reserves outputs for max(n_seq_max, n_batch) rows and aborts on a context
+        # with more sequences than batch rows (GGML_ASSERT n_outputs_max): never ask for that
+        n_seq_max = min(int(n_seq_max), cparams.n_batch)
         cparams.n_seq_max = n_seq_max
         cparams.n_threads = threads
         cparams.n_threads_batch = threads

@@ -18,10 +18,6 @@ examples:
 """
 
 
-def _int_or_none(text: str) -> int | None:
-    return None if text in ("", "auto", "none") else int(text)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "administer",
@@ -47,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--chat-template", choices=("auto", "model", "none"), default="auto",
                    help="wrap prompts in the model's chat template: auto (instruction-tuned models only), "
                         "model (always) or none")
+    m.add_argument("--cpu-repack", choices=("auto", "on", "off"), default=None,
+                   help="let llama.cpp repack weights for its CPU kernels: auto (off where the build or the CPU "
+                        "has AMX, whose repacked matmul crashes; on elsewhere), on, or off (default: the "
+                        "environment variable PSYCHOMETRY_CPU_REPACK, else auto)")
+    m.add_argument("--batch-size", type=_args.positive_int, default=None,
+                   help="prompts decoded together in one batch (default: chosen from --n-ctx); results depend "
+                        "on it, and it is recorded in the run manifest")
     d = p.add_argument_group("design")
     d.add_argument("--templates", default="all", type=_args.text,
                    help="all, template ids, or template YAML files, comma-separated (default all)")
@@ -71,6 +74,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--temperature", type=_args.float_range(0), default=0.0, help="generate mode: sampling temperature (default 0)")
     a.add_argument("--max-tokens", type=_args.positive_int, default=16, help="generate mode: reply length limit (default 16)")
     a.add_argument("--grammar", action="store_true", help="generate mode: constrain the reply to one label")
+    sv = p.add_argument_group("server", "administer through OpenAI-compatible servers (llama-server, "
+                                          "llama-cpp-python's server, vLLM, a hosted API); --model is then "
+                                          "the served model name (default: the first the server lists)")
+    sv.add_argument("--backend", choices=("llama", "openai"), default="llama",
+                    help="llama: the model in-process (default); openai: OpenAI-compatible servers at --base-url")
+    sv.add_argument("--base-url", action="append", default=None, metavar="URL",
+                    help="server URL such as http://127.0.0.1:8080/v1; repeat it to spread the work over "
+                         "several servers serving the same model")
+    sv.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
+                    help="environment variable holding the API key (default OPENAI_API_KEY); the key is "
+                         "never stored")
+    sv.add_argument("--concurrency", type=_args.positive_int, default=4, metavar="N",
+                    help="requests in flight per server (default 4)")
+    sv.add_argument("--request-timeout", type=_args.float_range(0, inclusive=False), default=120.0,
+                    metavar="SECONDS",
+                    help="seconds per request before it is retried (default 120)")
     o = p.add_argument_group("output")
     o.add_argument("--out", default=DEFAULT_OUT, type=_args.OutputFile(), help=f"results file (default {DEFAULT_OUT})")
     o.add_argument("--add-run", action="store_true",
@@ -81,10 +100,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..engine import administer
+    from ..errors import PsychometryError
 
-    result = administer(
+    backend = None
+    if args.backend == "openai":
+        if not args.base_url:
+            raise PsychometryError("--backend openai needs --base-url (e.g. http://127.0.0.1:8080/v1)")
+        from ..backends.openai import OpenAIBackend
+
+        backend = OpenAIBackend(
+            args.base_url, args.model, api_key_env=args.api_key_env, concurrency=args.concurrency,
+            request_timeout=args.request_timeout, seed=args.seed,
+            chat={"auto": "auto", "model": True, "none": False}[args.chat_template],
+        )
+    elif args.base_url:
+        raise PsychometryError("--base-url is for --backend openai")
+    try:
+        result = _administer(administer, args, backend)
+    finally:
+        if backend is not None:
+            backend.close()
+    if not args.quiet:
+        print(result.summary())
+        from ..report.verdicts import verdicts_text  # the findings of the run's responses, per model
+
+        print("\n" + verdicts_text(result.results()), end="")
+    return 0
+
+
+def _administer(administer, args: argparse.Namespace, backend):
+    return administer(
         args.instruments,
-        model=args.model,
+        backend=backend,
+        model=args.model if backend is None else None,
         templates=args.templates,
         orders=args.orders,
         personas=args.personas,
@@ -100,16 +148,12 @@ def run(args: argparse.Namespace) -> int:
         n_gpu_layers=args.n_gpu_layers,
         threads=args.threads,
         chat_template=args.chat_template,
+        cpu_repack=args.cpu_repack,
+        batch_size=args.batch_size,
         temperature=args.temperature,
         max_tokens=args.max_tokens,
         grammar=args.grammar,
     )
-    if not args.quiet:
-        print(result.summary())
-        from ..report.verdicts import verdicts_text  # the findings of the run's responses, per model
-
-        print("\n" + verdicts_text(result.results()), end="")
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
