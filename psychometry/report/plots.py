@@ -239,14 +239,9 @@ def reliability_forest(tables: Mapping[str, pd.DataFrame], *, name: str, title: 
                     fmt="o", color=color, capsize=3, markersize=5, label=f"{lab}: alpha (Feldt 95% CI)")
         om = t["omega_t"].to_numpy(dtype=float)
         if np.isfinite(om).any():
-            olo = t["omega_low"].to_numpy(dtype=float) if "omega_low" in t.columns else np.full(len(om), np.nan)
-            ohi = t["omega_high"].to_numpy(dtype=float) if "omega_high" in t.columns else np.full(len(om), np.nan)
             ok_ = np.isfinite(om)
-            ax.errorbar(clip(om[ok_]), y[ok_] - 0.12 / n,
-                        xerr=np.vstack([np.nan_to_num(clip(om) - clip(olo))[ok_], np.nan_to_num(clip(ohi) - clip(om))[ok_]]),
-                        fmt="s", markerfacecolor="white", color=color, capsize=2, markersize=5, linestyle="none",
-                        elinewidth=0.8, label=f"{lab}: omega total (95% CI)")
-            lo_all += list(clip(olo[np.isfinite(olo)]))
+            ax.plot(clip(om[ok_]), y[ok_] - 0.12 / n, "s", markerfacecolor="white", color=color, markersize=5,
+                    linestyle="none", label=f"{lab}: omega total")
         lo_all += list(clip(lo[np.isfinite(lo)])) + list(clip(a[shown]))
         hi_all += list(clip(hi[np.isfinite(hi)]))
     ax.axvline(ok, color="#2e7d32", linestyle="--", linewidth=0.9)
@@ -261,8 +256,7 @@ def reliability_forest(tables: Mapping[str, pd.DataFrame], *, name: str, title: 
     ax.set_title(title, fontsize=10)
     return Figure(name=name, title=title, png=_png(fig),
                   caption=f"Cronbach's alpha with its Feldt 95% confidence interval (psych::alpha) and McDonald's "
-                          f"omega total (psych::omega, 6+ items) with the Feldt-Woodruff-Salih (1987) approximate "
-                          f"95% interval; dashed line: {ok:.2f} (Nunnally 1978), dotted line: {fails:.2f}.")
+                          f"omega total (psych::omega, 6+ items; no interval); dashed line: {ok:.2f} (Nunnally 1978), dotted line: {fails:.2f}.")
 
 
 def position_heatmap(counts: pd.DataFrame, *, name: str, title: str, rows: tuple[str, ...] = ("template", "order")) -> Figure:

@@ -544,17 +544,16 @@ def _reliability_overview(c: _Ctx) -> Section | None:
     t = _reliability_table(c.iid, c.long, c.inst, c.scale_ids, omega_min_items=c.omega_min_items)
     if t.empty or not t["alpha"].notna().any():
         return None
-    shown = t.set_index("scale")[["k", "n", "alpha", "alpha_low", "alpha_high", "omega_t", "omega_low",
-                                  "omega_high", "omega_h"]]
-    shown.columns = ["k", "n", "alpha", "a.lower", "a.upper", "omega_t", "o.lower", "o.upper", "omega_h"]
+    shown = t.set_index("scale")[["k", "n", "alpha", "alpha_low", "alpha_high", "omega_t", "omega_h"]]
+    shown.columns = ["k", "n", "alpha", "a.lower", "a.upper", "omega_t", "omega_h"]
     shown.index.name = None
     from psychometry.stats._rprint import format_frame
 
     class _T:  # a tiny result so the table goes through summary_html like the others
         def summary(self_inner) -> str:
             return ("Cronbach's alpha with the Feldt 95% confidence interval (psych::alpha) and McDonald's omega "
-                    "total / hierarchical (psych::omega, 6+ items), omega total with the Feldt-Woodruff-Salih "
-                    "(1987) approximate 95% interval (as misty::omega.coef)\n" + format_frame(shown, 2))
+                    "total / hierarchical (psych::omega, 6+ items; psych gives omega no interval)\n"
+                    + format_frame(shown, 2))
 
     sec = _res_section(key, title, Outcome(value=_T()))
     sec.figures.append(plots.reliability_forest({c.model_label or "alpha": t}, name=f"{c.iid}-reliability",
@@ -786,11 +785,9 @@ def comparison_sections(per_model: Sequence[tuple[str, dict[str, pd.DataFrame | 
                     txt = f"{r['alpha']:.2f} [{r['alpha_low']:.2f}, {r['alpha_high']:.2f}]"
                     if np.isfinite(r["omega_t"]):
                         txt += f"; omega {r['omega_t']:.2f}"
-                        if np.isfinite(r["omega_low"]):
-                            txt += f" [{r['omega_low']:.2f}, {r['omega_high']:.2f}]"
                     col.append(txt)
                 cells[name] = col
-            t = _T("Cronbach's alpha [Feldt 95% CI]; omega total [Feldt-Woodruff-Salih 95% CI] where computed "
+            t = _T("Cronbach's alpha [Feldt 95% CI]; omega total (no interval) where computed "
                    "(6+ items), per model:", cells)
             sec = Section(key=f"compare/{iid}/reliability", title=f"{iid}: reliability of the models", level=2,
                           body=t.summary(), html=summary_html(t))

@@ -477,21 +477,6 @@ def _check_templates(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Ver
     return Verdict("templates", title, level, fig, sentence, instrument=iid, details=tuple(details), data=res.table)
 
 
-def omega_ci(omega: float, n: int, k: int, conf_level: float = 0.95) -> tuple[float, float]:
-    """Approximate confidence interval of omega total by the Feldt, Woodruff & Salih (1987) procedure,
-    as R's ``misty::omega.coef`` computes it: ``1 - (1 - omega) F`` with the F quantiles on n - 1 and
-    (k - 1)(n - 1) degrees of freedom (the interval psych::alpha gives alpha as "Feldt"). psych::omega
-    itself gives no interval. NaN with fewer than 2 respondents or items, or a non-finite omega."""
-    from scipy import stats as _st
-
-    if not math.isfinite(omega) or n < 2 or k < 2:
-        return math.nan, math.nan
-    df1, df2 = n - 1, (k - 1) * (n - 1)
-    p = (1 - conf_level) / 2
-    return (1 - (1 - omega) * float(_st.f.ppf(1 - p, df1, df2)),
-            1 - (1 - omega) * float(_st.f.ppf(p, df1, df2)))
-
-
 def _reliability_table(iid: str, rows: pd.DataFrame, inst: Instrument | None, scale_ids: Sequence[str],
                        omega_min_items: int = 6) -> pd.DataFrame:
     recs = []
@@ -500,8 +485,7 @@ def _reliability_table(iid: str, rows: pd.DataFrame, inst: Instrument | None, sc
         sub = rows[rows["scale"] == sid]
         items = [str(i) for i in pd.unique(sub["item"])]
         rec: dict[str, Any] = {"scale": sid, "k": len(items), "n": 0, "alpha": math.nan, "alpha_low": math.nan,
-                               "alpha_high": math.nan, "omega_t": math.nan, "omega_low": math.nan,
-                               "omega_high": math.nan, "omega_h": math.nan, "why": ""}
+                               "alpha_high": math.nan, "omega_t": math.nan, "omega_h": math.nan, "why": ""}
         wide, why = _quiet(st.item_matrix, sub)
         if wide is None:
             rec["why"] = why
@@ -522,8 +506,8 @@ def _reliability_table(iid: str, rows: pd.DataFrame, inst: Instrument | None, sc
         if len(items) >= omega_min_items and nf >= 2 and n > len(items):
             o, _ = _quiet(st.omega, wide, nfactors=nf)
             if o is not None:
-                lo, hi = omega_ci(o.omega_total, o.n_obs or n, len(items))
-                rec.update(omega_t=o.omega_total, omega_low=lo, omega_high=hi, omega_h=o.omega_h)
+                # no interval: psych::omega gives none, and we print only what R verifies
+                rec.update(omega_t=o.omega_total, omega_h=o.omega_h)
         recs.append(rec)
     return pd.DataFrame(recs)
 
@@ -547,8 +531,6 @@ def _check_reliability(iid: str, rows: pd.DataFrame, inst: Instrument | None, th
         om = ""
         if math.isfinite(float(r["omega_t"])):
             om = f", omega_t {_f(r['omega_t'])}"
-            if math.isfinite(float(r["omega_low"])):
-                om += f" [{_f(r['omega_low'])}, {_f(r['omega_high'])}]"
         ci = (f" [{_f(r['alpha_low'])}, {_f(r['alpha_high'])}]" if math.isfinite(float(r["alpha_low"])) else "")
         why = f" ({r['why']})" if r["why"] and not math.isfinite(a) else ""
         details.append(f"{r['scale']}: alpha {_f(a)}{ci}{om}{why}, k = {int(r['k'])}, n = {int(r['n'])}")
