@@ -156,3 +156,15 @@ def test_estimator_and_ordered_arguments():
         cfa(d + 0.5, model, ordered=True)
     with pytest.raises(StatsInputError, match="pairwise"):
         cfa(d, model, missing="pairwise")                                # ML: listwise only
+
+
+def test_listwise_is_the_default_and_drops_every_incomplete_row():
+    # lavaan's default missing = "listwise": a row with any missing answer is dropped, as in cfa(ML)
+    d = pd.read_csv(ROOT / "tests" / "data" / "psych_bfi.csv").iloc[:600, :5]
+    assert d.isna().any(axis=1).sum() > 0
+    model = "A =~ A1 + A2 + A3 + A4 + A5"
+    listwise = cfa(d, model, ordered=True)
+    complete = cfa(d.dropna(), model, ordered=True)
+    assert listwise.n_obs == len(d.dropna())
+    assert listwise.fit["chisq"] == pytest.approx(complete.fit["chisq"], rel=1e-12)
+    assert cfa(d, model, ordered=True, missing="pairwise").n_obs > listwise.n_obs

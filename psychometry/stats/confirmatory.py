@@ -307,6 +307,23 @@ class _Structure:
         return lam @ phi @ lam.T + np.diag(th)
 
 
+
+def model_items(spec: Mapping[str, Sequence[str]], data: pd.DataFrame, who: str) -> list[str]:
+    """The items of a parsed model in order of first appearance, checked to be numeric columns of
+    ``data`` (``who`` names the function in the error)."""
+    items: list[str] = []
+    for f in spec:
+        for i in spec[f]:
+            if i not in items:
+                items.append(i)
+    absent = [i for i in items if i not in data.columns]
+    if absent:
+        raise StatsInputError(f"{who}: model item(s) {absent} are not columns of data")
+    bad = [i for i in items if not pd.api.types.is_numeric_dtype(data[i]) or pd.api.types.is_bool_dtype(data[i])]
+    if bad:
+        raise StatsInputError(f"{who}: item column(s) {bad} are not numeric")
+    return items
+
 def _structure(spec: Mapping[str, Sequence[str]], items: Sequence[str], std_lv: bool = False) -> _Structure:
     idx = {name: k for k, name in enumerate(items)}
     factors = list(spec)
@@ -847,17 +864,7 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     if start not in ("default", "simple"):
         raise StatsInputError(f"cfa: start must be 'default' or 'simple', got {start!r}")
     factors = list(spec)
-    items: list[str] = []
-    for f in factors:
-        for i in spec[f]:
-            if i not in items:
-                items.append(i)
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise StatsInputError(f"cfa: model item(s) {missing} are not columns of data")
-    bad = [i for i in items if not pd.api.types.is_numeric_dtype(data[i]) or pd.api.types.is_bool_dtype(data[i])]
-    if bad:
-        raise StatsInputError(f"cfa: item column(s) {bad} are not numeric")
+    items = model_items(spec, data, "cfa")
     x = data[items].astype(float).dropna()
     p, m = len(items), len(factors)
     n = len(x)

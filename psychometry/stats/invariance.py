@@ -278,14 +278,7 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
     if equal - _EQUAL_OK:
         raise StatsInputError(f"multigroup_cfa: group_equal {sorted(equal - _EQUAL_OK)} not supported "
                               f"(choose from {sorted(_EQUAL_OK)})")
-    items: list[str] = []
-    for f in spec:
-        for i in spec[f]:
-            if i not in items:
-                items.append(i)
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise StatsInputError(f"multigroup_cfa: model item(s) {missing} are not columns of data")
+    items = _ml.model_items(spec, data, "multigroup_cfa")
     d = data[items + [group]].dropna()
     labels = list(pd.unique(d[group]))
     if len(labels) < 2:

@@ -307,17 +307,7 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"cfa: data must be a pandas DataFrame, got {type(data).__name__}")
     factors = list(spec)
-    items: list[str] = []
-    for f in factors:
-        for i in spec[f]:
-            if i not in items:
-                items.append(i)
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise StatsInputError(f"cfa: model item(s) {missing} are not columns of data")
-    bad = [i for i in items if not pd.api.types.is_numeric_dtype(data[i]) or pd.api.types.is_bool_dtype(data[i])]
-    if bad:
-        raise StatsInputError(f"cfa: item column(s) {bad} are not numeric")
+    items = _ml.model_items(spec, data, "cfa")
     x = data[items].astype(float)
     x = x.dropna() if missing == "listwise" else x.dropna(how="all")
     vals = x.to_numpy()

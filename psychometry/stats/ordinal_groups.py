@@ -178,14 +178,7 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
                               "not supported (loadings, thresholds)")
     if group not in data.columns:
         raise StatsInputError(f"multigroup_cfa: group column {group!r} is not in data")
-    items: list[str] = []
-    for f in spec:
-        for i in spec[f]:
-            if i not in items:
-                items.append(i)
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise StatsInputError(f"multigroup_cfa: model item(s) {missing} are not columns of data")
+    items = _ml.model_items(spec, data, "multigroup_cfa")
     d = data[items + [group]].dropna()
     labels = list(pd.unique(d[group]))
     if len(labels) < 2:
