@@ -690,10 +690,9 @@ class LlamaCppBackend:
             lse: float | None = None
             for i, prefix in wanted_by_node.get(id(node), ()):
                 toks = plans[i].needed[prefix]
-                if lse is None:
-                    z64 = z.astype(np.float64)
-                    m = float(z64.max())
-                    lse = m + math.log(float(np.exp(z64 - m).sum()))
+                if lse is None:  # exp in float32 (llama.cpp's precision), summed in float64
+                    m = float(z.max())
+                    lse = m + math.log(float(np.exp(z - m).sum(dtype=np.float64)))
                 dists[(i, prefix)] = {t: float(z[t]) - lse for t in toks}
 
         self._clear()
