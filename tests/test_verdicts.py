@@ -57,6 +57,11 @@ def test_a_first_option_model_is_called_a_position_habit_first(first_long):
     assert mv.get("reliability", "bfi44").level == "fails"
     assert mv.get("reliability", "bfi44").sentence.startswith("Not interpretable")
     assert mv.get("orders", "bfi44").level == "fails"
+    # measurement invariance across both design factors: not interpretable either (and too few respondents)
+    inv = [v for v in mv.verdicts if v.check == "invariance"]
+    assert [v.title for v in inv] == ["Measurement invariance across option orders",
+                                      "Measurement invariance across prompt templates"]
+    assert all(v.level == "fails" and v.sentence.startswith("Not interpretable") for v in inv)
     text = mv.text()
     assert text.splitlines()[1].startswith("The answers are a position habit")
     assert "[FAILS]   Position habit" in text
@@ -118,6 +123,7 @@ def test_thresholds_are_settable_and_move_the_levels(trait_long, tmp_path):
     # every threshold has its documented source
     assert set(THRESHOLD_SOURCES) == {f.name for f in __import__("dataclasses").fields(VerdictThresholds)}
     assert "Nunnally 1978" in THRESHOLD_SOURCES["reliability_ok"]
+    assert "Chen 2007" in THRESHOLD_SOURCES["invariance_delta_cfi"]
     assert "Campbell & Fiske 1959" in THRESHOLD_SOURCES["convergent_ok"]
 
 

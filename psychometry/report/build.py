@@ -2,8 +2,9 @@
 
 Order of the report: the data, refusal rates, then per instrument its scale scores, psych::alpha and
 omega per scale, item-rest correlations, the comparison with human norms, the CFA of the intended
-scale structure, response styles, template and option-order sensitivity and position bias; last the
-multitrait-multimethod matrix when both BFI-44 and IPIP-NEO-120 are present.
+scale structure and its measurement invariance across option orders and prompt templates, response
+styles, template and option-order sensitivity and position bias; last the multitrait-multimethod
+matrix when both BFI-44 and IPIP-NEO-120 are present.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .document import Report, Section
 from .errors import ReportError
 from .respondents import RESPONDENT_LEVELS, persona_level, split_models
 from .sections import behaviour_section, comparison_sections, findings_section, instrument_sections, mtmm_section, overview, refusals
-from .verdicts import VerdictThresholds, model_verdicts
+from .verdicts import InvarianceAnalysis, VerdictThresholds, model_verdicts
 
 __all__ = ["build_report", "report_from_file", "report_from_files", "load_files", "REQUIRED_COLUMNS"]
 
@@ -158,9 +159,13 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
                 an_i = raw_i
             if inst is not None and inst.kind == "task":
                 pass
+            mv = next((m for m in rep.verdicts if m.model == name), None)
+            inv = {v.data.factor: v.data for v in (mv.verdicts if mv is not None else [])
+                   if v.check == "invariance" and v.instrument == iid and isinstance(v.data, InvarianceAnalysis)}
             s_, sc = instrument_sections(iid, an_i, inst, plots=plots, omega_min_items=omega_min_items,
                                          cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items,
-                                         raw=raw_i if respondent == "persona" else None, model_label=name)
+                                         raw=raw_i if respondent == "persona" else None, model_label=name,
+                                         invariance=inv, thresholds=thresholds)
             secs += s_
             scores[iid] = sc
         m = mtmm_section(scores, plots_on=plots)

@@ -561,15 +561,91 @@ def _reliability_overview(c: _Ctx) -> Section | None:
     return sec
 
 
+def _invariance_sections(c: _Ctx, precomputed: Any = None, thresholds: Any = None) -> list[Section]:
+    """Measurement invariance of each scale across option orders and prompt templates (2+ levels each):
+    stats.invariance's table per scale (configural, metric, scalar; lavTestLRT differences; CFI and
+    RMSEA changes against the report's Chen 2007 cut-offs). ``precomputed``: {factor:
+    InvarianceAnalysis} of the verdicts (the same rows), so the fits are not run twice."""
+    import textwrap
+
+    from psychometry.stats._rprint import format_frame
+    from psychometry.stats.prediction import format_pval
+
+    from .verdicts import INVARIANCE_FACTORS, VerdictThresholds, invariance_analysis, invariance_holds
+
+    if c.inst is not None and c.inst.kind == "task":
+        return []
+    th = thresholds or VerdictThresholds()
+    rows = c.cond
+    out: list[Section] = []
+    for factor, (plural, singular) in INVARIANCE_FACTORS.items():
+        if factor not in rows.columns or rows[factor].nunique() < 2:
+            continue
+        key = f"{c.iid}/invariance/{factor}"
+        title = f"{c.iid}: measurement invariance across {plural} (lavaan multi-group CFA)"
+        ana = (precomputed or {}).get(factor)
+        if ana is None:
+            ana = invariance_analysis(rows, factor, c.scale_ids)
+        head = (f"Multi-group CFA per scale, groups = {plural} ({', '.join(ana.groups)}); a respondent is one "
+                f"prompt condition under one {singular}. One factor per scale, reverse-keyed items reversed first; "
+                f"ML on the answers as continuous (lavaan::cfa(model, data, group = \"{factor}\", group.equal = "
+                "...): configural = nothing equal, metric = loadings, scalar = loadings + intercepts). Each level "
+                "is tested against the previous one: chi-square difference as lavTestLRT; holds = CFI drops by "
+                f"at most {th.invariance_delta_cfi:.3f} and RMSEA rises by at most "
+                f"{th.invariance_delta_rmsea:.3f} (Chen 2007).")
+        blocks: list[tuple[str, pd.DataFrame | None, list[str]]] = []
+        for si in ana.scales:
+            label = f"Scale {si.scale}" + (f" ({c.scale_name(si.scale)})" if c.scale_name(si.scale) != si.scale else "")
+            label += f", {len(si.items)} items"
+            if si.n and si.result is not None:
+                label += "; n = " + ", ".join(f"{k} {lv}" for lv, k in si.n)
+            if si.result is None:
+                blocks.append((label + f": not computed: {_one_line(si.reason or 'no fit')}", None, []))
+                continue
+            t = si.result.table
+            shown = pd.DataFrame(index=list(t.index))
+            shown["chisq"] = t["chisq"].astype(float)
+            shown["df"] = t["df"].astype(float)
+            shown["pvalue"] = format_pval(list(t["pvalue"].astype(float)), 3)
+            shown["cfi"] = t["cfi"].astype(float)
+            shown["rmsea"] = t["rmsea"].astype(float)
+            shown["chisq.diff"] = t["chisq_diff"].astype(float)
+            shown["df.diff"] = t["df_diff"].astype(float)
+            shown["p.diff"] = format_pval(list(t["p_diff"].astype(float)), 3)
+            shown["cfi.delta"] = t["delta_cfi"].astype(float)
+            shown["rmsea.delta"] = t["delta_rmsea"].astype(float)
+            shown["holds"] = ["" if lv == "configural" else ("yes" if invariance_holds(t.loc[lv], th) else "no")
+                              for lv in t.index]
+            blocks.append((label, shown, list(si.warnings)))
+
+        class _T:  # the tables go through _rprint (text) and summary_html (HTML) like the other sections
+            def summary(self_inner) -> str:
+                parts = [textwrap.fill(head, 100)]
+                for label, shown, warns in blocks:
+                    parts.append("")
+                    parts.append(label)
+                    if shown is not None:
+                        parts.append(format_frame(shown, 3))
+                    parts += [f"Warning: {w}" for w in warns]
+                return "\n".join(parts)
+
+        sec = _res_section(key, title, Outcome(value=_T()))
+        out.append(sec)
+    return out
+
+
 def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *, plots: bool = True,
                         omega_min_items: int = 6, cfa_min_per_item: float = 2.0,
                         cfa_max_items: int | None = 60, raw: pd.DataFrame | None = None,
-                        model_label: str = "") -> tuple[list[Section], pd.DataFrame | None]:
+                        model_label: str = "", invariance: Any = None,
+                        thresholds: Any = None) -> tuple[list[Section], pd.DataFrame | None]:
     """Every section of one instrument (its rows of the long table), and its scale scores
     (respondents x scales, used by the MTMM section).
 
     ``long`` are the rows analysed as respondents (prompt conditions, or persons with the conditions
-    averaged); ``raw`` the condition-level rows for the robustness sections (default: ``long``)."""
+    averaged); ``raw`` the condition-level rows for the robustness sections (default: ``long``);
+    ``invariance`` the verdicts' {factor: InvarianceAnalysis} of this instrument (computed here when
+    not given); ``thresholds`` the verdicts' cut-offs (the invariance tables' "holds" column)."""
     c = _Ctx(iid=iid, long=long, inst=inst, plots=plots, omega_min_items=omega_min_items,
              cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items, model_label=model_label, raw=raw)
     c.scale_ids = _scale_ids(long, inst)
@@ -586,7 +662,9 @@ def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *
     norms = _norms_section(c, scores, reason)
     if norms is not None:
         out.append(norms)
-    out += [_cfa_section(c), _styles_section(c), _template_section(c), _order_section(c), _position_section(c)]
+    out.append(_cfa_section(c))
+    out += _invariance_sections(c, invariance, thresholds)
+    out += [_styles_section(c), _template_section(c), _order_section(c), _position_section(c)]
     curves = _option_curves_section(c)
     if curves is not None:
         out.append(curves)

@@ -2,7 +2,8 @@
 
 Each :class:`Verdict` answers one question about one model's answers (does it answer at all? are
 the answers a position habit? do option order and prompt template move the scores? are the scales
-reliable? do two instruments of the same traits agree (MTMM)? how far from human norms? do traits
+reliable? may scores be compared across option orders and prompt templates (measurement
+invariance)? do two instruments of the same traits agree (MTMM)? how far from human norms? do traits
 predict behaviour?) with a level (``ok`` / ``caution`` / ``fails``; ``n/a`` when the design does not
 allow the check), the figure it rests on and one sentence. :func:`compute_verdicts` returns one
 :class:`ModelVerdicts` per model: models are never pooled.
@@ -11,8 +12,8 @@ The cut-offs are a :class:`VerdictThresholds` (defaults with their sources in
 :data:`THRESHOLD_SOURCES` and docs/report.md; load your own with :func:`load_thresholds`).
 
 Every number comes from :mod:`psychometry.stats` (``refusal_rates``' inputs, ``position_bias``,
-``order_sensitivity``, ``template_sensitivity``, ``alpha``, ``omega``, ``mtmm``, ``compare_norms``,
-``behaviour_regression``) or :mod:`psychometry.scoring`; nothing here re-implements a statistic.
+``order_sensitivity``, ``template_sensitivity``, ``alpha``, ``omega``, ``invariance``, ``mtmm``,
+``compare_norms``, ``behaviour_regression``) or :mod:`psychometry.scoring`; nothing here re-implements a statistic.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ from .respondents import persona_level, split_models
 
 __all__ = ["Verdict", "ModelVerdicts", "VerdictThresholds", "THRESHOLD_SOURCES", "LEVELS", "compute_verdicts",
            "load_thresholds", "model_verdicts", "behaviour_analysis", "MTMM_INSTRUMENTS", "instrument_scores",
-           "verdicts_text", "omega_ci"]
+           "verdicts_text", "INVARIANCE_FACTORS", "INVARIANCE_LEVELS", "InvarianceAnalysis",
+           "ScaleInvariance", "invariance_analysis", "invariance_holds"]
 
 LEVELS = ("ok", "caution", "fails", "n/a")
 _RANK = {"n/a": -1, "ok": 0, "caution": 1, "fails": 2}
@@ -73,6 +75,8 @@ class VerdictThresholds:
     norm_d_caution: float = 0.5
     norm_d_fails: float = 1.2
     behaviour_r2_ok: float = 0.13
+    invariance_delta_cfi: float = 0.010
+    invariance_delta_rmsea: float = 0.015
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -112,6 +116,10 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "norm_d_caution": "Cohen's d of model vs human norm; .5 = medium (Cohen 1988)",
     "norm_d_fails": "1.2 = very large (Sawilowsky 2009)",
     "behaviour_r2_ok": "R-squared .13 = medium (Cohen 1988, f2 = .15)",
+    "invariance_delta_cfi": "measurement invariance holds at a level (metric, scalar) when CFI drops by at most .010 "
+                            "from the previous level (Chen 2007, Structural Equation Modeling 14, 464-504)",
+    "invariance_delta_rmsea": "measurement invariance at a level also needs RMSEA to rise by at most .015 from the "
+                              "previous level (Chen 2007); Chen's SRMR criterion is not used",
 }
 
 
@@ -145,8 +153,8 @@ def load_thresholds(path: str | Path | None) -> VerdictThresholds:
 class Verdict:
     """One finding: ``level`` (ok / caution / fails / n/a), the ``figure`` it rests on, one ``sentence``.
 
-    ``check`` is the question (answers, positions, orders, templates, reliability, mtmm, norms,
-    behaviour), ``instrument`` the instrument it is about (None for the whole model), ``details`` one
+    ``check`` is the question (answers, positions, orders, templates, reliability, invariance, mtmm,
+    norms, behaviour), ``instrument`` the instrument it is about (None for the whole model), ``details`` one
     line per scale, ``data`` the numbers behind it (a DataFrame for the plots and tables)."""
 
     check: str
@@ -688,6 +696,229 @@ def _check_behaviour(analysis, th: VerdictThresholds, habit: bool) -> Verdict | 
     return Verdict("behaviour", title, level, fig, sentence, details=details, data=res)
 
 
+
+# --------------------------------------------------------------------------------------------------
+# measurement invariance across the prompt conditions
+
+#: Design factors across which the report tests measurement invariance: {column: (plural, singular)}.
+INVARIANCE_FACTORS: dict[str, tuple[str, str]] = {"order": ("option orders", "option order"),
+                                                   "template": ("prompt templates", "prompt template")}
+#: The invariance levels the report fits (lavaan's group.equal: none; loadings; loadings + intercepts).
+INVARIANCE_LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
+
+
+@dataclass(frozen=True)
+class ScaleInvariance:
+    """One scale's invariance across the levels of a design factor: ``result`` is
+    :func:`psychometry.stats.invariance`'s :class:`InvarianceResult` (None when it could not be
+    computed, with the ``reason``); ``n`` the respondents answering every item, per group;
+    ``warnings`` what the fits warned (e.g. negative variance estimates)."""
+
+    scale: str
+    items: tuple[str, ...]
+    n: tuple[tuple[str, int], ...] = ()
+    result: Any = field(default=None, repr=False, compare=False)
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InvarianceAnalysis:
+    """Measurement invariance of one instrument's scales across one design factor (``order`` or
+    ``template``): one :class:`ScaleInvariance` per scale."""
+
+    factor: str
+    groups: tuple[str, ...]
+    scales: tuple[ScaleInvariance, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scale and level: :func:`psychometry.stats.invariance`'s table."""
+        frames = [s.result.table.reset_index().assign(scale=s.scale) for s in self.scales if s.result is not None]
+        if not frames:
+            return pd.DataFrame(columns=["scale", "level"])
+        out = pd.concat(frames, ignore_index=True)
+        return out[["scale"] + [c for c in out.columns if c != "scale"]]
+
+
+def _fit_invariance(data: pd.DataFrame, model: dict[str, list[str]], group: str):
+    """stats.invariance (ML; configural, metric, scalar) with its warnings recorded: (result, reason, warnings).
+    A user-input error of the statistics or a numerical failure gives (None, reason, warnings)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res, why = st.invariance(data, model, group, levels=list(INVARIANCE_LEVELS)), None
+        except PsychometryError as exc:
+            res, why = None, " ".join(str(exc).split())
+        except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
+            res, why = None, f"numerical failure: {type(exc).__name__}: {' '.join(str(exc).split())}"
+    seen: list[str] = []
+    for w in caught:
+        msg = " ".join(str(w.message).split())
+        if msg not in seen:
+            seen.append(msg)
+    return res, why, tuple(seen)
+
+
+def invariance_analysis(rows: pd.DataFrame, factor: str, scale_ids: Sequence[str] | None = None,
+                        ) -> InvarianceAnalysis:
+    """Measurement invariance of each scale across the levels of ``factor`` (a column of the long
+    table: ``order`` or ``template``) with :func:`psychometry.stats.invariance` (ML, configural ->
+    metric -> scalar, as ``lavaan::cfa(model, data, group = factor, group.equal = ...)``).
+
+    ``rows`` are one instrument's condition-level rows with the analysed answers in ``value``. A case
+    is a (respondent, factor level); the model is one factor per scale, reverse-keyed items reversed
+    first (the fit does not depend on it). A scale that cannot be fitted (fewer than 3 items, a group
+    with no more respondents answering every item than items, an item without variance in a group, a
+    fit that does not converge or a statistic that raises) gets its ``reason`` instead of a result."""
+    from psychometry.stats.reliability import reverse_items
+
+    groups = tuple(str(g) for g in pd.unique(rows[factor].dropna()))
+    ids = list(scale_ids) if scale_ids is not None else [str(s) for s in pd.unique(rows["scale"])]
+    keyed = rows.drop_duplicates("item").set_index("item")["keyed"] if "keyed" in rows.columns else None
+    if keyed is not None:
+        keyed.index = keyed.index.astype(str)
+    status = "status" if "status" in rows.columns else None
+    data = rows[rows[factor].notna()]
+    data = data.assign(_case=data["respondent"].astype(str) + " | " + data[factor].astype(str))
+    out: list[ScaleInvariance] = []
+    what = INVARIANCE_FACTORS.get(factor, (factor, factor))[1]
+    for sid in ids:
+        sub = data[data["scale"].astype(str) == sid]
+        items = [str(i) for i in pd.unique(sub["item"])]
+        if len(items) < 3:
+            out.append(ScaleInvariance(sid, tuple(items), reason=f"{len(items)} item(s); a one-factor model needs 3"))
+            continue
+        wide, why = _quiet(st.item_matrix, sub, respondent="_case", status=status)
+        if wide is None:
+            out.append(ScaleInvariance(sid, tuple(items), reason=why))
+            continue
+        wide = wide.rename(columns=str)[items]
+        keys = [i for i in items if keyed is not None and i in keyed.index and keyed[i] < 0]
+        if keys:
+            wide, why = _quiet(reverse_items, wide, keys)
+            if wide is None:
+                out.append(ScaleInvariance(sid, tuple(items), reason=why))
+                continue
+        case_group = sub.drop_duplicates("_case").set_index("_case")[factor].astype(str)
+        complete = wide.dropna()
+        g = case_group.reindex(complete.index)
+        n = tuple((lv, int((g == lv).sum())) for lv in groups)
+        p = len(items)
+        why = None
+        small = [(lv, k) for lv, k in n if k <= p]
+        if small:
+            why = (f"too few respondents answering every item per {what} ("
+                   + ", ".join(f"{k} {lv}" for lv, k in small) + f"; a group needs more than the {p} items)")
+        else:
+            for lv in groups:
+                sd = complete[(g == lv).to_numpy()].std(ddof=0)
+                flat = [str(i) for i in sd.index if not sd[i] > 0]
+                if flat:
+                    why = (f"item{'s' if len(flat) > 1 else ''} {', '.join(flat[:3])}{' ...' if len(flat) > 3 else ''} "
+                           f"without variance under {what} {lv}")
+                    break
+        if why is not None:
+            out.append(ScaleInvariance(sid, tuple(items), n=n, reason=why))
+            continue
+        df = complete.assign(_group=g.to_numpy())
+        res, why, warns = _fit_invariance(df, {sid: items}, "_group")
+        if res is not None:
+            bad = [lv for lv, f in res.fits.items() if not f.converged]
+            t = res.table
+            if bad:
+                res, why = None, f"the {' and '.join(bad)} model{'s' if len(bad) > 1 else ''} did not converge"
+            elif not np.isfinite(t[["chisq", "cfi", "rmsea"]].to_numpy(dtype=float)).all():
+                res, why = None, "non-finite fit measures"
+        out.append(ScaleInvariance(sid, tuple(items), n=n, result=res, reason=why,
+                                   warnings=tuple(w for w in warns if "did not converge" not in w)))
+    return InvarianceAnalysis(factor=factor, groups=groups, scales=tuple(out))
+
+
+def invariance_holds(row: Mapping[str, Any], th: VerdictThresholds) -> bool:
+    """Whether a level of stats.invariance's table holds against the previous level by the report's
+    cut-offs (Chen 2007): CFI drops by at most ``invariance_delta_cfi`` and RMSEA rises by at most
+    ``invariance_delta_rmsea``."""
+    dc, dr = float(row["delta_cfi"]), float(row["delta_rmsea"])
+    # rounding: a difference of two fit measures equal to the cut-off is not a failure
+    return (math.isfinite(dc) and math.isfinite(dr) and dc >= -th.invariance_delta_cfi - 1e-12
+            and dr <= th.invariance_delta_rmsea + 1e-12)
+
+
+def _check_invariance(iid: str, analysis: InvarianceAnalysis, th: VerdictThresholds, habit: bool) -> Verdict:
+    plural, singular = INVARIANCE_FACTORS.get(analysis.factor, (analysis.factor, analysis.factor))
+    title = f"Measurement invariance across {plural}"
+    done = [s for s in analysis.scales if s.result is not None]
+    skipped = [s for s in analysis.scales if s.result is None]
+    details: list[str] = []
+    levels: dict[str, str] = {}
+    for s in analysis.scales:
+        if s.result is None:
+            details.append(f"{s.scale}: not computed: {s.reason}")
+            continue
+        t = s.result.table
+        metric, scalar = invariance_holds(t.loc["metric"], th), invariance_holds(t.loc["scalar"], th)
+        levels[s.scale] = "ok" if metric and scalar else ("caution" if metric else "fails")
+        held = "scalar" if metric and scalar else ("metric only" if metric else "none")
+        steps = "; ".join(
+            f"{lv}: CFI change {_f(t.loc[lv, 'delta_cfi'], 3)}, RMSEA change {_f(t.loc[lv, 'delta_rmsea'], 3)}, "
+            f"chi2 diff({int(t.loc[lv, 'df_diff'])}) = {_f(t.loc[lv, 'chisq_diff'], 2)}, {_p(t.loc[lv, 'p_diff'])}"
+            for lv in ("metric", "scalar"))
+        details.append(f"{s.scale}: invariance holds: {held}; {steps}; n = "
+                       + ", ".join(f"{k} {lv}" for lv, k in s.n)
+                       + (f" (warning: {s.warnings[0]})" if s.warnings else ""))
+    k = len(done)
+    n_metric = sum(lv != "fails" for lv in levels.values())
+    n_scalar = sum(lv == "ok" for lv in levels.values())
+    cut = f"CFI drop <= {th.invariance_delta_cfi:.3f}, RMSEA rise <= {th.invariance_delta_rmsea:.3f}"
+    if not done:
+        reasons = list(dict.fromkeys(s.reason for s in skipped if s.reason))
+        fig = (f"not computed on {len(skipped)} of {len(analysis.scales)} scales"
+               + (f": {reasons[0]}" if reasons else ""))
+        if habit:
+            return Verdict("invariance", title, "fails", fig,
+                           f"Not interpretable: position-habit answers follow the shown position, not a trait, so "
+                           f"nothing says whether scores may be compared across {plural}.",
+                           instrument=iid, details=tuple(details), data=analysis)
+        return Verdict("invariance", title, "n/a", fig,
+                       f"Not computed: too few respondents per {singular} or answers without variance; no evidence "
+                       f"that scores may be compared across {plural}.", instrument=iid, details=tuple(details),
+                       data=analysis)
+    level = _worst(list(levels.values()))
+    # the step that decides: the worst metric step when metric fails, else the worst scalar step
+    step = "metric" if level == "fails" else "scalar"
+    worst = min((s for s in done if levels[s.scale] == level),
+                key=lambda s: float(s.result.table.loc[step, "delta_cfi"]))
+    wt = worst.result.table.loc[step]
+    fig = (f"scalar invariance holds on {n_scalar} of {k} scales, metric on {n_metric} of {k} ({cut}; Chen 2007); "
+           f"largest {step} change {worst.scale}: CFI {_f(wt['delta_cfi'], 3)}, RMSEA {_f(wt['delta_rmsea'], 3)}")
+    if skipped:
+        fig += f"; {len(skipped)} scale{'s' if len(skipped) > 1 else ''} not computed"
+    if habit:
+        return Verdict("invariance", title, "fails", fig,
+                       f"Not interpretable: position-habit answers follow the shown position, not a trait, so their "
+                       f"factor structure says nothing about comparing scores across {plural}.",
+                       instrument=iid, details=tuple(details), data=analysis)
+    sentence = {
+        "ok": f"Scores may be compared across {plural}: the scales measure alike under each {singular} "
+              f"(scalar invariance holds on {'every scale' if not skipped else f'the {k} scales fitted'}).",
+        "caution": f"Scale means may not be compared across {plural} (scalar invariance fails on {k - n_scalar} of "
+                   f"{k} scales); the loadings are equal (metric invariance), so correlations may.",
+        "fails": f"Scores may not be compared across {plural}: the items load differently (metric invariance fails "
+                 f"on {k - n_metric} of {k} scales), so the scales do not measure the same thing under each "
+                 f"{singular}.",
+    }[level]
+    return Verdict("invariance", title, level, fig, sentence, instrument=iid, details=tuple(details), data=analysis)
+
+
+def _invariance_verdicts(iid: str, rows: pd.DataFrame, th: VerdictThresholds, habit: bool,
+                         scale_ids: Sequence[str]) -> list[Verdict]:
+    out = []
+    for factor in INVARIANCE_FACTORS:
+        if factor in rows.columns and rows[factor].nunique() >= 2:
+            out.append(_check_invariance(iid, invariance_analysis(rows, factor, scale_ids), th, habit))
+    return out
+
+
 # ==================================================================================================
 # per model
 
@@ -752,6 +983,7 @@ def model_verdicts(rows: pd.DataFrame, instruments: Mapping[str, Instrument | No
         if is_task or sub.empty:
             continue
         vs.append(_check_reliability(iid, sub, inst, th, habit, _scale_ids(sub, inst)))
+        vs += _invariance_verdicts(iid, sub_raw, th, habit, _scale_ids(sub_raw, inst))
         sc, _ = instrument_scores(sub, inst)
         scores[iid] = sc
         nv = _check_norms(iid, sc, inst, th, habit)
