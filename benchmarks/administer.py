@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     # Every path is timed in three interleaved rounds and each path's best round is kept, so that a
     # burst of load from other processes does not decide a ratio.
     k = min(args.naive_items, n)
-    sizes = [size] + [x for x in (16, 256) if x != size]
+    sizes = [size] + [x for x in (16, 64, 256) if x != size]
     best: dict[str, tuple[float, int]] = {}
     parsed = {"ok": 0, "refused": 0, "unparsed": 0}
     rate = 0.0

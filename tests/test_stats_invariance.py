@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from psychometry.errors import StatsInputError
-from psychometry.stats.invariance import LEVELS, invariance, multigroup_cfa
+from psychometry.stats.multigroup import LEVELS, invariance, multigroup_cfa
 
 ROOT = Path(__file__).resolve().parents[1]
 FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baseline.pvalue", "cfi",

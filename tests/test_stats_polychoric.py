@@ -20,7 +20,7 @@ import pytest
 from scipy import stats as sps
 
 from psychometry.errors import StatsInputError
-from psychometry.stats.polychoric import bvn_cdf, polychoric, polyserial
+from psychometry.stats.polycor import bvn_cdf, polychoric, polyserial
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL_PSYCH = 1e-4

@@ -121,3 +121,15 @@ def test_scale_scores_refuse_an_item_answered_twice_instead_of_averaging():
                          "shown_values": ["1,2,3,4,5"] * 2})
     with pytest.raises(LongTableError, match="more than one row for item 'e1'"):
         scale_scores(long)
+
+
+def test_every_public_statistic_is_a_function_even_after_its_module_is_imported():
+    # a module named like its function would shadow it on the package once imported
+    import importlib
+
+    import psychometry.stats as st
+
+    for module in set(st._EXPORTS.values()):
+        importlib.import_module(f"psychometry.stats.{module}")
+    for name in st._EXPORTS:
+        assert not isinstance(getattr(st, name), type(st)), name

@@ -83,7 +83,7 @@ __all__ = ["LlamaCppBackend", "labels_grammar", "label_variants", "CHAT_TEMPLATE
 CHAT_TEMPLATE_MODES = ("auto", "model", "none")
 
 #: Requests per engine batch when none is given (see ``docs/performance.md`` for the measurement).
-DEFAULT_BATCH_SIZE = 64
+DEFAULT_BATCH_SIZE = 256
 
 #: Tokens per ``llama_decode`` call (``n_batch`` = ``n_ubatch``).
 _N_BATCH = 512

@@ -27,12 +27,12 @@ _EXPORTS = {
     "mtmm": "validity",
     "compare_norms": "validity",
     # ordinal items
-    "polychoric": "polychoric",
-    "polyserial": "polychoric",
+    "polychoric": "polycor",
+    "polyserial": "polycor",
     "irt_fa": "irt",
     "irt_from_cfa": "irt",
-    "multigroup_cfa": "invariance",
-    "invariance": "invariance",
+    "multigroup_cfa": "multigroup",
+    "invariance": "multigroup",
     # robustness (long results table)
     "item_matrix": "tidy",
     "refusal_rates": "robustness",

@@ -818,7 +818,7 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
         ``missing = "pairwise"``: thresholds and polychorics from the available answers).
     group, group_equal : a column of ``data`` defining groups: a multi-group CFA as lavaan's
         ``cfa(model, data, group = group, group.equal = group_equal)`` (ML with mean structure, or WLSMV
-        with ``ordered``); returns :func:`psychometry.stats.invariance.multigroup_cfa`'s result.
+        with ``ordered``); returns :func:`psychometry.stats.multigroup.multigroup_cfa`'s result.
 
     Returns a :class:`CFAResult` with lavaan's fit measures (``res.fit["cfi"]``, also ``res.cfi``),
     the parameter table with unstandardised estimates, SE, z, p, Std.lv and Std.all, and
@@ -844,7 +844,7 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     if group is not None:
         if est == "ML" and ordered is not False:
             raise StatsInputError("cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)")
-        from psychometry.stats.invariance import multigroup_cfa
+        from psychometry.stats.multigroup import multigroup_cfa
         return multigroup_cfa(data, model, group, group_equal, ordered=est == "WLSMV")
     if group_equal:
         raise StatsInputError("cfa: group_equal needs group=")

@@ -158,7 +158,7 @@ def irt_fa(data: pd.DataFrame, nfactors: int = 1) -> IRTResult | dict[str, IRTRe
     :class:`IRTResult`; several return ``{"MR1": IRTResult, ...}`` (psych's ``$irt$difficulty[[f]]`` and
     discrimination column f), with every item in every factor, as psych. Binary items go through the
     same two-step polychoric (psych would use ``tetrachoric``, whose zero-cell correction can differ)."""
-    from psychometry.stats.polychoric import polychoric
+    from psychometry.stats.polycor import polychoric
 
     if isinstance(nfactors, bool) or not isinstance(nfactors, (int, np.integer)) or not 1 <= nfactors < data.shape[1]:
         raise StatsInputError(f"irt_fa: nfactors must be an integer from 1 to {data.shape[1] - 1}, got {nfactors!r}")

@@ -5,7 +5,7 @@ Muthen, du Toit & Spisic 1997), on the rows complete on every model item (lavaan
 ``missing="pairwise"``: available answers, see :func:`cfa_wlsmv`):
 
 * s = (thresholds of every item, polychoric correlations r_ij for i > j in lavaan's vech order),
-  the two-step estimates of :mod:`psychometry.stats.polychoric` (``method="lavaan"``: each item's
+  the two-step estimates of :mod:`psychometry.stats.polycor` (``method="lavaan"``: each item's
   observed categories);
 * their asymptotic covariance Gamma (lavaan's ``NACOV``) from the case-wise scores: SC = (d log f_i /
   d tau per item; d log f_ij / d rho per pair), INNER = SC'SC, the "bread" B = [[A11, 0], [A21, A22]]
@@ -62,7 +62,7 @@ from scipy import optimize, special, stats
 
 from psychometry.errors import StatsInputError
 from psychometry.stats import confirmatory as _ml
-from psychometry.stats.polychoric import (BIG, _codes_observed, _ext, _lavaan_stats, _pad, _pearson_start,
+from psychometry.stats.polycor import (BIG, _codes_observed, _ext, _lavaan_stats, _pad, _pearson_start,
                                           _phi, cell_probabilities, fit_rho)
 
 __all__ = ["ordinal_sample_stats", "cfa_wlsmv", "OrdinalCFAResult", "OrdinalStats"]
