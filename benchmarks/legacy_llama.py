@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -75,71 +74,10 @@ from psychometry.backends.default_model import check_gguf, default_model_path, f
 
 __all__ = ["LlamaCppBackend", "labels_grammar", "label_variants", "CHAT_TEMPLATE_MODES"]
 
-#: ``auto``: the GGUF chat template when the model is instruction-tuned (see
-#: :meth:`LlamaCppBackend.format_chat`); ``model``: always the GGUF template; ``none``: raw prompts.
-CHAT_TEMPLATE_MODES = ("auto", "model", "none")
-
-# Words in a model's name that mark it as instruction-tuned / chat-tuned.
-_INSTRUCT_RE = re.compile(
-    r"(?i)(?:^|[^a-z0-9])(it|instruct|instruction|chat|sft|rlhf|dpo|assistant)(?:[^a-z0-9]|$)"
+# The helpers this frozen copy shares with today's backend are imported, not copied.
+from psychometry.backends.llama import (  # noqa: E402
+    _INSTRUCT_RE, CHAT_TEMPLATE_MODES, _available_cores, _log1m, _logsumexp, label_variants, labels_grammar,
 )
-
-
-def label_variants(label: str) -> tuple[str, ...]:
-    """The spellings under which ``label`` is scored: without and with one leading space.
-
-    >>> label_variants("3")
-    ('3', ' 3')
-    >>> label_variants(" Agree")
-    ('Agree', ' Agree')
-    """
-    bare = label.lstrip(" ")
-    if not bare:
-        return (label,)
-    return (bare, " " + bare)
-
-
-def _gbnf_literal(text: str) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
-
-
-def labels_grammar(labels: Sequence[str], *, leading_space: bool = True) -> str:
-    """A GBNF grammar whose only sentences are the given labels (optionally after one space).
-
-    Used with :meth:`LlamaCppBackend.generate` to force a valid answer: the reply is exactly one
-    label, then end of text.
-
-    >>> print(labels_grammar(["1", "2", "3"]))
-    root ::= " "? ("1" | "2" | "3")
-    """
-    if not labels:
-        raise ValueError("labels_grammar needs at least one label")
-    alts = " | ".join(_gbnf_literal(lab.strip(" ") if leading_space else lab) for lab in labels)
-    prefix = '" "? ' if leading_space else ""
-    return f"root ::= {prefix}({alts})"
-
-
-def _logsumexp(values: Sequence[float]) -> float:
-    m = max(values)
-    if m == -math.inf:
-        return -math.inf
-    return m + math.log(sum(math.exp(v - m) for v in values))
-
-
-def _log1m(p: float) -> float:
-    """log(1 - p) for a probability p (``-inf`` when p rounds to 1 or more)."""
-    return math.log1p(-p) if p < 1.0 else -math.inf
-
-
-def _available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class LlamaCppBackend:

@@ -193,7 +193,6 @@ class _Node:
     children: dict[int, "_Node"] = field(default_factory=dict)
     seqs: list[int] = field(default_factory=list)
     want_logits: bool = False
-    order: int = -1  # index in the depth-first layout
 
 
 class _Trie:
@@ -234,7 +233,6 @@ class _Trie:
         while stack:
             node = stack.pop()
             if node is not self.root:
-                node.order = len(out)
                 out.append(node)
             stack.extend(node.children[t] for t in sorted(node.children, reverse=True))
         return out
@@ -248,10 +246,6 @@ class _ScorePlan:
     prompt: list[int]
     conts: list[list[tuple[int, ...]]]
     needed: dict[tuple[int, ...], set[int]]
-
-    def extension_paths(self) -> list[tuple[int, ...]]:
-        """The label prefixes to decode after the prompt (non-empty needed prefixes)."""
-        return sorted(p for p in self.needed if p)
 
     def leaves(self) -> list[tuple[int, ...]]:
         """Prefixes (including ``()``, the prompt itself) that no other needed prefix extends:
