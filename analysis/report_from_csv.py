@@ -6,6 +6,7 @@
 The exported CSV is the long results table (``psychometry results export``), so the report is the one
 ``psychometry report study.sqlite`` prints.
 """
+
 from __future__ import annotations
 
 import argparse

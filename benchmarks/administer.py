@@ -21,6 +21,7 @@ prompts), and memory: the KV cache size and the process's peak resident memory.
 Usage: ``python3 benchmarks/administer.py [--model PATH] [--threads 2] [--naive-items 16]
 [--batch-size 64] [--scales 1,10,100]``. Output: one table, ratios from this one run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,10 @@ def personas_file(n: int, folder: Path) -> str:
     path = folder / f"personas{n}.yaml"
     lines = ["personas:"]
     for k in range(n):
-        lines.append(f"  - id: p{k}\n    text: You are a {20 + k % 60}-year-old {JOBS[k % len(JOBS)]} "
-                     f"(respondent {k}).")
+        lines.append(
+            f"  - id: p{k}\n    text: You are a {20 + k % 60}-year-old {JOBS[k % len(JOBS)]} "
+            f"(respondent {k})."
+        )
     path.write_text("\n".join(lines) + "\n")
     return str(path)
 
@@ -62,11 +65,18 @@ def personas_file(n: int, folder: Path) -> str:
 def design(backend: LlamaCppBackend, personas: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     inst = psychometry.load_instrument("bfi44")
     likert = [t for t in load_templates("all") if t.response_type == "likert"]
-    jobs = build_plan(inst, templates=likert[:1], orders=("original", "reversed"), personas=personas,
-                      format_chat=backend.format_chat)
+    jobs = build_plan(
+        inst,
+        templates=likert[:1],
+        orders=("original", "reversed"),
+        personas=personas,
+        format_chat=backend.format_chat,
+    )
     anchors = inst.response_format.anchors
-    return [(j.prompt, tuple(j.labels), tuple(anchors[int(v) - inst.response_format.min] for v in j.shown_values))
-            for j in jobs]
+    return [
+        (j.prompt, tuple(j.labels), tuple(anchors[int(v) - inst.response_format.min] for v in j.shown_values))
+        for j in jobs
+    ]
 
 
 def minimum_tokens(backend: LlamaCppBackend, prompts) -> int:
@@ -98,7 +108,7 @@ def prompt_eval_rate(backend: LlamaCppBackend, n_tokens: int, repeats: int = 3) 
     """Tokens per second for one long batch of distinct tokens (best of ``repeats``)."""
     words = [f"w{k}" for k in range(4 * n_tokens)]
     text = " ".join(words)
-    toks = backend.tokenize(text)[: n_tokens]
+    toks = backend.tokenize(text)[:n_tokens]
     text = backend.detokenize(toks[1:])
     best = 0.0
     for _ in range(repeats):
@@ -140,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gpu-layers", type=int, default=0)
     ap.add_argument("--naive-items", type=int, default=16, help="prompts timed for the naive baseline")
     ap.add_argument("--max-tokens", type=int, default=16, help="reply length for the naive baseline")
-    ap.add_argument("--batch-size", type=int, default=None, help="requests per batch (default: the backend's)")
+    ap.add_argument(
+        "--batch-size", type=int, default=None, help="requests per batch (default: the backend's)"
+    )
     ap.add_argument("--n-ctx", type=int, default=2048)
     ap.add_argument("--limit-tokens", type=int, default=500)
     ap.add_argument("--scales", default="1,10,100", help="persona counts for the scaling rows")
@@ -150,8 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     import llama_cpp
 
     t0 = time.perf_counter()
-    be = LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
-                         batch_size=args.batch_size)
+    be = LlamaCppBackend(
+        args.model,
+        n_threads=args.threads,
+        n_gpu_layers=args.gpu_layers,
+        n_ctx=args.n_ctx,
+        batch_size=args.batch_size,
+    )
     load_s = time.perf_counter() - t0
     size = be.batch_size
     tmp = Path(tempfile.mkdtemp(prefix="psychometry-bench-"))
@@ -160,13 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     minimum = minimum_tokens(be, prompts)
     afresh = sum(len(be.tokenize(p)) for p, _, _ in prompts)
 
-    print(f"model      {be.info.name} ({be.info.size / 1e6:.0f} MB), llama-cpp-python {llama_cpp.__version__}, "
-          f"load {load_s:.1f} s")
-    print(f"machine    {cpu_name()}, {os.cpu_count()} cores visible, n_threads={args.threads}, "
-          f"n_gpu_layers={args.gpu_layers}, cpu_repack={be.info.settings['cpu_repack']['value']}")
+    print(
+        f"model      {be.info.name} ({be.info.size / 1e6:.0f} MB), llama-cpp-python {llama_cpp.__version__}, "
+        f"load {load_s:.1f} s"
+    )
+    print(
+        f"machine    {cpu_name()}, {os.cpu_count()} cores visible, n_threads={args.threads}, "
+        f"n_gpu_layers={args.gpu_layers}, cpu_repack={be.info.settings['cpu_repack']['value']}"
+    )
     print(f"system     {llama_cpp.llama_print_system_info().decode().strip()}")
-    print(f"prompts    {n} (bfi44, 1 template, 2 orders); {afresh / n:.0f} tokens each; "
-          f"minimum to decode {minimum} tokens (trie of prompts and label prefixes)")
+    print(
+        f"prompts    {n} (bfi44, 1 template, 2 orders); {afresh / n:.0f} tokens each; "
+        f"minimum to decode {minimum} tokens (trie of prompts and label prefixes)"
+    )
 
     be.option_logprobs(prompts[0][0], prompts[0][1])  # warm-up
 
@@ -175,8 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_legacy:
         import legacy_llama
 
-        old = legacy_llama.LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers,
-                                           n_ctx=args.n_ctx)
+        old = legacy_llama.LlamaCppBackend(
+            args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers, n_ctx=args.n_ctx
+        )
         old.option_logprobs(prompts[0][0], prompts[0][1])
 
     # Every path is timed in three interleaved rounds and each path's best round is kept, so that a
@@ -225,8 +249,14 @@ def main(argv: list[str] | None = None) -> int:
 
         if flipped == "on" and amx_reasons(system_info(), cpu_flags()):
             raise RuntimeError("skipped: this machine has AMX, where repacked weights crash llama.cpp")
-        alt = LlamaCppBackend(args.model, n_threads=args.threads, n_gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
-                              batch_size=size, cpu_repack=flipped)
+        alt = LlamaCppBackend(
+            args.model,
+            n_threads=args.threads,
+            n_gpu_layers=args.gpu_layers,
+            n_ctx=args.n_ctx,
+            batch_size=size,
+            cpu_repack=flipped,
+        )
         alt.option_logprobs(prompts[0][0], prompts[0][1])
         s, tk = batched(alt, prompts, size)
         alt_rate = prompt_eval_rate(alt, args.limit_tokens)
@@ -242,12 +272,18 @@ def main(argv: list[str] | None = None) -> int:
     for name, items, r, tpi in rows:
         print(f"{name:<44}{items:>7}{r:>10.2f}{tpi:>13.1f}{r / naive_rate:>9.1f}")
     print()
-    print(f"prompt eval  {rate:.0f} tokens/s in one batch of {args.limit_tokens} distinct tokens; limit for "
-          f"{n} prompts {limit_s:.2f} s; batched took {batch_s:.2f} s = {batch_s / limit_s:.2f}x the limit")
-    print(f"repack       prompt eval {rate:.0f} tokens/s with cpu_repack "
-          f"{be.info.settings['cpu_repack']['value']}, {alt_rate:.0f} with {flipped}")
-    print(f"tokens       batched decoded {batch_toks} for {n} prompts = {batch_toks / minimum:.2f}x the minimum "
-          f"{minimum} (the shared prefix once per batch); all prompts afresh {afresh}")
+    print(
+        f"prompt eval  {rate:.0f} tokens/s in one batch of {args.limit_tokens} distinct tokens; limit for "
+        f"{n} prompts {limit_s:.2f} s; batched took {batch_s:.2f} s = {batch_s / limit_s:.2f}x the limit"
+    )
+    print(
+        f"repack       prompt eval {rate:.0f} tokens/s with cpu_repack "
+        f"{be.info.settings['cpu_repack']['value']}, {alt_rate:.0f} with {flipped}"
+    )
+    print(
+        f"tokens       batched decoded {batch_toks} for {n} prompts = {batch_toks / minimum:.2f}x the minimum "
+        f"{minimum} (the shared prefix once per batch); all prompts afresh {afresh}"
+    )
     print(f"naive        parse status over {k} replies: " + ", ".join(f"{s} {c}" for s, c in parsed.items()))
 
     print()
@@ -258,9 +294,11 @@ def main(argv: list[str] | None = None) -> int:
         s, tk = batched(be, ps, size)
         print(f"{f'{p_count} persona(s)':<40}{len(ps):>8}{len(ps) / s:>10.2f}{tk / mn:>13.2f}")
     print()
-    print(f"memory       KV cache {kv_bytes(be) / 2**20:.0f} MiB (n_ctx={be.n_ctx}, f16, unified over "
-          f"{be.info.settings['n_seq_max']} sequences); peak resident "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(
+        f"memory       KV cache {kv_bytes(be) / 2**20:.0f} MiB (n_ctx={be.n_ctx}, f16, unified over "
+        f"{be.info.settings['n_seq_max']} sequences); peak resident "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
     be.close()
     return 0
 

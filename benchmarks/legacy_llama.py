@@ -58,25 +58,32 @@ Example
 >>> round(sum(math.exp(x) for x in s.logprobs) / s.label_mass, 6)     # doctest: +SKIP
 1.0
 """
+
 from __future__ import annotations
 
 import math
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from psychometry.errors import ModelError
 from psychometry.backends.base import Generation, ModelInfo, OptionScores
 from psychometry.backends.default_model import check_gguf, default_model_path, file_sha256
+from psychometry.errors import ModelError
 
-__all__ = ["LlamaCppBackend", "labels_grammar", "label_variants", "CHAT_TEMPLATE_MODES"]
+__all__ = ["CHAT_TEMPLATE_MODES", "LlamaCppBackend", "label_variants", "labels_grammar"]
 
 # The helpers this frozen copy shares with today's backend are imported, not copied.
-from psychometry.backends.llama import (  # noqa: E402
-    _INSTRUCT_RE, CHAT_TEMPLATE_MODES, _available_cores, _log1m, _logsumexp, label_variants, labels_grammar,
+from psychometry.backends.llama import (
+    _INSTRUCT_RE,
+    CHAT_TEMPLATE_MODES,
+    _available_cores,
+    _log1m,
+    _logsumexp,
+    label_variants,
+    labels_grammar,
 )
 
 
@@ -288,7 +295,7 @@ class LlamaCppBackend:
             llm.close()
             self._llm = None  # type: ignore[assignment]
 
-    def __enter__(self) -> "LlamaCppBackend":
+    def __enter__(self) -> LlamaCppBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -449,9 +456,7 @@ class LlamaCppBackend:
             for seq in seqs:
                 for j in range(len(seq)):
                     needed.setdefault(seq[:j], set()).add(seq[j])
-        dist: dict[tuple[int, ...], dict[int, float]] = {
-            (): {t: self._logprob(t) for t in needed.pop(())}
-        }
+        dist: dict[tuple[int, ...], dict[int, float]] = {(): {t: self._logprob(t) for t in needed.pop(())}}
         for prefix in sorted(needed):  # lexicographic = depth-first: one new token per node
             evaluated += self._evaluate(prompt_tokens + list(prefix), canonical=False)
             dist[prefix] = {t: self._logprob(t) for t in needed[prefix]}
@@ -534,9 +539,7 @@ class LlamaCppBackend:
         sampler = self._internals.LlamaSampler()
         try:
             if grammar is not None:
-                gsampler = lc.llama_sampler_init_grammar(
-                    self._vocab, grammar.encode("utf-8"), b"root"
-                )
+                gsampler = lc.llama_sampler_init_grammar(self._vocab, grammar.encode("utf-8"), b"root")
                 if not gsampler:
                     raise ModelError(f"invalid GBNF grammar: {grammar.splitlines()[0] if grammar else ''!r}")
                 lc.llama_sampler_chain_add(sampler.sampler, gsampler)

@@ -15,6 +15,7 @@ with decoding; llama.cpp's own ``llama-server --parallel N`` and vLLM batch conc
 
 Usage: ``python3 benchmarks/server.py [--prompts 16] [--threads 1]`` (a few minutes on 2 cores).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,16 @@ def prompts(n: int) -> list[ScoreRequest]:
     from psychometry.instrument.load import load_instrument
     from psychometry.plan import build_plan
 
-    jobs = build_plan([load_instrument("sd3")], templates="likert-plain", orders=("original",), personas="none",
-                      shape=None, repeats=1, label_style="digits", seed=0)
+    jobs = build_plan(
+        [load_instrument("sd3")],
+        templates="likert-plain",
+        orders=("original",),
+        personas="none",
+        shape=None,
+        repeats=1,
+        label_style="digits",
+        seed=0,
+    )
     return [ScoreRequest(j.prompt, tuple(j.labels)) for j in jobs[:n]]
 
 
@@ -64,8 +73,10 @@ def main() -> int:
     import llama_cpp
 
     print(f"# benchmarks/server.py: {len(reqs)} SD-3 prompts, logprob mode, default model")
-    print(f"# llama-cpp-python {llama_cpp.__version__} server, {args.threads} thread(s) per server; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; {platform.platform()}")
+    print(
+        f"# llama-cpp-python {llama_cpp.__version__} server, {args.threads} thread(s) per server; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; {platform.platform()}"
+    )
     rows = []
     with LlamaServer(n_threads=args.threads) as a:
         timed([a.base_url], 1, reqs)  # warm-up: load pages, fill the prefix cache

@@ -13,6 +13,7 @@ respondents with a third of the items reverse keyed (negative loadings, left raw
 model (BFI-44 sizes 8/9/9/8/10) and a 5-factor 120-item model (IPIP-NEO-120 sizes, 24 per domain).
 For scale: lavaan 0.6-14 took about 0.5 s and 24 s for these two on a shared 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,11 +26,17 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ORDERS = {"original": [1, 2, 3, 4, 5], "reversed": [5, 4, 3, 2, 1], "rotate1": [2, 3, 4, 5, 1],
-          "rotate2": [3, 4, 5, 1, 2]}
+ORDERS = {
+    "original": [1, 2, 3, 4, 5],
+    "reversed": [5, 4, 3, 2, 1],
+    "rotate1": [2, 3, 4, 5, 1],
+    "rotate2": [3, 4, 5, 1, 2],
+}
 
 
-def synthetic_long(rows: int = 1_000_000, seed: int = 1, n_items: int = 50, n_scales: int = 5) -> pd.DataFrame:
+def synthetic_long(
+    rows: int = 1_000_000, seed: int = 1, n_items: int = 50, n_scales: int = 5
+) -> pd.DataFrame:
     """A synthetic long results table of about ``rows`` rows (a multiple of n_items)."""
     rng = np.random.default_rng(seed)
     templates, orders = 5, list(ORDERS)
@@ -71,20 +78,36 @@ def synthetic_long(rows: int = 1_000_000, seed: int = 1, n_items: int = 50, n_sc
     names_p = np.array([f"p{i}" for i in range(personas)])[pers[r]]
     names_t = np.array([f"t{i}" for i in range(templates)])[tmpl[r]]
     names_o = np.array(orders)[order_i[r]]
-    respondent = pd.Series(np.array([f"{model}/p{a}/t{b}/{orders[c]}/{d}"
-                                     for a, b, c, d in zip(pers, tmpl, order_i, rep)])[r])
-    return pd.DataFrame({
-        "model": model, "persona": names_p, "template": names_t, "order": names_o, "repeat": rep[r],
-        "respondent": respondent, "instrument": "bench", "item": np.array([f"i{k + 1}" for k in range(n_items)])[j],
-        "scale": np.array([f"S{k + 1}" for k in range(n_scales)])[item_scale[j]], "keyed": item_keyed[j],
-        "shown_values": np.array([",".join(map(str, v)) for v in ORDERS.values()])[order_i[r]],
-        "mode": "logprob", "status": status, "value": np.where(ok, value, np.nan),
-        "position": np.where(ok, position, np.nan), "expected": p @ grid,
-        "entropy": -(p * np.log(p)).sum(axis=1), "probs": probs.to_numpy(),
-    })
+    respondent = pd.Series(
+        np.array([f"{model}/p{a}/t{b}/{orders[c]}/{d}" for a, b, c, d in zip(pers, tmpl, order_i, rep)])[r]
+    )
+    return pd.DataFrame(
+        {
+            "model": model,
+            "persona": names_p,
+            "template": names_t,
+            "order": names_o,
+            "repeat": rep[r],
+            "respondent": respondent,
+            "instrument": "bench",
+            "item": np.array([f"i{k + 1}" for k in range(n_items)])[j],
+            "scale": np.array([f"S{k + 1}" for k in range(n_scales)])[item_scale[j]],
+            "keyed": item_keyed[j],
+            "shown_values": np.array([",".join(map(str, v)) for v in ORDERS.values()])[order_i[r]],
+            "mode": "logprob",
+            "status": status,
+            "value": np.where(ok, value, np.nan),
+            "position": np.where(ok, position, np.nan),
+            "expected": p @ grid,
+            "entropy": -(p * np.log(p)).sum(axis=1),
+            "probs": probs.to_numpy(),
+        }
+    )
 
 
-def simulated_cfa_data(sizes: list[int], n: int = 500, seed: int = 1) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def simulated_cfa_data(
+    sizes: list[int], n: int = 500, seed: int = 1
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Simulated 1-5 answers of n respondents to len(sizes) correlated factors (r = .2), loadings
     .4-.8 with every third item reverse keyed (negative), and the matching {factor: [items]} model."""
     rng = np.random.default_rng(seed)
@@ -93,7 +116,7 @@ def simulated_cfa_data(sizes: list[int], n: int = 500, seed: int = 1) -> tuple[p
     model: dict[str, list[str]] = {}
     start = 0
     for j, size in enumerate(sizes):
-        lam[start:start + size, j] = rng.uniform(0.4, 0.8, size) * np.where(np.arange(size) % 3 == 1, -1, 1)
+        lam[start : start + size, j] = rng.uniform(0.4, 0.8, size) * np.where(np.arange(size) % 3 == 1, -1, 1)
         model[f"F{j + 1}"] = [f"i{k + 1}" for k in range(start, start + size)]
         start += size
     phi = np.full((m, m), 0.2) + 0.8 * np.eye(m)
@@ -113,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     long = synthetic_long(args.rows, args.seed)
-    print(f"synthetic long table: {len(long):,} rows, {long['respondent'].nunique():,} respondents "
-          f"({time.perf_counter() - t0:.2f} s to build)")
+    print(
+        f"synthetic long table: {len(long):,} rows, {long['respondent'].nunique():,} respondents "
+        f"({time.perf_counter() - t0:.2f} s to build)"
+    )
     results = {}
 
     def timed(name, fn):
@@ -144,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         data, model = simulated_cfa_data(sizes, n=500, seed=args.seed)
         t = time.perf_counter()
         res = s.cfa(data, model)
-        print(f"{label:<22} {time.perf_counter() - t:7.2f} s  ({res.iterations} iterations, "
-              f"{'converged' if res.converged else 'NOT converged'}, CFI {res.fit['cfi']:.3f})")
+        print(
+            f"{label:<22} {time.perf_counter() - t:7.2f} s  ({res.iterations} iterations, "
+            f"{'converged' if res.converged else 'NOT converged'}, CFI {res.fit['cfi']:.3f})"
+        )
     return 0
 
 

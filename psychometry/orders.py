@@ -54,29 +54,30 @@ Example
 >>> expand_orders("rotate", 3)[1].perm
 (1, 2, 0)
 """
+
 from __future__ import annotations
 
 import itertools
 import math
 import string
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from .errors import PsychometryError
 
 __all__ = [
-    "OrderError",
-    "Order",
-    "MAX_PERMUTATIONS",
     "LABEL_STYLES",
-    "parse_orders",
+    "MAX_PERMUTATIONS",
+    "Order",
     "OrderDesign",
+    "OrderError",
     "design_orders",
-    "expand_orders",
     "duplicate_orders",
+    "expand_orders",
     "make_labels",
+    "parse_orders",
 ]
 
 #: The largest number of permutations ``--orders all`` accepts (5! = 120).
@@ -128,9 +129,7 @@ def parse_orders(spec: str | Iterable[str]) -> tuple[str, ...]:
                 raise OrderError(f"bad option order {tok!r}: random:K needs a positive integer K")
             norm = f"random:{int(k)}"
         else:
-            raise OrderError(
-                f"unknown option order {tok!r}: use original, reversed, rotate, all or random:K"
-            )
+            raise OrderError(f"unknown option order {tok!r}: use original, reversed, rotate, all or random:K")
         if norm in out:
             raise OrderError(f"option order {tok!r} given twice")
         out.append(norm)

@@ -28,28 +28,29 @@ Example
 >>> [p.id for p in load_personas("none", shape="extraversion=high")]
 ['extraversion=high']
 """
+
 from __future__ import annotations
 
 import hashlib
 import itertools
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from .errors import PsychometryError
 from .instrument.load import read_yaml
 from .resources import data_dir
 
 __all__ = [
-    "PersonaError",
-    "Persona",
     "LEVELS",
     "TRAIT_MARKERS",
-    "parse_shape",
-    "shape_text",
+    "Persona",
+    "PersonaError",
     "load_persona_file",
     "load_personas",
+    "parse_shape",
+    "shape_text",
 ]
 
 PERSONA_FORMAT = "psychometry-personas/1"
@@ -68,53 +69,93 @@ class Persona:
 
     @property
     def text_hash(self) -> str:
-        return hashlib.sha256(f"{self.id}\n{self.text}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{self.id}\n{self.text}".encode()).hexdigest()
 
 
 NONE = Persona("none", "")
 
 #: The nine levels of Serapio-Garcia et al. (2023), 1 = extremely low ... 9 = extremely high.
 LEVELS = (
-    "extremely_low", "very_low", "low", "a_bit_low", "neutral",
-    "a_bit_high", "high", "very_high", "extremely_high",
+    "extremely_low",
+    "very_low",
+    "low",
+    "a_bit_low",
+    "neutral",
+    "a_bit_high",
+    "high",
+    "very_high",
+    "extremely_high",
 )
-_QUALIFIER = {1: "extremely ", 2: "very ", 3: "", 4: "a bit ", 6: "a bit ", 7: "", 8: "very ", 9: "extremely "}
+_QUALIFIER = {
+    1: "extremely ",
+    2: "very ",
+    3: "",
+    4: "a bit ",
+    6: "a bit ",
+    7: "",
+    8: "very ",
+    9: "extremely ",
+}
 
 #: (low pole, high pole) adjective markers per Big Five domain, written for this project.
 TRAIT_MARKERS: dict[str, tuple[tuple[str, str], ...]] = {
     "extraversion": (
-        ("quiet", "talkative"), ("reserved", "outgoing"), ("unassertive", "assertive"),
-        ("passive", "energetic"), ("solitary", "sociable"), ("timid", "bold"),
+        ("quiet", "talkative"),
+        ("reserved", "outgoing"),
+        ("unassertive", "assertive"),
+        ("passive", "energetic"),
+        ("solitary", "sociable"),
+        ("timid", "bold"),
     ),
     "agreeableness": (
-        ("critical", "kind"), ("distrustful", "trusting"), ("uncooperative", "cooperative"),
-        ("harsh", "gentle"), ("self-centred", "generous"), ("quarrelsome", "easy-going"),
+        ("critical", "kind"),
+        ("distrustful", "trusting"),
+        ("uncooperative", "cooperative"),
+        ("harsh", "gentle"),
+        ("self-centred", "generous"),
+        ("quarrelsome", "easy-going"),
     ),
     "conscientiousness": (
-        ("disorganised", "organised"), ("careless", "thorough"), ("unreliable", "dependable"),
-        ("lazy", "hard-working"), ("impulsive", "deliberate"), ("messy", "tidy"),
+        ("disorganised", "organised"),
+        ("careless", "thorough"),
+        ("unreliable", "dependable"),
+        ("lazy", "hard-working"),
+        ("impulsive", "deliberate"),
+        ("messy", "tidy"),
     ),
     "neuroticism": (
-        ("calm", "anxious"), ("relaxed", "tense"), ("even-tempered", "moody"),
-        ("secure", "insecure"), ("contented", "easily upset"), ("unworried", "worrying"),
+        ("calm", "anxious"),
+        ("relaxed", "tense"),
+        ("even-tempered", "moody"),
+        ("secure", "insecure"),
+        ("contented", "easily upset"),
+        ("unworried", "worrying"),
     ),
     "openness": (
-        ("unimaginative", "imaginative"), ("incurious", "curious"), ("conventional", "original"),
-        ("unartistic", "artistic"), ("uninquisitive", "inquisitive"), ("unreflective", "reflective"),
+        ("unimaginative", "imaginative"),
+        ("incurious", "curious"),
+        ("conventional", "original"),
+        ("unartistic", "artistic"),
+        ("uninquisitive", "inquisitive"),
+        ("unreflective", "reflective"),
     ),
 }
-_TRAIT_ALIASES = {"e": "extraversion", "a": "agreeableness", "c": "conscientiousness",
-                  "n": "neuroticism", "o": "openness", "extroversion": "extraversion",
-                  "openness_to_experience": "openness"}
+_TRAIT_ALIASES = {
+    "e": "extraversion",
+    "a": "agreeableness",
+    "c": "conscientiousness",
+    "n": "neuroticism",
+    "o": "openness",
+    "extroversion": "extraversion",
+    "openness_to_experience": "openness",
+}
 
 
 def _trait_name(name: str) -> str:
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
     key = _TRAIT_ALIASES.get(key, key)
     if key not in TRAIT_MARKERS:
-        raise PersonaError(
-            f"unknown trait {name!r} in --shape; use one of {', '.join(TRAIT_MARKERS)}"
-        )
+        raise PersonaError(f"unknown trait {name!r} in --shape; use one of {', '.join(TRAIT_MARKERS)}")
     return key
 
 
@@ -129,8 +170,7 @@ def _level(value: object, trait: str) -> int:
             level = LEVELS.index(key) + 1
         else:
             raise PersonaError(
-                f"unknown level {value!r} for {trait} in --shape; use 1-9, all, or one of "
-                f"{', '.join(LEVELS)}"
+                f"unknown level {value!r} for {trait} in --shape; use 1-9, all, or one of {', '.join(LEVELS)}"
             )
     if not 1 <= level <= 9:
         raise PersonaError(f"level {value!r} for {trait} in --shape is not between 1 and 9")
@@ -219,7 +259,9 @@ def load_persona_file(path: str | Path) -> list[Persona]:
             raise PersonaError(f"{p}: personas[{i}]: must be a mapping with id and text")
         pid, text = e.get("id"), e.get("text")
         if not isinstance(pid, (str, int)) or not str(pid).strip() or re.search(r"[\s,/+]", str(pid)):
-            raise PersonaError(f"{p}: personas[{i}]: field 'id': a non-empty id without spaces, ',', '/' or '+'")
+            raise PersonaError(
+                f"{p}: personas[{i}]: field 'id': a non-empty id without spaces, ',', '/' or '+'"
+            )
         if not isinstance(text, str) or not text.strip():
             raise PersonaError(f"{p}: persona {pid}: field 'text': a non-empty string is required")
         if str(pid) == "none":

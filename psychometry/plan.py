@@ -27,13 +27,14 @@ Example
 >>> len(build_plan([bfi44], templates="all", orders="original,reversed"))  # doctest: +SKIP
 264
 """
+
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from .errors import PsychometryError
 from .instrument.model import Instrument, Item, fmt_value
@@ -42,16 +43,16 @@ from .personas import Persona, load_personas
 from .templates import Template, item_options, load_templates, render_item
 
 __all__ = [
-    "PlanError",
     "Job",
+    "PlanError",
     "build_plan",
-    "instrument_hash",
-    "response_id",
-    "respondent_tag",
-    "order_notes",
-    "job_seed",
-    "plain_format",
     "fmt_value",
+    "instrument_hash",
+    "job_seed",
+    "order_notes",
+    "plain_format",
+    "respondent_tag",
+    "response_id",
 ]
 
 
@@ -184,36 +185,68 @@ def build_plan(
                     for oi in range(len(design.names)):
                         for item in inst.items:
                             order = design.orders(len(item_options(inst, item)[1]))[oi]
-                            r = render_item(t, inst, item, order, label_style=label_style,
-                                            persona_text=persona.text)
-                            jobs.append(Job(
-                                instrument=inst, item=item, template=t, order=order,
-                                persona=persona, repeat=rep, prompt=fmt(r.system, r.user),
-                                labels=r.labels, shown_values=r.shown_values, instrument_hash=ihash,
-                            ))
+                            r = render_item(
+                                t, inst, item, order, label_style=label_style, persona_text=persona.text
+                            )
+                            jobs.append(
+                                Job(
+                                    instrument=inst,
+                                    item=item,
+                                    template=t,
+                                    order=order,
+                                    persona=persona,
+                                    repeat=rep,
+                                    prompt=fmt(r.system, r.user),
+                                    labels=r.labels,
+                                    shown_values=r.shown_values,
+                                    instrument_hash=ihash,
+                                )
+                            )
     return jobs
 
 
-def response_id(job: Job, *, model_key: str, mode: str, label_style: str, seed: int,
-                generation: dict | None = None) -> str:
+def response_id(
+    job: Job, *, model_key: str, mode: str, label_style: str, seed: int, generation: dict | None = None
+) -> str:
     """The deterministic primary key of a response: sha256 (first 32 hex digits) of
     model, instrument id + hash, item, template id + text hash, order name + permutation,
     persona id + text hash, repeat, mode, label style, seed, prompt hash and (generate mode)
     the generation settings."""
     payload = json.dumps(
         [
-            model_key, job.instrument.id, job.instrument_hash, job.item.id,
-            job.template.id, job.template.text_hash, job.order.name, list(job.order.perm),
-            job.persona.id, job.persona.text_hash, job.repeat, mode, label_style, int(seed),
-            job.prompt_hash, generation or {},
+            model_key,
+            job.instrument.id,
+            job.instrument_hash,
+            job.item.id,
+            job.template.id,
+            job.template.text_hash,
+            job.order.name,
+            list(job.order.perm),
+            job.persona.id,
+            job.persona.text_hash,
+            job.repeat,
+            mode,
+            label_style,
+            int(seed),
+            job.prompt_hash,
+            generation or {},
         ],
-        sort_keys=True, ensure_ascii=False,
+        sort_keys=True,
+        ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
-def respondent_tag(job: Job, *, model_key: str, mode: str, label_style: str, seed: int,
-                   generation: dict | None = None, chat: str = "") -> str:
+def respondent_tag(
+    job: Job,
+    *,
+    model_key: str,
+    mode: str,
+    label_style: str,
+    seed: int,
+    generation: dict | None = None,
+    chat: str = "",
+) -> str:
     """The last part of a respondent id: 8 hex digits of the sha256 of the settings that change a
     respondent's answers but are not spelled out in its id: the model's sha256 (``model_key``), the
     answer mode, label style, seed, generation settings, the effective chat formatting (``chat``:
@@ -224,15 +257,25 @@ def respondent_tag(job: Job, *, model_key: str, mode: str, label_style: str, see
     the same respondent id in both.
     """
     payload = json.dumps(
-        [model_key, mode, label_style, int(seed), generation or {}, chat,
-         job.persona.text_hash, job.template.text_hash],
-        sort_keys=True, ensure_ascii=False,
+        [
+            model_key,
+            mode,
+            label_style,
+            int(seed),
+            generation or {},
+            chat,
+            job.persona.text_hash,
+            job.template.text_hash,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:8]
 
 
-def order_notes(instruments: Instrument | Sequence[Instrument], orders: str | Iterable[str], *,
-                seed: int = 0) -> list[str]:
+def order_notes(
+    instruments: Instrument | Sequence[Instrument], orders: str | Iterable[str], *, seed: int = 0
+) -> list[str]:
     """One line per instrument that has order conditions which are not administered: conditions
     of ``orders`` that show every item of the instrument in the same order as an earlier
     condition, so that their respondent would be a copy of the earlier one

@@ -4,6 +4,7 @@ The YAML files are kept at the repository root in ``instruments/`` (instruments,
 templates, personas, behavioural tasks). A wheel ships them as ``psychometry/_instruments``;
 an editable install or a source checkout reads them from the repository root.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,6 +17,4 @@ def data_dir() -> Path:
     for candidate in (_PACKAGE / "_instruments", _PACKAGE.parent / "instruments"):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(
-        "psychometry's shipped instruments folder is missing; reinstall the package"
-    )
+    raise FileNotFoundError("psychometry's shipped instruments folder is missing; reinstall the package")

@@ -15,6 +15,7 @@ Example
 >>> df = psychometry.load_results("psychometry-run.sqlite")  # doctest: +SKIP
 >>> df.groupby(["instrument", "scale", "order"])["value"].mean()  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import json
@@ -27,14 +28,35 @@ import pandas as pd
 from .errors import StoreError
 from .store import Store
 
-__all__ = ["COLUMNS", "load_results", "run_info", "export_results", "load_prompts"]
+__all__ = ["COLUMNS", "export_results", "load_prompts", "load_results", "run_info"]
 
 #: The long-table contract (docs/architecture.md), in order.
 COLUMNS: tuple[str, ...] = (
-    "response_id", "run_id", "model", "persona", "template", "order", "repeat", "respondent",
-    "instrument", "item", "scale", "keyed", "shown_values", "mode", "status", "value",
-    "position", "expected", "entropy", "label_mass", "probs", "position_probs", "raw_text",
-    "prompt_hash", "created_at",
+    "response_id",
+    "run_id",
+    "model",
+    "persona",
+    "template",
+    "order",
+    "repeat",
+    "respondent",
+    "instrument",
+    "item",
+    "scale",
+    "keyed",
+    "shown_values",
+    "mode",
+    "status",
+    "value",
+    "position",
+    "expected",
+    "entropy",
+    "label_mass",
+    "probs",
+    "position_probs",
+    "raw_text",
+    "prompt_hash",
+    "created_at",
 )
 _FLOATS = ("value", "position", "expected", "entropy", "label_mass")
 _INTS = ("repeat", "keyed")

@@ -33,10 +33,12 @@ Example
 >>> round(float(row.loc[0, "E"]), 3)   # 5 forward items at 5, 3 reverse-keyed at 6 - 5 = 1
 3.5
 """
+
 from __future__ import annotations
 
 import math
-from typing import Mapping, Union
+from collections.abc import Mapping
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -44,9 +46,9 @@ import pandas as pd
 from .errors import PsychometryError
 from .instrument.model import Instrument
 
-__all__ = ["score", "score_long", "ScoringError", "item_range"]
+__all__ = ["ScoringError", "item_range", "score", "score_long"]
 
-Responses = Union[Mapping[str, float], pd.Series, pd.DataFrame]
+Responses = Union[Mapping[str, float], pd.Series, pd.DataFrame]  # noqa: UP007
 
 
 class ScoringError(PsychometryError):
@@ -72,7 +74,8 @@ def _as_frame(responses: Responses) -> pd.DataFrame:
         return pd.DataFrame([dict(responses)])
     raise ScoringError(
         f"responses must be a dict or Series (one respondent: item id -> value) or a DataFrame "
-        f"(rows = respondents, columns = item ids), not {type(responses).__name__}")
+        f"(rows = respondents, columns = item ids), not {type(responses).__name__}"
+    )
 
 
 def _threshold(n: int, scale_min: int | None, override: int | Mapping[str, int] | None, sid: str) -> int:
@@ -89,8 +92,9 @@ def _threshold(n: int, scale_min: int | None, override: int | Mapping[str, int] 
     return min(int(chosen), n)
 
 
-def score(instrument: Instrument | str, responses: Responses, *,
-          min_items: int | Mapping[str, int] | None = None) -> pd.DataFrame:
+def score(
+    instrument: Instrument | str, responses: Responses, *, min_items: int | Mapping[str, int] | None = None
+) -> pd.DataFrame:
     """Score answers on every scale of ``instrument``.
 
     Parameters
@@ -129,7 +133,8 @@ def score(instrument: Instrument | str, responses: Responses, *,
     if not present and len(frame.columns):
         raise ScoringError(
             f"{instrument.id}: none of the responses' keys are item ids of the instrument "
-            f"(got {', '.join(map(str, list(frame.columns)[:5]))}...; expected e.g. {', '.join(ids[:3])})")
+            f"(got {', '.join(map(str, list(frame.columns)[:5]))}...; expected e.g. {', '.join(ids[:3])})"
+        )
 
     labels = frame.index  # respondents' labels, restored on the result
     frame = frame.reset_index(drop=True)  # positional from here on (duplicate labels are fine)
@@ -142,17 +147,21 @@ def score(instrument: Instrument | str, responses: Responses, *,
         bad = num.isna() & col.notna()
         if bad.any():
             who = bad[bad].index[0]
-            raise ScoringError(f"{instrument.id}: item {item_id}: value {col[who]!r} "
-                               f"(respondent {labels[who]!r}) "
-                               "is not a number")
+            raise ScoringError(
+                f"{instrument.id}: item {item_id}: value {col[who]!r} "
+                f"(respondent {labels[who]!r}) "
+                "is not a number"
+            )
         num = num.astype(float)
         lo, hi = item_range(instrument, item_id)
         out = (num < lo) | (num > hi)
         if out.any():
             who = out[out].index[0]
-            raise ScoringError(f"{instrument.id}: item {item_id}: value {num[who]:g} "
-                               f"(respondent {labels[who]!r}) "
-                               f"is outside the response scale {lo:g}..{hi:g}")
+            raise ScoringError(
+                f"{instrument.id}: item {item_id}: value {num[who]:g} "
+                f"(respondent {labels[who]!r}) "
+                f"is outside the response scale {lo:g}..{hi:g}"
+            )
         if instrument.item(item_id).keyed < 0:
             num = lo + hi - num
         values[item_id] = num
@@ -176,15 +185,19 @@ def score(instrument: Instrument | str, responses: Responses, *,
         for d in instrument.dichotomies:
             s = result[d.scale]
             tie_letter = {"low": d.low, "high": d.high, "x": "X"}[d.tie]
-            letter = pd.Series(np.where(s > d.cutoff, d.high, np.where(s < d.cutoff, d.low, tie_letter)),
-                               index=result.index, dtype=object).where(s.notna(), None)
+            letter = pd.Series(
+                np.where(s > d.cutoff, d.high, np.where(s < d.cutoff, d.low, tie_letter)),
+                index=result.index,
+                dtype=object,
+            ).where(s.notna(), None)
             col = f"{d.scale}_letter"
             result[col] = letter
             letters.append(col)
         complete = result[letters].notna().all(axis=1)
         joined = result[letters].fillna("").astype(str).agg("".join, axis=1)
-        result["type"] = pd.Series([t if ok else None for t, ok in zip(joined, complete)], index=result.index,
-                                   dtype=object)
+        result["type"] = pd.Series(
+            [t if ok else None for t, ok in zip(joined, complete)], index=result.index, dtype=object
+        )
 
     for norm in instrument.norms:
         result[f"z_{norm.scale}"] = (result[norm.scale] - norm.mean) / norm.sd
@@ -192,8 +205,13 @@ def score(instrument: Instrument | str, responses: Responses, *,
     return result
 
 
-def score_long(results: pd.DataFrame, instrument: Instrument | str, *, value: str = "value",
-               min_items: int | Mapping[str, int] | None = None) -> pd.DataFrame:
+def score_long(
+    results: pd.DataFrame,
+    instrument: Instrument | str,
+    *,
+    value: str = "value",
+    min_items: int | Mapping[str, int] | None = None,
+) -> pd.DataFrame:
     """Score the long results table (``docs/architecture.md``) of one instrument.
 
     Rows of ``instrument`` with ``status == "ok"`` are pivoted to one row per ``respondent`` and one
@@ -219,15 +237,20 @@ def score_long(results: pd.DataFrame, instrument: Instrument | str, *, value: st
         n_pairs = int(mine[dup].drop_duplicates(["respondent", "item"]).shape[0])
         runs = ""
         if "run_id" in mine.columns:
-            ids = pd.unique(mine.loc[dup & (mine["respondent"] == first["respondent"])
-                                     & (mine["item"] == first["item"]), "run_id"])
+            ids = pd.unique(
+                mine.loc[
+                    dup & (mine["respondent"] == first["respondent"]) & (mine["item"] == first["item"]),
+                    "run_id",
+                ]
+            )
             if len(ids) > 1:
                 runs = f" (runs {', '.join(map(str, ids))})"
         raise ScoringError(
             f"{instrument.id}: respondent {first['respondent']!r} has "
             f"{int(((mine['respondent'] == first['respondent']) & (mine['item'] == first['item'])).sum())} "
             f"rows for item {first['item']}{runs}; {n_pairs} (respondent, item) pair(s) are duplicated. "
-            "Score one run at a time (load_results(path, run_id=...)) or give the respondents distinct ids")
+            "Score one run at a time (load_results(path, run_id=...)) or give the respondents distinct ids"
+        )
     ok = mine[mine["status"] == "ok"]
     wide = ok.pivot_table(index="respondent", columns="item", values=value, aggfunc="first")  # unique pairs
     wide = wide.reindex(pd.unique(mine["respondent"]))

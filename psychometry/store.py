@@ -34,18 +34,29 @@ Example
 >>> with Store("run.sqlite") as st:  # doctest: +SKIP
 ...     st.begin_run("abc", {"mode": "logprob"}, {}, add_run=False)
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .errors import StoreError
 
-__all__ = ["Store", "StoreError", "check_out", "RESPONSE_COLUMNS", "SCHEMA", "LEGACY_SCHEMAS", "SESSION_KEYS", "now_iso",
-           "config_differences"]
+__all__ = [
+    "LEGACY_SCHEMAS",
+    "RESPONSE_COLUMNS",
+    "SCHEMA",
+    "SESSION_KEYS",
+    "Store",
+    "StoreError",
+    "check_out",
+    "config_differences",
+    "now_iso",
+]
 
 #: The schema of files created by this version (``meta.schema``).
 SCHEMA = "psychometry-store/2"
@@ -57,10 +68,32 @@ SESSION_KEYS = ("psychometry_version", "python", "platform", "llama_cpp_python",
 
 #: Columns of ``responses`` (the long-table contract plus the per-response sampling seed).
 RESPONSE_COLUMNS: tuple[str, ...] = (
-    "response_id", "run_id", "model", "persona", "template", "order", "repeat", "respondent",
-    "instrument", "item", "scale", "keyed", "shown_values", "mode", "status", "value",
-    "position", "expected", "entropy", "label_mass", "probs", "position_probs", "raw_text",
-    "prompt_hash", "created_at", "seed",
+    "response_id",
+    "run_id",
+    "model",
+    "persona",
+    "template",
+    "order",
+    "repeat",
+    "respondent",
+    "instrument",
+    "item",
+    "scale",
+    "keyed",
+    "shown_values",
+    "mode",
+    "status",
+    "value",
+    "position",
+    "expected",
+    "entropy",
+    "label_mass",
+    "probs",
+    "position_probs",
+    "raw_text",
+    "prompt_hash",
+    "created_at",
+    "seed",
 )
 
 _REQUIRED_TABLES = ("meta", "runs", "responses")
@@ -213,14 +246,18 @@ class Store:
             return None
         missing = [t for t in _REQUIRED_TABLES if t not in tables]
         if missing:
-            raise StoreError(f"{self.path} is not a psychometry results file "
-                             f"(no {', '.join(missing)} table{'s' if len(missing) > 1 else ''})")
+            raise StoreError(
+                f"{self.path} is not a psychometry results file "
+                f"(no {', '.join(missing)} table{'s' if len(missing) > 1 else ''})"
+            )
         row = self._con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None:
             raise StoreError(f"{self.path} is not a psychometry results file (no schema in its meta table)")
         if row[0] != SCHEMA and row[0] not in LEGACY_SCHEMAS:
-            raise StoreError(f"{self.path}: results file format {row[0]!r} is not one this version of "
-                             f"psychometry reads ({', '.join((SCHEMA,) + LEGACY_SCHEMAS)}); upgrade psychometry")
+            raise StoreError(
+                f"{self.path}: results file format {row[0]!r} is not one this version of "
+                f"psychometry reads ({', '.join((SCHEMA,) + LEGACY_SCHEMAS)}); upgrade psychometry"
+            )
         return row[0]
 
     @property
@@ -243,10 +280,16 @@ class Store:
         ``table``: the run's members (``run_responses``: every response its plan holds, written by it
         or shared with an earlier run). A run recorded before membership existed (files of an
         earlier schema, never resumed since) has no members: then the rows it wrote itself."""
-        if self.has_membership and self._con.execute(
-                "SELECT 1 FROM run_responses WHERE run_id = ? LIMIT 1", (run_id,)).fetchone():
-            return (f"({table}.response_id IN "
-                    "(SELECT m.response_id FROM run_responses m WHERE m.run_id = ?))", (run_id,))
+        if (
+            self.has_membership
+            and self._con.execute(
+                "SELECT 1 FROM run_responses WHERE run_id = ? LIMIT 1", (run_id,)
+            ).fetchone()
+        ):
+            return (
+                f"({table}.response_id IN (SELECT m.response_id FROM run_responses m WHERE m.run_id = ?))",
+                (run_id,),
+            )
         return f"({table}.run_id = ?)", (run_id,)
 
     # ------------------------------------------------------------------ runs
@@ -258,13 +301,19 @@ class Store:
             "SELECT r.run_id, r.config, r.manifest, r.created_at FROM runs r ORDER BY r.created_at, r.run_id"
         ).fetchall()
         return [
-            {"run_id": a, "config": json.loads(b), "manifest": json.loads(c), "created_at": d,
-             "n_responses": self.count(a)}
+            {
+                "run_id": a,
+                "config": json.loads(b),
+                "manifest": json.loads(c),
+                "created_at": d,
+                "n_responses": self.count(a),
+            }
             for a, b, c, d in rows
         ]
 
-    def begin_run(self, run_id: str, config: Mapping[str, Any], manifest: Mapping[str, Any], *,
-                  add_run: bool = False) -> bool:
+    def begin_run(
+        self, run_id: str, config: Mapping[str, Any], manifest: Mapping[str, Any], *, add_run: bool = False
+    ) -> bool:
         """Register (or resume) a run. Returns True when resuming an existing run.
 
         Raises :class:`StoreError` when the file holds runs of another configuration and
@@ -273,8 +322,12 @@ class Store:
         backend settings); the manifest's top-level entries stay those of the first session.
         """
         existing = self.runs()
-        session = {"started_at": now_iso(), "ended_at": None, "written": 0,
-                   **{k: manifest[k] for k in SESSION_KEYS if k in manifest}}
+        session = {
+            "started_at": now_iso(),
+            "ended_at": None,
+            "written": 0,
+            **{k: manifest[k] for k in SESSION_KEYS if k in manifest},
+        }
         for r in existing:
             if r["run_id"] == run_id:
                 m = r["manifest"]
@@ -326,8 +379,10 @@ class Store:
         """Record that ``response_ids`` (a run's whole plan, written now or earlier, by this run or
         another) belong to ``run_id``. Idempotent."""
         with self._con:
-            self._con.executemany("INSERT OR IGNORE INTO run_responses (run_id, response_id) VALUES (?, ?)",
-                                  ((run_id, rid) for rid in response_ids))
+            self._con.executemany(
+                "INSERT OR IGNORE INTO run_responses (run_id, response_id) VALUES (?, ?)",
+                ((run_id, rid) for rid in response_ids),
+            )
 
     def count(self, run_id: str | None = None) -> int:
         """Stored responses (of one run: its members, see :meth:`run_filter`)."""
@@ -371,7 +426,7 @@ class Store:
             con.close()
             self._con = None  # type: ignore[assignment]
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

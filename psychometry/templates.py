@@ -58,14 +58,16 @@ Example
 >>> sorted({t.response_type for t in ts})
 ['bipolar', 'choice', 'likert']
 """
+
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import string
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from .errors import PsychometryError
 from .instrument.load import read_yaml
@@ -74,24 +76,34 @@ from .orders import Order, make_labels
 from .resources import data_dir
 
 __all__ = [
-    "TemplateError",
-    "Template",
-    "TEMPLATE_FORMAT",
     "PLACEHOLDERS",
-    "load_template_file",
-    "shipped_templates",
-    "load_templates",
-    "item_options",
-    "render_item",
+    "TEMPLATE_FORMAT",
     "RenderedItem",
+    "Template",
+    "TemplateError",
+    "item_options",
+    "load_template_file",
+    "load_templates",
+    "render_item",
+    "shipped_templates",
 ]
 
 TEMPLATE_FORMAT = "psychometry-templates/1"
 RESPONSE_TYPES = ("likert", "bipolar", "choice")
 PLACEHOLDERS = frozenset(
     {
-        "persona", "instructions", "options", "options_inline", "labels", "first", "last", "n",
-        "item", "left", "right", "guide",
+        "persona",
+        "instructions",
+        "options",
+        "options_inline",
+        "labels",
+        "first",
+        "last",
+        "n",
+        "item",
+        "left",
+        "right",
+        "guide",
     }
 )
 
@@ -114,9 +126,7 @@ class Template:
     @property
     def text_hash(self) -> str:
         """sha256 of what defines the prompt (id, response type, system and user text)."""
-        payload = json.dumps(
-            [self.id, self.response_type, self.system, self.user], ensure_ascii=False
-        )
+        payload = json.dumps([self.id, self.response_type, self.system, self.user], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def render(self, fields: Mapping[str, str]) -> tuple[str | None, str]:
@@ -151,9 +161,7 @@ def _validate(t: Template, where: str) -> None:
                 f"{', '.join(sorted(PLACEHOLDERS))}"
             )
         if field_name == "user" and "persona" in names:
-            raise TemplateError(
-                f"{where}: template {t.id}: field 'user': {{persona}} belongs in 'system'"
-            )
+            raise TemplateError(f"{where}: template {t.id}: field 'user': {{persona}} belongs in 'system'")
     names = _fields_of(t.user)
     if t.response_type == "bipolar":
         if not ({"left", "right"} <= names or "item" in names):
@@ -174,7 +182,9 @@ def _validate(t: Template, where: str) -> None:
 def load_template_file(path: str | Path) -> list[Template]:
     """Read one template YAML file; errors name the file, the template and the field."""
     p = Path(path)
-    data = read_yaml(p, what="template file", error=lambda where, message: TemplateError(f"{where}: {message}"))
+    data = read_yaml(
+        p, what="template file", error=lambda where, message: TemplateError(f"{where}: {message}")
+    )
     if not isinstance(data, dict):
         raise TemplateError(f"{p}: a template file is a mapping with 'response_type' and 'templates'")
     fmt = data.get("format", TEMPLATE_FORMAT)
@@ -322,12 +332,13 @@ def _low_pole_is_left(shown_values: Sequence[float]) -> bool:
 
 
 def _is_monotone(values: Sequence[float]) -> bool:
-    pairs = list(zip(values, values[1:]))
+    pairs = list(itertools.pairwise(values))
     return all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
 
 
-def _bipolar_guide(shown_values: Sequence[float], labels: Sequence[str], left: str, right: str,
-                   label_style: str) -> str:
+def _bipolar_guide(
+    shown_values: Sequence[float], labels: Sequence[str], left: str, right: str, label_style: str
+) -> str:
     """The ``{guide}`` sentence: what the first, last (and middle) shown labels mean, when they run
     from the left pole to the right one; otherwise a sentence that names no label and no side."""
     k = len(shown_values)
@@ -339,7 +350,9 @@ def _bipolar_guide(shown_values: Sequence[float], labels: Sequence[str], left: s
         return "Each option says which description fits you or how close to it you are."
     ends = f'{labels[0]} means "{left}" fits you'
     if has_middle:
-        return f'{ends}, {labels[-1]} means "{right}" fits you, and {labels[k // 2]} means you are in between.'
+        return (
+            f'{ends}, {labels[-1]} means "{right}" fits you, and {labels[k // 2]} means you are in between.'
+        )
     return f'{ends} and {labels[-1]} means "{right}" fits you.'
 
 

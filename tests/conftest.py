@@ -5,14 +5,15 @@ their tool is missing on a developer's machine. In CI they must not: with
 ``PSYCHOMETRY_STRICT_TESTS=1`` (set by ``.ci/run``) a skip of such a test is reported as a failure,
 so a missing model or a broken R installation cannot pass unnoticed.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -25,8 +26,11 @@ _STRICT_MARKERS = ("model", "r")
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if (report.skipped and os.environ.get("PSYCHOMETRY_STRICT_TESTS") == "1"
-            and any(item.get_closest_marker(m) for m in _STRICT_MARKERS)):
+    if (
+        report.skipped
+        and os.environ.get("PSYCHOMETRY_STRICT_TESTS") == "1"
+        and any(item.get_closest_marker(m) for m in _STRICT_MARKERS)
+    ):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped in strict mode (PSYCHOMETRY_STRICT_TESTS=1): {reason}"
@@ -44,11 +48,18 @@ def r_reference(tmp_path_factory) -> Callable[[str], dict]:
             if shutil.which("Rscript") is None:
                 pytest.skip("Rscript not on the PATH")
             out = tmp_path_factory.mktemp(f"r_{name}") / f"{name}.json"
-            proc = subprocess.run(["Rscript", f"tests/reference/{name}.R", str(out)], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=300)
+            proc = subprocess.run(
+                ["Rscript", f"tests/reference/{name}.R", str(out)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             if proc.returncode != 0:
-                pytest.fail(f"tests/reference/{name}.R failed (psych, lavaan, GPArotation, jsonlite "
-                            f"installed?): {proc.stderr[-500:]}")
+                pytest.fail(
+                    f"tests/reference/{name}.R failed (psych, lavaan, GPArotation, jsonlite "
+                    f"installed?): {proc.stderr[-500:]}"
+                )
             cache[name] = json.loads(out.read_text())
         return cache[name]
 

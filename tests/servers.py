@@ -4,6 +4,7 @@
 free port, waits (bounded) until ``/v1/models`` answers, and stops the process it started (by its
 id, SIGTERM then SIGKILL). Nothing here talks to anything but 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,9 +42,17 @@ class LlamaServer:
     waits at most 10 s before killing it; ``kill()`` kills it at once (SIGKILL, a crash).
     """
 
-    def __init__(self, model: str | Path | None = None, *, port: int | None = None, n_ctx: int = 2048,
-                 n_threads: int = 1, extra: list[str] | None = None, log: str | Path | None = None,
-                 api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        port: int | None = None,
+        n_ctx: int = 2048,
+        n_threads: int = 1,
+        extra: list[str] | None = None,
+        log: str | Path | None = None,
+        api_key: str | None = None,
+    ) -> None:
         if model is None:
             from psychometry.backends.default_model import default_model_path
 
@@ -63,14 +72,29 @@ class LlamaServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def command(self) -> list[str]:
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", self.model, "--host", "127.0.0.1",
-               "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads),
-               "--n_threads_batch", str(self.n_threads), *self.extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            self.model,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--n_threads",
+            str(self.n_threads),
+            "--n_threads_batch",
+            str(self.n_threads),
+            *self.extra,
+        ]
         if self.api_key:
             cmd += ["--api_key", self.api_key]
         return cmd
 
-    def start(self, timeout: float = START_TIMEOUT) -> "LlamaServer":
+    def start(self, timeout: float = START_TIMEOUT) -> LlamaServer:
         import httpx
 
         if self.log_path is not None:
@@ -80,14 +104,17 @@ class LlamaServer:
             out = subprocess.DEVNULL
         env = dict(os.environ)
         env.pop("OPENAI_API_KEY", None)
-        self.proc = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command(), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with code {self.proc.returncode} "
-                                   f"(command: {' '.join(self.command())}; log: {self.log_path})")
+                raise RuntimeError(
+                    f"llama_cpp.server exited with code {self.proc.returncode} "
+                    f"(command: {' '.join(self.command())}; log: {self.log_path})"
+                )
             try:
                 r = httpx.get(self.base_url + "/models", timeout=2.0, headers=headers)
                 if r.status_code == 200:
@@ -120,7 +147,7 @@ class LlamaServer:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "LlamaServer":
+    def __enter__(self) -> LlamaServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

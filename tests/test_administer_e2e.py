@@ -6,6 +6,7 @@ checks: (1) resume gives exactly the planned rows, none duplicated; (2) reversin
 order moves the base model's answers (it has a strong label/position bias), which shows that the
 pipeline maps shown positions back to scale values.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,15 +59,31 @@ def run(tmp_path_factory):
         "  - id: farmer\n    text: You are a 53-year-old dairy farmer who rarely travels.\n"
     )
     out = d / "run.sqlite"
-    cmd = [sys.executable, "-m", "psychometry", "administer", "bfi44", "sd3", "--templates", "all",
-           "--orders", "original,reversed", "--personas", str(personas), "--out", str(out),
-           # one thread: on a shared 2-core machine, llama.cpp with as many threads as cores slows
-           # down ~10x whenever another process takes a core (measured: 0.17 s vs 2.4 s a prompt)
-           "--threads", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "psychometry",
+        "administer",
+        "bfi44",
+        "sd3",
+        "--templates",
+        "all",
+        "--orders",
+        "original,reversed",
+        "--personas",
+        str(personas),
+        "--out",
+        str(out),
+        # one thread: on a shared 2-core machine, llama.cpp with as many threads as cores slows
+        # down ~10x whenever another process takes a core (measured: 0.17 s vs 2.4 s a prompt)
+        "--threads",
+        "1",
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
-    proc = subprocess.Popen(cmd + ["--quiet"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd + ["--quiet"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 150
     while _count(out) < 60 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)

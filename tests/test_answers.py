@@ -5,6 +5,7 @@ administered Likert items in generate mode (MPI, Jiang et al. 2023; PsychoBench,
 2024): bare digits, "Answer: 4", anchors in words, echoed scales, continuations into the next
 item, and the usual AI disclaimers.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -72,8 +73,11 @@ OK_DIGITS = [
     ("4 of 5", 3),
     ("On a scale of 5, I'd say 2.", 1),
     # an answer followed by the whole echoed key is still the answer
-    ("4\n1 = Disagree strongly\n2 = Disagree a little\n3 = Neither agree nor disagree\n"
-     "4 = Agree a little\n5 = Agree strongly", 3),
+    (
+        "4\n1 = Disagree strongly\n2 = Disagree a little\n3 = Neither agree nor disagree\n"
+        "4 = Agree a little\n5 = Agree strongly",
+        3,
+    ),
 ]
 
 # (reply, expected 0-based index) for A..E letter labels
@@ -168,8 +172,17 @@ def test_longest_anchor_label_wins(reply: str, expected: int, with_anchors: bool
     assert (got.status, got.index) == ("ok", expected), (reply, got)
 
 
-@pytest.mark.parametrize("reply,expected", [("Answer: 10", 9), ("Answer: 1", 0), ("10", 9), ("1", 0),
-                                            ("I'd rate it 10 out of 10.", 9), ("I'd say 7 out of 10", 6)])
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("Answer: 10", 9),
+        ("Answer: 1", 0),
+        ("10", 9),
+        ("1", 0),
+        ("I'd rate it 10 out of 10.", 9),
+        ("I'd say 7 out of 10", 6),
+    ],
+)
 def test_two_digit_label_is_not_read_as_its_first_digit(reply: str, expected: int) -> None:
     got = parse_answer(reply, TEN)
     assert (got.status, got.index) == ("ok", expected), (reply, got)
@@ -265,23 +278,43 @@ def test_parsed_answer_ok_property() -> None:
 
 # ----------------------------------------------------------------------------- review fixes
 NINE_LETTERS = list("ABCDEFGHI")
-NINE_ANCHORS = ["Disagree very strongly", "Disagree strongly", "Disagree", "Disagree a little", "Neutral",
-                "Agree a little", "Agree", "Agree strongly", "Agree very strongly"]
+NINE_ANCHORS = [
+    "Disagree very strongly",
+    "Disagree strongly",
+    "Disagree",
+    "Disagree a little",
+    "Neutral",
+    "Agree a little",
+    "Agree",
+    "Agree strongly",
+    "Agree very strongly",
+]
 
 
-@pytest.mark.parametrize("reply", ["I'd say A lot", "Answer: A lot of the time", "I'd say A great deal",
-                                   "My answer is C grade"])
+@pytest.mark.parametrize(
+    "reply", ["I'd say A lot", "Answer: A lot of the time", "I'd say A great deal", "My answer is C grade"]
+)
 def test_a_capital_letter_followed_by_a_word_is_not_a_letter_label(reply: str) -> None:
     # "A lot" is not an answer; after a marker a letter label must end the reply, the line, or
     # come before punctuation
     assert parse_answer(reply, LETTERS).status == "unparsed", reply
 
 
-@pytest.mark.parametrize("reply,expected", [
-    ("Answer: C", 2), ("I'd say B.", 1), ("I choose D\nIt fits me best.", 3), ("Answer: B - disagree a little", 1),
-    ("My answer is E!", 4), ("I choose A because it fits.", 0), ("Answer: (C), as it fits", 2),
-])
-def test_a_capital_letter_after_a_marker_is_a_label_before_punctuation_a_line_break_or_the_end(reply, expected):
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("Answer: C", 2),
+        ("I'd say B.", 1),
+        ("I choose D\nIt fits me best.", 3),
+        ("Answer: B - disagree a little", 1),
+        ("My answer is E!", 4),
+        ("I choose A because it fits.", 0),
+        ("Answer: (C), as it fits", 2),
+    ],
+)
+def test_a_capital_letter_after_a_marker_is_a_label_before_punctuation_a_line_break_or_the_end(
+    reply, expected
+):
     got = parse_answer(reply, LETTERS)
     assert (got.status, got.index) == ("ok", expected), (reply, got)
 
@@ -295,8 +328,18 @@ def test_the_pronoun_i_followed_by_a_word_is_not_the_ninth_letter_label() -> Non
     assert parse_answer("Answer: I", NINE_LETTERS).label == "I"
 
 
-@pytest.mark.parametrize("reply", ["I'd say 3 or 4", "Answer: 2 or 3", "Answer: 3/4", "I'd say 3, maybe 4",
-                                   "Answer: 2, 3 or 4", "My rating is 3 or maybe 4.", "3/4"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'd say 3 or 4",
+        "Answer: 2 or 3",
+        "Answer: 3/4",
+        "I'd say 3, maybe 4",
+        "Answer: 2, 3 or 4",
+        "My rating is 3 or maybe 4.",
+        "3/4",
+    ],
+)
 def test_a_hedge_between_two_options_after_a_marker_is_ambiguous_not_the_first_option(reply: str) -> None:
     got = parse_answer(reply, DIGITS, BFI_ANCHORS)
     assert (got.status, got.index) == ("unparsed", None), (reply, got)
@@ -309,22 +352,37 @@ def test_a_hedge_between_two_letter_labels_is_ambiguous(reply: str) -> None:
     assert got.status == "unparsed" and got.reason.startswith("ambiguous"), (reply, got)
 
 
-@pytest.mark.parametrize("reply,labels,expected", [
-    # N/M with M the top of the scale is a rating: 4 on a 5-point scale
-    ("Answer: 4/5", DIGITS, 3), ("4/5", DIGITS, 3), ("I'd rate it 5/5.", DIGITS, 4),
-    ("Answer: 3/4", ["1", "2", "3", "4"], 2), ("Answer: 7/10", TEN, 6),
-    # a denominator that is no option at all is a scale description, as before
-    ("I'd rate myself a 4/10", DIGITS, 3),
-    # "or so" is not a second option
-    ("I'd say 2 or so", DIGITS, 1),
-])
+@pytest.mark.parametrize(
+    "reply,labels,expected",
+    [
+        # N/M with M the top of the scale is a rating: 4 on a 5-point scale
+        ("Answer: 4/5", DIGITS, 3),
+        ("4/5", DIGITS, 3),
+        ("I'd rate it 5/5.", DIGITS, 4),
+        ("Answer: 3/4", ["1", "2", "3", "4"], 2),
+        ("Answer: 7/10", TEN, 6),
+        # a denominator that is no option at all is a scale description, as before
+        ("I'd rate myself a 4/10", DIGITS, 3),
+        # "or so" is not a second option
+        ("I'd say 2 or so", DIGITS, 1),
+    ],
+)
 def test_a_slash_rating_out_of_the_top_of_the_scale_is_an_answer(reply, labels, expected):
     got = parse_answer(reply, labels)
     assert (got.status, got.index) == ("ok", expected), (reply, got)
 
 
-@pytest.mark.parametrize("reply", ["I don't agree", "I do not agree at all", "I don't disagree", "I never agree.",
-                                   "I do not really agree with that.", "Honestly, I don't agree strongly."])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I don't agree",
+        "I do not agree at all",
+        "I don't disagree",
+        "I never agree.",
+        "I do not really agree with that.",
+        "Honestly, I don't agree strongly.",
+    ],
+)
 @pytest.mark.parametrize("as_labels", [False, True], ids=["digits+anchors", "anchor-labels"])
 def test_a_negated_option_is_not_an_answer(reply: str, as_labels: bool) -> None:
     # "I don't agree" says what the answer is not: neither Agree nor (by guessing) Disagree

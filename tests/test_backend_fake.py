@@ -1,4 +1,5 @@
 """Specification of FakeBackend: a deterministic stand-in that implements the Backend protocol."""
+
 from __future__ import annotations
 
 import math

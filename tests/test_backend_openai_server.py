@@ -9,6 +9,7 @@ started and stopped by the fixtures (tests/servers.py; every wait is bounded).
   restart the re-run completes and equals an uninterrupted run;
 * two servers as two base URLs both take requests.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from servers import LlamaServer, server_available
 
 from psychometry.backends.base import GenerateRequest, ScoreRequest
@@ -100,9 +100,27 @@ def server_run(server, tmp_path_factory, monkeypatch_module) -> Path:
 
     monkeypatch_module.setenv(KEY_ENV, KEY)
     out = tmp_path_factory.mktemp("cli") / "server.sqlite"
-    rc = main(["administer", "sd3", "--backend", "openai", "--base-url", server.base_url,
-               "--model", server.model, "--api-key-env", KEY_ENV, "--templates", DESIGN["templates"],
-               "--orders", DESIGN["orders"], "--out", str(out), "--quiet"])
+    rc = main(
+        [
+            "administer",
+            "sd3",
+            "--backend",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--model",
+            server.model,
+            "--api-key-env",
+            KEY_ENV,
+            "--templates",
+            DESIGN["templates"],
+            "--orders",
+            DESIGN["orders"],
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc == 0
     return out
 
@@ -160,8 +178,16 @@ def test_generate_with_choices_and_seeds(server):
     from psychometry.instrument.load import load_instrument
     from psychometry.plan import build_plan
 
-    jobs = build_plan([load_instrument("sd3")], templates="likert-plain", orders=("original",), personas="none",
-                      shape=None, repeats=1, label_style="digits", seed=0)[:3]
+    jobs = build_plan(
+        [load_instrument("sd3")],
+        templates="likert-plain",
+        orders=("original",),
+        personas="none",
+        shape=None,
+        repeats=1,
+        label_style="digits",
+        seed=0,
+    )[:3]
     be = backend(server.base_url)
     try:
         for j in jobs:
@@ -224,8 +250,16 @@ def test_two_servers_both_take_requests(server, model_path, tmp_path):
     from psychometry.instrument.load import load_instrument
     from psychometry.plan import build_plan
 
-    jobs = build_plan([load_instrument("sd3")], templates="likert-plain", orders=("original",), personas="none",
-                      shape=None, repeats=1, label_style="digits", seed=0)[:12]
+    jobs = build_plan(
+        [load_instrument("sd3")],
+        templates="likert-plain",
+        orders=("original",),
+        personas="none",
+        shape=None,
+        repeats=1,
+        label_style="digits",
+        seed=0,
+    )[:12]
     reqs = [ScoreRequest(j.prompt, tuple(j.labels)) for j in jobs]
     with LlamaServer(model_path, api_key=KEY, log=tmp_path / "server.log") as second:
         be = backend([server.base_url, second.base_url], concurrency=1)
@@ -256,8 +290,16 @@ def test_anchor_labels_walk_multi_token_answers(server):
     from psychometry.instrument.load import load_instrument
     from psychometry.plan import build_plan
 
-    jobs = build_plan([load_instrument("sd3")], templates="likert-plain", orders=("original",), personas="none",
-                      shape=None, repeats=1, label_style="anchors", seed=0)[:2]
+    jobs = build_plan(
+        [load_instrument("sd3")],
+        templates="likert-plain",
+        orders=("original",),
+        personas="none",
+        shape=None,
+        repeats=1,
+        label_style="anchors",
+        seed=0,
+    )[:2]
     local = LlamaCppBackend(n_threads=1)
     try:
         ref = [local.option_logprobs(j.prompt, j.labels) for j in jobs]

@@ -7,6 +7,7 @@ questionnaires, score with the same scorer, and are administered by the same eng
 simulated respondents (personas), so that behaviour can be regressed on traits
 (psychometry.stats.prediction; tests/test_stats_prediction.py).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -66,7 +67,9 @@ def test_a_task_loads_by_id_as_a_choice_instrument_of_kind_task(task_id):
         vals = [o.value for o in item.options]
         assert set(vals) <= values and len(set(vals)) == len(vals) >= 2, item.id
         assert vals == sorted(vals) or vals == sorted(vals, reverse=True), item.id  # options listed in order
-        assert min(vals) == min(values) and max(vals) == max(values), item.id  # every item spans the behaviour
+        assert min(vals) == min(values) and max(vals) == max(values), (
+            item.id
+        )  # every item spans the behaviour
 
 
 @pytest.mark.parametrize("task_id", sorted(TASKS))
@@ -106,7 +109,9 @@ def test_adding_kind_left_the_hashes_of_questionnaires_unchanged():
     for inst in list_instruments(kind="inventory"):
         data = dataclasses.asdict(inst)
         data.pop("path"), data.pop("kind")
-        before = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+        before = hashlib.sha256(
+            json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
         assert instrument_hash(inst) == before
     task = load_instrument("dictator")
     assert instrument_hash(task) != instrument_hash(dataclasses.replace(task, kind="inventory"))
@@ -115,11 +120,16 @@ def test_adding_kind_left_the_hashes_of_questionnaires_unchanged():
 def test_a_task_must_be_answered_by_choice_and_kind_must_be_known():
     doc = raw("dictator")
     doc["kind"] = "experiment"
-    with pytest.raises(InstrumentError, match=r"dictator.yaml: field 'kind': must be inventory or task, not a string \('experiment'\)"):
+    with pytest.raises(
+        InstrumentError,
+        match=r"dictator.yaml: field 'kind': must be inventory or task, not a string \('experiment'\)",
+    ):
         parse_instrument(doc, "dictator.yaml")
     doc = yaml.safe_load((ROOT / "tests" / "fixtures" / "mini.yaml").read_text(encoding="utf-8"))
     doc["kind"] = "task"
-    with pytest.raises(InstrumentError, match=r"field 'response_format.type': a task is answered by choosing"):
+    with pytest.raises(
+        InstrumentError, match=r"field 'response_format.type': a task is answered by choosing"
+    ):
         parse_instrument(doc, "mini.yaml")
 
 
@@ -130,7 +140,9 @@ def test_a_task_scores_with_the_ordinary_scorer_as_the_mean_behaviour_value():
     row = score("honesty", {"hn1": 1, "hn2": 0.5, "hn3": 0})  # hn4 unanswered: pro-rated over 3 of 4
     assert row.loc[0, "honesty"] == pytest.approx(0.5)
     # logprob mode's expected values lie between the options and score too
-    assert score("risk", {"rk1": 2.5, "rk2": 0.25, "rk3": 4, "rk4": 0}).loc[0, "risk_taking"] == pytest.approx(1.6875)
+    assert score("risk", {"rk1": 2.5, "rk2": 0.25, "rk3": 4, "rk4": 0}).loc[
+        0, "risk_taking"
+    ] == pytest.approx(1.6875)
     with pytest.raises(ScoringError, match="dg1: value 100 .* outside the response scale 0..80"):
         score("dictator", {"dg1": 100})
 
@@ -151,16 +163,26 @@ def test_the_plan_for_bfi44_and_a_task_with_the_default_personas_uses_likert_and
 
 def personas_file(tmp_path: Path, n: int) -> Path:
     path = tmp_path / "people.yaml"
-    path.write_text(yaml.safe_dump({"personas": [{"id": f"q{i:02d}", "text": f"You are person number {i}."}
-                                                  for i in range(n)]}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {"personas": [{"id": f"q{i:02d}", "text": f"You are person number {i}."} for i in range(n)]}
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def test_traits_and_a_task_are_administered_to_the_same_personas_and_regressed(tmp_path):
     out = tmp_path / "run.sqlite"
-    res = psychometry.administer(["bfi44", "dictator"], backend=FakeBackend(choice="hash"),
-                                 personas=str(personas_file(tmp_path, 12)), templates="likert-plain,choice-plain",
-                                 orders="original,reversed", out=out, progress=False)
+    res = psychometry.administer(
+        ["bfi44", "dictator"],
+        backend=FakeBackend(choice="hash"),
+        personas=str(personas_file(tmp_path, 12)),
+        templates="likert-plain,choice-plain",
+        orders="original,reversed",
+        out=out,
+        progress=False,
+    )
     assert res.planned == res.written == 12 * (44 + 4) * 2
     df = load_results(out)
     task_rows = df[df["instrument"] == "dictator"]
@@ -182,8 +204,19 @@ def test_the_cli_administers_a_questionnaire_and_a_task_in_one_run(tmp_path, mon
 
     monkeypatch.setattr(llama, "LlamaCppBackend", lambda *a, **k: FakeBackend(choice="hash"))
     out = tmp_path / "run.sqlite"
-    code = main(["administer", "bfi44", "dictator", "--personas", str(personas_file(tmp_path, 2)),
-                 "--templates", "likert-plain,choice-plain", "--out", str(out)])
+    code = main(
+        [
+            "administer",
+            "bfi44",
+            "dictator",
+            "--personas",
+            str(personas_file(tmp_path, 2)),
+            "--templates",
+            "likert-plain,choice-plain",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "dictator" in printed and "generosity" in printed

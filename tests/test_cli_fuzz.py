@@ -15,6 +15,7 @@ failure here); a value known to be invalid must exit non-zero; and a non-zero ex
 exactly one ``error:`` line that names the flag (or the offending value, for errors found by the
 API layer, which names the file or value).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,14 +42,18 @@ FIXTURES = ROOT / "tests" / "fixtures"
 #: A valid command line for every sub-command (without the command path): positionals by dest
 #: (or metavar), then options. ``{case}`` becomes a name unique to the case (so that outputs do not collide).
 BASELINES: dict[tuple[str, ...], tuple[dict[str, list[str]], list[str]]] = {
-    ("administer",): ({"instruments": ["mini.yaml"]},
-                      ["--templates", "likert-plain", "--orders", "original", "--quiet", "--out", "{case}.sqlite"]),
+    ("administer",): (
+        {"instruments": ["mini.yaml"]},
+        ["--templates", "likert-plain", "--orders", "original", "--quiet", "--out", "{case}.sqlite"],
+    ),
     ("instruments", "list"): ({}, []),
     ("instruments", "show"): ({"instrument": ["mini.yaml"]}, []),
     ("instruments", "validate"): ({"files": ["mini.yaml"]}, []),
     ("instruments", "export"): ({"instrument": ["mini.yaml"]}, ["--format", "csv", "--out", "{case}.csv"]),
-    ("instruments", "import"): ({"file": ["psychobench_mini.json"]},
-                                ["--from", "psychobench", "--name", "MINI", "--out", "{case}.yaml"]),
+    ("instruments", "import"): (
+        {"file": ["psychobench_mini.json"]},
+        ["--from", "psychobench", "--name", "MINI", "--out", "{case}.yaml"],
+    ),
     ("results", "info"): ({"path": ["run.sqlite"]}, []),
     ("results", "export"): ({"path": ["run.sqlite"]}, ["--out", "{case}.csv"]),
     ("report",): ({"RUN.sqlite": ["run.sqlite"]}, ["--quiet"]),
@@ -57,8 +62,22 @@ BASELINES: dict[tuple[str, ...], tuple[dict[str, list[str]], list[str]]] = {
 
 # the scratch folder's files (made by the `workdir` fixture)
 MISSING_FOLDER = "no_dir/x.yaml"
-FILE_PROBLEMS = ["missing.yaml", MISSING_FOLDER, "adir", "binary.bin", "latin1.yaml", "empty.yaml", "unreadable.yaml"]
-NOT_TEXT = ["", " ", "\x00", "bad\x00nul", "\udcff"]  # empty, blank, NUL byte, not UTF-8 (surrogate-escaped argv)
+FILE_PROBLEMS = [
+    "missing.yaml",
+    MISSING_FOLDER,
+    "adir",
+    "binary.bin",
+    "latin1.yaml",
+    "empty.yaml",
+    "unreadable.yaml",
+]
+NOT_TEXT = [
+    "",
+    " ",
+    "\x00",
+    "bad\x00nul",
+    "\udcff",
+]  # empty, blank, NUL byte, not UTF-8 (surrogate-escaped argv)
 
 
 @dataclass(frozen=True)
@@ -72,7 +91,9 @@ class Case:
     @property
     def id(self) -> str:
         v = "" if self.value is None else "=" + ascii(self.value)[1:-1][:40]
-        return f"{' '.join(self.path)} {self.flag}{v} [{' '.join(a for a in self.argv[len(self.path):])[:60]}]"
+        return (
+            f"{' '.join(self.path)} {self.flag}{v} [{' '.join(a for a in self.argv[len(self.path) :])[:60]}]"
+        )
 
 
 # --------------------------------------------------------------------------------- value oracles
@@ -111,39 +132,101 @@ def _values(action: argparse.Action) -> list[tuple[str, bool | None]]:
             out.append((choices[0].upper(), True))
         return out
     if isinstance(t, _args.IntRange):
-        vals = ["", " ", "abc", "1.5", "1e309", "nan", "inf", "0x10", "9" * 40, "9" * 5000, "-3", "0", "1",
-                "\uff11\uff12", "\x00", "\udcff", "2147483648"]
+        vals = [
+            "",
+            " ",
+            "abc",
+            "1.5",
+            "1e309",
+            "nan",
+            "inf",
+            "0x10",
+            "9" * 40,
+            "9" * 5000,
+            "-3",
+            "0",
+            "1",
+            "\uff11\uff12",
+            "\x00",
+            "\udcff",
+            "2147483648",
+        ]
         if t.minimum is not None:
             vals += [str(t.minimum - 1), str(t.minimum)]
         if t.maximum is not None:
             vals += [str(t.maximum + 1)]
         return [(v, _int_invalid(t, v)) for v in dict.fromkeys(vals)]
     if isinstance(t, _args.FloatRange):
-        vals = ["", "abc", "nan", "-nan", "inf", "-inf", "1e309", "-1", "-0.5", "0", "1e-400", "0.7", "1e308",
-                "\x00", "0x1p3", "1_0"]
+        vals = [
+            "",
+            "abc",
+            "nan",
+            "-nan",
+            "inf",
+            "-inf",
+            "1e309",
+            "-1",
+            "-0.5",
+            "0",
+            "1e-400",
+            "0.7",
+            "1e308",
+            "\x00",
+            "0x1p3",
+            "1_0",
+        ]
         return [(v, _float_invalid(t, v)) for v in vals]
     if t is int:
-        return [(v, True if not _is_int(v) else None) for v in ["", "abc", "1.5", "-3", "0", "9" * 40, "1e309", "\udcff"]]
+        return [
+            (v, True if not _is_int(v) else None)
+            for v in ["", "abc", "1.5", "-3", "0", "9" * 40, "1e309", "\udcff"]
+        ]
     if t is float:
-        return [(v, None if v not in ("", "abc", "\udcff") else True)
-                for v in ["", "abc", "nan", "inf", "-1", "1e309", "\udcff"]]
+        return [
+            (v, None if v not in ("", "abc", "\udcff") else True)
+            for v in ["", "abc", "nan", "inf", "-1", "1e309", "\udcff"]
+        ]
     kind = getattr(t, "kind", "plain")
     if kind == "file_in":
-        vals = NOT_TEXT + FILE_PROBLEMS + ["mini.yaml" if "sqlite" in t.allowed() else "run.sqlite", "other.sqlite"]
+        vals = (
+            NOT_TEXT
+            + FILE_PROBLEMS
+            + ["mini.yaml" if "sqlite" in t.allowed() else "run.sqlite", "other.sqlite"]
+        )
         return [(v, None if v in ("unreadable.yaml", "other.sqlite") else True) for v in vals]
     if kind == "instrument":
         vals = NOT_TEXT + FILE_PROBLEMS + ["nonexistent_id", "Bad Id!", "list.yaml", "-3", "run.sqlite"]
         return [(v, None if v == "unreadable.yaml" else True) for v in vals]
     if kind == "model":
-        vals = NOT_TEXT + ["missing.gguf", "no_dir/m.gguf", "adir", "binary.bin", "latin1.yaml", "notgguf.gguf",
-                           "empty.yaml"]
+        vals = NOT_TEXT + [
+            "missing.gguf",
+            "no_dir/m.gguf",
+            "adir",
+            "binary.bin",
+            "latin1.yaml",
+            "notgguf.gguf",
+            "empty.yaml",
+        ]
         return [(v, True) for v in vals]
     if kind == "file_out":
-        vals = [("", True), ("\x00", True), ("\udcff.out", True), ("adir", True), ("adir/", True),
-                ("binary.bin/x.out", True), ("new_dir/deeper/{case}.out", None)]
+        vals = [
+            ("", True),
+            ("\x00", True),
+            ("\udcff.out", True),
+            ("adir", True),
+            ("adir/", True),
+            ("binary.bin/x.out", True),
+            ("new_dir/deeper/{case}.out", None),
+        ]
         return vals
     if kind == "dir_out":
-        return [("", True), ("\x00", True), ("mini.yaml", True), ("binary.bin/sub", True), ("new_dir/{case}", None)]
+        return [
+            ("", True),
+            ("\x00", True),
+            ("mini.yaml", True),
+            ("binary.bin/sub", True),
+            ("new_dir/{case}", None),
+        ]
     # text (a non-empty string, often an id list or a file): strings and files of every kind
     must = isinstance(t, _args.Text)
     vals = [(v, True if must else None) for v in NOT_TEXT]
@@ -199,10 +282,18 @@ def generate_cases() -> list[Case]:
             if not action.option_strings:  # a positional: replace its values
                 key = _key(action, positionals) or action.dest
                 for v, invalid in _values(action):
-                    cases.append(Case(path, flag, _argv(path, {**positionals, key: [v]}, options, parser),
-                                      v, invalid))
-                cases.append(Case(path, flag, _argv(path, {k: x for k, x in positionals.items() if k != key},
-                                                    options, parser), None, True))
+                    cases.append(
+                        Case(path, flag, _argv(path, {**positionals, key: [v]}, options, parser), v, invalid)
+                    )
+                cases.append(
+                    Case(
+                        path,
+                        flag,
+                        _argv(path, {k: x for k, x in positionals.items() if k != key}, options, parser),
+                        None,
+                        True,
+                    )
+                )
                 continue
             if action.nargs == 0:  # store_true / store_false / count
                 cases.append(Case(path, flag, base + (action.option_strings[0],), None, None))
@@ -210,7 +301,9 @@ def generate_cases() -> list[Case]:
             for v, invalid in _values(action):
                 cases.append(Case(path, flag, base + (action.option_strings[0], v), v, invalid))
             needs_value = action.nargs not in ("?", "*")
-            cases.append(Case(path, flag, base + (action.option_strings[0],), None, True if needs_value else None))
+            cases.append(
+                Case(path, flag, base + (action.option_strings[0],), None, True if needs_value else None)
+            )
             if action.required:  # left out
                 opts, skip = [], False
                 for a in options:
@@ -237,8 +330,14 @@ def workdir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("fuzz")
     shutil.copy(FIXTURES / "mini.yaml", d / "mini.yaml")
     shutil.copy(FIXTURES / "psychobench_mini.json", d / "psychobench_mini.json")
-    psychometry.administer([str(d / "mini.yaml")], backend=FakeBackend(choice="hash"), out=d / "run.sqlite",
-                           progress=False, templates="likert-plain", orders="original")
+    psychometry.administer(
+        [str(d / "mini.yaml")],
+        backend=FakeBackend(choice="hash"),
+        out=d / "run.sqlite",
+        progress=False,
+        templates="likert-plain",
+        orders="original",
+    )
     (d / "adir").mkdir()
     (d / "binary.bin").write_bytes(bytes(range(256)) * 8)
     (d / "latin1.yaml").write_bytes("id: caf\xe9\nname: \xff\xfe\n".encode("latin-1"))
@@ -268,9 +367,14 @@ def cli(workdir, monkeypatch):
         return FakeBackend(choice="hash")
 
     monkeypatch.setattr(llama_mod, "LlamaCppBackend", fake_llama)
-    monkeypatch.setattr(doctor_mod, "_check_r", lambda *a, **k: doctor_mod.Check("R", "ok", "not run in the fuzz test"))
-    monkeypatch.setattr(doctor_mod, "_check_smoke",
-                        lambda *a, **k: doctor_mod.Check("smoke test", "ok", "not run in the fuzz test"))
+    monkeypatch.setattr(
+        doctor_mod, "_check_r", lambda *a, **k: doctor_mod.Check("R", "ok", "not run in the fuzz test")
+    )
+    monkeypatch.setattr(
+        doctor_mod,
+        "_check_smoke",
+        lambda *a, **k: doctor_mod.Check("smoke test", "ok", "not run in the fuzz test"),
+    )
     monkeypatch.delenv("PSYCHOMETRY_DEBUG", raising=False)
     monkeypatch.delenv("PSYCHOMETRY_CPU_REPACK", raising=False)
     monkeypatch.chdir(workdir)
@@ -351,14 +455,19 @@ def test_each_baseline_command_line_is_valid(path, cli):
     parser = dict(_walk(build_parser()))[path]
     positionals, options = BASELINES[path]
     argv = [a.replace("{case}", "baseline") for a in _argv(path, positionals, options, parser)]
-    rc, out, err = cli(argv)
+    rc, _out, err = cli(argv)
     assert rc == 0, f"{argv!r}: {err}"
 
 
 def test_every_command_has_a_baseline():
-    leaves = [p for p, parser in _walk(build_parser())
-              if p and not any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)]
-    assert sorted(leaves) == sorted(BASELINES), "add a valid command line for the new sub-command to BASELINES"
+    leaves = [
+        p
+        for p, parser in _walk(build_parser())
+        if p and not any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+    ]
+    assert sorted(leaves) == sorted(BASELINES), (
+        "add a valid command line for the new sub-command to BASELINES"
+    )
 
 
 def test_every_value_flag_is_fuzzed_and_the_cases_are_many(capsys):
@@ -366,14 +475,25 @@ def test_every_value_flag_is_fuzzed_and_the_cases_are_many(capsys):
     missing = []
     for path, parser in _walk(build_parser()):
         for a in parser._actions:
-            if a.nargs != 0 and not isinstance(a, (argparse._HelpAction, argparse._VersionAction)) \
-                    and (path, _flag(a)) not in covered:
+            if (
+                a.nargs != 0
+                and not isinstance(a, (argparse._HelpAction, argparse._VersionAction))
+                and (path, _flag(a)) not in covered
+            ):
                 missing.append(f"{' '.join(path)} {_flag(a)}")
     assert not missing, f"not fuzzed: {missing}"
-    untyped = sorted(f"{' '.join(p)} {_flag(a)}" for p, parser in _walk(build_parser()) for a in parser._actions
-                     if a.nargs != 0 and a.choices is None and not isinstance(a.type, _args._ArgType)
-                     and not isinstance(a, (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction)))
+    untyped = sorted(
+        f"{' '.join(p)} {_flag(a)}"
+        for p, parser in _walk(build_parser())
+        for a in parser._actions
+        if a.nargs != 0
+        and a.choices is None
+        and not isinstance(a.type, _args._ArgType)
+        and not isinstance(a, (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction))
+    )
     with capsys.disabled():
-        print(f"\ncli fuzz: {len(CASES)} generated cases ({len(_tried)} run in this session); "
-              f"flags without a psychometry.cli._args type: {', '.join(untyped) or 'none'}")
+        print(
+            f"\ncli fuzz: {len(CASES)} generated cases ({len(_tried)} run in this session); "
+            f"flags without a psychometry.cli._args type: {', '.join(untyped) or 'none'}"
+        )
     assert len(CASES) > 300

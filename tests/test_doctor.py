@@ -1,6 +1,7 @@
 """``psychometry doctor`` / :func:`psychometry.doctor.run_doctor`: every check is one line, a failed
 check makes the exit status 1, and a crash of llama.cpp in the smoke test's child process is one
 sentence with a remedy."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,16 @@ from psychometry.cli import main
 from psychometry.doctor import Check, DoctorReport, run_doctor
 
 CRASH = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"]
-NAMES = ["psychometry", "python", "llama-cpp-python", "llama.cpp build", "CPU", "weight repacking", "GPU offload",
-         "model"]
+NAMES = [
+    "psychometry",
+    "python",
+    "llama-cpp-python",
+    "llama.cpp build",
+    "CPU",
+    "weight repacking",
+    "GPU offload",
+    "model",
+]
 
 
 @pytest.fixture
@@ -74,8 +83,9 @@ def test_the_cli_reports_a_crashing_child_and_exits_1(tiny_gguf, monkeypatch, ca
 
 
 def test_a_smoke_test_that_hangs_is_a_failure_with_a_remedy(tiny_gguf):
-    smoke = run_doctor(tiny_gguf, smoke_command=[sys.executable, "-c", "import time; time.sleep(30)"],
-                       timeout=1, r=False)["smoke test"]
+    smoke = run_doctor(
+        tiny_gguf, smoke_command=[sys.executable, "-c", "import time; time.sleep(30)"], timeout=1, r=False
+    )["smoke test"]
     assert smoke.level == "fail" and "more than 1 s" in smoke.detail and "--cpu-repack off" in smoke.detail
 
 
@@ -86,12 +96,23 @@ def test_a_child_that_reports_a_user_error_shows_its_message(tiny_gguf):
 
 
 def test_the_smoke_result_is_read_from_the_child(tiny_gguf):
-    line = "PSYCHOMETRY_SMOKE " + json.dumps({"labels": ["1", "2", "3", "4", "5"],
-                                              "logprobs": [-3.0, -2.0, -0.5, None, -4.0], "label_mass": 0.9,
-                                              "load_s": 0.5, "score_s": 0.1, "model": "tiny"})
-    smoke = run_doctor(tiny_gguf, smoke_command=[sys.executable, "-c", f"print({line!r})"], r=False)["smoke test"]
+    line = "PSYCHOMETRY_SMOKE " + json.dumps(
+        {
+            "labels": ["1", "2", "3", "4", "5"],
+            "logprobs": [-3.0, -2.0, -0.5, None, -4.0],
+            "label_mass": 0.9,
+            "load_s": 0.5,
+            "score_s": 0.1,
+            "model": "tiny",
+        }
+    )
+    smoke = run_doctor(tiny_gguf, smoke_command=[sys.executable, "-c", f"print({line!r})"], r=False)[
+        "smoke test"
+    ]
     assert smoke.level == "ok" and "most likely '3'" in smoke.detail and "label mass 0.90" in smoke.detail
-    smoke = run_doctor(tiny_gguf, smoke_command=[sys.executable, "-c", "print('hello')"], r=False)["smoke test"]
+    smoke = run_doctor(tiny_gguf, smoke_command=[sys.executable, "-c", "print('hello')"], r=False)[
+        "smoke test"
+    ]
     assert smoke.level == "fail" and "no result" in smoke.detail
 
 
@@ -104,13 +125,17 @@ def test_a_missing_model_is_a_fail_line_and_exit_1(tmp_path, capsys, monkeypatch
     assert report.exit_code == 1
     assert main(["doctor", "--model", str(missing), "--no-smoke"]) == 1
     out = capsys.readouterr().out
-    assert any(ln.lstrip().startswith("FAIL") and "model" in ln and str(missing) in ln for ln in out.splitlines())
+    assert any(
+        ln.lstrip().startswith("FAIL") and "model" in ln and str(missing) in ln for ln in out.splitlines()
+    )
     assert main(["doctor", "--model", str(tmp_path), "--no-smoke"]) == 1  # a directory
     assert "FAIL  model" in capsys.readouterr().out
 
 
 def test_json_output(tiny_gguf, capsys, monkeypatch):
-    monkeypatch.setattr(doctor, "_check_r", lambda *a, **k: Check("R (psych, lavaan)", "warn", "Rscript not found"))
+    monkeypatch.setattr(
+        doctor, "_check_r", lambda *a, **k: Check("R (psych, lavaan)", "warn", "Rscript not found")
+    )
     assert main(["doctor", "--model", str(tiny_gguf), "--no-smoke", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is True and data["exit_code"] == 0 and data["counts"]["warn"] >= 1

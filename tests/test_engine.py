@@ -4,6 +4,7 @@ The key rule: whatever order and labels the options were shown in, the stored ``
 item's own scale value. A backend that always picks the option of a given VALUE must therefore
 store that value under every order and label style.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,23 +25,54 @@ ANCHORS = ("Disagree strongly", "Disagree a little", "Neutral", "Agree a little"
 
 def likert() -> Instrument:
     rf = ResponseFormat("likert", 5, 1, ANCHORS)
-    items = (Item("q1", "I talk a lot.", "E"), Item("q2", "I am quiet.", "E", -1),
-             Item("q3", "I worry.", "N"), Item("q4", "I am relaxed.", "N", -1))
-    return Instrument("toy", "Toy", "1", "c", "l", "u", "Describe yourself.", rf,
-                      (Scale("E", "E", ("q1", "q2"), ("q2",)), Scale("N", "N", ("q3", "q4"), ("q4",))), items)
+    items = (
+        Item("q1", "I talk a lot.", "E"),
+        Item("q2", "I am quiet.", "E", -1),
+        Item("q3", "I worry.", "N"),
+        Item("q4", "I am relaxed.", "N", -1),
+    )
+    return Instrument(
+        "toy",
+        "Toy",
+        "1",
+        "c",
+        "l",
+        "u",
+        "Describe yourself.",
+        rf,
+        (Scale("E", "E", ("q1", "q2"), ("q2",)), Scale("N", "N", ("q3", "q4"), ("q4",))),
+        items,
+    )
 
 
 def bipolar() -> Instrument:
     rf = ResponseFormat("bipolar", 5, 1)
-    items = (Item("b1", "", "JP", left="makes lists", right="relies on memory"),
-             Item("b2", "", "JP", -1, left="plans ahead", right="improvises"))
-    return Instrument("bip", "Bip", "1", "c", "l", "u", "Place yourself.", rf,
-                      (Scale("JP", "JP", ("b1", "b2"), ("b2",), scoring="sum"),), items)
+    items = (
+        Item("b1", "", "JP", left="makes lists", right="relies on memory"),
+        Item("b2", "", "JP", -1, left="plans ahead", right="improvises"),
+    )
+    return Instrument(
+        "bip",
+        "Bip",
+        "1",
+        "c",
+        "l",
+        "u",
+        "Place yourself.",
+        rf,
+        (Scale("JP", "JP", ("b1", "b2"), ("b2",), scoring="sum"),),
+        items,
+    )
 
 
 def choice() -> Instrument:
     rf = ResponseFormat("choice", 4, 1)
-    opts = (Option("Stay home", 1), Option("Call a friend", 2), Option("Go out", 3), Option("Throw a party", 4))
+    opts = (
+        Option("Stay home", 1),
+        Option("Call a friend", 2),
+        Option("Go out", 3),
+        Option("Throw a party", 4),
+    )
     items = (Item("c1", "A free evening.", "E", options=opts),)
     return Instrument("cho", "Cho", "1", "c", "l", "u", "Choose.", rf, (Scale("E", "E", ("c1",)),), items)
 
@@ -99,13 +131,20 @@ class ValuePicker:
 
 @pytest.mark.parametrize("label_style", ["digits", "letters", "anchors"])
 @pytest.mark.parametrize("inst_fn, targets", [(likert, [1, 2, 4, 5]), (bipolar, [1, 3, 5]), (choice, [1, 4])])
-def test_answer_maps_back_to_the_scale_value_under_every_order_and_label_style(inst_fn, targets, label_style, tmp_path):
+def test_answer_maps_back_to_the_scale_value_under_every_order_and_label_style(
+    inst_fn, targets, label_style, tmp_path
+):
     inst = inst_fn()
     for target in targets:
         out = tmp_path / f"{target}.sqlite"
-        psychometry.administer([inst], backend=ValuePicker([inst], target), out=out, progress=False,
-                               orders="all" if inst.response_format.points <= 4 else "rotate,reversed,random:5",
-                               label_style=label_style)
+        psychometry.administer(
+            [inst],
+            backend=ValuePicker([inst], target),
+            out=out,
+            progress=False,
+            orders="all" if inst.response_format.points <= 4 else "rotate,reversed,random:5",
+            label_style=label_style,
+        )
         df = load_results(out)
         assert (df["status"] == "ok").all()
         assert (df["value"] == target).all(), df[["order", "shown_values", "value"]]
@@ -120,10 +159,24 @@ def test_answer_maps_back_to_the_scale_value_under_every_order_and_label_style(i
 @pytest.mark.parametrize("label_style", ["digits", "letters", "anchors"])
 def test_generate_mode_maps_parsed_answers_back_to_the_scale_value(label_style, tmp_path):
     inst = likert()
-    res = psychometry.administer([inst], backend=ValuePicker([inst], 4), out=tmp_path / "g.sqlite", progress=False,
-                                 mode="generate", orders="original,reversed,rotate", label_style=label_style)
+    psychometry.administer(
+        [inst],
+        backend=ValuePicker([inst], 4),
+        out=tmp_path / "g.sqlite",
+        progress=False,
+        mode="generate",
+        orders="original,reversed,rotate",
+        label_style=label_style,
+    )
     df = load_results(tmp_path / "g.sqlite")
-    assert set(df["order"]) == {"original", "reversed", "rotate1", "rotate2", "rotate3", "rotate4"}  # not rotate0
+    assert set(df["order"]) == {
+        "original",
+        "reversed",
+        "rotate1",
+        "rotate2",
+        "rotate3",
+        "rotate4",
+    }  # not rotate0
     assert (df["status"] == "ok").all() and (df["value"] == 4).all()
     assert df["raw_text"].str.startswith("My answer is").all()
     assert df["expected"].isna().all() and df["probs"].isna().all()
@@ -132,8 +185,14 @@ def test_generate_mode_maps_parsed_answers_back_to_the_scale_value(label_style, 
 def test_logprob_fields_follow_their_formulas(tmp_path):
     # FakeBackend(choice=0, confidence=0.7, label_mass=0.4): p = (.7, .075, .075, .075, .075)
     be = psychometry.backends.FakeBackend(choice=0, confidence=0.7, label_mass=0.4)
-    psychometry.administer([likert()], backend=be, out=tmp_path / "r.sqlite", progress=False,
-                           templates="likert-plain", orders="original,reversed")
+    psychometry.administer(
+        [likert()],
+        backend=be,
+        out=tmp_path / "r.sqlite",
+        progress=False,
+        templates="likert-plain",
+        orders="original,reversed",
+    )
     df = load_results(tmp_path / "r.sqlite")
     p = [0.7] + [0.075] * 4
     rev = df[df["order"] == "reversed"].iloc[0]
@@ -141,7 +200,9 @@ def test_logprob_fields_follow_their_formulas(tmp_path):
     assert rev["expected"] == pytest.approx(0.7 * 5 + 0.075 * (4 + 3 + 2 + 1))
     assert rev["entropy"] == pytest.approx(-sum(x * math.log(x) for x in p))
     assert rev["label_mass"] == pytest.approx(0.4)
-    assert json.loads(rev["probs"]) == pytest.approx({"1": 0.075, "2": 0.075, "3": 0.075, "4": 0.075, "5": 0.7})
+    assert json.loads(rev["probs"]) == pytest.approx(
+        {"1": 0.075, "2": 0.075, "3": 0.075, "4": 0.075, "5": 0.7}
+    )
 
 
 def test_rows_carry_the_contract_columns_and_the_respondent_id(tmp_path):
@@ -207,7 +268,9 @@ def test_a_different_configuration_in_the_same_file_is_refused_unless_add_run(tm
     with pytest.raises(StoreError, match=r"differs in: orders"):
         psychometry.administer([likert()], backend=be, out=out, progress=False, orders="rotate")
     assert len(load_results(out)) == 24
-    res = psychometry.administer([likert()], backend=be, out=out, progress=False, orders="rotate", add_run=True)
+    res = psychometry.administer(
+        [likert()], backend=be, out=out, progress=False, orders="rotate", add_run=True
+    )
     df = load_results(out)
     # rotate0 shows the same options as original but is its own condition: 4 items x 3 templates x 5
     assert res.planned == 60 and len(df) == 24 + 60 and df["run_id"].nunique() == 2
@@ -216,8 +279,15 @@ def test_a_different_configuration_in_the_same_file_is_refused_unless_add_run(tm
 def test_generate_mode_stores_refusals_and_unparsed_replies_with_the_raw_text(tmp_path):
     replies = iter(["As an AI, I don't have personal opinions.", "Hmm, hard to say."] * 50)
     be = psychometry.backends.FakeBackend(reply=lambda prompt: next(replies))
-    res = psychometry.administer([likert()], backend=be, out=tmp_path / "g.sqlite", progress=False,
-                                 mode="generate", templates="likert-plain", orders="original")
+    res = psychometry.administer(
+        [likert()],
+        backend=be,
+        out=tmp_path / "g.sqlite",
+        progress=False,
+        mode="generate",
+        templates="likert-plain",
+        orders="original",
+    )
     df = load_results(res.path)
     assert list(df["status"]) == ["refused", "unparsed"] * 2
     assert df["value"].isna().all() and df["position"].isna().all()
@@ -228,8 +298,18 @@ def test_generate_mode_stores_refusals_and_unparsed_replies_with_the_raw_text(tm
 
 def test_generate_mode_passes_distinct_seeds_per_repeat_and_the_labels_as_choices(tmp_path):
     be = psychometry.backends.FakeBackend(choice=1)
-    psychometry.administer([likert()], backend=be, out=tmp_path / "g.sqlite", progress=False, mode="generate",
-                           templates="likert-plain", orders="original", repeats=3, temperature=0.8, grammar=True)
+    psychometry.administer(
+        [likert()],
+        backend=be,
+        out=tmp_path / "g.sqlite",
+        progress=False,
+        mode="generate",
+        templates="likert-plain",
+        orders="original",
+        repeats=3,
+        temperature=0.8,
+        grammar=True,
+    )
     gens = [c for c in be.calls if c.method == "generate"]
     assert len(gens) == 12
     q1 = [c.kwargs["seed"] for c in gens if "I talk a lot." in c.prompt]
@@ -241,8 +321,15 @@ def test_generate_mode_passes_distinct_seeds_per_repeat_and_the_labels_as_choice
 
 def test_generate_mode_without_grammar_asks_for_free_text(tmp_path):
     be = psychometry.backends.FakeBackend(choice=1)
-    psychometry.administer([likert()], backend=be, out=tmp_path / "g.sqlite", progress=False, mode="generate",
-                           templates="likert-plain", orders="original")
+    psychometry.administer(
+        [likert()],
+        backend=be,
+        out=tmp_path / "g.sqlite",
+        progress=False,
+        mode="generate",
+        templates="likert-plain",
+        orders="original",
+    )
     gens = [c for c in be.calls if c.method == "generate"]
     assert gens and all(c.kwargs["choices"] is None for c in gens)
 
@@ -260,8 +347,9 @@ def test_generate_step_asks_for_a_constrained_reply_through_the_protocol_only():
 
 def test_summary_scores_scales_with_reverse_keying(tmp_path):
     # every answer is 5: forward items score 5, reverse-keyed items 1 + 5 - 5 = 1 -> scale mean 3
-    res = psychometry.administer([likert()], backend=ValuePicker([likert()], 5), out=tmp_path / "r.sqlite",
-                                 progress=False)
+    res = psychometry.administer(
+        [likert()], backend=ValuePicker([likert()], 5), out=tmp_path / "r.sqlite", progress=False
+    )
     tab = res.summary_frame().set_index("scale")
     assert tab.loc["E", "mean"] == 3.0 and tab.loc["N", "mean"] == 3.0
     assert tab.loc["E", "n"] == 6  # 3 templates x 2 orders
@@ -270,8 +358,9 @@ def test_summary_scores_scales_with_reverse_keying(tmp_path):
 
 def test_sum_scored_scales_add_keyed_item_values(tmp_path):
     # bipolar JP is sum-scored: b1 = 5, reverse-keyed b2 -> 1 + 5 - 5 = 1; sum = 6
-    res = psychometry.administer([bipolar()], backend=ValuePicker([bipolar()], 5), out=tmp_path / "r.sqlite",
-                                 progress=False)
+    res = psychometry.administer(
+        [bipolar()], backend=ValuePicker([bipolar()], 5), out=tmp_path / "r.sqlite", progress=False
+    )
     assert res.summary_frame()["mean"].tolist() == [6.0]
 
 
@@ -307,8 +396,9 @@ def test_a_run_added_to_a_file_holds_its_whole_design_including_responses_an_ear
     out = tmp_path / "r.sqlite"
     be = psychometry.backends.FakeBackend(choice="hash")
     one = psychometry.administer([likert()], backend=be, out=out, progress=False, orders="original")
-    two = psychometry.administer([likert()], backend=be, out=out, progress=False, orders="original,reversed",
-                                 add_run=True)
+    two = psychometry.administer(
+        [likert()], backend=be, out=out, progress=False, orders="original,reversed", add_run=True
+    )
     assert (two.planned, two.skipped, two.written) == (24, 12, 12)  # original is shared, not asked again
     # each run's table is its whole design, whoever stored the row; run_id names the run asked for
     df1, df2 = load_results(out, run_id=one.run_id), load_results(out, run_id=two.run_id)
@@ -329,8 +419,9 @@ def test_runs_that_differ_only_in_answer_settings_get_distinct_respondents(tmp_p
     out = tmp_path / "r.sqlite"
     be = psychometry.backends.FakeBackend(choice="hash")
     a = psychometry.administer([likert()], backend=be, out=out, progress=False, label_style="digits")
-    b = psychometry.administer([likert()], backend=be, out=out, progress=False, label_style="letters",
-                               add_run=True)
+    b = psychometry.administer(
+        [likert()], backend=be, out=out, progress=False, label_style="letters", add_run=True
+    )
     ra, rb = set(a.results()["respondent"]), set(b.results()["respondent"])
     assert len(ra) == len(rb) == 6 and not ra & rb
     # model/persona/template/order/repeat stay readable in front of the settings tag
@@ -341,10 +432,16 @@ def test_runs_that_differ_only_in_answer_settings_get_distinct_respondents(tmp_p
 def test_a_respondent_keeps_its_id_across_the_instruments_of_a_run(tmp_path):
     other = likert()
     other = type(other)(**{**other.__dict__, "id": "toy2"})
-    res = psychometry.administer([likert(), other], backend=psychometry.backends.FakeBackend(), progress=False,
-                                 out=tmp_path / "r.sqlite")
+    res = psychometry.administer(
+        [likert(), other],
+        backend=psychometry.backends.FakeBackend(),
+        progress=False,
+        out=tmp_path / "r.sqlite",
+    )
     df = res.results()
-    assert set(df.loc[df["instrument"] == "toy", "respondent"]) == set(df.loc[df["instrument"] == "toy2", "respondent"])
+    assert set(df.loc[df["instrument"] == "toy", "respondent"]) == set(
+        df.loc[df["instrument"] == "toy2", "respondent"]
+    )
 
 
 def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_path):
@@ -359,17 +456,21 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
         con.execute("INSERT INTO meta VALUES ('schema', 'psychometry-store/1')")
         con.execute("INSERT INTO runs VALUES ('run1', '{}', '{}', '2024-01-01T00:00:00+00:00')")
         cols = [c for c in RESPONSE_COLUMNS if c != "position_probs"]
-        con.executemany(f"INSERT INTO responses ({', '.join(repr(c) for c in cols)}) VALUES "
-                        f"({', '.join('?' for _ in cols)})", [[r.get(c) for c in cols] for r in rows])
+        con.executemany(
+            f"INSERT INTO responses ({', '.join(repr(c) for c in cols)}) VALUES "
+            f"({', '.join('?' for _ in cols)})",
+            [[r.get(c) for c in cols] for r in rows],
+        )
         con.commit()
         con.close()
 
     new = tmp_path / "new.sqlite"
-    psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=new,
-                           progress=False)
+    psychometry.administer(
+        [likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=new, progress=False
+    )
     rows = load_results(new).head(10).to_dict("records")
     con = sqlite3.connect(new)
-    (config, manifest), = con.execute("SELECT config, manifest FROM runs").fetchall()
+    ((config, manifest),) = con.execute("SELECT config, manifest FROM runs").fetchall()
     con.close()
     old = tmp_path / "old.sqlite"
     make_legacy_file(old, [{**r, "respondent": r["respondent"].rsplit("/", 1)[0]} for r in rows])
@@ -377,8 +478,9 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
     con.execute("UPDATE runs SET run_id = ?, config = ?, manifest = ?", (rows[0]["run_id"], config, manifest))
     con.commit()
     con.close()
-    res = psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=old,
-                                 progress=False)
+    res = psychometry.administer(
+        [likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=old, progress=False
+    )
     assert (res.resumed, res.skipped, res.written) == (True, 10, 14)
     df = res.results()
     assert len(df) == 24 and df["respondent"].nunique() == 6
@@ -389,19 +491,34 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
 @pytest.mark.parametrize("kw", [{}, {"mode": "generate"}, {"mode": "generate", "temperature": 0.0}])
 def test_repeats_without_sampling_are_refused_as_identical_copies(kw, tmp_path):
     # the message says why (deterministic answers: identical respondents inflate n) and what to do
-    with pytest.raises(PsychometryError, match=r"--repeats 3 .*deterministic.* identical copies .*inflate n"
-                                               r".*--mode generate with --temperature > 0.*--repeats 1"
-                                               r".*earlier version.*read.*not resumed or extended"):
-        psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=tmp_path / "x.sqlite",
-                               progress=False, repeats=3, **kw)
+    with pytest.raises(
+        PsychometryError,
+        match=r"--repeats 3 .*deterministic.* identical copies .*inflate n"
+        r".*--mode generate with --temperature > 0.*--repeats 1"
+        r".*earlier version.*read.*not resumed or extended",
+    ):
+        psychometry.administer(
+            [likert()],
+            backend=psychometry.backends.FakeBackend(),
+            out=tmp_path / "x.sqlite",
+            progress=False,
+            repeats=3,
+            **kw,
+        )
     assert not (tmp_path / "x.sqlite").exists()
 
 
 def test_order_conditions_that_repeat_an_earlier_order_are_dropped_with_a_note(tmp_path):
     from psychometry.results import run_info
 
-    res = psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=tmp_path / "r.sqlite",
-                                 progress=False, orders="original,rotate", templates="likert-plain")
+    res = psychometry.administer(
+        [likert()],
+        backend=psychometry.backends.FakeBackend(),
+        out=tmp_path / "r.sqlite",
+        progress=False,
+        orders="original,rotate",
+        templates="likert-plain",
+    )
     df = res.results()
     assert sorted(set(df["order"])) == ["original", "rotate1", "rotate2", "rotate3", "rotate4"]
     assert df.groupby("order")["shown_values"].first().is_unique
@@ -414,9 +531,14 @@ def test_order_conditions_that_repeat_an_earlier_order_are_dropped_with_a_note(t
 def test_every_respondent_answers_every_item_of_tasks_whose_items_differ_in_option_count(orders, tmp_path):
     # cooperation's items have 2, 5, 3 and 4 options, honesty's 3, 3, 2 and 3: whether an order
     # repeats an earlier one depends on the item, yet a respondent answers every item under its order
-    res = psychometry.administer(["cooperation", "honesty"], backend=psychometry.backends.FakeBackend(),
-                                 out=tmp_path / "r.sqlite", progress=False, orders=orders,
-                                 templates="choice-plain")
+    res = psychometry.administer(
+        ["cooperation", "honesty"],
+        backend=psychometry.backends.FakeBackend(),
+        out=tmp_path / "r.sqlite",
+        progress=False,
+        orders=orders,
+        templates="choice-plain",
+    )
     df = res.results()
     items = df.groupby("instrument")["item"].nunique()
     assert items.to_dict() == {"cooperation": 4, "honesty": 4}
@@ -424,8 +546,11 @@ def test_every_respondent_answers_every_item_of_tasks_whose_items_differ_in_opti
     assert (per_respondent["nunique"] == 4).all() and (per_respondent["size"] == 4).all(), per_respondent
     conditions = df.groupby("instrument")["order"].agg(lambda o: sorted(set(o)))
     if orders.startswith("original,reversed,random"):
-        assert conditions["honesty"] == conditions["cooperation"] == \
-            ["original", "random0", "random1", "random2", "reversed"]
+        assert (
+            conditions["honesty"]
+            == conditions["cooperation"]
+            == ["original", "random0", "random1", "random2", "reversed"]
+        )
         assert res.notes == ()
     elif orders == "all":
         # perm{i} is permutation i mod k! of a smaller item: cooperation runs to 5! = 120, honesty to 3! = 6
@@ -435,19 +560,42 @@ def test_every_respondent_answers_every_item_of_tasks_whose_items_differ_in_opti
         assert "rotate0" not in conditions["cooperation"] and len(conditions["cooperation"]) == 6
         assert res.notes == tuple(
             f"{i}: rotate0 shows every item in the same order as original (a copy of that respondent); "
-            "not administered" for i in ("cooperation", "honesty"))
+            "not administered"
+            for i in ("cooperation", "honesty")
+        )
 
 
 # ------------------------------------------------------------------------------- per-position probabilities
 def test_position_probabilities_are_stored_per_shown_position_as_well_as_per_value(tmp_path):
     # a TRAIT-style choice item: four options scored 1, 0, 1, 0
     rf = ResponseFormat("choice", 4, 0)
-    opts = (Option("Talk to everyone", 1), Option("Stay by the wall", 0), Option("Dance", 1), Option("Leave early", 0))
-    inst = Instrument("trt", "Trt", "1", "c", "l", "u", "Choose.", rf, (Scale("E", "E", ("t1",)),),
-                      (Item("t1", "At a party.", "E", options=opts),))
+    opts = (
+        Option("Talk to everyone", 1),
+        Option("Stay by the wall", 0),
+        Option("Dance", 1),
+        Option("Leave early", 0),
+    )
+    inst = Instrument(
+        "trt",
+        "Trt",
+        "1",
+        "c",
+        "l",
+        "u",
+        "Choose.",
+        rf,
+        (Scale("E", "E", ("t1",)),),
+        (Item("t1", "At a party.", "E", options=opts),),
+    )
     be = psychometry.backends.FakeBackend(choice=0, confidence=0.7)  # p = .7 .1 .1 .1 by shown position
-    psychometry.administer([inst], backend=be, out=tmp_path / "r.sqlite", progress=False, templates="choice-plain",
-                           orders="original,reversed")
+    psychometry.administer(
+        [inst],
+        backend=be,
+        out=tmp_path / "r.sqlite",
+        progress=False,
+        templates="choice-plain",
+        orders="original,reversed",
+    )
     df = load_results(tmp_path / "r.sqlite").set_index("order")
     for order, shown in (("original", "1,0,1,0"), ("reversed", "0,1,0,1")):
         assert df.loc[order, "shown_values"] == shown
@@ -479,14 +627,19 @@ def anchors_likert() -> Instrument:
     return type(inst)(**{**inst.__dict__, "response_format": rf})
 
 
-@pytest.mark.parametrize("args, kw, error", [
-    ([likert(), likert()], {}, "instrument given twice: toy"),
-    ([likert()], {"templates": "choice-plain"}, "no prompt template for response type 'likert'"),
-    ([anchors_likert()], {"label_style": "anchors"}, "distinct option texts"),
-])
+@pytest.mark.parametrize(
+    "args, kw, error",
+    [
+        ([likert(), likert()], {}, "instrument given twice: toy"),
+        ([likert()], {"templates": "choice-plain"}, "no prompt template for response type 'likert'"),
+        ([anchors_likert()], {"label_style": "anchors"}, "distinct option texts"),
+    ],
+)
 def test_design_errors_are_reported_before_the_model_is_loaded(args, kw, error, no_model_load, tmp_path):
     with pytest.raises(PsychometryError, match=error):
-        psychometry.administer(args, model=tmp_path / "missing.gguf", out=tmp_path / "r.sqlite", progress=False, **kw)
+        psychometry.administer(
+            args, model=tmp_path / "missing.gguf", out=tmp_path / "r.sqlite", progress=False, **kw
+        )
     assert not (tmp_path / "r.sqlite").exists()
 
 
@@ -498,8 +651,11 @@ def test_an_unusable_results_file_is_reported_before_the_model_is_loaded(no_mode
     con.execute("CREATE TABLE t (x)")
     con.close()
     (tmp_path / "file").write_text("x")
-    for out, error in ((tmp_path, "is a directory"), (foreign, "not a psychometry results file"),
-                       (tmp_path / "file" / "r.sqlite", "is not a folder")):
+    for out, error in (
+        (tmp_path, "is a directory"),
+        (foreign, "not a psychometry results file"),
+        (tmp_path / "file" / "r.sqlite", "is not a folder"),
+    ):
         with pytest.raises(StoreError, match=error):
             psychometry.administer([likert()], model=tmp_path / "missing.gguf", out=out, progress=False)
     # a different configuration without --add-run, too (the model's identity is checked after loading)
@@ -515,8 +671,17 @@ def test_an_unusable_results_file_is_reported_before_the_model_is_loaded(no_mode
 def test_the_cli_reports_a_design_error_not_the_missing_model(tmp_path, capsys):
     from psychometry.cli import main
 
-    rc = main(["administer", "bfi44", "bfi44", "--model", str(tmp_path / "missing.gguf"),
-               "--out", str(tmp_path / "r.sqlite")])
+    rc = main(
+        [
+            "administer",
+            "bfi44",
+            "bfi44",
+            "--model",
+            str(tmp_path / "missing.gguf"),
+            "--out",
+            str(tmp_path / "r.sqlite"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1 and "given twice: bfi44" in err and "missing.gguf" not in err
 
@@ -572,6 +737,13 @@ def test_an_unconstrained_reply_does_not_require_the_choices_argument(tmp_path):
         def generate(self, prompt, *, max_tokens=16, temperature=0.0, seed=0, stop=None):  # no choices
             return super().generate(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed)
 
-    res = psychometry.administer([likert()], backend=OldBackend(reply="3"), out=tmp_path / "g.sqlite",
-                                 progress=False, mode="generate", templates="likert-plain", orders="original")
+    res = psychometry.administer(
+        [likert()],
+        backend=OldBackend(reply="3"),
+        out=tmp_path / "g.sqlite",
+        progress=False,
+        mode="generate",
+        templates="likert-plain",
+        orders="original",
+    )
     assert (load_results(res.path)["value"] == 3).all()

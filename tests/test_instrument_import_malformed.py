@@ -2,6 +2,7 @@
 named ``<source>_<what is wrong>.json``) is an InstrumentError whose one-line message names the file, the
 field (and the item where one applies), and ``psychometry instruments import`` turns it into exit status 1
 with that line and no traceback."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,28 +21,53 @@ EXPECTED: dict[str, tuple[str | None, str | None, str]] = {
     "psychobench_categories_of_numbers.json": (None, "categories[0]", "a category must be an object"),
     "psychobench_categories_a_number.json": (None, "categories", "must be a non-empty list of categories"),
     "psychobench_categories_empty.json": (None, "categories", "must be a non-empty list of categories"),
-    "psychobench_reverse_a_number.json": (None, "reverse", "must be a list of question numbers, not a number (5)"),
-    "psychobench_reverse_unknown_question.json": (None, "reverse", "reverse names question 9, which does not exist"),
-    "psychobench_crowd_without_mean.json": (None, "categories[0].crowd[0].mean", "required crowd field missing"),
+    "psychobench_reverse_a_number.json": (
+        None,
+        "reverse",
+        "must be a list of question numbers, not a number (5)",
+    ),
+    "psychobench_reverse_unknown_question.json": (
+        None,
+        "reverse",
+        "reverse names question 9, which does not exist",
+    ),
+    "psychobench_crowd_without_mean.json": (
+        None,
+        "categories[0].crowd[0].mean",
+        "required crowd field missing",
+    ),
     "psychobench_crowd_std_zero.json": (None, "categories[0].crowd[0].std", "must be > 0, not 0"),
     "psychobench_crowd_n_text.json": (None, "categories[0].crowd[0].n", "must be a whole number"),
     "psychobench_crowd_not_an_object.json": (None, "categories[0].crowd[0]", "a crowd must be an object"),
     "psychobench_crowd_a_number.json": (None, "categories[0].crowd", "must be a list of crowds"),
     "psychobench_question_text_a_number.json": ("q2", "questions", "must be a string, not a number (5)"),
     "psychobench_questions_a_list.json": (None, "questions", "must map question numbers to texts"),
-    "psychobench_question_number_with_space.json": (None, "questions", "does not make a valid item id 'q2 b'"),
+    "psychobench_question_number_with_space.json": (
+        None,
+        "questions",
+        "does not make a valid item id 'q2 b'",
+    ),
     "psychobench_questions_missing.json": (None, "questions", "required PsychoBench field missing"),
     "psychobench_scale_a_string.json": (None, "scale", "must be the number of points + 1"),
     "psychobench_compute_mode_a_number.json": (None, "compute_mode", "must be AVG or SUM"),
     "psychobench_prompt_an_object.json": (None, "prompt", "must be a string, not a mapping"),
     "psychobench_name_a_number.json": (None, "name", "must be a string, not a number (5)"),
     "psychobench_cat_name_missing.json": (None, "categories[0].cat_name", "required category field missing"),
-    "psychobench_cat_questions_a_number.json": (None, "categories[0].cat_questions",
-                                                "must be a list of question numbers"),
-    "psychobench_cat_questions_boolean_entry.json": (None, "categories[0].cat_questions[1]",
-                                                     "a question number is a whole number or a string, not a boolean"),
-    "psychobench_cat_questions_unknown_question.json": (None, "categories[0].cat_questions",
-                                                        "lists question 3, which does not exist"),
+    "psychobench_cat_questions_a_number.json": (
+        None,
+        "categories[0].cat_questions",
+        "must be a list of question numbers",
+    ),
+    "psychobench_cat_questions_boolean_entry.json": (
+        None,
+        "categories[0].cat_questions[1]",
+        "a question number is a whole number or a string, not a boolean",
+    ),
+    "psychobench_cat_questions_unknown_question.json": (
+        None,
+        "categories[0].cat_questions",
+        "lists question 3, which does not exist",
+    ),
     # TRAIT records
     "trait_record_not_an_object.json": ("q2", None, "record 2 must be a JSON object"),
     "trait_query_a_number.json": ("q2", "query", "must be a string, not a number (7)"),
@@ -89,8 +115,11 @@ def test_the_cli_import_of_a_malformed_file_exits_1_with_one_line_and_no_traceba
 
 def test_an_item_prefix_that_makes_no_valid_item_id_is_refused_naming_the_source_file(tmp_path):
     src = tmp_path / "pb.json"
-    src.write_text('{"name": "X", "questions": {"1": "I talk."}, "scale": 6, "prompt": "Rate.",'
-                   ' "categories": [{"cat_name": "Talk", "cat_questions": [1]}]}', encoding="utf-8")
+    src.write_text(
+        '{"name": "X", "questions": {"1": "I talk."}, "scale": 6, "prompt": "Rate.",'
+        ' "categories": [{"cat_name": "Talk", "cat_questions": [1]}]}',
+        encoding="utf-8",
+    )
     with pytest.raises(InstrumentError, match=r"pb\.json: field 'questions': .*valid item id '-1'"):
         import_instrument(src, "psychobench", out=tmp_path / "x.yaml", item_prefix="-")
     assert import_instrument(src, "psychobench", out=tmp_path / "x.yaml").item_ids == ("q1",)
@@ -99,11 +128,21 @@ def test_an_item_prefix_that_makes_no_valid_item_id_is_refused_naming_the_source
 def test_what_only_the_instrument_validator_catches_is_still_reported_against_the_source_file(tmp_path):
     from psychometry.instrument.importers import _parse_imported
 
-    doc = {"format": "psychometry-instrument/1", "id": "x", "name": "X", "version": "1", "citation": "",
-           "licence": "", "source_url": "", "instructions": "", "response_format": {"type": "likert", "points": 5},
-           "scales": [{"id": "S", "name": "S", "items": ["q1"]}],
-           "items": [{"id": "q1", "text": "I talk.", "scale": "S", "keyed": "R"}]}
+    doc = {
+        "format": "psychometry-instrument/1",
+        "id": "x",
+        "name": "X",
+        "version": "1",
+        "citation": "",
+        "licence": "",
+        "source_url": "",
+        "instructions": "",
+        "response_format": {"type": "likert", "points": 5},
+        "scales": [{"id": "S", "name": "S", "items": ["q1"]}],
+        "items": [{"id": "q1", "text": "I talk.", "scale": "S", "keyed": "R"}],
+    }
     with pytest.raises(InstrumentError) as info:
         _parse_imported(doc, tmp_path / "x.yaml", tmp_path / "source.json")
-    assert str(info.value).startswith(f"{tmp_path / 'source.json'}: the imported instrument would be invalid: "
-                                      "item q1: field 'keyed'")
+    assert str(info.value).startswith(
+        f"{tmp_path / 'source.json'}: the imported instrument would be invalid: item q1: field 'keyed'"
+    )

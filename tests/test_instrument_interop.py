@@ -1,6 +1,7 @@
 """Interop: ``psychometry instruments list | show | export | import``. Exports round-trip (json, yaml),
 R's psych::scoreItems with the exported keys reproduces psychometry.score, the lm-eval task is one
 multiple-choice doc per item, and the PsychoBench / TRAIT importers write files that validate."""
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,11 @@ def test_list_prints_id_name_item_and_scale_counts_and_licence(capsys):
     assert set(rows) == set(SHIPPED + TASKS)
     assert all(rows[i].split()[1] == "inventory" for i in SHIPPED)
     assert all(rows[t].split()[1] == "task" for t in TASKS)
-    assert " 44 " in rows["bfi44"] and "Big Five Inventory" in rows["bfi44"] and "non-commercial" in rows["bfi44"]
+    assert (
+        " 44 " in rows["bfi44"]
+        and "Big Five Inventory" in rows["bfi44"]
+        and "non-commercial" in rows["bfi44"]
+    )
     assert " 163 " in rows["ipip16pf"] and " 16 " in rows["ipip16pf"]
 
 
@@ -111,11 +116,18 @@ def test_r_psych_score_items_with_the_exported_keys_equals_psychometry_score(tmp
         inst = load_instrument(iid)
         data = pd.DataFrame(rng.integers(1, 6, size=(30, len(inst.items))), columns=list(inst.item_ids))
         data.to_csv(tmp_path / f"{iid}.csv", index=False)
-        assert main(["instruments", "export", iid, "--format", "psych-keys", "--out", str(tmp_path / f"{iid}.R")]) == 0
-        script = (f'suppressMessages(library(psych)); source("{tmp_path / iid}.R"); '
-                  f'd <- read.csv("{tmp_path / iid}.csv"); '
-                  f's <- suppressWarnings(scoreItems(keys, d, totals = {totals}, min = 1, max = 5, impute = "none"))$scores; '
-                  f'write.csv(s, "{tmp_path / iid}_r.csv", row.names = FALSE)')
+        assert (
+            main(
+                ["instruments", "export", iid, "--format", "psych-keys", "--out", str(tmp_path / f"{iid}.R")]
+            )
+            == 0
+        )
+        script = (
+            f'suppressMessages(library(psych)); source("{tmp_path / iid}.R"); '
+            f'd <- read.csv("{tmp_path / iid}.csv"); '
+            f's <- suppressWarnings(scoreItems(keys, d, totals = {totals}, min = 1, max = 5, impute = "none"))$scores; '
+            f'write.csv(s, "{tmp_path / iid}_r.csv", row.names = FALSE)'
+        )
         run = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr
         r = pd.read_csv(tmp_path / f"{iid}_r.csv")
@@ -132,7 +144,11 @@ def test_lm_eval_export_writes_a_multiple_choice_task_and_one_doc_per_item(tmp_p
     assert task["task"] == "psychometry_bfi44"
     assert task["output_type"] == "multiple_choice"
     assert task["dataset_path"] == "json" and task["test_split"] == "test"
-    assert (task["doc_to_text"], task["doc_to_choice"], task["doc_to_target"]) == ("{{query}}", "choices", "gold")
+    assert (task["doc_to_text"], task["doc_to_choice"], task["doc_to_target"]) == (
+        "{{query}}",
+        "choices",
+        "gold",
+    )
     data = Path(task["dataset_kwargs"]["data_files"]["test"])
     assert data == (tmp_path / "bfi44_task.jsonl").resolve() and data.exists()
     docs = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
@@ -145,9 +161,13 @@ def test_lm_eval_export_writes_a_multiple_choice_task_and_one_doc_per_item(tmp_p
 
 def test_lm_eval_docs_for_bipolar_and_choice_items():
     q1 = lm_eval_docs(load_instrument("oejts"))[0]
-    assert q1["choices"] == ["1", "2", "3", "4", "5"] and "1 = makes lists; 5 = relies on memory" in q1["query"]
+    assert (
+        q1["choices"] == ["1", "2", "3", "4", "5"] and "1 = makes lists; 5 = relies on memory" in q1["query"]
+    )
     s2 = lm_eval_docs(load_instrument(FIXTURES / "mini_choice.yaml"))[1]
-    assert s2["choices"][2] == "Explore a new way." and s2["gold"] == 2  # reverse keyed: value 0 scores highest
+    assert (
+        s2["choices"][2] == "Explore a new way." and s2["gold"] == 2
+    )  # reverse keyed: value 0 scores highest
 
 
 def test_lm_eval_export_without_out_is_a_one_line_error(capsys):
@@ -159,17 +179,31 @@ def test_lm_eval_export_without_out_is_a_one_line_error(capsys):
 # ------------------------------------------------------------------------------------- importers
 def test_import_psychobench_needs_name_when_the_file_has_several_questionnaires(tmp_path, capsys):
     out = tmp_path / "mini_pb.yaml"
-    args = ["instruments", "import", str(FIXTURES / "psychobench_mini.json"), "--from", "psychobench", "--out", str(out)]
+    args = [
+        "instruments",
+        "import",
+        str(FIXTURES / "psychobench_mini.json"),
+        "--from",
+        "psychobench",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 1
     assert "choose one with --name (MINI, SUMMED)" in capsys.readouterr().err
     assert main(args + ["--name", "MINI"]) == 0
     inst = load_instrument(out)
     assert inst.id == "mini_pb"
-    assert inst.response_format.points == 7 and inst.response_format.min == 1  # PsychoBench scale 8 = 7 points + 1
+    assert (
+        inst.response_format.points == 7 and inst.response_format.min == 1
+    )  # PsychoBench scale 8 = 7 points + 1
     assert [(s.id, s.items, s.reverse) for s in inst.scales] == [
-        ("SocialEnergy", ("q1", "q2"), ("q2",)), ("Diligence", ("q3", "q4"), ("q4",))]
-    assert [(n.scale, n.mean, n.sd, n.n) for n in inst.norms] == [("SocialEnergy", 4.5, 1.2, 200),
-                                                                  ("Diligence", 5.0, 0.9, 200)]
+        ("SocialEnergy", ("q1", "q2"), ("q2",)),
+        ("Diligence", ("q3", "q4"), ("q4",)),
+    ]
+    assert [(n.scale, n.mean, n.sd, n.n) for n in inst.norms] == [
+        ("SocialEnergy", 4.5, 1.2, 200),
+        ("Diligence", 5.0, 0.9, 200),
+    ]
     assert "left out: 5" in inst.description and "Workers" in inst.description
     # PsychoBench reverses as scale - x = 8 - x: q1 = 7, q2 = 1 -> (7 + 7) / 2 = 7
     assert score(inst, {"q1": 7, "q2": 1}).loc[0, "SocialEnergy"] == 7.0
@@ -185,12 +219,20 @@ def test_import_psychobench_reproduces_the_bfi44_key(tmp_path):
     bfi = load_instrument("bfi44")
     number = {it.id: int(it.id[3:]) for it in bfi.items}
     entry = {  # the PsychoBench layout of the BFI (CUHK-ARISE/PsychoBench questionnaires.json)
-        "name": "BFI", "questions": {str(number[i.id]): i.text for i in bfi.items}, "scale": 6,
-        "compute_mode": "AVG", "prompt": bfi.instructions,
+        "name": "BFI",
+        "questions": {str(number[i.id]): i.text for i in bfi.items},
+        "scale": 6,
+        "compute_mode": "AVG",
+        "prompt": bfi.instructions,
         "reverse": [number[i.id] for i in bfi.items if i.keyed < 0],
-        "categories": [{"cat_name": s.name, "cat_questions": [number[i] for i in s.items],
-                        "crowd": [{"crowd_name": "Crowd", "mean": n.mean, "std": n.sd, "n": n.n}]}
-                       for s, n in zip(bfi.scales, bfi.norms)],
+        "categories": [
+            {
+                "cat_name": s.name,
+                "cat_questions": [number[i] for i in s.items],
+                "crowd": [{"crowd_name": "Crowd", "mean": n.mean, "std": n.sd, "n": n.n}],
+            }
+            for s, n in zip(bfi.scales, bfi.norms)
+        ],
     }
     src = tmp_path / "bfi_psychobench.json"
     src.write_text(json.dumps(entry), encoding="utf-8")
@@ -198,12 +240,19 @@ def test_import_psychobench_reproduces_the_bfi44_key(tmp_path):
     assert [(s.items, s.reverse) for s in imported.scales] == [(s.items, s.reverse) for s in bfi.scales]
     assert [(n.mean, n.sd, n.n) for n in imported.norms] == [(n.mean, n.sd, n.n) for n in bfi.norms]
     answers = {it.id: (k % 5) + 1 for k, it in enumerate(bfi.items)}
-    np.testing.assert_array_equal(score(imported, answers).iloc[0, :5].to_numpy(), score(bfi, answers).iloc[0, :5].to_numpy())
+    np.testing.assert_array_equal(
+        score(imported, answers).iloc[0, :5].to_numpy(), score(bfi, answers).iloc[0, :5].to_numpy()
+    )
 
 
 def test_import_trait_makes_choice_items_high_one_low_zero_in_traits_order(tmp_path, capsys):
     out = tmp_path / "trait_mini.yaml"
-    assert main(["instruments", "import", str(FIXTURES / "trait_mini.json"), "--from", "trait", "--out", str(out)]) == 0
+    assert (
+        main(
+            ["instruments", "import", str(FIXTURES / "trait_mini.json"), "--from", "trait", "--out", str(out)]
+        )
+        == 0
+    )
     inst = load_instrument(out)
     assert inst.response_format.type == "choice" and inst.response_format.points == 4
     assert [s.id for s in inst.scales] == ["Openness", "Extraversion"]
@@ -228,6 +277,8 @@ def test_import_trait_refuses_a_record_without_a_low_response_naming_item_and_fi
 def test_import_of_a_file_that_is_not_json_is_a_one_line_error(tmp_path, capsys):
     src = tmp_path / "notjson.json"
     src.write_text("{not json", encoding="utf-8")
-    assert main(["instruments", "import", str(src), "--from", "trait", "--out", str(tmp_path / "x.yaml")]) == 1
+    assert (
+        main(["instruments", "import", str(src), "--from", "trait", "--out", str(tmp_path / "x.yaml")]) == 1
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not JSON" in err

@@ -1,5 +1,6 @@
 """Loading instruments: by shipped id or by path, into the frozen dataclasses of
 psychometry.instrument.model, safely (yaml.safe_load semantics only) and losslessly."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,13 @@ import pytest
 
 import psychometry
 from psychometry.errors import InstrumentError, PsychometryError
-from psychometry.instrument import Instrument, instrument_to_dict, list_instruments, load_instrument, parse_instrument
+from psychometry.instrument import (
+    Instrument,
+    instrument_to_dict,
+    list_instruments,
+    load_instrument,
+    parse_instrument,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -55,13 +62,15 @@ def test_bipolar_items_keep_their_poles_and_dichotomies_their_rules():
     q2 = inst.item("q2")
     assert (q2.text, q2.left, q2.right, q2.keyed) == ("", "energetic", "mellow", -1)
     assert [(d.scale, d.low, d.high, d.cutoff, d.tie) for d in inst.dichotomies] == [
-        ("IE", "I", "E", 12.0, "low"), ("JP", "J", "P", 0.0, "x")]
+        ("IE", "I", "E", 12.0, "low"),
+        ("JP", "J", "P", 0.0, "x"),
+    ]
     assert inst.scale("JP").offset == -12.0 and inst.scale("JP").min_items == 3
 
 
 def test_choice_items_keep_their_options_in_order():
     inst = load_instrument(FIXTURES / "mini_choice.yaml")
-    assert [(o.text, o.value) for o in inst.item("s1").options][0] == ("Sign up at once.", 2.0)
+    assert next((o.text, o.value) for o in inst.item("s1").options) == ("Sign up at once.", 2.0)
     assert inst.response_format.points == 3
 
 

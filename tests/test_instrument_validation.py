@@ -3,6 +3,7 @@ the file, the item and the field where they apply; never a traceback. The JSON S
 (instruments/schema.json) accepts every shipped instrument and agrees with the Python validator on
 the malformed corpus wherever a JSON Schema can express the rule.
 """
+
 from __future__ import annotations
 
 import json
@@ -106,8 +107,13 @@ def test_cli_validate_prints_one_line_and_exits_1_without_a_traceback(name, caps
 
 def test_cli_validate_as_a_subprocess_reports_every_bad_file_in_one_line_each():
     files = [str(MALFORMED / f"{n}.yaml") for n in sorted(CORPUS)] + [str(FIXTURES / "mini.yaml")]
-    run = subprocess.run([sys.executable, "-m", "psychometry", "instruments", "validate", *files],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "psychometry", "instruments", "validate", *files],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     lines = run.stderr.splitlines()
@@ -211,7 +217,9 @@ def _mutations():
                 yield name, path, value, doc
 
 
-def test_no_value_anywhere_raises_anything_but_an_instrument_error_and_the_schema_is_never_stricter(validator):
+def test_no_value_anywhere_raises_anything_but_an_instrument_error_and_the_schema_is_never_stricter(
+    validator,
+):
     checked = 0
     for name, path, value, doc in _mutations():
         try:

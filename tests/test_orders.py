@@ -1,4 +1,5 @@
 """Option orders and labels (psychometry.orders): the permutations a run shows."""
+
 from __future__ import annotations
 
 import math
@@ -64,17 +65,34 @@ def test_order_specs_combine_in_the_order_given():
     assert names == ["reversed", "rotate0", "rotate1", "rotate2"]
 
 
-@pytest.mark.parametrize("spec, k, kept, dropped", [
-    # rotate0 is the original order
-    ("original,rotate", 5, ["original", "rotate1", "rotate2", "rotate3", "rotate4"], [("rotate0", "original")]),
-    # all contains original (perm0) and reversed (perm5 for k = 3)
-    ("original,reversed,all", 3, ["original", "reversed", "perm1", "perm2", "perm3", "perm4"],
-     [("perm0", "original"), ("perm5", "reversed")]),
-    # two options: the only rotation besides the identity is the reversal
-    ("original,reversed,rotate", 2, ["original", "reversed"], [("rotate0", "original"), ("rotate1", "reversed")]),
-    # one option: every order is the same
-    ("original,reversed", 1, ["original"], [("reversed", "original")]),
-])
+@pytest.mark.parametrize(
+    "spec, k, kept, dropped",
+    [
+        # rotate0 is the original order
+        (
+            "original,rotate",
+            5,
+            ["original", "rotate1", "rotate2", "rotate3", "rotate4"],
+            [("rotate0", "original")],
+        ),
+        # all contains original (perm0) and reversed (perm5 for k = 3)
+        (
+            "original,reversed,all",
+            3,
+            ["original", "reversed", "perm1", "perm2", "perm3", "perm4"],
+            [("perm0", "original"), ("perm5", "reversed")],
+        ),
+        # two options: the only rotation besides the identity is the reversal
+        (
+            "original,reversed,rotate",
+            2,
+            ["original", "reversed"],
+            [("rotate0", "original"), ("rotate1", "reversed")],
+        ),
+        # one option: every order is the same
+        ("original,reversed", 1, ["original"], [("reversed", "original")]),
+    ],
+)
 def test_a_condition_showing_the_same_order_as_an_earlier_one_is_dropped(spec, k, kept, dropped):
     # two names for one shown order would be two identical respondents under different names
     assert [o.name for o in expand_orders(spec, k)] == kept
@@ -107,8 +125,9 @@ def test_only_the_draws_that_equal_an_earlier_order_change_when_earlier_conditio
     assert [o.name for o in after] == [o.name for o in alone]
     for a, b in zip(alone, after):
         assert b.perm == a.perm or a.perm in {(0, 1, 2, 3), (3, 2, 1, 0)}
-    assert expand_orders("original,reversed,random:3", 4, seed=seed) == \
-        expand_orders("original,reversed,random:3", 4, seed=seed)
+    assert expand_orders("original,reversed,random:3", 4, seed=seed) == expand_orders(
+        "original,reversed,random:3", 4, seed=seed
+    )
 
 
 # --------------------------------------------------------------------- items with different option counts
@@ -118,8 +137,9 @@ HONESTY = (3, 3, 2, 3)
 
 
 @pytest.mark.parametrize("counts", [COOPERATION, HONESTY], ids=["cooperation", "honesty"])
-@pytest.mark.parametrize("spec", ["original,reversed,random:3", "original,reversed,rotate", "reversed,all",
-                                  "random:7"])
+@pytest.mark.parametrize(
+    "spec", ["original,reversed,random:3", "original,reversed,rotate", "reversed,all", "random:7"]
+)
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_every_condition_of_an_instrument_is_administered_to_every_item(counts, spec, seed):
     d = design_orders(spec, counts, seed=seed)
@@ -162,7 +182,9 @@ def test_random_conditions_of_mixed_items_show_new_orders_where_an_item_has_enou
     assert {o.perm for o in d.orders(2)[2:]} == {(0, 1), (1, 0)}
     # random:K draws at most as many conditions as the largest item has permutations
     assert len(design_orders("random:500", COOPERATION, seed=seed).names) == 120
-    assert design_orders("random:3", COOPERATION, seed=seed) == design_orders("random:3", COOPERATION, seed=seed)
+    assert design_orders("random:3", COOPERATION, seed=seed) == design_orders(
+        "random:3", COOPERATION, seed=seed
+    )
 
 
 def test_all_is_refused_when_the_largest_item_has_too_many_permutations():

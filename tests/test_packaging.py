@@ -1,5 +1,6 @@
 """The wheel ships the instruments: a non-editable ``pip install .`` (as in ``.ci/run``) must carry every
 shipped YAML under ``psychometry/_instruments`` (``psychometry.resources.data_dir``)."""
+
 from __future__ import annotations
 
 from importlib import metadata
@@ -23,8 +24,11 @@ def _installed_files() -> set[str]:
 
 def test_the_installed_wheel_carries_every_shipped_yaml_file():
     names = _installed_files()
-    shipped = sorted(p.relative_to(REPO / "instruments").as_posix()
-                     for p in (REPO / "instruments").rglob("*") if p.suffix in (".yaml", ".json"))
+    shipped = sorted(
+        p.relative_to(REPO / "instruments").as_posix()
+        for p in (REPO / "instruments").rglob("*")
+        if p.suffix in (".yaml", ".json")
+    )
     assert shipped, "no YAML in instruments/"
     missing = [s for s in shipped if f"psychometry/_instruments/{s}" not in names]
     assert not missing, f"not in the wheel: {missing}"

@@ -1,4 +1,5 @@
 """Personas and trait shaping (psychometry.personas)."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,9 @@ def test_default_ships_at_least_50_distinct_second_person_personas():
 
 def test_persona_file_as_list_of_records_strings_or_mapping(tmp_path):
     a = tmp_path / "a.yaml"
-    a.write_text("personas:\n  - id: nurse\n    text: You are a nurse.\n  - id: pilot\n    text: You are a pilot.\n")
+    a.write_text(
+        "personas:\n  - id: nurse\n    text: You are a nurse.\n  - id: pilot\n    text: You are a pilot.\n"
+    )
     b = tmp_path / "b.yaml"
     b.write_text("- You are a nurse.\n- You are a pilot.\n")
     c = tmp_path / "c.yaml"
@@ -107,7 +110,9 @@ def test_shaping_crosses_with_personas_and_appends_to_their_text(tmp_path):
 def test_a_persona_file_that_is_not_utf8_or_builds_objects_is_one_line_error(tmp_path):
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes("personas:\n  - {id: a, text: caf\u00e9}\n".encode("latin-1"))
-    with pytest.raises(PersonaError, match=r"latin1\.yaml: the file is not UTF-8 text \(byte 0xe9 on line 2\)"):
+    with pytest.raises(
+        PersonaError, match=r"latin1\.yaml: the file is not UTF-8 text \(byte 0xe9 on line 2\)"
+    ):
         load_persona_file(latin1)
     tagged = tmp_path / "tagged.yaml"
     tagged.write_text("personas: !!python/object/apply:os.system ['true']\n")

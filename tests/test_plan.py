@@ -1,23 +1,36 @@
 """The administration plan (psychometry.plan): size, order of jobs, deterministic ids."""
+
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
 
 from psychometry.instrument.model import Instrument, Item, Option, ResponseFormat, Scale
-from psychometry.plan import (PlanError, build_plan, instrument_hash, job_seed, order_notes, respondent_tag,
-                              response_id)
+from psychometry.plan import (
+    PlanError,
+    build_plan,
+    instrument_hash,
+    job_seed,
+    order_notes,
+    respondent_tag,
+    response_id,
+)
 
 ANCHORS = ("Disagree strongly", "Disagree", "Neutral", "Agree", "Agree strongly")
 
 
 def likert(n_items: int = 6, iid: str = "toy") -> Instrument:
     rf = ResponseFormat("likert", 5, 1, ANCHORS)
-    items = tuple(Item(f"q{i}", f"Statement number {i}.", "E" if i % 2 else "N", -1 if i % 3 == 0 else 1)
-                  for i in range(1, n_items + 1))
-    scales = (Scale("E", "E", tuple(i.id for i in items if i.scale == "E")),
-              Scale("N", "N", tuple(i.id for i in items if i.scale == "N")))
+    items = tuple(
+        Item(f"q{i}", f"Statement number {i}.", "E" if i % 2 else "N", -1 if i % 3 == 0 else 1)
+        for i in range(1, n_items + 1)
+    )
+    scales = (
+        Scale("E", "E", tuple(i.id for i in items if i.scale == "E")),
+        Scale("N", "N", tuple(i.id for i in items if i.scale == "N")),
+    )
     return Instrument(iid, iid, "1", "c", "l", "u", "Describe yourself honestly.", rf, scales, items)
 
 
@@ -26,17 +39,28 @@ def choice() -> Instrument:
     o3 = (Option("a", 1), Option("b", 2), Option("c", 3))
     o4 = o3 + (Option("d", 4),)
     items = (Item("c1", "Situation one.", "E", options=o3), Item("c2", "Situation two.", "E", options=o4))
-    return Instrument("cho", "Cho", "1", "c", "l", "u", "Choose.", rf, (Scale("E", "E", ("c1", "c2")),), items)
+    return Instrument(
+        "cho", "Cho", "1", "c", "l", "u", "Choose.", rf, (Scale("E", "E", ("c1", "c2")),), items
+    )
 
 
-@pytest.mark.parametrize("templates, n_t", [("all", 3), ("likert-plain", 1), ("likert-plain,likert-survey", 2)])
-@pytest.mark.parametrize("orders, n_o", [("original", 1), ("original,reversed", 2), ("rotate", 5), ("random:3", 3)])
+@pytest.mark.parametrize(
+    "templates, n_t", [("all", 3), ("likert-plain", 1), ("likert-plain,likert-survey", 2)]
+)
+@pytest.mark.parametrize(
+    "orders, n_o", [("original", 1), ("original,reversed", 2), ("rotate", 5), ("random:3", 3)]
+)
 @pytest.mark.parametrize("repeats", [1, 2])
-def test_plan_size_is_items_x_templates_x_orders_x_personas_x_repeats(templates, n_t, orders, n_o, repeats, tmp_path):
+def test_plan_size_is_items_x_templates_x_orders_x_personas_x_repeats(
+    templates, n_t, orders, n_o, repeats, tmp_path
+):
     pf = tmp_path / "p.yaml"
     pf.write_text("- You are a nurse.\n- You are a pilot.\n- You are a poet.\n")
     inst = likert(6)
-    assert len(build_plan([inst], templates=templates, orders=orders, repeats=repeats)) == 6 * n_t * n_o * repeats
+    assert (
+        len(build_plan([inst], templates=templates, orders=orders, repeats=repeats))
+        == 6 * n_t * n_o * repeats
+    )
     jobs = build_plan([inst], templates=templates, orders=orders, personas=str(pf), repeats=repeats)
     assert len(jobs) == 6 * n_t * n_o * 3 * repeats
 
@@ -65,14 +89,14 @@ def test_jobs_run_persona_then_repeat_template_order_and_items_innermost():
     # each (persona, repeat, template, order) block is contiguous and holds every item in order
     blocks = [keys[i] for i in range(0, len(keys), 3)]
     assert len(set(blocks)) == len(blocks)
-    assert all(keys[i:i + 3] == [keys[i]] * 3 for i in range(0, len(keys), 3))
+    assert all(keys[i : i + 3] == [keys[i]] * 3 for i in range(0, len(keys), 3))
     assert [j.item.id for j in jobs[:3]] == ["q1", "q2", "q3"]
 
 
 def test_consecutive_prompts_share_everything_before_the_item_text():
     jobs = build_plan([likert(4)], templates="likert-plain", orders="original")
-    for a, b in zip(jobs, jobs[1:]):
-        shared = os.path.commonprefix([a.prompt, b.prompt])
+    for a, b in itertools.pairwise(jobs):
+        shared = os.path.commonprefix([a.prompt, b.prompt])  # noqa: RUF071
         assert len(a.prompt) - len(shared) <= len(a.item.text) + len("\nAnswer:")
 
 
@@ -127,8 +151,14 @@ def test_the_respondent_tag_changes_with_every_setting_that_changes_answers_but_
     assert len(tag) == 8 and int(tag, 16) >= 0
     # one respondent answers every item of every instrument of a run under one id
     assert {respondent_tag(j, **kw) for j in jobs} == {tag}
-    for change in ({"model_key": "other"}, {"mode": "generate"}, {"label_style": "letters"}, {"seed": 1},
-                   {"generation": {"temperature": 0.7}}, {"chat": "model"}):
+    for change in (
+        {"model_key": "other"},
+        {"mode": "generate"},
+        {"label_style": "letters"},
+        {"seed": 1},
+        {"generation": {"temperature": 0.7}},
+        {"chat": "model"},
+    ):
         assert respondent_tag(jobs[0], **{**kw, **change}) != tag, change
     # persona and template texts (their ids are in the respondent id already)
     j = jobs[0]
@@ -159,6 +189,7 @@ def test_order_notes_name_each_instrument_s_dropped_conditions_and_why():
 def test_jobs_of_one_order_condition_are_contiguous_and_hold_every_item_with_mixed_option_counts():
     jobs = build_plan([choice()], templates="choice-plain", orders="original,reversed,random:4")
     names = [j.order.name for j in jobs]
-    assert names == [n for n in ("original", "reversed", "random0", "random1", "random2", "random3")
-                     for _ in range(2)]
+    assert names == [
+        n for n in ("original", "reversed", "random0", "random1", "random2", "random3") for _ in range(2)
+    ]
     assert [j.item.id for j in jobs] == ["c1", "c2"] * 6

@@ -13,6 +13,7 @@ runs. What the tests pin down:
   directory with report.md and the PNG files it links;
 * the CLI prints the report (exit 0) and turns bad input into a one-line error (exit 1).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +40,7 @@ BFI_SCALES = ("E", "A", "C", "N", "O")
 
 def _unit(text: str) -> float:
     """A reproducible number in [0, 1) from a string."""
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2.0 ** 64
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2.0**64
 
 
 def trait_backend(instruments: list[str]) -> FakeBackend:
@@ -56,8 +57,8 @@ def trait_backend(instruments: list[str]) -> FakeBackend:
         text = next(t for t in texts if f'"{t}"' in prompt or t in prompt)
         scale, keyed = items[text]
         persona = prompt.split("\n\n", 1)[0]
-        theta = 3.0 * (_unit(persona + scale) - 0.5)               # latent level in [-1.5, 1.5)
-        noise = 1.6 * (_unit(prompt) - 0.5)                          # item x respondent noise
+        theta = 3.0 * (_unit(persona + scale) - 0.5)  # latent level in [-1.5, 1.5)
+        noise = 1.6 * (_unit(prompt) - 0.5)  # item x respondent noise
         value = min(5, max(1, round(3 + keyed * theta + noise)))
         reversed_order = prompt.find("Agree strongly") < prompt.find("Disagree strongly")
         return (5 - value) if reversed_order else (value - 1)
@@ -68,7 +69,9 @@ def trait_backend(instruments: list[str]) -> FakeBackend:
 def personas_file(path: Path, n: int) -> Path:
     lines = ["personas:"]
     for i in range(n):
-        lines.append(f"  - id: p{i:02d}\n    text: You are respondent number {i} with a temperament of your own.")
+        lines.append(
+            f"  - id: p{i:02d}\n    text: You are respondent number {i} with a temperament of your own."
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -78,8 +81,14 @@ def big_run(tmp_path_factory) -> Path:
     """BFI-44 x 24 personas x 3 templates x 2 orders = 144 respondents (enough for the CFA)."""
     d = tmp_path_factory.mktemp("big")
     out = d / "run.sqlite"
-    psychometry.administer(["bfi44"], backend=trait_backend(["bfi44"]), out=out, progress=False,
-                           personas=str(personas_file(d / "personas.yaml", 24)), orders="original,reversed")
+    psychometry.administer(
+        ["bfi44"],
+        backend=trait_backend(["bfi44"]),
+        out=out,
+        progress=False,
+        personas=str(personas_file(d / "personas.yaml", 24)),
+        orders="original,reversed",
+    )
     return out
 
 
@@ -92,8 +101,13 @@ def big_report(big_run) -> Report:
 def both_run(tmp_path_factory) -> Path:
     """BFI-44 and IPIP-NEO-120, no persona: 3 templates x 2 orders = 6 respondents (MTMM; too few for CFA)."""
     out = tmp_path_factory.mktemp("both") / "run.sqlite"
-    psychometry.administer(["bfi44", "ipip_neo120"], backend=FakeBackend("hash", confidence=0.6), out=out,
-                           progress=False, orders="original,reversed")
+    psychometry.administer(
+        ["bfi44", "ipip_neo120"],
+        backend=FakeBackend("hash", confidence=0.6),
+        out=out,
+        progress=False,
+        orders="original,reversed",
+    )
     return out
 
 
@@ -106,8 +120,14 @@ def both_report(both_run) -> Report:
 def one_run(tmp_path_factory) -> Path:
     """One simulated respondent answering BFI-44 and IPIP-NEO-120 (one template, one order)."""
     out = tmp_path_factory.mktemp("one") / "run.sqlite"
-    psychometry.administer(["bfi44", "ipip_neo120"], backend=FakeBackend("hash"), out=out, progress=False,
-                           templates="likert-plain", orders="original")
+    psychometry.administer(
+        ["bfi44", "ipip_neo120"],
+        backend=FakeBackend("hash"),
+        out=out,
+        progress=False,
+        templates="likert-plain",
+        orders="original",
+    )
     return out
 
 
@@ -128,7 +148,11 @@ def test_text_prints_the_psych_alpha_block_of_every_bfi_scale(big_run, big_repor
         block = _alpha_of(long, "bfi44", scale).summary()
         assert block in text, f"alpha block of {scale} missing"
         sec = big_report.section(f"bfi44/alpha/{scale}")
-        assert sec.computed and "Reliability analysis" in sec.body and "Reliability if an item is dropped:" in sec.body
+        assert (
+            sec.computed
+            and "Reliability analysis" in sec.body
+            and "Reliability if an item is dropped:" in sec.body
+        )
         assert "Item statistics" in sec.body and "95% confidence boundaries" in sec.body
     # the trait fake answers consistently, so the scales are reliable
     assert _alpha_of(long, "bfi44", "E").raw_alpha > 0.7
@@ -143,9 +167,13 @@ def test_text_has_omega_norms_cfa_and_robustness_sections(big_report):
     assert cfa.computed, cfa.body
     assert "E =~ bfi1 + bfi6" in cfa.body and "Comparative Fit Index (CFI)" in cfa.body
     assert "Latent Variables:" in cfa.body
-    for key, marker in (("bfi44/styles", "acquiescence"), ("bfi44/templates", "ICC2"),
-                        ("bfi44/orders", "original vs reversed"), ("bfi44/positions", "chi2"),
-                        ("refusals", "Wilson score 95%")):
+    for key, marker in (
+        ("bfi44/styles", "acquiescence"),
+        ("bfi44/templates", "ICC2"),
+        ("bfi44/orders", "original vs reversed"),
+        ("bfi44/positions", "chi2"),
+        ("refusals", "Wilson score 95%"),
+    ):
         assert marker in big_report.section(key).body, key
     norms = big_report.section("bfi44/norms")  # bfi44 ships crowd norms
     assert norms.computed and "Cohen's d" in norms.body
@@ -218,9 +246,14 @@ def test_zero_variance_answers_degrade_to_one_line(tmp_path):
 
 def test_every_answer_refused_is_reported_not_crashed(tmp_path):
     out = tmp_path / "refused.sqlite"
-    psychometry.administer(["oejts"], backend=FakeBackend(reply="As an AI I cannot answer."), mode="generate",
-                           out=out, progress=False)
-    rep = build_report(load_results(out))            # with plots: nothing to draw must not break them
+    psychometry.administer(
+        ["oejts"],
+        backend=FakeBackend(reply="As an AI I cannot answer."),
+        mode="generate",
+        out=out,
+        progress=False,
+    )
+    rep = build_report(load_results(out))  # with plots: nothing to draw must not break them
     assert "no answered item" in rep.not_computed["oejts/alpha/IE"]
     assert "no answered rows" in rep.not_computed["oejts/positions"]
     assert re.search(r"^all +192 +192 +1 ", rep.section("refusals").body, re.M)
@@ -229,19 +262,35 @@ def test_every_answer_refused_is_reported_not_crashed(tmp_path):
 
 
 def test_instrument_not_shipped_is_reported_from_the_table_alone(tmp_path):
-    rf = ResponseFormat("likert", 5, 1, ("Disagree strongly", "Disagree a little", "Neutral",
-                                         "Agree a little", "Agree strongly"))
+    rf = ResponseFormat(
+        "likert",
+        5,
+        1,
+        ("Disagree strongly", "Disagree a little", "Neutral", "Agree a little", "Agree strongly"),
+    )
     items = tuple(Item(f"q{i}", f"Statement number {i}.", "S", -1 if i % 2 else 1) for i in range(1, 5))
-    toy = Instrument("toy", "Toy", "1", "c", "l", "u", "Describe yourself.", rf,
-                     (Scale("S", "S", tuple(i.id for i in items), ("q1", "q3")),), items)
+    toy = Instrument(
+        "toy",
+        "Toy",
+        "1",
+        "c",
+        "l",
+        "u",
+        "Describe yourself.",
+        rf,
+        (Scale("S", "S", tuple(i.id for i in items), ("q1", "q3")),),
+        items,
+    )
     out = tmp_path / "toy.sqlite"
-    psychometry.administer([toy], backend=FakeBackend("hash"), out=out, progress=False, orders="original,reversed")
+    psychometry.administer(
+        [toy], backend=FakeBackend("hash"), out=out, progress=False, orders="original,reversed"
+    )
     long = load_results(out)
-    rep = build_report(long, plots=False)           # "toy" is not shipped: scored from the table
+    rep = build_report(long, plots=False)  # "toy" is not shipped: scored from the table
     assert rep.section("toy/alpha/S").computed
     assert "toy/norms" not in [s.key for s in rep.sections]
     assert "stats.scale_scores" in rep.section("toy/scores").body
-    rep2 = build_report(long, [toy], plots=False)   # with the definition: instrument scoring
+    rep2 = build_report(long, [toy], plots=False)  # with the definition: instrument scoring
     assert "psychometry.scoring" in rep2.section("toy/scores").body
 
 
@@ -255,7 +304,7 @@ def test_html_is_self_contained_with_embedded_png_plots(big_report, tmp_path):
     assert html.startswith("<!DOCTYPE html>")
     n_png = html.count('src="data:image/png;base64,')
     assert n_png == len(big_report.figures) >= 4
-    assert not re.search(r'(src|href)="(https?:)?//', html)   # nothing fetched when opened
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched when opened
     assert "<script" not in html
     assert "Reliability analysis" in html and "Call: alpha(items, keys=[" in html
 
@@ -289,8 +338,18 @@ def test_report_from_file_run_id(big_run):
 
 
 def test_cli_prints_the_report_and_writes_files(both_run, tmp_path, capsys):
-    rc = main(["report", str(both_run), "--instrument", "bfi44", "--html", str(tmp_path / "r.html"),
-               "--markdown", str(tmp_path / "md")])
+    rc = main(
+        [
+            "report",
+            str(both_run),
+            "--instrument",
+            "bfi44",
+            "--html",
+            str(tmp_path / "r.html"),
+            "--markdown",
+            str(tmp_path / "md"),
+        ]
+    )
     out, err = capsys.readouterr()
     assert rc == 0
     assert "Reliability analysis" in out and "bfi44 E (Extraversion): Cronbach's alpha" in out
@@ -300,12 +359,15 @@ def test_cli_prints_the_report_and_writes_files(both_run, tmp_path, capsys):
     assert "wrote" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["report", "{tmp}/missing.sqlite"], "no results file"),
-    (["report", "{tmp}/text.sqlite"], "not a psychometry results file"),
-    (["report", "{run}", "--instrument", "sd3"], "'sd3' is not in the results"),
-    (["report", "{run}", "--run-id", "nope"], "no responses of run 'nope'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["report", "{tmp}/missing.sqlite"], "no results file"),
+        (["report", "{tmp}/text.sqlite"], "not a psychometry results file"),
+        (["report", "{run}", "--instrument", "sd3"], "'sd3' is not in the results"),
+        (["report", "{run}", "--run-id", "nope"], "no responses of run 'nope'"),
+    ],
+)
 def test_cli_bad_input_is_a_one_line_error(argv, message, both_run, tmp_path, capsys):
     (tmp_path / "text.sqlite").write_text("not a database", encoding="utf-8")
     argv = [a.format(tmp=tmp_path, run=both_run) for a in argv]
@@ -323,8 +385,8 @@ def test_cli_bad_input_is_a_one_line_error(argv, message, both_run, tmp_path, ca
 def _imported_psychometry_modules(src: str, package: str) -> set[str]:
     """Top-level psychometry modules a source file imports, absolute or relative (from a sub-package)."""
     absolute = re.findall(r"^\s*(?:from|import) psychometry\.(\w+)", src, re.M)
-    relative = re.findall(r"^\s*from \.\.(\w+)", src, re.M)          # from ..engine import x
-    parent = re.findall(r"^\s*from \.\. import (\w+)", src, re.M)    # from .. import engine
+    relative = re.findall(r"^\s*from \.\.(\w+)", src, re.M)  # from ..engine import x
+    parent = re.findall(r"^\s*from \.\. import (\w+)", src, re.M)  # from .. import engine
     return set(absolute) | set(relative) | set(parent)
 
 

@@ -11,6 +11,7 @@ Chromium is found as ``$PSYCHOMETRY_CHROMIUM``, ``chromium``, ``chromium-browser
 ``google-chrome``. Without it the tests skip on a developer's machine and FAIL in CI
 (``PSYCHOMETRY_STRICT_TESTS=1``, set by ``.ci/run``, which installs chromium).
 """
+
 from __future__ import annotations
 
 import json
@@ -64,9 +65,21 @@ def _chromium() -> str:
 
 
 def _browser(args: list[str], url: str, tmp: Path) -> subprocess.CompletedProcess:
-    cmd = [_chromium(), "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
-           "--disable-extensions", "--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp / 'profile'}",
-           "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=10000", *args, url]
+    cmd = [
+        _chromium(),
+        "--headless",
+        "--disable-gpu",
+        "--no-sandbox",
+        "--no-first-run",
+        "--disable-extensions",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={tmp / 'profile'}",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--virtual-time-budget=10000",
+        *args,
+        url,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
 
 
@@ -77,8 +90,13 @@ def html_report(tmp_path_factory) -> Path:
     longs = []
     for name, choice in (("first-option", 0), ("varied", "hash")):
         out = d / f"{name}.sqlite"
-        psychometry.administer(["bfi44"], backend=FakeBackend(choice, confidence=0.6, name=name), out=out,
-                               progress=False, orders="original,reversed")
+        psychometry.administer(
+            ["bfi44"],
+            backend=FakeBackend(choice, confidence=0.6, name=name),
+            out=out,
+            progress=False,
+            orders="original,reversed",
+        )
         longs.append(psychometry.load_results(out))
     import pandas as pd
 
@@ -101,16 +119,23 @@ def test_the_report_renders_without_errors_or_broken_images(html_report, tmp_pat
     assert res["images"] == html.count('src="data:image/png;base64,') >= 10
     assert res["broken"] == []
     assert res["tables"] >= 20 and res["badges"] >= 10 and res["toc"] >= 10
-    console_errors = [ln for ln in proc.stderr.splitlines()
-                      if "CONSOLE" in ln and ("Uncaught" in ln or "rror" in ln)
-                      or "Failed to load resource" in ln or "net::ERR_" in ln]
+    console_errors = [
+        ln
+        for ln in proc.stderr.splitlines()
+        if ("CONSOLE" in ln and ("Uncaught" in ln or "rror" in ln))
+        or "Failed to load resource" in ln
+        or "net::ERR_" in ln
+    ]
     assert console_errors == []
 
 
 def test_first_screen_shows_the_coloured_findings(html_report, tmp_path):
     shot = tmp_path / "first-screen.png"
-    proc = _browser(["--hide-scrollbars", "--window-size=1280,900", f"--screenshot={shot}"],
-                    html_report.as_uri(), tmp_path)
+    proc = _browser(
+        ["--hide-scrollbars", "--window-size=1280,900", f"--screenshot={shot}"],
+        html_report.as_uri(),
+        tmp_path,
+    )
     assert shot.is_file(), proc.stderr[-1500:]
     from PIL import Image
 
@@ -119,7 +144,7 @@ def test_first_screen_shows_the_coloured_findings(html_report, tmp_path):
     colours = im.getcolors(maxcolors=1 << 20)
     # the FAILS badge red (#c62828) and the light red of the failing rows are on the first screen
     reds = sum(n for n, (r, g, b) in colours if r > 180 and g < 70 and b < 70)
-    light = sum(n for n, (r, g, b) in colours if (r, g, b) == (0xfd, 0xec, 0xea))
+    light = sum(n for n, (r, g, b) in colours if (r, g, b) == (0xFD, 0xEC, 0xEA))
     assert reds > 200 and light > 2000
 
 
@@ -130,7 +155,11 @@ def test_the_check_catches_a_broken_image_and_a_script_error(html_report, tmp_pa
     checked = tmp_path / "broken.html"
     checked.write_text(broken.replace("<head>", "<head>\n" + CHECK, 1), encoding="utf-8")
     proc = _browser(["--dump-dom"], checked.as_uri(), tmp_path)
-    res = json.loads(re.search(r"PSYCHOMETRY-CHECK (.*?) END-CHECK", proc.stdout, re.S).group(1)
-                     .replace("&quot;", '"').replace("&amp;", "&"))
+    res = json.loads(
+        re.search(r"PSYCHOMETRY-CHECK (.*?) END-CHECK", proc.stdout, re.S)
+        .group(1)
+        .replace("&quot;", '"')
+        .replace("&amp;", "&")
+    )
     assert len(res["broken"]) == 1
     assert any("notDefinedAnywhere" in e for e in res["errors"])

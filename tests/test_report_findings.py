@@ -12,6 +12,7 @@ Fake backends only (no model). What the tests pin down:
 * ``respondent="persona"`` averages the prompt conditions within persona before the reliability;
 * tasks and inventories given to the same persons give a behaviour-prediction section.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_report import personas_file, trait_backend
 
 import psychometry
 import psychometry.stats as st
@@ -28,18 +30,22 @@ from psychometry.cli import main
 from psychometry.report import build_report
 from psychometry.report.respondents import persona_level
 from psychometry.stats._rhtml import summary_html
-from test_report import personas_file, trait_backend
 
 
 def _unit(text: str) -> float:
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2.0 ** 64
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2.0**64
 
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("first") / "first.sqlite"
-    psychometry.administer(["bfi44"], backend=FakeBackend(0, confidence=0.6, name="first-option"), out=out,
-                           progress=False, orders="original,reversed")
+    psychometry.administer(
+        ["bfi44"],
+        backend=FakeBackend(0, confidence=0.6, name="first-option"),
+        out=out,
+        progress=False,
+        orders="original,reversed",
+    )
     return out
 
 
@@ -47,9 +53,15 @@ def first_run(tmp_path_factory) -> Path:
 def trait_run(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("trait")
     out = d / "trait.sqlite"
-    psychometry.administer(["bfi44"], backend=trait_backend(["bfi44"]), out=out, progress=False,
-                           templates="likert-plain,likert-survey", personas=str(personas_file(d / "p.yaml", 12)),
-                           orders="original,reversed")
+    psychometry.administer(
+        ["bfi44"],
+        backend=trait_backend(["bfi44"]),
+        out=out,
+        progress=False,
+        templates="likert-plain,likert-survey",
+        personas=str(personas_file(d / "p.yaml", 12)),
+        orders="original,reversed",
+    )
     return out
 
 
@@ -67,10 +79,14 @@ def test_text_report_leads_with_the_findings(first_run, first_report):
     lines = text.splitlines()
     assert lines[:5] == ["psychometry report", "##################", "", "Findings", "========"]
     assert lines[5].startswith("Model first-option: 264 responses, 6 respondents")
-    assert lines[6].startswith("The answers are a position habit: 100% of the answers are the option shown first")
+    assert lines[6].startswith(
+        "The answers are a position habit: 100% of the answers are the option shown first"
+    )
     assert lines[7] == "The scale scores are not interpretable."
     # the rest of the text report is the report it was: the same sections, after the findings
-    old = build_report(psychometry.load_results(first_run), source=str(first_run), verdicts=False, plots=False)
+    old = build_report(
+        psychometry.load_results(first_run), source=str(first_run), verdicts=False, plots=False
+    )
     assert text.endswith(old.text().split("\n", 2)[2])
     assert first_report.text().startswith(text.split("\nData\n", 1)[0])
 
@@ -101,8 +117,13 @@ def test_every_stats_result_has_repr_html_with_the_summary_numbers(first_run):
     x = st.item_matrix(e)
     scores = st.scale_scores(long).pivot_table(index="respondent", columns="scale", values="score")
     results = [
-        st.alpha(x), st.splithalf(x), st.refusal_rates(long), st.position_bias(long),
-        st.order_sensitivity(long), st.template_sensitivity(long), st.response_styles(long),
+        st.alpha(x),
+        st.splithalf(x),
+        st.refusal_rates(long),
+        st.position_bias(long),
+        st.order_sensitivity(long),
+        st.template_sensitivity(long),
+        st.response_styles(long),
         st.compare_norms(scores[["E"]], {"E": (3.25, 0.9, 6076)}),
     ]
     for res in results:
@@ -111,15 +132,30 @@ def test_every_stats_result_has_repr_html_with_the_summary_numbers(first_run):
         text = res.summary()
         for token in re.findall(r"-?\d+\.\d+", text)[:40]:
             assert token in html, (type(res).__name__, token)
-    classes = ["RefusalRates", "TemplateSensitivity", "OrderSensitivity", "PositionBias", "ResponseStyles",
-               "AlphaResult", "SplitHalfResult", "ICCResult", "OmegaResult", "EFAResult", "ParallelAnalysisResult",
-               "MTMMResult", "NormComparisonResult", "RegressionFit", "BehaviourRegression"]
+    classes = [
+        "RefusalRates",
+        "TemplateSensitivity",
+        "OrderSensitivity",
+        "PositionBias",
+        "ResponseStyles",
+        "AlphaResult",
+        "SplitHalfResult",
+        "ICCResult",
+        "OmegaResult",
+        "EFAResult",
+        "ParallelAnalysisResult",
+        "MTMMResult",
+        "NormComparisonResult",
+        "RegressionFit",
+        "BehaviourRegression",
+    ]
     import psychometry.stats.factor as fa
     import psychometry.stats.omega_sl as om
     import psychometry.stats.prediction as pr
     import psychometry.stats.reliability as re_
     import psychometry.stats.robustness as ro
     import psychometry.stats.validity as va
+
     for name in classes:
         cls = next(getattr(m, name) for m in (fa, om, pr, re_, ro, va) if hasattr(m, name))
         assert hasattr(cls, "_repr_html_"), name
@@ -192,7 +228,7 @@ def test_cli_respondent_and_thresholds(trait_run, tmp_path, capsys):
     assert rc == 0
     th.write_text("nope: 1\n", encoding="utf-8")
     rc = main(["report", str(trait_run), "--thresholds", str(th)])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert rc == 1 and "unknown threshold" in err and err.count("\n") == 1
 
 
@@ -220,9 +256,15 @@ def _behaving_backend() -> FakeBackend:
 
 def test_behaviour_prediction_section_and_verdict(tmp_path):
     out = tmp_path / "beh.sqlite"
-    psychometry.administer(["bfi44", "dictator", "honesty"], backend=_behaving_backend(), out=out, progress=False,
-                           templates="likert-plain,choice-plain", personas=str(personas_file(tmp_path / "p.yaml", 30)),
-                           orders="original")
+    psychometry.administer(
+        ["bfi44", "dictator", "honesty"],
+        backend=_behaving_backend(),
+        out=out,
+        progress=False,
+        templates="likert-plain,choice-plain",
+        personas=str(personas_file(tmp_path / "p.yaml", 30)),
+        orders="original",
+    )
     rep = build_report(psychometry.load_results(out))
     sec = rep.section("behaviour")
     assert sec.computed and "Call:" in sec.body and "Coefficients:" in sec.body

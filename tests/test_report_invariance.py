@@ -15,12 +15,14 @@ respondents). What the tests pin down:
 * the numbers are psychometry.stats.invariance's (checked against lavaan), printed through _rprint and
   shown as HTML tables; a design too small to fit says "not computed" and never crashes the report.
 """
+
 from __future__ import annotations
 
 import warnings
 
 import pandas as pd
 import pytest
+from test_report import _unit, personas_file
 
 import psychometry
 import psychometry.stats as st
@@ -28,10 +30,12 @@ from psychometry.backends.fake import FakeBackend
 from psychometry.report import VerdictThresholds, build_report, compute_verdicts
 from psychometry.report.verdicts import _check_invariance, invariance_analysis, invariance_holds
 from psychometry.stats.reliability import reverse_items
-from test_report import _unit, personas_file
 
 N_PERSONAS = 30
-THETA, NOISE = 2.2, 0.8  # 3 +- 1.1 +- 0.4 (+ 1 shifted) stays within 1.5-5.5: values 2-5 after rounding, no clipping
+THETA, NOISE = (
+    2.2,
+    0.8,
+)  # 3 +- 1.1 +- 0.4 (+ 1 shifted) stays within 1.5-5.5: values 2-5 after rounding, no clipping
 
 
 def _backend(name: str, *, shift: float = 0.0, habit: bool = False) -> FakeBackend:
@@ -45,8 +49,8 @@ def _backend(name: str, *, shift: float = 0.0, habit: bool = False) -> FakeBacke
         text = next(t for t in texts if f'"{t}"' in prompt or t in prompt)
         scale, keyed = items[text]
         persona = prompt.split("\n\n", 1)[0]
-        theta = THETA * (_unit(persona + scale) - 0.5)             # latent level in [-1.1, 1.1)
-        noise = NOISE * (_unit(prompt) - 0.5)                        # item x respondent noise
+        theta = THETA * (_unit(persona + scale) - 0.5)  # latent level in [-1.1, 1.1)
+        noise = NOISE * (_unit(prompt) - 0.5)  # item x respondent noise
         rev = prompt.find("Agree strongly") < prompt.find("Disagree strongly")
         value = min(5, max(1, round(3 + keyed * theta + noise + (shift if rev else 0.0))))
         index = (5 - value) if rev else (value - 1)
@@ -68,8 +72,15 @@ def long(tmp_path_factory) -> pd.DataFrame:
     frames = []
     for name, kw in (("invariant", {}), ("shifted", {"shift": 1.0}), ("habit", {"habit": True})):
         out = d / f"{name}.sqlite"
-        psychometry.administer(["bfi44"], backend=_backend(name, **kw), out=out, progress=False,
-                               templates="likert-plain", personas=personas, orders="original,reversed")
+        psychometry.administer(
+            ["bfi44"],
+            backend=_backend(name, **kw),
+            out=out,
+            progress=False,
+            templates="likert-plain",
+            personas=personas,
+            orders="original,reversed",
+        )
         frames.append(psychometry.load_results(out))
     return pd.concat(frames, ignore_index=True)
 
@@ -85,7 +96,9 @@ def _lavaan_style(long: pd.DataFrame, model: str, scale: str, answers: str = "va
     wide = st.item_matrix(rows, value=answers)
     keys = sorted(set(rows.loc[rows["keyed"] < 0, "item"]))
     wide = reverse_items(wide, keys)
-    wide["order"] = rows.drop_duplicates("respondent").set_index("respondent")["order"].reindex(wide.index).to_numpy()
+    wide["order"] = (
+        rows.drop_duplicates("respondent").set_index("respondent")["order"].reindex(wide.index).to_numpy()
+    )
     items = [c for c in wide.columns if c != "order"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -100,13 +113,17 @@ def test_invariant_answers_may_be_compared_across_option_orders(verdicts):
     assert v.figure.startswith("scalar invariance holds on 5 of 5 scales, metric on 5 of 5")
     assert [s.scale for s in v.data.scales] == ["E", "A", "C", "N", "O"]
     # one prompt template: no template factor to test
-    assert all(x.title != "Measurement invariance across prompt templates" for x in verdicts["invariant"].verdicts)
+    assert all(
+        x.title != "Measurement invariance across prompt templates" for x in verdicts["invariant"].verdicts
+    )
 
 
 def test_an_intercept_shift_under_one_order_fails_scalar_invariance(verdicts):
     v = verdicts["shifted"].get("invariance", "bfi44")
     assert v.level == "caution", v.details
-    assert v.sentence.startswith("Scale means may not be compared across option orders (scalar invariance fails on")
+    assert v.sentence.startswith(
+        "Scale means may not be compared across option orders (scalar invariance fails on"
+    )
     assert "metric on 5 of 5" in v.figure
     th = VerdictThresholds()
     for s in v.data.scales:
@@ -121,9 +138,14 @@ def test_the_numbers_are_stats_invariance(long, verdicts):
     for scale in ("E", "O"):
         ref = _lavaan_style(long, "shifted", scale, answers="expected").table
         for col in ("chisq", "df", "cfi", "rmsea", "chisq_diff", "delta_cfi", "delta_rmsea"):
-            assert got[scale][col].to_numpy() == pytest.approx(ref[col].to_numpy(), rel=1e-6, abs=1e-8, nan_ok=True)
+            assert got[scale][col].to_numpy() == pytest.approx(
+                ref[col].to_numpy(), rel=1e-6, abs=1e-8, nan_ok=True
+            )
     # the cut-offs are Chen's (2007) by default, and settable: lax ones let the same fits pass
-    assert (VerdictThresholds().invariance_delta_cfi, VerdictThresholds().invariance_delta_rmsea) == (0.010, 0.015)
+    assert (VerdictThresholds().invariance_delta_cfi, VerdictThresholds().invariance_delta_rmsea) == (
+        0.010,
+        0.015,
+    )
     lax = VerdictThresholds(invariance_delta_cfi=1.0, invariance_delta_rmsea=1.0)
     assert _check_invariance("bfi44", v.data, lax, habit=False).level == "ok"
 
@@ -144,8 +166,18 @@ def test_the_report_prints_the_invariance_table(long):
     sec = rep.section("bfi44/invariance/order")
     assert sec.computed
     assert "Scale E (Extraversion), 8 items; n = 30 original, 30 reversed" in sec.body
-    for col in ("chisq", "pvalue", "cfi", "rmsea", "chisq.diff", "df.diff", "p.diff", "cfi.delta", "rmsea.delta",
-                "holds"):
+    for col in (
+        "chisq",
+        "pvalue",
+        "cfi",
+        "rmsea",
+        "chisq.diff",
+        "df.diff",
+        "p.diff",
+        "cfi.delta",
+        "rmsea.delta",
+        "holds",
+    ):
         assert col in sec.body
     ref = _lavaan_style(long, "shifted", "E").table  # answers = chosen, the report's default
     line = next(ln for ln in sec.body.splitlines() if ln.startswith("scalar"))
@@ -156,14 +188,19 @@ def test_the_report_prints_the_invariance_table(long):
     v = rep.verdicts[0].get("invariance", "bfi44")
     assert v.data.scales[0].result.table.loc["scalar", "chisq"] == pytest.approx(ref.loc["scalar", "chisq"])
     text = rep.text()
-    assert text.index("Measurement invariance across option orders") < text.index("bfi44: measurement invariance")
+    assert text.index("Measurement invariance across option orders") < text.index(
+        "bfi44: measurement invariance"
+    )
 
 
 def test_too_few_respondents_is_not_computed_never_a_crash(long):
     few = long[(long["model"] == "invariant") & long["persona"].isin(["p00", "p01", "p02", "p03"])]
     rep = build_report(few, plots=False)
     sec = rep.section("bfi44/invariance/order")
-    assert "not computed: too few respondents answering every item per option order (4 original, 4 reversed" in sec.body
+    assert (
+        "not computed: too few respondents answering every item per option order (4 original, 4 reversed"
+        in sec.body
+    )
     v = rep.verdicts[0].get("invariance", "bfi44")
     assert v.level == "n/a" and v.figure.startswith("not computed on 5 of 5 scales")
     ana = invariance_analysis(few[few["instrument"] == "bfi44"], "order")

@@ -5,6 +5,7 @@ Batches are fixed chunks of the plan (``--batch-size``); a resumed run decodes a
 chunk again as a whole and writes only its missing rows, so every response is computed in the same
 batch as in an uninterrupted run (docs/performance.md, "Reproducibility").
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,17 @@ pytestmark = pytest.mark.model
 REPO = Path(__file__).resolve().parents[1]
 BATCH = 32
 PLANNED = (44 + 27) * 3 * 2  # bfi44 + sd3 items x 3 templates x 2 orders
-NUMBERS = ["response_id", "status", "value", "position", "expected", "entropy", "label_mass", "probs",
-           "position_probs"]
+NUMBERS = [
+    "response_id",
+    "status",
+    "value",
+    "position",
+    "expected",
+    "entropy",
+    "label_mass",
+    "probs",
+    "position_probs",
+]
 
 
 def _count(path: Path) -> int:
@@ -49,17 +59,34 @@ def _rows(path: Path) -> list[tuple]:
 
 
 def test_a_run_killed_mid_batch_and_resumed_stores_the_uninterrupted_numbers_bit_for_bit(tmp_path):
-    cmd = [sys.executable, "-m", "psychometry", "administer", "bfi44", "sd3", "--templates", "all",
-           "--orders", "original,reversed", "--batch-size", str(BATCH), "--threads", "1", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "psychometry",
+        "administer",
+        "bfi44",
+        "sd3",
+        "--templates",
+        "all",
+        "--orders",
+        "original,reversed",
+        "--batch-size",
+        str(BATCH),
+        "--threads",
+        "1",
+        "--quiet",
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
     whole = tmp_path / "whole.sqlite"
-    subprocess.run(cmd + ["--out", str(whole)], cwd=REPO, env=env, check=True, timeout=600,
-                   capture_output=True)
+    subprocess.run(
+        cmd + ["--out", str(whole)], cwd=REPO, env=env, check=True, timeout=600, capture_output=True
+    )
 
     killed = tmp_path / "killed.sqlite"
-    proc = subprocess.Popen(cmd + ["--out", str(killed)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd + ["--out", str(killed)], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 300
     n = 0
     while proc.poll() is None and time.monotonic() < deadline:
@@ -73,8 +100,9 @@ def test_a_run_killed_mid_batch_and_resumed_stores_the_uninterrupted_numbers_bit
     killed_at = _count(killed)
     assert 0 < killed_at < PLANNED and killed_at % BATCH, f"not killed inside a batch ({killed_at} rows)"
 
-    subprocess.run(cmd + ["--out", str(killed)], cwd=REPO, env=env, check=True, timeout=600,
-                   capture_output=True)
+    subprocess.run(
+        cmd + ["--out", str(killed)], cwd=REPO, env=env, check=True, timeout=600, capture_output=True
+    )
     a, b = _rows(whole), _rows(killed)
     assert len(a) == len(b) == PLANNED
     assert a == b  # every stored number, bit for bit

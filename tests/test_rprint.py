@@ -1,4 +1,5 @@
 """R's printing conventions used by every summary(): non-finite numbers read as R prints them."""
+
 from __future__ import annotations
 
 import math

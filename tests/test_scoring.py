@@ -3,6 +3,7 @@ missing items with a minimum count, type letters from dichotomies, z-scores agai
 errors for values outside the response scale. Every expected number is computed by hand in the
 comment next to it (fixtures: tests/fixtures/mini*.yaml; OEJTS: the published OEJTS 1.2 formulas,
 https://openpsychometrics.org/tests/OEJTS/)."""
+
 from __future__ import annotations
 
 import math
@@ -87,8 +88,18 @@ def test_the_scales_min_items_field_sets_the_threshold(types):
 
 
 def test_a_dataframe_scores_one_row_per_respondent_and_keeps_the_index(mini):
-    frame = pd.DataFrame({"e1": [5, 1], "e2": [5, 1], "e3": [5, 1], "e4": [5, 1], "c1": [5, 1], "c2": [5, 1],
-                          "country": ["NZ", "FR"]}, index=["ann", "bob"])
+    frame = pd.DataFrame(
+        {
+            "e1": [5, 1],
+            "e2": [5, 1],
+            "e3": [5, 1],
+            "e4": [5, 1],
+            "c1": [5, 1],
+            "c2": [5, 1],
+            "country": ["NZ", "FR"],
+        },
+        index=["ann", "bob"],
+    )
     out = score(mini, frame)
     assert list(out.index) == ["ann", "bob"]
     assert out.loc["ann", "E"] == 4.0
@@ -108,7 +119,9 @@ def test_fractional_values_within_the_scale_are_accepted(mini):
 
 @pytest.mark.parametrize("bad", [6, 0, -1, 5.5])
 def test_a_value_outside_the_response_scale_is_an_error_naming_the_item(mini, bad):
-    with pytest.raises(ScoringError, match=r"item e3: value .* \(respondent 'r2'\) is outside the response scale 1\.\.5"):
+    with pytest.raises(
+        ScoringError, match=r"item e3: value .* \(respondent 'r2'\) is outside the response scale 1\.\.5"
+    ):
         score(mini, pd.DataFrame({"e1": [3, 3], "e3": [3, bad]}, index=["r1", "r2"]))
 
 
@@ -165,7 +178,11 @@ def test_oejts_all_fives_is_infp_and_all_ones_estj_by_the_published_formulas():
     #   IE = 30 - 5*5 + 3*5 = 20 (I); SN = 12 + 6*5 - 2*5 = 32 (N); FT = 30 + 3*5 - 5*5 = 20 (F);
     #   JP = 18 + 5*5 - 3*5 = 28 (P). Every Q = 1: IE 28 (E), SN 16 (S), FT 28 (T), JP 20 (J).
     #   Every Q = 3: 24 on every axis, and '> 24' makes each the low letter: ISFJ.
-    assert out[["IE", "SN", "FT", "JP"]].values.tolist() == [[20, 32, 20, 28], [28, 16, 28, 20], [24, 24, 24, 24]]
+    assert out[["IE", "SN", "FT", "JP"]].values.tolist() == [
+        [20, 32, 20, 28],
+        [28, 16, 28, 20],
+        [24, 24, 24, 24],
+    ]
     assert out["type"].tolist() == ["INFP", "ESTJ", "ISFJ"]
 
 
@@ -178,8 +195,12 @@ def test_oejts_worked_example_equals_the_formula_term_by_term():
     jp = 18 + q[1] + q[5] - q[9] + q[13] - q[17] + q[21] - q[25] + q[29]
     out = score(oejts, {f"Q{i}": v for i, v in q.items()})
     assert [out.loc[0, s] for s in ("IE", "SN", "FT", "JP")] == [ie, sn, ft, jp]
-    letters = ("E" if ie > 24 else "I") + ("N" if sn > 24 else "S") + ("T" if ft > 24 else "F") + \
-              ("P" if jp > 24 else "J")
+    letters = (
+        ("E" if ie > 24 else "I")
+        + ("N" if sn > 24 else "S")
+        + ("T" if ft > 24 else "F")
+        + ("P" if jp > 24 else "J")
+    )
     assert out.loc[0, "type"] == letters
 
 
@@ -203,8 +224,15 @@ def test_score_long_pivots_the_results_table_and_counts_refusals_as_missing(mini
     rows = []
     for resp, answers in {"m/a": {"e1": 5, "e2": 5, "e3": 5, "e4": 5}, "m/b": {"e1": 4, "e2": None}}.items():
         for item, v in answers.items():
-            rows.append({"instrument": "mini", "respondent": resp, "item": item,
-                         "status": "ok" if v is not None else "refused", "value": v if v is not None else np.nan})
+            rows.append(
+                {
+                    "instrument": "mini",
+                    "respondent": resp,
+                    "item": item,
+                    "status": "ok" if v is not None else "refused",
+                    "value": v if v is not None else np.nan,
+                }
+            )
     rows.append({"instrument": "other", "respondent": "m/a", "item": "x1", "status": "ok", "value": 1.0})
     out = score_long(pd.DataFrame(rows), mini)
     assert list(out.index) == ["m/a", "m/b"]
@@ -217,11 +245,23 @@ def test_score_long_refuses_two_rows_for_one_respondent_and_item_instead_of_keep
     # would silently score half of the data
     from psychometry.scoring import score_long
 
-    rows = [{"instrument": "mini", "respondent": "m/a", "item": it, "status": "ok", "value": 5.0, "run_id": "r1"}
-            for it in ("e1", "e2", "e3", "e4")]
-    rows.append({"instrument": "mini", "respondent": "m/a", "item": "e1", "status": "ok", "value": 1.0,
-                 "run_id": "r2"})
-    with pytest.raises(ScoringError, match=r"respondent 'm/a' has 2 rows for item e1 \(runs r1, r2\).*run_id="):
+    rows = [
+        {"instrument": "mini", "respondent": "m/a", "item": it, "status": "ok", "value": 5.0, "run_id": "r1"}
+        for it in ("e1", "e2", "e3", "e4")
+    ]
+    rows.append(
+        {
+            "instrument": "mini",
+            "respondent": "m/a",
+            "item": "e1",
+            "status": "ok",
+            "value": 1.0,
+            "run_id": "r2",
+        }
+    )
+    with pytest.raises(
+        ScoringError, match=r"respondent 'm/a' has 2 rows for item e1 \(runs r1, r2\).*run_id="
+    ):
         score_long(pd.DataFrame(rows), mini)
     # a refused duplicate counts too: the table is ambiguous either way
     rows[-1].update(status="refused", value=np.nan)

@@ -6,6 +6,7 @@ wrong edit of an instrument file fails here. Human data: tests/data/ (openpsycho
 releases; see tests/data/ORIGIN.md). Scoring checks go through ``psychometry.load_instrument`` and
 ``psychometry.score`` when those exist; the key checks read the YAML directly.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -111,7 +112,9 @@ def test_every_file_loads_through_the_package_loader(instrument_id):
         loaded = inst.scale(sc["id"])
         assert list(loaded.items) == sc["items"]
         assert list(loaded.reverse) == sc["reverse"]
-    assert {it.id for it in inst.items if it.keyed < 0} == {it["id"] for it in doc["items"] if it["keyed"] == "-"}
+    assert {it.id for it in inst.items if it.keyed < 0} == {
+        it["id"] for it in doc["items"] if it["keyed"] == "-"
+    }
 
 
 @pytest.mark.parametrize("instrument_id", SHIPPED)
@@ -131,12 +134,22 @@ BFI44_KEY = {
     "O": "5 10 15 20 25 30 35R 40 41R 44",
 }
 # Spot checks of the item wording (John, Donahue & Kentle 1991, BFI version 54).
-BFI44_TEXT = {1: "Is talkative.", 6: "Is reserved.", 24: "Is emotionally stable, not easily upset.",
-              35: "Prefers work that is routine.", 44: "Is sophisticated in art, music, or literature."}
+BFI44_TEXT = {
+    1: "Is talkative.",
+    6: "Is reserved.",
+    24: "Is emotionally stable, not easily upset.",
+    35: "Prefers work that is routine.",
+    44: "Is sophisticated in art, music, or literature.",
+}
 # "Crowd" norms as distributed in PsychoBench questionnaires.json (CUHK-ARISE/PsychoBench @ d514fb0,
 # BFI entry): mean, SD, n. The primary sample is not named there (see docs/instruments.md).
-BFI44_CROWD = {"E": (3.25, 0.90, 6076), "A": (3.64, 0.72, 6076), "C": (3.45, 0.73, 6076),
-               "N": (3.32, 0.82, 6076), "O": (3.92, 0.66, 6076)}
+BFI44_CROWD = {
+    "E": (3.25, 0.90, 6076),
+    "A": (3.64, 0.72, 6076),
+    "C": (3.45, 0.73, 6076),
+    "N": (3.32, 0.82, 6076),
+    "O": (3.92, 0.66, 6076),
+}
 
 
 def test_bfi44_has_44_items_keyed_as_john_and_srivastava_1999():
@@ -159,7 +172,12 @@ def test_bfi44_wording_stem_and_anchors_are_the_published_ones():
         assert items[f"bfi{n}"]["text"] == text
     assert doc["instructions"].rstrip().endswith("I see myself as someone who...")
     assert doc["response_format"]["anchors"] == [
-        "Disagree strongly", "Disagree a little", "Neither agree nor disagree", "Agree a little", "Agree strongly"]
+        "Disagree strongly",
+        "Disagree a little",
+        "Neither agree nor disagree",
+        "Agree a little",
+        "Agree strongly",
+    ]
     assert all(sc["scoring"] == "mean" for sc in doc["scales"])
 
 
@@ -182,8 +200,13 @@ NEO120_REVERSE = {
     "A": [9, 19, 24, 39, 49, 54, 69, 74, 79, 84, 89, 94, 99, 104, 109, 114, 119],
     "C": [30, 40, 60, 70, 75, 80, 85, 90, 100, 105, 110, 115, 120],
 }
-NEO120_TEXT = {1: "Worry about things.", 9: "Use others for my own ends.", 28: "Tend to vote for liberal political candidates.",
-               86: "Feel that I'm unable to deal with things.", 120: "Act without thinking."}
+NEO120_TEXT = {
+    1: "Worry about things.",
+    9: "Use others for my own ends.",
+    28: "Tend to vote for liberal political candidates.",
+    86: "Feel that I'm unable to deal with things.",
+    120: "Act without thinking.",
+}
 
 
 def _neo_number(item_id: str) -> int:
@@ -274,9 +297,21 @@ def test_sd3_norms_in_the_yaml_equal_the_norms_computed_from_the_human_data(norm
 # not retrievable; key from the openpsychometrics.org item order (first n items of each scale
 # + keyed), reported as cross-checked against independent public item lists (shared/instruments/NOTES.md).
 IPIP16PF_NAMES = {
-    "A": "Warmth", "B": "Reasoning", "C": "Emotional Stability", "E": "Dominance", "F": "Liveliness",
-    "G": "Rule-consciousness", "H": "Social Boldness", "I": "Sensitivity", "L": "Vigilance", "M": "Abstractedness",
-    "N": "Privateness", "O": "Apprehension", "Q1": "Openness to Change", "Q2": "Self-reliance", "Q3": "Perfectionism",
+    "A": "Warmth",
+    "B": "Reasoning",
+    "C": "Emotional Stability",
+    "E": "Dominance",
+    "F": "Liveliness",
+    "G": "Rule-consciousness",
+    "H": "Social Boldness",
+    "I": "Sensitivity",
+    "L": "Vigilance",
+    "M": "Abstractedness",
+    "N": "Privateness",
+    "O": "Apprehension",
+    "Q1": "Openness to Change",
+    "Q2": "Self-reliance",
+    "Q3": "Perfectionism",
     "Q4": "Tension",
 }
 IPIP16PF_KEY = {
@@ -536,14 +571,20 @@ OEJTS_POLES = {
     "Q17": ('keeps options open', 'commits'),
     "Q18": ('wants to be good at fixing things', 'wants to be good at fixing people'),
     "Q19": ('talks more', 'listens more'),
-    "Q20": ('when describing an event, will tell people what happened', 'when describing an event, will tell people what it meant'),
+    "Q20": (
+        'when describing an event, will tell people what happened',
+        'when describing an event, will tell people what it meant',
+    ),
     "Q21": ('gets work done right away', 'procrastinates'),
     "Q22": ('follows the heart', 'follows the head'),
     "Q23": ('stays at home', 'goes out on the town'),
     "Q24": ('wants the big picture', 'wants the details'),
     "Q25": ('improvises', 'prepares'),
     "Q26": ('bases morality on justice', 'bases morality on compassion'),
-    "Q27": ('finds it difficult to yell very loudly', 'yelling to others when they are far away comes naturally'),
+    "Q27": (
+        'finds it difficult to yell very loudly',
+        'yelling to others when they are far away comes naturally',
+    ),
     "Q28": ('theoretical', 'empirical'),
     "Q29": ('works hard', 'plays hard'),
     "Q30": ('uncomfortable with emotions', 'values emotions'),
@@ -586,7 +627,8 @@ def test_oejts_items_are_bipolar_with_the_published_poles():
     doc = raw("oejts")
     assert doc["response_format"]["type"] == "bipolar"
     assert [(it["id"], it["left"], it["right"]) for it in doc["items"]] == [
-        (q, left, right) for q, (left, right) in OEJTS_POLES.items()]
+        (q, left, right) for q, (left, right) in OEJTS_POLES.items()
+    ]
 
 
 def test_oejts_letters_agree_with_self_reported_types_above_chance(norms_script):
@@ -645,7 +687,9 @@ def test_psychometry_score_of_oejts_equals_the_published_formulas_on_the_human_d
     scores = _score_wide("oejts", wide)
     expected = norms_script.oejts_scores(wide)
     for axis in OEJTS_FORMULAS:
-        np.testing.assert_array_equal(scores[axis].to_numpy(dtype=float), expected[axis].to_numpy(dtype=float))
+        np.testing.assert_array_equal(
+            scores[axis].to_numpy(dtype=float), expected[axis].to_numpy(dtype=float)
+        )
 
 
 def test_psychometry_score_of_oejts_all_midpoint_answers_is_24_on_every_axis():

@@ -5,6 +5,7 @@ GPArotation 2022.10-2, R 4.2) on tests/data/psych_bfi.csv (psych's `bfi`, 2,800 
 tests/data/holzinger_swineford_1939.csv. Every test runs against the committed JSON; with
 Rscript on the PATH the same tests also run against a fresh R run (marker `r`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,7 @@ import pandas as pd
 import pytest
 
 from psychometry.errors import PsychometryError
-from psychometry.stats.factor import efa, parallel_analysis
-from psychometry.stats.factor import _rotate
+from psychometry.stats.factor import _rotate, efa, parallel_analysis
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -81,7 +81,9 @@ def test_minres_oblimin_variance_accounted_and_factor_correlations_match_psych(m
     assert list(minres_oblimin.variance.index) == r["Vaccounted"]["rows"]
     np.testing.assert_allclose(minres_oblimin.phi, frame(r["Phi"]), atol=1e-3)
     # psych overview / ?fa print: SS loadings 2.57 2.20 2.03 1.99 1.59 for bfi, 5 factors
-    np.testing.assert_allclose(minres_oblimin.variance.loc["SS loadings"].round(2), [2.57, 2.20, 2.03, 1.99, 1.59])
+    np.testing.assert_allclose(
+        minres_oblimin.variance.loc["SS loadings"].round(2), [2.57, 2.20, 2.03, 1.99, 1.59]
+    )
 
 
 def test_minres_eigenvalues_and_rmsr_match_psych(minres_oblimin, ref):
@@ -97,7 +99,7 @@ def test_summary_prints_the_same_loading_and_variance_tables_as_psych(minres_obl
     mine = [line.rstrip() for line in minres_oblimin.summary().splitlines()]
     start = "Standardized loadings (pattern matrix) based upon correlation matrix"
     stop_r, stop_py = theirs.index("Mean item complexity =  1.5"), mine.index("Mean item complexity =  1.5")
-    assert mine[mine.index(start):stop_py + 1] == theirs[theirs.index(start):stop_r + 1]
+    assert mine[mine.index(start) : stop_py + 1] == theirs[theirs.index(start) : stop_r + 1]
     assert mine[0] == "Factor Analysis using method =  minres"
 
 
@@ -174,9 +176,17 @@ def test_parallel_analysis_suggests_the_same_counts_as_psych(bfi, hs39, ref):
     # set.seed(42); fa.parallel(bfi[1:25], n.iter = 20): "number of factors = 6, components = 6";
     # HS39 x1-x9: 3 and 3. Random data (numpy vs R generators): the counts are what must agree.
     res = parallel_analysis(bfi, n_iter=20, seed=42)
-    assert (res.nfactors, res.ncomponents) == (ref["parallel_bfi"]["nfact"], ref["parallel_bfi"]["ncomp"]) == (6, 6)
+    assert (
+        (res.nfactors, res.ncomponents)
+        == (ref["parallel_bfi"]["nfact"], ref["parallel_bfi"]["ncomp"])
+        == (6, 6)
+    )
     res = parallel_analysis(hs39, n_iter=20, seed=42)
-    assert (res.nfactors, res.ncomponents) == (ref["parallel_hs39"]["nfact"], ref["parallel_hs39"]["ncomp"]) == (3, 3)
+    assert (
+        (res.nfactors, res.ncomponents)
+        == (ref["parallel_hs39"]["nfact"], ref["parallel_hs39"]["ncomp"])
+        == (3, 3)
+    )
 
 
 def test_parallel_analysis_observed_eigenvalues_match_psych(hs39, ref):
@@ -200,8 +210,9 @@ def test_parallel_analysis_is_reproducible_with_a_seed(hs39):
 
 def test_parallel_analysis_summary_states_the_suggestion(hs39):
     text = parallel_analysis(hs39, n_iter=5, seed=7).summary()
-    assert text.startswith("Parallel analysis suggests that the number of factors =  3  "
-                           "and the number of components =  3")
+    assert text.startswith(
+        "Parallel analysis suggests that the number of factors =  3  and the number of components =  3"
+    )
 
 
 # ------------------------------------------------------------------ input errors
@@ -211,12 +222,15 @@ def test_efa_rejects_a_non_numeric_column_by_name(bfi):
         efa(bad, 2)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"nfactors": 25}, "nfactors"),
-    ({"nfactors": 0}, "nfactors"),
-    ({"nfactors": 2, "rotation": "quartimax"}, "rotation"),
-    ({"nfactors": 2, "method": "gls"}, "method"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"nfactors": 25}, "nfactors"),
+        ({"nfactors": 0}, "nfactors"),
+        ({"nfactors": 2, "rotation": "quartimax"}, "rotation"),
+        ({"nfactors": 2, "method": "gls"}, "method"),
+    ],
+)
 def test_efa_rejects_bad_arguments_with_a_message_naming_them(bfi, kwargs, message):
     with pytest.raises(PsychometryError, match=message):
         efa(bfi, **kwargs)

@@ -8,6 +8,7 @@ Swineford (1939) by school (the lavaan tutorial's example: chisq 115.851 / 124.0
 60 df) and on psych's bfi A and C items by gender (2,632 real respondents). With Rscript on the PATH the
 comparisons also run against a fresh R run (marker ``r``).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,28 @@ from psychometry.errors import StatsInputError
 from psychometry.stats.multigroup import LEVELS, invariance, multigroup_cfa
 
 ROOT = Path(__file__).resolve().parents[1]
-FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baseline.pvalue", "cfi",
-            "tli", "logl", "unrestricted.logl", "aic", "bic", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
-            "rmsea.pvalue", "srmr", "ntotal"]
+FIT_KEYS = [
+    "npar",
+    "fmin",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "baseline.pvalue",
+    "cfi",
+    "tli",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "srmr",
+    "ntotal",
+]
 _CACHE: dict[str, object] = {}
 
 
@@ -101,12 +121,36 @@ def test_bad_arguments():
 
 
 # ---------------------------------------------------------------- ordinal items (WLSMV)
-ORD_FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
-                "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "cfi", "tli",
-                "cfi.scaled", "tli.scaled", "rmsea", "rmsea.scaled", "srmr", "ntotal",
-                # robust (catML); lavaan gives NA once thresholds are constrained, and so do we
-                "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
-                "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust"]
+ORD_FIT_KEYS = [
+    "npar",
+    "fmin",
+    "chisq",
+    "df",
+    "pvalue",
+    "chisq.scaled",
+    "df.scaled",
+    "pvalue.scaled",
+    "chisq.scaling.factor",
+    "baseline.chisq",
+    "baseline.df",
+    "baseline.chisq.scaled",
+    "cfi",
+    "tli",
+    "cfi.scaled",
+    "tli.scaled",
+    "rmsea",
+    "rmsea.scaled",
+    "srmr",
+    "ntotal",
+    # robust (catML); lavaan gives NA once thresholds are constrained, and so do we
+    "cfi.robust",
+    "tli.robust",
+    "rmsea.robust",
+    "rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust",
+    "rmsea.pvalue.robust",
+    "rmsea.notclose.pvalue.robust",
+]
 
 
 def ordinal_data(case: str) -> pd.DataFrame:
@@ -167,12 +211,15 @@ def test_ordinal_group_without_a_category_is_refused():
 
 def test_cfa_group_argument_is_the_multigroup_fit(refs):
     from psychometry.stats import cfa
+
     ref = refs["hs39_school"]
     res = cfa(data_for("hs39_school"), ref["model"], group="school", group_equal=["loadings"])
     assert res.fit["chisq"] == pytest.approx(ref["metric"]["fit"]["chisq"], rel=1e-6)
-    ordinal = cfa(ordinal_data("bfi_gender_ordinal"), refs["bfi_gender_ordinal"]["model"], group="gender",
-                  ordered=True)
-    assert ordinal.fit["chisq.scaled"] == pytest.approx(refs["bfi_gender_ordinal"]["configural"]["fit"]["chisq.scaled"],
-                                                        rel=1e-6)
+    ordinal = cfa(
+        ordinal_data("bfi_gender_ordinal"), refs["bfi_gender_ordinal"]["model"], group="gender", ordered=True
+    )
+    assert ordinal.fit["chisq.scaled"] == pytest.approx(
+        refs["bfi_gender_ordinal"]["configural"]["fit"]["chisq.scaled"], rel=1e-6
+    )
     with pytest.raises(StatsInputError, match="group_equal needs group"):
         cfa(data_for("hs39_school"), ref["model"], group_equal=["loadings"])

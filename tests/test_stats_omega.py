@@ -3,6 +3,7 @@
 Reference numbers: tests/reference/reliability.json, written by tests/reference/reliability.R
 (psych 2.2.9 + GPArotation, `omega(m, nfactors, plot = FALSE)`); tests marked ``r`` re-run it live.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,17 @@ def load_case(name: str) -> pd.DataFrame:
         return pd.read_csv(DATA / "psych_bfi.csv").iloc[:, :25]
     if name == "sd3_27_3f":
         d = pd.read_csv(DATA / "sd3_openpsychometrics.csv")
-        return d[[c for c in d.columns if c[0] in "MNP" and c[1:].isdigit()]].replace(0, np.nan)  # 0 = missing
+        return d[[c for c in d.columns if c[0] in "MNP" and c[1:].isdigit()]].replace(
+            0, np.nan
+        )  # 0 = missing
     raise KeyError(name)
 
 
 def frame(f: dict) -> pd.DataFrame:
-    return pd.DataFrame({k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in f["columns"].items()},
-                        index=[str(r) for r in np.atleast_1d(f["rownames"])])
+    return pd.DataFrame(
+        {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in f["columns"].items()},
+        index=[str(r) for r in np.atleast_1d(f["rownames"])],
+    )
 
 
 _CACHE: dict[str, object] = {}
@@ -64,8 +69,9 @@ def assert_omega_matches(name: str, ref: dict) -> None:
     assert list(o.schmid_leiman.index) == list(sl.index)  # same items flipped ('-')
     assert list(o.schmid_leiman.columns) == list(sl.columns)  # same group-factor order
     np.testing.assert_allclose(o.schmid_leiman.to_numpy(), sl.to_numpy(), atol=SL_TOL[name])
-    np.testing.assert_allclose(o.omega_group.to_numpy(), frame(ref["omega_group"]).to_numpy(),
-                               atol=max(SCALAR_TOL, SL_TOL[name]))
+    np.testing.assert_allclose(
+        o.omega_group.to_numpy(), frame(ref["omega_group"]).to_numpy(), atol=max(SCALAR_TOL, SL_TOL[name])
+    )
 
 
 @pytest.mark.parametrize("name", sorted(REF["omega"]))
@@ -78,8 +84,14 @@ def test_omega_on_thurstone_reproduces_the_psych_omega_vignette():
     # psych omega vignette ("Using R and the psych package to find omega_h and omega_t"), omega(Thurstone):
     # alpha .89, G.6 .91, omega_h .74, omega_h asymptotic .79, omega_t .93, ECV .60
     o = result("thurstone")
-    assert [round(v, 2) for v in (o.alpha, o.g6, o.omega_h, o.omega_h_asymptotic, o.omega_total, o.ecv)] == \
-        [0.89, 0.91, 0.74, 0.79, 0.93, 0.60]
+    assert [round(v, 2) for v in (o.alpha, o.g6, o.omega_h, o.omega_h_asymptotic, o.omega_total, o.ecv)] == [
+        0.89,
+        0.91,
+        0.74,
+        0.79,
+        0.93,
+        0.60,
+    ]
 
 
 def test_one_factor_omega_total_on_attitude_is_851():
@@ -97,7 +109,7 @@ def test_omega_summary_prints_psych_coefficients_and_schmid_leiman_table(name):
     start_p = next(i for i, line in enumerate(ours) if line.startswith("Alpha:"))
     end_r = printed.index("With Sums of squares  of:") + 3
     expected = printed[start_r:end_r]
-    got = ours[start_p:start_p + len(expected)]
+    got = ours[start_p : start_p + len(expected)]
     if name == "sd3_27_3f":  # Heywood case (see SL_TOL): one p2 differs in the last digit (.49 vs .50)
         differing = [(a, b) for a, b in zip(got, expected) if a != b]
         assert len(got) == len(expected) and len(differing) <= 1, differing
@@ -106,20 +118,35 @@ def test_omega_summary_prints_psych_coefficients_and_schmid_leiman_table(name):
     k = printed.index(" Total, General and Subset omega for each subset")
     kk = ours.index(" Total, General and Subset omega for each subset")
     if name != "sd3_27_3f":
-        assert ours[kk:kk + 4] == printed[k:k + 4]
+        assert ours[kk : kk + 4] == printed[k : k + 4]
 
 
 def test_correlation_matrix_and_raw_data_give_the_same_omega():
     items = load_case("bfi_25_5f")
     a, b = result("bfi_25_5f"), s.omega(items.corr(), nfactors=5)
-    assert b.omega_h == pytest.approx(a.omega_h, abs=1e-9) and b.omega_total == pytest.approx(a.omega_total, abs=1e-9)
+    assert b.omega_h == pytest.approx(a.omega_h, abs=1e-9) and b.omega_total == pytest.approx(
+        a.omega_total, abs=1e-9
+    )
     assert b.n_obs is None and a.n_obs == 2800
 
 
 def test_items_with_negative_general_loadings_are_reversed_and_marked():
     # psych flips items whose g loading is negative (flip = TRUE): bfi A1, C4, C5, E1, E2, N1-N5, O2, O4, O5
-    assert set(result("bfi_25_5f").flipped) == {"A1", "C4", "C5", "E1", "E2", "N1", "N2", "N3", "N4", "N5",
-                                                "O2", "O4", "O5"}
+    assert set(result("bfi_25_5f").flipped) == {
+        "A1",
+        "C4",
+        "C5",
+        "E1",
+        "E2",
+        "N1",
+        "N2",
+        "N3",
+        "N4",
+        "N5",
+        "O2",
+        "O4",
+        "O5",
+    }
     assert "A1-" in result("bfi_25_5f").schmid_leiman.index
 
 

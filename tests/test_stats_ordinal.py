@@ -10,6 +10,7 @@ eight bfi items recoded to 2 to 6 categories (a binary item, an unused middle an
 SD-3 respondents with ``missing = "pairwise"`` (18,186 with at least one answer).
 With Rscript on the PATH the comparisons also run against a fresh R run (marker ``r``).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,50 @@ from psychometry.stats.ordinal import OrdinalCFAResult
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ["bfi_ac", "sd3_sub", "bfi_big5", "sd3_all", "bfi_mixed_categories", "sd3_all_pairwise"]
 # every fit measure psychometry computes, compared to lavaan's fitMeasures() to 1e-6 (relative)
-FIT_KEYS = ["npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
-            "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.pvalue", "baseline.chisq.scaled",
-            "baseline.df.scaled", "baseline.pvalue.scaled", "baseline.chisq.scaling.factor", "cfi", "tli",
-            "cfi.scaled", "tli.scaled", "nnfi", "nnfi.scaled", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
-            "rmsea.pvalue", "rmsea.notclose.pvalue", "rmsea.scaled", "rmsea.ci.lower.scaled",
-            "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled", "rmsea.notclose.pvalue.scaled", "srmr",
-            # lavaan's robust (catML, Savalei 2021) indices
-            "cfi.robust", "tli.robust", "nnfi.robust", "rmsea.robust", "rmsea.ci.lower.robust",
-            "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust"]
+FIT_KEYS = [
+    "npar",
+    "fmin",
+    "chisq",
+    "df",
+    "pvalue",
+    "chisq.scaled",
+    "df.scaled",
+    "pvalue.scaled",
+    "chisq.scaling.factor",
+    "baseline.chisq",
+    "baseline.df",
+    "baseline.pvalue",
+    "baseline.chisq.scaled",
+    "baseline.df.scaled",
+    "baseline.pvalue.scaled",
+    "baseline.chisq.scaling.factor",
+    "cfi",
+    "tli",
+    "cfi.scaled",
+    "tli.scaled",
+    "nnfi",
+    "nnfi.scaled",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "rmsea.notclose.pvalue",
+    "rmsea.scaled",
+    "rmsea.ci.lower.scaled",
+    "rmsea.ci.upper.scaled",
+    "rmsea.pvalue.scaled",
+    "rmsea.notclose.pvalue.scaled",
+    "srmr",
+    # lavaan's robust (catML, Savalei 2021) indices
+    "cfi.robust",
+    "tli.robust",
+    "nnfi.robust",
+    "rmsea.robust",
+    "rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust",
+    "rmsea.pvalue.robust",
+    "rmsea.notclose.pvalue.robust",
+]
 _FITS: dict[str, tuple[OrdinalCFAResult, float]] = {}
 
 
@@ -77,9 +113,14 @@ def mixed_categories() -> pd.DataFrame:
 
 
 def data_for(case: str) -> pd.DataFrame:
-    return {"bfi_ac": lambda: bfi_complete().iloc[:, :10], "bfi_big5": bfi_complete,
-            "sd3_sub": lambda: sd3_complete().iloc[:1000], "sd3_all": sd3_complete,
-            "bfi_mixed_categories": mixed_categories, "sd3_all_pairwise": sd3_all}[case]()
+    return {
+        "bfi_ac": lambda: bfi_complete().iloc[:, :10],
+        "bfi_big5": bfi_complete,
+        "sd3_sub": lambda: sd3_complete().iloc[:1000],
+        "sd3_all": sd3_complete,
+        "bfi_mixed_categories": mixed_categories,
+        "sd3_all_pairwise": sd3_all,
+    }[case]()
 
 
 def fitted(case: str, model: str) -> tuple[OrdinalCFAResult, float]:
@@ -107,7 +148,7 @@ def test_thresholds_loadings_and_robust_ses_equal_lavaan(case, refs):
     ref = refs[case]
     res, _ = fitted(case, ref["model"])
     exp = pd.DataFrame(ref["estimates"])
-    exp = exp[exp["op"] != "~1"].reset_index(drop=True)        # lavaan's fixed zero intercepts
+    exp = exp[exp["op"] != "~1"].reset_index(drop=True)  # lavaan's fixed zero intercepts
     got = res.estimates
     assert list(got["lhs"]) == list(exp["lhs"]) and list(got["op"]) == list(exp["op"])
     assert list(got["rhs"]) == list(exp["rhs"])
@@ -129,14 +170,21 @@ def test_asymptotic_covariance_gamma_equals_lavaan(case, refs):
 def test_sd3_all_respondents_takes_seconds(refs):
     res, seconds = fitted("sd3_all", refs["sd3_all"]["model"])
     assert res.n_obs == 17740 and res.converged
-    assert seconds < 60, seconds          # 1-4 s on a shared 2-core machine; lavaan 0.6-14 takes 11-35 s
+    assert seconds < 60, seconds  # 1-4 s on a shared 2-core machine; lavaan 0.6-14 takes 11-35 s
 
 
 def test_summary_prints_the_wlsmv_blocks(refs):
     res, _ = fitted("bfi_ac", refs["bfi_ac"]["model"])
     text = res.summary()
-    for line in ("Estimator", "DWLS", "Scaling correction factor", "Shift parameter", "Thresholds:",
-                 "A1|t1", "Comparative Fit Index (CFI)"):
+    for line in (
+        "Estimator",
+        "DWLS",
+        "Scaling correction factor",
+        "Shift parameter",
+        "Thresholds:",
+        "A1|t1",
+        "Comparative Fit Index (CFI)",
+    ):
         assert line in text
     assert "538.542" in text and "0.765" in text
     assert "Robust Comparative Fit Index (CFI)" in text and "0.908" in text and "Robust RMSEA" in text
@@ -155,7 +203,7 @@ def test_estimator_and_ordered_arguments():
     with pytest.raises(StatsInputError, match="integer"):
         cfa(d + 0.5, model, ordered=True)
     with pytest.raises(StatsInputError, match="pairwise"):
-        cfa(d, model, missing="pairwise")                                # ML: listwise only
+        cfa(d, model, missing="pairwise")  # ML: listwise only
 
 
 def test_listwise_is_the_default_and_drops_every_incomplete_row():

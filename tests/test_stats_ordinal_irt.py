@@ -7,6 +7,7 @@ Reference numbers: tests/reference/ordinal_cfa.json (tests/reference/ordinal_cfa
 theta = -3..3, and ``irt.fa(sd3, nfactors = 3)`` on all 27 SD-3 items. psych's polychoric and minres stop
 at tolerances near 1e-5, hence the 1e-4 comparisons.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ def test_irt_fa_parameters_and_information_equal_psych(case, refs):
     assert list(res.discrimination.index) == ref["items"]
     np.testing.assert_allclose(res.loadings, ref["loadings"], atol=TOL)
     np.testing.assert_allclose(res.discrimination, ref["discrimination"], atol=TOL)
-    np.testing.assert_allclose(res.difficulty.to_numpy(), np.array(ref["difficulty"]["values"], float), atol=TOL)
+    np.testing.assert_allclose(
+        res.difficulty.to_numpy(), np.array(ref["difficulty"]["values"], float), atol=TOL
+    )
     info = res.information(ref["info_theta"], method="psych")
     np.testing.assert_allclose(info.T.to_numpy(), np.array(ref["item_information"]["values"]), atol=TOL)
 
@@ -67,9 +70,9 @@ def test_three_factor_irt_fa_on_all_sd3_items_equals_psych(refs):
 def test_parameters_are_the_normal_ogive_transformation_of_loadings_and_thresholds():
     res = irt_fa(data("irt_bfi_A"))
     lam = res.loadings.to_numpy()
-    np.testing.assert_allclose(res.discrimination, lam / np.sqrt(1 - lam ** 2))
-    np.testing.assert_allclose(res.difficulty.to_numpy(), res.tau.to_numpy() / np.sqrt(1 - lam ** 2)[:, None])
-    assert res.discrimination["A1"] < 0 < res.discrimination["A2"]          # A1 is reverse keyed
+    np.testing.assert_allclose(res.discrimination, lam / np.sqrt(1 - lam**2))
+    np.testing.assert_allclose(res.difficulty.to_numpy(), res.tau.to_numpy() / np.sqrt(1 - lam**2)[:, None])
+    assert res.discrimination["A1"] < 0 < res.discrimination["A2"]  # A1 is reverse keyed
 
 
 def test_normal_information_is_the_fisher_information_of_the_graded_response_model():
@@ -81,12 +84,13 @@ def test_normal_information_is_the_fisher_information_of_the_graded_response_mod
         a, d = res.discrimination[item], res.difficulty.loc[item].to_numpy()
 
         def probs(t: float) -> np.ndarray:
-            up = np.concatenate([[1.0], sps.norm.cdf(a * t - d), [0.0]])
+            up = np.concatenate([[1.0], sps.norm.cdf(a * t - d), [0.0]])  # noqa: B023
             return up[:-1] - up[1:]
+
         for k, t in enumerate(theta):
             h = 1e-5
             dp = (probs(t + h) - probs(t - h)) / (2 * h)
-            assert info[k, i] == pytest.approx(np.sum(dp ** 2 / probs(t)), rel=1e-6)
+            assert info[k, i] == pytest.approx(np.sum(dp**2 / probs(t)), rel=1e-6)
     assert res.test_information(theta).to_numpy() == pytest.approx(info.sum(axis=1))
 
 
@@ -95,7 +99,7 @@ def test_irt_from_an_ordinal_cfa_uses_standardised_loadings_and_thresholds():
     fit = cfa(d, "A =~ A1 + A2 + A3 + A4 + A5", ordered=True)
     out = irt_from_cfa(fit)["A"]
     std = fit.estimates.query("op == '=~'")["std_all"].to_numpy()
-    np.testing.assert_allclose(out.discrimination, std / np.sqrt(1 - std ** 2))
+    np.testing.assert_allclose(out.discrimination, std / np.sqrt(1 - std**2))
     t1 = fit.estimates.query("op == '|' and lhs == 'A2' and rhs == 't1'")["est"].iloc[0]
     assert out.difficulty.loc["A2", "t1"] == pytest.approx(t1 / np.sqrt(1 - std[1] ** 2))
     with pytest.raises(StatsInputError):

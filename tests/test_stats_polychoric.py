@@ -7,6 +7,7 @@ answered). With Rscript on the PATH the same comparisons also run against a fres
 psych's rho comes from ``optimize()`` with its default tolerance (about 1e-4), so psych agrees to
 1e-4 and lavaan (nlminb to convergence) to 1e-6.
 """
+
 from __future__ import annotations
 
 import json
@@ -73,7 +74,7 @@ def assert_psych(res, r: dict, tol: float = TOL_PSYCH) -> None:
     exp_rho = frame(r["rho"])
     assert list(res.rho.index) == list(exp_rho.index)
     np.testing.assert_allclose(res.rho.to_numpy(), exp_rho.to_numpy(), atol=tol, rtol=0)
-    exp_tau = frame(r["tau"]).to_numpy(dtype=float)   # JSON null = R's +-Inf
+    exp_tau = frame(r["tau"]).to_numpy(dtype=float)  # JSON null = R's +-Inf
     got = res.tau.to_numpy()
     fin = ~np.isnan(exp_tau)
     np.testing.assert_allclose(got[fin], exp_tau[fin], atol=1e-10, rtol=0)
@@ -89,8 +90,12 @@ def assert_lavaan(res, r: dict, tol: float = TOL_LAVAAN) -> None:
 def test_bivariate_normal_cdf_equals_scipy_to_machine_precision():
     rng = np.random.default_rng(7)
     a, b = rng.normal(size=300) * 2, rng.normal(size=300) * 2
-    r = np.concatenate([rng.uniform(-0.999, 0.999, 290), [0.93, -0.93, 0.9999, -0.9999, 0, 0.5, -0.5, 0.925, -0.925, 0.3]])
-    expected = [sps.multivariate_normal([0, 0], [[1, ri], [ri, 1]]).cdf([ai, bi]) for ai, bi, ri in zip(a, b, r)]
+    r = np.concatenate(
+        [rng.uniform(-0.999, 0.999, 290), [0.93, -0.93, 0.9999, -0.9999, 0, 0.5, -0.5, 0.925, -0.925, 0.3]]
+    )
+    expected = [
+        sps.multivariate_normal([0, 0], [[1, ri], [ri, 1]]).cdf([ai, bi]) for ai, bi, ri in zip(a, b, r)
+    ]
     np.testing.assert_allclose(bvn_cdf(a, b, r), expected, atol=1e-12)
     assert bvn_cdf(np.inf, 0.3, 0.5) == pytest.approx(sps.norm.cdf(0.3))
     assert bvn_cdf(-np.inf, 0.3, 0.5) == 0.0
@@ -122,8 +127,8 @@ def test_empty_top_category_switches_psych_to_pairwise_thresholds_with_continuit
         res = polychoric(emp)
     assert not res.global_thresholds
     assert_psych(res, ref["empty_psych"])
-    assert np.isinf(res.tau.loc["A1", "5"])                       # nobody answered 6 on A1: +inf
-    lav = run(emp, "lavaan")                                      # lavaan: A1 has 5 categories, A2 5
+    assert np.isinf(res.tau.loc["A1", "5"])  # nobody answered 6 on A1: +inf
+    lav = run(emp, "lavaan")  # lavaan: A1 has 5 categories, A2 5
     assert lav.tau.loc["A1"].notna().sum() == 4 and lav.tau.loc["A2"].notna().sum() == 4
     assert_lavaan(lav, ref["empty_lavaan"])
 
@@ -135,7 +140,7 @@ def test_zero_cells_get_psychs_continuity_correction(bfi_cc, ref):
         res = polychoric(small)
     messages = [str(w.message) for w in record]
     assert any("global set to FALSE" in m for m in messages)
-    assert any("10 cells were adjusted" in m for m in messages)        # psych's count (pairs with zero cells)
+    assert any("10 cells were adjusted" in m for m in messages)  # psych's count (pairs with zero cells)
     assert not res.global_thresholds and res.n_corrected == 10
     assert_psych(res, ref["zero_cells_psych"])
 
@@ -144,7 +149,7 @@ def test_empty_middle_category_keeps_global_thresholds_and_equals_lavaan(bfi_cc,
     emp2 = empty_sets(bfi_cc)["empty_middle"]
     res = run(emp2, "psych")
     assert res.global_thresholds
-    assert res.tau.loc["A2", "2"] == res.tau.loc["A2", "3"]       # psych: a repeated threshold
+    assert res.tau.loc["A2", "2"] == res.tau.loc["A2", "3"]  # psych: a repeated threshold
     assert_psych(res, ref["empty_middle_psych"])
     assert_lavaan(run(emp2, "lavaan"), ref["empty_middle_lavaan"])
     # without an empty end category both conventions solve the same likelihood

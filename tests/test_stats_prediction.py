@@ -6,6 +6,7 @@ the HC3 / CR1 sandwich formulas coded in R) on tests/data/attitude.csv (R's ``at
 tests/data/psych_bfi.csv (psych's ``bfi``: missing values, p < 2.2e-16). Tests marked ``r`` re-run the
 script live when Rscript is on the PATH.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,9 @@ ATTITUDE_CLUSTERS = np.repeat(np.arange(1, 11), 3)  # as in prediction.R: rep(1:
 
 
 def data_for(case: dict) -> pd.DataFrame:
-    return pd.read_csv(DATA / ("attitude.csv" if case["y"] in ("rating", "critical", "advance") else "psych_bfi.csv"))
+    return pd.read_csv(
+        DATA / ("attitude.csv" if case["y"] in ("rating", "critical", "advance") else "psych_bfi.csv")
+    )
 
 
 def fit_case(case: dict, **kw):
@@ -71,6 +74,7 @@ def from_residuals(text: str | list[str]) -> list[str]:
 
 # --- numbers against R's lm() ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_coefficients_se_t_p_and_confidence_intervals_equal_lm(name):
     case = CASES[name]
@@ -98,8 +102,11 @@ def test_standardised_betas_equal_the_slopes_of_lm_on_scaled_variables(name):
     case = CASES[name]
     fit = fit_case(case)
     assert math.isnan(fit.coefficients.loc["(Intercept)", "beta"])
-    np.testing.assert_allclose(fit.coefficients["beta"].drop("(Intercept)").to_numpy(),
-                               [case["beta"][x] for x in case["x"]], atol=TOL)
+    np.testing.assert_allclose(
+        fit.coefficients["beta"].drop("(Intercept)").to_numpy(),
+        [case["beta"][x] for x in case["x"]],
+        atol=TOL,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -136,7 +143,9 @@ def test_several_behaviours_are_one_model_each_on_the_same_traits():
     frame = res.to_frame()
     assert frame.index.names == ["behaviour", "term"]
     assert list(frame.columns) == ["estimate", "se", "t", "p", "ci_low", "ci_high", "beta"]
-    assert frame.loc[("critical", "learning"), "estimate"] == pytest.approx(CASES["attitude_critical"]["estimate"]["learning"])
+    assert frame.loc[("critical", "learning"), "estimate"] == pytest.approx(
+        CASES["attitude_critical"]["estimate"]["learning"]
+    )
     fs = res.fit_statistics
     assert list(fs.index) == ["rating", "critical", "advance"]
     assert fs.loc["advance", "r_squared"] == pytest.approx(CASES["attitude_advance"]["r_squared"])
@@ -144,6 +153,7 @@ def test_several_behaviours_are_one_model_each_on_the_same_traits():
 
 
 # --- printed like R ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_summary_prints_exactly_what_r_prints_for_summary_lm(name):
@@ -170,19 +180,23 @@ def test_robust_summaries_name_the_estimator():
     assert "cluster-robust CR1 standard errors, 10 clusters" in text
 
 
-@pytest.mark.parametrize("pv, digits, expected", [
-    ([0.361634, 0.000903, 0.069925], 3, ["0.361634", "0.000903", "0.069925"]),  # -4 exponent is fixed
-    ([1e-20, 0.0265, 0.7435], 3, ["<2e-16", "0.0265", "0.7435"]),
-    ([1e-20, 2.65e-15, 0.00265], 3, ["< 2e-16", "2.65e-15", "0.00265"]),
-    ([1e-20], 4, ["< 2.2e-16"]),
-    ([1.2397e-05], 4, ["1.24e-05"]),
-    ([float("nan"), 0.5], 3, ["NA", "0.5"]),
-])
+@pytest.mark.parametrize(
+    "pv, digits, expected",
+    [
+        ([0.361634, 0.000903, 0.069925], 3, ["0.361634", "0.000903", "0.069925"]),  # -4 exponent is fixed
+        ([1e-20, 0.0265, 0.7435], 3, ["<2e-16", "0.0265", "0.7435"]),
+        ([1e-20, 2.65e-15, 0.00265], 3, ["< 2e-16", "2.65e-15", "0.00265"]),
+        ([1e-20], 4, ["< 2.2e-16"]),
+        ([1.2397e-05], 4, ["1.24e-05"]),
+        ([float("nan"), 0.5], 3, ["NA", "0.5"]),
+    ],
+)
 def test_format_pval_follows_r(pv, digits, expected):
     assert format_pval(pv, digits) == expected
 
 
 # --- input handling ------------------------------------------------------------------------------------
+
 
 def test_rows_are_matched_by_index_and_missing_values_dropped_per_behaviour():
     d = pd.read_csv(DATA / "attitude.csv")
@@ -200,28 +214,35 @@ def test_rows_are_matched_by_index_and_missing_values_dropped_per_behaviour():
 def test_cluster_may_name_an_index_level_or_a_column():
     d = pd.read_csv(DATA / "attitude.csv")
     d["team"] = ATTITUDE_CLUSTERS
-    by_col = behaviour_regression(d[["complaints", "learning", "team"]], d["rating"], cluster="team")["rating"]
+    by_col = behaviour_regression(d[["complaints", "learning", "team"]], d["rating"], cluster="team")[
+        "rating"
+    ]
     assert by_col.predictors == ("complaints", "learning")  # the cluster column is not a predictor
     idx = d.set_index(["team", d.index])
     idx.index.names = ["persona", "row"]
-    by_level = behaviour_regression(idx[["complaints", "learning"]], idx["rating"], cluster="persona")["rating"]
+    by_level = behaviour_regression(idx[["complaints", "learning"]], idx["rating"], cluster="persona")[
+        "rating"
+    ]
     np.testing.assert_allclose(by_col.coefficients["se"], by_level.coefficients["se"])
 
 
-@pytest.mark.parametrize("mutate, kwargs, words", [
-    (lambda t, b: (t, b * 0 + 1), {}, "does not vary"),
-    (lambda t, b: (t.assign(complaints=3.0), b), {}, "complaints do not vary"),
-    (lambda t, b: (t.assign(copy=t["complaints"] * 2), b), {}, "collinear"),
-    (lambda t, b: (t.iloc[:3], b), {}, "need at least 4"),
-    (lambda t, b: (t.assign(complaints="x"), b), {}, "not numeric"),
-    (lambda t, b: (t.set_axis(range(100, 130)), b), {}, "share no row labels"),
-    (lambda t, b: (t.set_axis([0] * 30), b), {}, "more than once"),
-    (lambda t, b: (t, b), {"robust": "HC9"}, "robust must be one of"),
-    (lambda t, b: (t, b), {"robust": "HC3", "cluster": ATTITUDE_CLUSTERS}, "not both"),
-    (lambda t, b: (t, b), {"cluster": "nowhere"}, "neither a column nor an index level"),
-    (lambda t, b: (t, b), {"predictors": ["missing"]}, "not columns of traits"),
-    (lambda t, b: (t.to_numpy(), b), {}, "must be a pandas DataFrame"),
-])
+@pytest.mark.parametrize(
+    "mutate, kwargs, words",
+    [
+        (lambda t, b: (t, b * 0 + 1), {}, "does not vary"),
+        (lambda t, b: (t.assign(complaints=3.0), b), {}, "complaints do not vary"),
+        (lambda t, b: (t.assign(copy=t["complaints"] * 2), b), {}, "collinear"),
+        (lambda t, b: (t.iloc[:3], b), {}, "need at least 4"),
+        (lambda t, b: (t.assign(complaints="x"), b), {}, "not numeric"),
+        (lambda t, b: (t.set_axis(range(100, 130)), b), {}, "share no row labels"),
+        (lambda t, b: (t.set_axis([0] * 30), b), {}, "more than once"),
+        (lambda t, b: (t, b), {"robust": "HC9"}, "robust must be one of"),
+        (lambda t, b: (t, b), {"robust": "HC3", "cluster": ATTITUDE_CLUSTERS}, "not both"),
+        (lambda t, b: (t, b), {"cluster": "nowhere"}, "neither a column nor an index level"),
+        (lambda t, b: (t, b), {"predictors": ["missing"]}, "not columns of traits"),
+        (lambda t, b: (t.to_numpy(), b), {}, "must be a pandas DataFrame"),
+    ],
+)
 def test_bad_input_is_refused_with_a_message_naming_the_problem(mutate, kwargs, words):
     d = pd.read_csv(DATA / "attitude.csv")
     traits, beh = mutate(d[["complaints", "learning"]], d["rating"])
@@ -231,6 +252,7 @@ def test_bad_input_is_refused_with_a_message_naming_the_problem(mutate, kwargs, 
 
 # --- from the long results table to respondent scores --------------------------------------------------
 
+
 def long_table() -> pd.DataFrame:
     """Two personas x two templates x two orders; a 2-item trait scale (one item reverse keyed, 1-5)
     and a 1-item behaviour (options 0, 20, 50, 80); persona p2 is 'generous' and 'extraverted'."""
@@ -239,14 +261,36 @@ def long_table() -> pd.DataFrame:
         for template_i, t_shift in ((1, 0), (2, 1)):
             for order in ("original", "reversed"):
                 for inst, item, scale, keyed, value, shown, tmpl in (
-                        ("bfi", "e1", "E", 1, e1, "1,2,3,4,5", f"likert-{template_i}"),
-                        ("bfi", "e2", "E", -1, e2, "1,2,3,4,5", f"likert-{template_i}"),
-                        ("dictator", "dg1", "generosity", 1, give if t_shift == 0 else give / 4 if give else 20,
-                         "0,20,50,80", f"choice-{template_i}")):
-                    rows.append({"model": "m", "persona": persona, "template": tmpl, "order": order, "repeat": 0,
-                                 "respondent": f"m/{persona}/{tmpl}/{order}/0", "instrument": inst, "item": item,
-                                 "scale": scale, "keyed": keyed, "shown_values": shown, "status": "ok",
-                                 "value": float(value), "expected": float(value) + 0.5})
+                    ("bfi", "e1", "E", 1, e1, "1,2,3,4,5", f"likert-{template_i}"),
+                    ("bfi", "e2", "E", -1, e2, "1,2,3,4,5", f"likert-{template_i}"),
+                    (
+                        "dictator",
+                        "dg1",
+                        "generosity",
+                        1,
+                        give if t_shift == 0 else give / 4 if give else 20,
+                        "0,20,50,80",
+                        f"choice-{template_i}",
+                    ),
+                ):
+                    rows.append(
+                        {
+                            "model": "m",
+                            "persona": persona,
+                            "template": tmpl,
+                            "order": order,
+                            "repeat": 0,
+                            "respondent": f"m/{persona}/{tmpl}/{order}/0",
+                            "instrument": inst,
+                            "item": item,
+                            "scale": scale,
+                            "keyed": keyed,
+                            "shown_values": shown,
+                            "status": "ok",
+                            "value": float(value),
+                            "expected": float(value) + 0.5,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -299,6 +343,7 @@ def test_the_exports_are_registered_in_psychometry_stats():
 
 # --- live R ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def live_reference(r_reference):
     return r_reference("prediction")
@@ -328,10 +373,20 @@ def test_committed_reference_is_what_the_r_script_writes(live_reference):
 
 def test_respondent_scores_have_one_row_per_existing_unit_not_every_combination():
     # two models with different personas: 2 units each, not the 2 x 4 model-persona combinations
-    long = pd.DataFrame({
-        "model": ["m1", "m1", "m2", "m2"], "persona": ["p1", "p2", "p3", "p4"], "repeat": 0,
-        "respondent": ["m1/p1", "m1/p2", "m2/p3", "m2/p4"], "instrument": "dictator", "item": "dg1",
-        "scale": "generosity", "keyed": 1, "value": [0.0, 20.0, 50.0, 80.0], "status": "ok",
-        "shown_values": "0,20,50,80"})
+    long = pd.DataFrame(
+        {
+            "model": ["m1", "m1", "m2", "m2"],
+            "persona": ["p1", "p2", "p3", "p4"],
+            "repeat": 0,
+            "respondent": ["m1/p1", "m1/p2", "m2/p3", "m2/p4"],
+            "instrument": "dictator",
+            "item": "dg1",
+            "scale": "generosity",
+            "keyed": 1,
+            "value": [0.0, 20.0, 50.0, 80.0],
+            "status": "ok",
+            "shown_values": "0,20,50,80",
+        }
+    )
     scores = respondent_scores(long)
     assert len(scores) == 4 and scores["generosity"].notna().all()

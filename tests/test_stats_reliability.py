@@ -4,6 +4,7 @@ Reference numbers come from tests/reference/reliability.json, written by tests/r
 (psych 2.2.9, `alpha(x, keys=)` and `splitHalf(x, check.keys=FALSE, key=)` on tests/data/*.csv); tests
 marked ``r`` re-run that script live when Rscript is available.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,9 @@ def load(name: str) -> pd.DataFrame:
         return pd.read_csv(DATA / "psych_bfi.csv")
     if name == "sd3":
         d = pd.read_csv(DATA / "sd3_openpsychometrics.csv")
-        return d[[c for c in d.columns if c[0] in "MNP" and c[1:].isdigit()]].replace(0, np.nan)  # 0 = missing
+        return d[[c for c in d.columns if c[0] in "MNP" and c[1:].isdigit()]].replace(
+            0, np.nan
+        )  # 0 = missing
     raise KeyError(name)
 
 
@@ -50,8 +53,10 @@ def case_items(name: str, items: list[str]) -> pd.DataFrame:
 
 def frame(f: dict) -> pd.DataFrame:
     """A data frame stored by reliability.R ({rownames, columns}) back as a DataFrame."""
-    return pd.DataFrame({k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in f["columns"].items()},
-                        index=[str(r) for r in np.atleast_1d(f["rownames"])])
+    return pd.DataFrame(
+        {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in f["columns"].items()},
+        index=[str(r) for r in np.atleast_1d(f["rownames"])],
+    )
 
 
 def assert_alpha_matches(name: str, ref: dict, tol: float = TOL) -> None:
@@ -89,6 +94,7 @@ def printed_tables(text: str) -> list[str]:
 
 
 # --- alpha against psych ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(REF["alpha"]))
 def test_alpha_equals_psych_alpha_on_reference_scales(name):
@@ -134,6 +140,7 @@ def test_bfi_agreeableness_ase_is_alphas_not_scoreitems():
 
 
 # --- keys and missing data --------------------------------------------------------------------------
+
 
 def test_keys_as_names_mapping_dash_names_and_vector_are_equivalent():
     items = load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
@@ -187,9 +194,13 @@ def test_constant_item_is_dropped_with_a_warning():
 
 def test_summary_prints_for_any_wide_item_frame():
     # the issue's "must show": print(s.alpha(df).summary()) gives a psych-style block
-    code = ("import psychometry.stats as s, pandas as pd; df = pd.read_csv('tests/data/attitude.csv'); "
-            "print(s.alpha(df).summary())")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    code = (
+        "import psychometry.stats as s, pandas as pd; df = pd.read_csv('tests/data/attitude.csv'); "
+        "print(s.alpha(df).summary())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert "Reliability analysis" in out and "Reliability if an item is dropped:" in out
 
 
@@ -227,7 +238,7 @@ def test_reversing_an_item_twice_is_identity(m, data):
 
 def test_reversal_uses_the_range_of_all_items_by_default_as_psych_alpha_does():
     df = pd.DataFrame({"a": [2.0, 3.0, 2.0], "b": [1.0, 5.0, 4.0]})
-    assert reverse_items(df, ["a"])["a"].tolist() == [4.0, 3.0, 4.0]           # 1 + 5 - x
+    assert reverse_items(df, ["a"])["a"].tolist() == [4.0, 3.0, 4.0]  # 1 + 5 - x
     assert reverse_items(df, ["a"], mini=1, maxi=7)["a"].tolist() == [6.0, 5.0, 6.0]
 
 
@@ -236,14 +247,16 @@ def test_reversal_uses_the_range_of_all_items_by_default_as_psych_alpha_does():
 def test_icc_of_identical_raters_is_one(scores, n_raters):
     if np.ptp(scores) == 0:
         return
-    long = pd.DataFrame([{"target": t, "rater": r, "score": v}
-                         for t, v in enumerate(scores) for r in range(n_raters)])
+    long = pd.DataFrame(
+        [{"target": t, "rater": r, "score": v} for t, v in enumerate(scores) for r in range(n_raters)]
+    )
     res = s.icc(long, "target", "rater", "score")
     for form in ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"):
         assert res[form] == pytest.approx(1.0, abs=1e-9)
 
 
 # --- splithalf ---------------------------------------------------------------------------------------
+
 
 def split_items(name: str, ref: dict) -> pd.DataFrame:
     return case_items(name, ref["items"])
@@ -254,8 +267,12 @@ def test_splithalf_equals_psych_splithalf_for_an_even_number_of_items(name):
     # R: splitHalf(x, check.keys = FALSE, key = ...): max (lambda 4), min (beta), average split half
     ref = REF["splithalf"][name]
     r = s.splithalf(split_items(name, ref), keys=ref["key"] or None)
-    assert (r.max_split, r.min_split, r.mean_split) == pytest.approx((ref["maxrb"], ref["minrb"], ref["meanr"]), abs=TOL)
-    assert (r.alpha, r.lambda2, r.lambda6) == pytest.approx((ref["alpha"], ref["lambda2"], ref["lambda6"]), abs=TOL)
+    assert (r.max_split, r.min_split, r.mean_split) == pytest.approx(
+        (ref["maxrb"], ref["minrb"], ref["meanr"]), abs=TOL
+    )
+    assert (r.alpha, r.lambda2, r.lambda6) == pytest.approx(
+        (ref["alpha"], ref["lambda2"], ref["lambda6"]), abs=TOL
+    )
 
 
 @pytest.mark.parametrize("name", ["attitude", "bfi_agree", "sd3_machiavellianism"])
@@ -265,7 +282,9 @@ def test_splithalf_for_odd_k_covers_all_splits_psych_enumerates_only_half(name):
     ref = REF["splithalf"][name]
     r = s.splithalf(split_items(name, ref), keys=ref["key"] or None)
     assert r.max_split >= ref["maxrb"] - TOL and r.min_split <= ref["minrb"] + TOL
-    assert (r.alpha, r.lambda2, r.lambda6) == pytest.approx((ref["alpha"], ref["lambda2"], ref["lambda6"]), abs=TOL)
+    assert (r.alpha, r.lambda2, r.lambda6) == pytest.approx(
+        (ref["alpha"], ref["lambda2"], ref["lambda6"]), abs=TOL
+    )
 
 
 def test_average_split_half_of_standardised_items_equals_standardised_alpha_for_even_k():
@@ -288,6 +307,7 @@ def test_spearman_brown_halves_of_parallel_items_recover_the_full_test_reliabili
 
 # --- ICC ---------------------------------------------------------------------------------------------
 
+
 def test_icc_wraps_pingouin_and_recommends_icc2():
     # pingouin's documented example (pingouin.intraclass_corr, data "icc"): ICC1 = .728
     import pingouin as pg
@@ -305,6 +325,7 @@ def test_icc_missing_column_is_a_clear_error():
 
 # --- live R ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def live_reference(r_reference):
     return r_reference("reliability")
@@ -314,8 +335,10 @@ def live_reference(r_reference):
 @pytest.mark.parametrize("name", sorted(REF["alpha"]))
 def test_alpha_equals_psych_run_live(live_reference, name):
     assert_alpha_matches(name, live_reference["alpha"][name])
-    ours = s.alpha(case_items(name, live_reference["alpha"][name]["items"]),
-                   keys=live_reference["alpha"][name]["keys"] or None).summary()
+    ours = s.alpha(
+        case_items(name, live_reference["alpha"][name]["items"]),
+        keys=live_reference["alpha"][name]["keys"] or None,
+    ).summary()
     assert printed_tables(ours) == printed_tables(live_reference["alpha"][name]["printed"])
 
 
@@ -323,8 +346,11 @@ def test_alpha_equals_psych_run_live(live_reference, name):
 def test_committed_reference_is_what_the_r_script_writes(live_reference):
     # the committed JSON is regenerated exactly by the script (same psych version) or close to it
     for name, ref in REF["alpha"].items():
-        np.testing.assert_allclose(frame(live_reference["alpha"][name]["total"]).to_numpy(),
-                                   frame(ref["total"]).to_numpy(), atol=1e-3)
+        np.testing.assert_allclose(
+            frame(live_reference["alpha"][name]["total"]).to_numpy(),
+            frame(ref["total"]).to_numpy(),
+            atol=1e-3,
+        )
 
 
 def test_response_frequencies_keep_values_that_print_alike_apart():
@@ -333,5 +359,5 @@ def test_response_frequencies_keep_values_that_print_alike_apart():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = s.alpha(df)
-    assert res.response_freq.columns.is_unique and res.response_freq.shape[1] == 4   # 3 values + miss
+    assert res.response_freq.columns.is_unique and res.response_freq.shape[1] == 4  # 3 values + miss
     assert "Non missing response frequency" in res.summary()

@@ -9,6 +9,7 @@ script live when Rscript is available. Tolerance: 3 decimals (the printed precis
 
 Regenerate the data:  python3 tests/test_stats_robustness.py --write-data   (then Rscript tests/reference/robustness.R)
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,8 +26,14 @@ import pytest
 
 import psychometry.stats as s
 from psychometry.errors import PsychometryError
-from psychometry.stats.robustness import (LongTableError, order_sensitivity, position_bias, refusal_rates,
-                                          response_styles, template_sensitivity)
+from psychometry.stats.robustness import (
+    LongTableError,
+    order_sensitivity,
+    position_bias,
+    refusal_rates,
+    response_styles,
+    template_sensitivity,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_PATH = ROOT / "tests" / "data" / "robustness_long.csv"
@@ -49,8 +56,16 @@ def make_reference_long(seed: int = 20240601) -> pd.DataFrame:
     personas = {"p1": (1.6, 4.2), "p2": (2.4, 3.4), "p3": (3.4, 2.6), "p4": (4.3, 1.8)}  # (E, A) traits
     templates = {"t1": 0.0, "t2": 0.1, "t3": 0.8}  # shift of the E trait
     orders = {"original": [1, 2, 3, 4, 5], "reversed": [5, 4, 3, 2, 1], "rotate1": [2, 3, 4, 5, 1]}
-    items = [("e1", "E", 1), ("a1", "A", 1), ("e2", "E", 1), ("a2", "A", -1),
-             ("e3", "E", -1), ("a3", "A", 1), ("e4", "E", -1), ("a4", "A", 1)]
+    items = [
+        ("e1", "E", 1),
+        ("a1", "A", 1),
+        ("e2", "E", 1),
+        ("a2", "A", -1),
+        ("e3", "E", -1),
+        ("a3", "A", 1),
+        ("e4", "E", -1),
+        ("a4", "A", 1),
+    ]
     rows = []
     for persona, (te, ta) in personas.items():
         for template, shift in templates.items():
@@ -70,17 +85,30 @@ def make_reference_long(seed: int = 20240601) -> pd.DataFrame:
                         u = rng.uniform()
                         status = "refused" if u < 0.04 else ("unparsed" if u < 0.07 else "ok")
                         ok = status == "ok"
-                        rows.append({
-                            "model": "gemma", "persona": persona, "template": template, "order": order,
-                            "repeat": repeat, "respondent": resp, "instrument": "mini", "item": item,
-                            "scale": scale, "keyed": keyed, "shown_values": ",".join(map(str, shown)),
-                            "mode": "logprob", "status": status,
-                            "value": value if ok else np.nan,
-                            "position": float(shown.index(int(value)) + 1) if ok else np.nan,
-                            "expected": round(float(np.dot(np.arange(1, 6), p_value)), 6),
-                            "entropy": round(float(-(p_value * np.log(p_value)).sum()), 6),
-                            "probs": json.dumps({str(v): round(float(p_value[v - 1]), 6) for v in range(1, 6)}),
-                        })
+                        rows.append(
+                            {
+                                "model": "gemma",
+                                "persona": persona,
+                                "template": template,
+                                "order": order,
+                                "repeat": repeat,
+                                "respondent": resp,
+                                "instrument": "mini",
+                                "item": item,
+                                "scale": scale,
+                                "keyed": keyed,
+                                "shown_values": ",".join(map(str, shown)),
+                                "mode": "logprob",
+                                "status": status,
+                                "value": value if ok else np.nan,
+                                "position": float(shown.index(int(value)) + 1) if ok else np.nan,
+                                "expected": round(float(np.dot(np.arange(1, 6), p_value)), 6),
+                                "entropy": round(float(-(p_value * np.log(p_value)).sum()), 6),
+                                "probs": json.dumps(
+                                    {str(v): round(float(p_value[v - 1]), 6) for v in range(1, 6)}
+                                ),
+                            }
+                        )
     return pd.DataFrame(rows)
 
 
@@ -89,13 +117,25 @@ def long() -> pd.DataFrame:
     return pd.read_csv(DATA_PATH)
 
 
-def design(score, *, personas=5, templates=("t1", "t2", "t3"), orders=("original", "reversed"), repeats=2,
-           items=(("e1", 1), ("e2", 1), ("e3", -1), ("e4", -1)), lo=1, hi=7) -> pd.DataFrame:
+def design(
+    score,
+    *,
+    personas=5,
+    templates=("t1", "t2", "t3"),
+    orders=("original", "reversed"),
+    repeats=2,
+    items=(("e1", 1), ("e2", 1), ("e3", -1), ("e4", -1)),
+    lo=1,
+    hi=7,
+) -> pd.DataFrame:
     """A long table of one model and one scale "E" whose keyed item answers are score(persona, template,
     order, repeat, item index) (reverse-keyed items are stored raw: lo + hi - keyed answer)."""
     rows = []
-    shown_by_order = {"original": list(range(lo, hi + 1)), "reversed": list(range(hi, lo - 1, -1)),
-                      "rotate1": list(range(lo + 1, hi + 1)) + [lo]}
+    shown_by_order = {
+        "original": list(range(lo, hi + 1)),
+        "reversed": list(range(hi, lo - 1, -1)),
+        "rotate1": list(range(lo + 1, hi + 1)) + [lo],
+    }
     for p in range(personas):
         for template in templates:
             for order in orders:
@@ -104,11 +144,25 @@ def design(score, *, personas=5, templates=("t1", "t2", "t3"), orders=("original
                     for j, (item, keyed) in enumerate(items):
                         keyed_value = float(score(p, template, order, r, j))
                         value = keyed_value if keyed > 0 else lo + hi - keyed_value
-                        rows.append({"model": "m", "persona": f"p{p}", "template": template, "order": order,
-                                     "repeat": r, "respondent": f"m/p{p}/{template}/{order}/{r}",
-                                     "instrument": "mini", "item": item, "scale": "E", "keyed": keyed,
-                                     "shown_values": ",".join(map(str, shown)), "mode": "generate",
-                                     "status": "ok", "value": value, "position": float(shown.index(value) + 1)})
+                        rows.append(
+                            {
+                                "model": "m",
+                                "persona": f"p{p}",
+                                "template": template,
+                                "order": order,
+                                "repeat": r,
+                                "respondent": f"m/p{p}/{template}/{order}/{r}",
+                                "instrument": "mini",
+                                "item": item,
+                                "scale": "E",
+                                "keyed": keyed,
+                                "shown_values": ",".join(map(str, shown)),
+                                "mode": "generate",
+                                "status": "ok",
+                                "value": value,
+                                "position": float(shown.index(value) + 1),
+                            }
+                        )
     return pd.DataFrame(rows)
 
 
@@ -121,8 +175,14 @@ def test_committed_csv_is_what_the_seeded_generator_writes(long):
 
 
 def test_functions_are_exported_from_psychometry_stats():
-    for name in ("item_matrix", "refusal_rates", "template_sensitivity", "order_sensitivity", "position_bias",
-                 "response_styles"):
+    for name in (
+        "item_matrix",
+        "refusal_rates",
+        "template_sensitivity",
+        "order_sensitivity",
+        "position_bias",
+        "response_styles",
+    ):
         assert callable(getattr(s, name))
 
 
@@ -136,6 +196,7 @@ def test_a_template_that_does_not_matter_gives_a_non_significant_test_and_icc_ne
     def score(p, template, order, r, j):
         wobble = ((["t1", "t2", "t3"].index(template) + p + r) % 3 - 1) if j == 0 else 0
         return 2 + p + wobble
+
     ts = template_sensitivity(design(score))
     row = ts.table.iloc[0]
     assert row["friedman_p"] > 0.05 and row["anova_p"] > 0.05
@@ -148,6 +209,7 @@ def test_a_template_that_does_not_matter_gives_a_non_significant_test_and_icc_ne
 def test_a_template_that_shifts_all_answers_is_flagged():
     def score(p, template, order, r, j):
         return 2 + p + (1 if template == "t3" else 0)  # t3: every answer one point up
+
     ts = template_sensitivity(design(score))
     row = ts.table.iloc[0]
     assert bool(row["significant"]) and row["friedman_p"] < 0.05
@@ -194,14 +256,18 @@ def test_a_model_always_choosing_the_first_shown_position_has_proportion_1_there
 def test_a_model_without_position_bias_mirrors_its_positions_across_original_and_reversed():
     t = design(lambda p, *a: 1 + p, personas=5, lo=1, hi=5)
     prop = position_bias(t).proportions()
-    np.testing.assert_allclose(prop.loc[("original", 5)].to_numpy(), prop.loc[("reversed", 5)].to_numpy()[::-1])
+    np.testing.assert_allclose(
+        prop.loc[("original", 5)].to_numpy(), prop.loc[("reversed", 5)].to_numpy()[::-1]
+    )
 
 
 def test_order_sensitivity_is_zero_when_the_order_changes_nothing():
     o = order_sensitivity(design(lambda p, *a: 2 + p))
     row = o.table.iloc[0]
     assert row["mean_abs_diff"] == 0.0 and not row["significant"]
-    assert np.isnan(row["t_p"]) and np.isnan(row["wilcoxon_p"])  # no differences: nothing to test (R: error / NaN)
+    assert np.isnan(row["t_p"]) and np.isnan(
+        row["wilcoxon_p"]
+    )  # no differences: nothing to test (R: error / NaN)
 
 
 def test_order_sensitivity_flags_a_reversal_that_moves_every_score():
@@ -230,8 +296,9 @@ def test_refusal_rates_match_r_prop_test_wilson_intervals(long):
 
 
 def test_refusal_rates_by_a_crossed_factor_and_on_another_status_column(long):
-    rr = refusal_rates(long.rename(columns={"status": "outcome"}), by=["template", ("model", "order")],
-                       status="outcome")
+    rr = refusal_rates(
+        long.rename(columns={"status": "outcome"}), by=["template", ("model", "order")], status="outcome"
+    )
     assert list(rr.table["factor"].unique()) == ["all", "template", "modelxorder"]
     assert rr.table.loc[rr.table["level"] == "gemma/reversed", "n"].item() == 192
 
@@ -296,9 +363,16 @@ def test_wilcoxon_uses_the_exact_test_like_r_for_small_untied_samples():
     # p. 29): V = 40, p = 0.03906 (exact)
     ref = REF["wilcoxon_exact"]
     x, y = np.array(ref["x"]), np.array(ref["y"])
-    t = pd.DataFrame({"respondent": [f"r{i}/{o}" for o in ("a", "b") for i in range(9)],
-                      "persona": [f"r{i}" for _ in range(2) for i in range(9)], "order": ["a"] * 9 + ["b"] * 9,
-                      "scale": "S", "keyed": 1, "value": np.r_[x, y]})
+    t = pd.DataFrame(
+        {
+            "respondent": [f"r{i}/{o}" for o in ("a", "b") for i in range(9)],
+            "persona": [f"r{i}" for _ in range(2) for i in range(9)],
+            "order": ["a"] * 9 + ["b"] * 9,
+            "scale": "S",
+            "keyed": 1,
+            "value": np.r_[x, y],
+        }
+    )
     row = order_sensitivity(t, a="a", b="b", scale_min=0, scale_max=4).table.iloc[0]
     assert row["V"] == ref["V"] == 40
     assert row["wilcoxon_p"] == pytest.approx(ref["p"], abs=1e-9)
@@ -322,10 +396,12 @@ def test_position_bias_matches_r_chisq_test(long, order):
 def test_position_probabilities_do_not_depend_on_the_key_order_of_the_probs_json(long):
     shuffled = long.copy()
     rows = shuffled.index[::7]
-    shuffled.loc[rows, "probs"] = [json.dumps(dict(reversed(list(json.loads(t).items()))))
-                                   for t in shuffled.loc[rows, "probs"]]
-    np.testing.assert_allclose(position_bias(shuffled).counts["mean_prob"], position_bias(long).counts["mean_prob"],
-                               atol=1e-12)
+    shuffled.loc[rows, "probs"] = [
+        json.dumps(dict(reversed(list(json.loads(t).items())))) for t in shuffled.loc[rows, "probs"]
+    ]
+    np.testing.assert_allclose(
+        position_bias(shuffled).counts["mean_prob"], position_bias(long).counts["mean_prob"], atol=1e-12
+    )
 
 
 def test_position_bias_names_a_malformed_probs_value(long):
@@ -344,8 +420,16 @@ def _choice_rows(position_probs: bool) -> pd.DataFrame:
         by_value = {}
         for v, pi in zip(shown.split(","), p):
             by_value[v] = by_value.get(v, 0.0) + pi
-        rows.append({"order": order, "status": "ok", "position": 1.0, "shown_values": shown,
-                     "probs": json.dumps(by_value), "position_probs": json.dumps(p) if position_probs else None})
+        rows.append(
+            {
+                "order": order,
+                "status": "ok",
+                "position": 1.0,
+                "shown_values": shown,
+                "probs": json.dumps(by_value),
+                "position_probs": json.dumps(p) if position_probs else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -376,8 +460,17 @@ def test_response_styles_match_an_independent_r_computation(long):
     assert len(st) == len(REF["styles"])
     for resp, ref in REF["styles"].items():
         row = st.loc[resp]
-        for key in ("n_items", "acquiescence", "extreme", "midpoint", "straightlining", "longest_run",
-                    "n_pairs", "agree_both", "entropy"):
+        for key in (
+            "n_items",
+            "acquiescence",
+            "extreme",
+            "midpoint",
+            "straightlining",
+            "longest_run",
+            "n_pairs",
+            "agree_both",
+            "entropy",
+        ):
             want = np.nan if ref[key] is None else ref[key]
             np.testing.assert_allclose(row[key], want, atol=1e-9, err_msg=f"{resp} {key}")
 
@@ -386,15 +479,18 @@ def test_response_styles_match_an_independent_r_computation(long):
 def test_icc_on_pingouins_wine_data_matches_pingouin_docs_and_psych():
     # pingouin docs (intraclass_corr example, its `icc` data set: 8 wines x 4 judges): ICC(1,1) = .728
     wine = pg.read_dataset("icc")
-    assert pg.intraclass_corr(wine, "Wine", "Judge", "Scores").set_index("Type").loc["ICC(1,1)", "ICC"] \
-        == pytest.approx(0.728, abs=5e-4)
+    assert pg.intraclass_corr(wine, "Wine", "Judge", "Scores").set_index("Type").loc[
+        "ICC(1,1)", "ICC"
+    ] == pytest.approx(0.728, abs=5e-4)
     ref = REF["icc_wine"]
     wide = wine.pivot(index="Wine", columns="Judge", values="Scores")
-    assert {k: [float(v) for v in vals] for k, vals in ref["data"].items()} == \
-        {k: wide[k].astype(float).tolist() for k in "ABCD"}  # the data R used is pingouin's
+    assert {k: [float(v) for v in vals] for k, vals in ref["data"].items()} == {
+        k: wide[k].astype(float).tolist() for k in "ABCD"
+    }  # the data R used is pingouin's
     # as a long table: wines are the targets (personas), judges the templates, one item
     t = wine.rename(columns={"Wine": "persona", "Judge": "template", "Scores": "value"}).assign(
-        respondent=lambda d: d["persona"].astype(str) + "/" + d["template"], scale="taste", keyed=1)
+        respondent=lambda d: d["persona"].astype(str) + "/" + d["template"], scale="taste", keyed=1
+    )
     row = template_sensitivity(t, scale_min=0, scale_max=9).table.iloc[0]
     icc = dict(zip(ref["type"], ref["ICC"]))  # R: psych::ICC(wine, lmer = FALSE)
     assert row["ICC2"] == pytest.approx(icc["ICC2"], abs=1e-6)  # .728
@@ -406,11 +502,14 @@ def test_icc_on_pingouins_wine_data_matches_pingouin_docs_and_psych():
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript is not installed")
 def test_r_reference_script_reproduces_the_committed_json(tmp_path):
     out = tmp_path / "robustness.json"
-    subprocess.run(["Rscript", str(R_SCRIPT), str(out)], cwd=ROOT, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["Rscript", str(R_SCRIPT), str(out)], cwd=ROOT, check=True, capture_output=True, timeout=300
+    )
     live = json.loads(out.read_text())
     for section in ("rates", "template", "order", "wilcoxon_exact", "position", "styles", "icc_wine"):
-        assert json.dumps(live[section], sort_keys=True) == json.dumps(REF[section], sort_keys=True) or \
-            _close(live[section], REF[section]), section
+        assert json.dumps(live[section], sort_keys=True) == json.dumps(
+            REF[section], sort_keys=True
+        ) or _close(live[section], REF[section]), section
 
 
 def _close(a, b) -> bool:
@@ -428,8 +527,13 @@ def _close(a, b) -> bool:
 
 
 def test_results_are_frozen_with_to_frame_and_an_r_style_summary(long):
-    for res in (refusal_rates(long), template_sensitivity(long), order_sensitivity(long), position_bias(long),
-                response_styles(long)):
+    for res in (
+        refusal_rates(long),
+        template_sensitivity(long),
+        order_sensitivity(long),
+        position_bias(long),
+        response_styles(long),
+    ):
         with pytest.raises(dataclasses.FrozenInstanceError):
             res.alpha = 0.1
         assert isinstance(res.to_frame(), pd.DataFrame) and not res.to_frame().empty
@@ -447,7 +551,9 @@ def test_bad_input_raises_a_psychometry_error_naming_the_problem(long):
         template_sensitivity(long.drop(columns="template"))
     with pytest.raises(LongTableError, match="only one template"):
         template_sensitivity(long[long["template"] == "t1"])
-    with pytest.raises(LongTableError, match=r"order b='shuffled' is not in column 'order' \(orders: original"):
+    with pytest.raises(
+        LongTableError, match=r"order b='shuffled' is not in column 'order' \(orders: original"
+    ):
         order_sensitivity(long, b="shuffled")
     bad = long.copy()
     bad.loc[0, "position"] = 9.0

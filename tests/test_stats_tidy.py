@@ -1,4 +1,5 @@
 """Specification of psychometry.stats.tidy: the long results table to item matrices and scale scores."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,19 +15,38 @@ def long_table(rows: list[tuple]) -> pd.DataFrame:
     """(persona, template, item, scale, keyed, value, status) rows of one model, order original, repeat 0."""
     out = []
     for persona, template, item, scale, keyed, value, status in rows:
-        out.append({"model": "m", "persona": persona, "template": template, "order": "original", "repeat": 0,
-                    "respondent": f"m/{persona}/{template}/original/0", "instrument": "mini", "item": item,
-                    "scale": scale, "keyed": keyed, "shown_values": "1,2,3,4,5", "status": status,
-                    "value": value if status == "ok" else np.nan})
+        out.append(
+            {
+                "model": "m",
+                "persona": persona,
+                "template": template,
+                "order": "original",
+                "repeat": 0,
+                "respondent": f"m/{persona}/{template}/original/0",
+                "instrument": "mini",
+                "item": item,
+                "scale": scale,
+                "keyed": keyed,
+                "shown_values": "1,2,3,4,5",
+                "status": status,
+                "value": value if status == "ok" else np.nan,
+            }
+        )
     return pd.DataFrame(out)
 
 
-TABLE = long_table([
-    ("p1", "t1", "e1", "E", 1, 4.0, "ok"), ("p1", "t1", "e2", "E", -1, 2.0, "ok"),
-    ("p1", "t1", "a1", "A", 1, 3.0, "ok"), ("p1", "t1", "a2", "A", 1, np.nan, "refused"),
-    ("p2", "t1", "e1", "E", 1, 5.0, "ok"), ("p2", "t1", "e2", "E", -1, 5.0, "ok"),
-    ("p2", "t1", "a1", "A", 1, 1.0, "ok"), ("p2", "t1", "a2", "A", 1, 2.0, "ok"),
-])
+TABLE = long_table(
+    [
+        ("p1", "t1", "e1", "E", 1, 4.0, "ok"),
+        ("p1", "t1", "e2", "E", -1, 2.0, "ok"),
+        ("p1", "t1", "a1", "A", 1, 3.0, "ok"),
+        ("p1", "t1", "a2", "A", 1, np.nan, "refused"),
+        ("p2", "t1", "e1", "E", 1, 5.0, "ok"),
+        ("p2", "t1", "e2", "E", -1, 5.0, "ok"),
+        ("p2", "t1", "a1", "A", 1, 1.0, "ok"),
+        ("p2", "t1", "a2", "A", 1, 2.0, "ok"),
+    ]
+)
 
 
 def test_item_matrix_has_one_row_per_respondent_and_one_column_per_item_with_raw_values():
@@ -84,8 +104,19 @@ def test_scale_score_is_the_mean_after_reverse_keying_min_plus_max_minus_x():
 
 def test_scale_scores_keep_the_identifying_factors_for_grouping():
     sc = scale_scores(TABLE)
-    assert list(sc.columns) == ["model", "persona", "template", "order", "repeat", "respondent", "instrument",
-                                "scale", "score", "n_items", "n_missing"]
+    assert list(sc.columns) == [
+        "model",
+        "persona",
+        "template",
+        "order",
+        "repeat",
+        "respondent",
+        "instrument",
+        "scale",
+        "score",
+        "n_items",
+        "n_missing",
+    ]
     assert sc.groupby("persona")["score"].mean().to_dict() == {"p1": 3.5, "p2": 2.25}
 
 
@@ -116,9 +147,17 @@ def test_scale_scores_name_a_malformed_shown_values():
 
 
 def test_scale_scores_refuse_an_item_answered_twice_instead_of_averaging():
-    long = pd.DataFrame({"respondent": ["r1", "r1"], "item": ["e1", "e1"], "scale": ["E", "E"],
-                         "keyed": [1, 1], "value": [5.0, 1.0], "status": ["ok", "ok"],
-                         "shown_values": ["1,2,3,4,5"] * 2})
+    long = pd.DataFrame(
+        {
+            "respondent": ["r1", "r1"],
+            "item": ["e1", "e1"],
+            "scale": ["E", "E"],
+            "keyed": [1, 1],
+            "value": [5.0, 1.0],
+            "status": ["ok", "ok"],
+            "shown_values": ["1,2,3,4,5"] * 2,
+        }
+    )
     with pytest.raises(LongTableError, match="more than one row for item 'e1'"):
         scale_scores(long)
 

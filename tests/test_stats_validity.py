@@ -6,6 +6,7 @@ two "methods" per Big Five trait built from psych's bfi items (complete cases; m
 `psych::cohen.d.ci` for men vs women on bfi Agreeableness. With Rscript on the PATH the tests also run
 against a fresh R run (marker `r`).
 """
+
 from __future__ import annotations
 
 import math
@@ -60,7 +61,9 @@ def test_convergent_correlations_cis_and_p_equal_r_cor_test(res, ref):
 
 def test_mtmm_matrix_equals_r_cor_of_both_methods(res, ref):
     # cor(cbind(a, b)) on the complete cases
-    np.testing.assert_allclose(res.correlations.to_numpy(), np.array(ref["mtmm_bfi"]["cor"]["values"]), atol=1e-12)
+    np.testing.assert_allclose(
+        res.correlations.to_numpy(), np.array(ref["mtmm_bfi"]["cor"]["values"]), atol=1e-12
+    )
     assert res.correlations.index[0] == ("items1-3", "A") and res.correlations.index[5] == ("items4-5", "A")
 
 
@@ -83,8 +86,12 @@ def test_a_trait_that_correlates_more_with_another_trait_fails_the_discriminant_
     f = rng.standard_normal((500, 2))
     a = pd.DataFrame({"x": f[:, 0], "y": f[:, 1]})
     # method b's "x" is mostly trait y: its convergent r is smaller than r(a:y, b:x)
-    b = pd.DataFrame({"x": 0.3 * f[:, 0] + f[:, 1] + 0.3 * rng.standard_normal(500),
-                      "y": f[:, 1] + 0.5 * rng.standard_normal(500)})
+    b = pd.DataFrame(
+        {
+            "x": 0.3 * f[:, 0] + f[:, 1] + 0.3 * rng.standard_normal(500),
+            "y": f[:, 1] + 0.5 * rng.standard_normal(500),
+        }
+    )
     out = mtmm(a, b, {"x": "x", "y": "y"})
     assert not out.discriminant.loc["x", "exceeds_hthm"]
 
@@ -104,11 +111,14 @@ def test_summary_prints_matrix_convergent_and_discriminant_blocks(res):
     assert "mean |r| heterotrait-heteromethod = 0.18" in text
 
 
-@pytest.mark.parametrize("pairs, message", [
-    ({"A": "nope", "C": "C_b"}, "nope"),
-    ({"A": "A_b"}, "at least two"),
-    ({"A": "A_b", "C": "A_b"}, "two pairs"),
-])
+@pytest.mark.parametrize(
+    "pairs, message",
+    [
+        ({"A": "nope", "C": "C_b"}, "nope"),
+        ({"A": "A_b"}, "at least two"),
+        ({"A": "A_b", "C": "A_b"}, "two pairs"),
+    ],
+)
 def test_mtmm_rejects_bad_pairs_with_a_message_naming_them(bfi_scored, pairs, message):
     a, b, _ = bfi_scored
     with pytest.raises(PsychometryError, match=message):
@@ -121,7 +131,7 @@ def agreeableness(bfi_scored, ref):
     _, _, cc = bfi_scored
     score = cc[[f"A{i}" for i in range(1, 6)]].mean(axis=1)
     men = pd.DataFrame({"A": score[cc["gender"] == 1]})
-    norm = ref["norms_bfi_agreeableness"]["norm"]   # women's mean, sd, n (R: mean(y), sd(y), length(y))
+    norm = ref["norms_bfi_agreeableness"]["norm"]  # women's mean, sd, n (R: mean(y), sd(y), length(y))
     return compare_norms(men, {"A": (norm["mean"], norm["sd"], norm["n"])}).table.loc["A"]
 
 
@@ -141,9 +151,9 @@ def test_cohens_d_uses_the_pooled_sd_and_a_noncentral_t_ci_as_psych(agreeablenes
 
 
 def test_z_places_the_sample_mean_in_the_norm_distribution():
-    scores = pd.DataFrame({"E": [3.0, 4.0, 5.0]})           # mean 4
+    scores = pd.DataFrame({"E": [3.0, 4.0, 5.0]})  # mean 4
     table = compare_norms(scores, {"E": (3.0, 0.5, 1000)}).table
-    assert table.loc["E", "z"] == pytest.approx(2.0)          # (4 - 3) / .5
+    assert table.loc["E", "z"] == pytest.approx(2.0)  # (4 - 3) / .5
     assert table.loc["E", "percentile"] == pytest.approx(0.9772498680518208)  # pnorm(2) in R
 
 
@@ -157,10 +167,12 @@ def test_cohens_d_ci_of_zero_is_symmetric():
 def test_norms_accept_a_dataframe_a_dict_of_tuples_and_a_dict_of_dicts():
     scores = pd.DataFrame({"E": [3.0, 4.0, 4.5, 2.0], "A": [4.0, 4.0, 3.5, 5.0]})
     as_tuples = compare_norms(scores, {"E": (3.2, 0.9, 500), "A": (3.9, 0.7, 500)}).table
-    as_dicts = compare_norms(scores, {"E": {"mean": 3.2, "sd": 0.9, "n": 500},
-                                      "A": {"mean": 3.9, "sd": 0.7, "n": 500}}).table
-    as_frame = compare_norms(scores, pd.DataFrame({"mean": [3.2, 3.9], "sd": [0.9, 0.7], "n": [500, 500]},
-                                                  index=["E", "A"])).table
+    as_dicts = compare_norms(
+        scores, {"E": {"mean": 3.2, "sd": 0.9, "n": 500}, "A": {"mean": 3.9, "sd": 0.7, "n": 500}}
+    ).table
+    as_frame = compare_norms(
+        scores, pd.DataFrame({"mean": [3.2, 3.9], "sd": [0.9, 0.7], "n": [500, 500]}, index=["E", "A"])
+    ).table
     pd.testing.assert_frame_equal(as_tuples, as_dicts)
     pd.testing.assert_frame_equal(as_tuples, as_frame)
 
@@ -176,14 +188,17 @@ def test_identical_answers_are_allowed():
     assert table.loc["E", "sd"] == 0 and table.loc["E", "t"] > 0
 
 
-@pytest.mark.parametrize("norms, message", [
-    ({"X": (3.0, 0.5, 100)}, "X"),
-    ({"E": (3.0, 0.0, 100)}, "sd must be"),
-    ({"E": (3.0, 0.5, 1)}, "n must be"),
-    ({"E": (3.0, 0.5)}, "mean, sd, n"),
-    ({"E": {"mean": 3.0, "sd": 0.5}}, "'n'"),
-    (pd.DataFrame({"mean": [3.0]}, index=["E"]), "sd"),
-])
+@pytest.mark.parametrize(
+    "norms, message",
+    [
+        ({"X": (3.0, 0.5, 100)}, "X"),
+        ({"E": (3.0, 0.0, 100)}, "sd must be"),
+        ({"E": (3.0, 0.5, 1)}, "n must be"),
+        ({"E": (3.0, 0.5)}, "mean, sd, n"),
+        ({"E": {"mean": 3.0, "sd": 0.5}}, "'n'"),
+        (pd.DataFrame({"mean": [3.0]}, index=["E"]), "sd"),
+    ],
+)
 def test_bad_norms_raise_errors_naming_the_scale_or_field(norms, message):
     with pytest.raises(PsychometryError, match=message):
         compare_norms(pd.DataFrame({"E": [3.0, 4.0]}), norms)

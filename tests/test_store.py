@@ -1,4 +1,5 @@
 """The results store (psychometry.store): WAL, append-only rows, one configuration per file."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -11,10 +12,27 @@ from psychometry.store import _DDL, RESPONSE_COLUMNS, SCHEMA, Store
 
 def row(rid: str, value: float = 3.0, run_id: str = "run1") -> dict:
     r = {c: None for c in RESPONSE_COLUMNS}
-    r.update(response_id=rid, run_id=run_id, model="m", persona="none", template="t", order="original",
-             repeat=0, respondent="m/none/t/original/0", instrument="i", item="q1", scale="E", keyed=1,
-             shown_values="1,2,3,4,5", mode="logprob", status="ok", value=value, position=value,
-             prompt_hash="h" * 64, created_at="2024-01-01T00:00:00+00:00")
+    r.update(
+        response_id=rid,
+        run_id=run_id,
+        model="m",
+        persona="none",
+        template="t",
+        order="original",
+        repeat=0,
+        respondent="m/none/t/original/0",
+        instrument="i",
+        item="q1",
+        scale="E",
+        keyed=1,
+        shown_values="1,2,3,4,5",
+        mode="logprob",
+        status="ok",
+        value=value,
+        position=value,
+        prompt_hash="h" * 64,
+        created_at="2024-01-01T00:00:00+00:00",
+    )
     return r
 
 
@@ -176,10 +194,10 @@ def test_a_run_with_members_is_exactly_its_members(tmp_path):
     with Store(tmp_path / "r.sqlite") as st:
         st.begin_run("run1", {"orders": ["original", "rotate"]}, {})
         st.insert(row("a", run_id="run1"))
-        st.insert(row("copy", run_id="run1"))   # written by the old plan, not in the new one
-        assert st.count("run1") == 2            # no members yet: the rows the run wrote
+        st.insert(row("copy", run_id="run1"))  # written by the old plan, not in the new one
+        assert st.count("run1") == 2  # no members yet: the rows the run wrote
         st.add_members("run1", ["a"])
-        assert st.count("run1") == 1 and st.count() == 2   # the file keeps every stored row
+        assert st.count("run1") == 1 and st.count() == 2  # the file keeps every stored row
 
 
 def test_every_session_records_its_own_versions_and_backend_settings(tmp_path):
@@ -210,8 +228,11 @@ def make_legacy_file(p, rows=()):
     con.execute("INSERT INTO runs VALUES ('run1', '{}', '{\"sessions\": []}', '2024-01-01T00:00:00+00:00')")
     cols = [c for c in RESPONSE_COLUMNS if c != "position_probs"]
     for r in rows:
-        con.execute(f"INSERT INTO responses ({', '.join(repr(c) for c in cols)}) VALUES "
-                    f"({', '.join('?' for _ in cols)})", [r.get(c) for c in cols])
+        con.execute(
+            f"INSERT INTO responses ({', '.join(repr(c) for c in cols)}) VALUES "
+            f"({', '.join('?' for _ in cols)})",
+            [r.get(c) for c in cols],
+        )
     con.commit()
     con.close()
 

@@ -1,4 +1,5 @@
 """Prompt templates (psychometry.templates): shipped set, rendering, answer cue, user files."""
+
 from __future__ import annotations
 
 import re
@@ -23,23 +24,44 @@ ANCHORS = ("Disagree strongly", "Disagree", "Neutral", "Agree", "Agree strongly"
 def likert() -> Instrument:
     rf = ResponseFormat("likert", 5, 1, ANCHORS)
     items = (Item("q1", "I am the life of the party.", "E"), Item("q2", "I worry a lot.", "N", -1))
-    return Instrument("toy", "Toy", "1", "c", "l", "u", "Describe yourself honestly.", rf,
-                      (Scale("E", "E", ("q1",)), Scale("N", "N", ("q2",), ("q2",))), items)
+    return Instrument(
+        "toy",
+        "Toy",
+        "1",
+        "c",
+        "l",
+        "u",
+        "Describe yourself honestly.",
+        rf,
+        (Scale("E", "E", ("q1",)), Scale("N", "N", ("q2",), ("q2",))),
+        items,
+    )
 
 
 def bipolar() -> Instrument:
     rf = ResponseFormat("bipolar", 5, 1)
     items = (Item("b1", "", "JP", left="makes lists", right="relies on memory"),)
-    return Instrument("bip", "Bip", "1", "c", "l", "u", "Place yourself on each scale.", rf,
-                      (Scale("JP", "JP", ("b1",)),), items)
+    return Instrument(
+        "bip",
+        "Bip",
+        "1",
+        "c",
+        "l",
+        "u",
+        "Place yourself on each scale.",
+        rf,
+        (Scale("JP", "JP", ("b1",)),),
+        items,
+    )
 
 
 def choice() -> Instrument:
     rf = ResponseFormat("choice", 3, 1)
     opts = (Option("Stay home", 1), Option("Call a friend", 2), Option("Throw a party", 3))
     items = (Item("c1", "A free Saturday evening.", "E", options=opts),)
-    return Instrument("cho", "Cho", "1", "c", "l", "u", "Choose what you would do.", rf,
-                      (Scale("E", "E", ("c1",)),), items)
+    return Instrument(
+        "cho", "Cho", "1", "c", "l", "u", "Choose what you would do.", rf, (Scale("E", "E", ("c1",)),), items
+    )
 
 
 def test_at_least_three_shipped_templates_per_response_format():
@@ -72,7 +94,9 @@ def test_likert_prompt_puts_shared_text_first_and_the_item_last():
         common += 1
     # everything up to the item text is shared: instructions and options come first
     assert a[:common].startswith(a[: a.index("Statement:") + len("Statement:")])
-    assert a.index("Describe yourself honestly.") < a.index("5. Agree strongly") < a.index("life of the party")
+    assert (
+        a.index("Describe yourself honestly.") < a.index("5. Agree strongly") < a.index("life of the party")
+    )
 
 
 def test_options_are_listed_in_the_shown_order_with_their_labels():
@@ -117,7 +141,9 @@ def _shown_left(user: str) -> str:
 
 def _explained_labels(user: str) -> dict[str, str]:
     """``{label: meaning}`` from the guide sentence ``1 means "x" fits you, ... and 3 means you are in between.``"""
-    found = re.findall(r'(?:^|, |and |\? )(\S+) means (?:"([^"]+)" fits you|(you are in between))', user, re.M)
+    found = re.findall(
+        r'(?:^|, |and |\? )(\S+) means (?:"([^"]+)" fits you|(you are in between))', user, re.M
+    )
     return {label: (f'"{pole}"' if pole else MIDDLE) for label, pole, _ in found}
 
 
@@ -142,17 +168,23 @@ def test_rotate1_prints_the_pole_its_first_option_leans_to_on_the_left():
     assert '1. closer to "makes lists"' in r.user and '5. "makes lists"' in r.user
 
 
-@pytest.mark.parametrize("labels, first, middle, last", [("digits", "1", "3", "5"), ("letters", "A", "C", "E")])
+@pytest.mark.parametrize(
+    "labels, first, middle, last", [("digits", "1", "3", "5"), ("letters", "A", "C", "E")]
+)
 def test_bipolar_guide_says_what_the_first_middle_and_last_shown_labels_mean(labels, first, middle, last):
     inst = bipolar()
     t = next(t for t in shipped_templates() if t.id == "bipolar-plain")
     orig, rev = expand_orders("original,reversed", 5)
     a = render_item(t, inst, inst.items[0], orig, label_style=labels).user
     b = render_item(t, inst, inst.items[0], rev, label_style=labels).user
-    assert (f'{first} means "makes lists" fits you, {last} means "relies on memory" fits you, and {middle} means '
-            "you are in between.") in a
-    assert (f'{first} means "relies on memory" fits you, {last} means "makes lists" fits you, and {middle} means '
-            "you are in between.") in b
+    assert (
+        f'{first} means "makes lists" fits you, {last} means "relies on memory" fits you, and {middle} means '
+        "you are in between."
+    ) in a
+    assert (
+        f'{first} means "relies on memory" fits you, {last} means "makes lists" fits you, and {middle} means '
+        "you are in between."
+    ) in b
 
 
 def test_bipolar_guide_names_no_label_and_no_side_when_the_options_do_not_run_from_pole_to_pole():
@@ -160,8 +192,10 @@ def test_bipolar_guide_names_no_label_and_no_side_when_the_options_do_not_run_fr
     t = next(t for t in shipped_templates() if t.id == "bipolar-plain")
     for order in expand_orders("rotate", 5)[1:]:
         user = render_item(t, inst, inst.items[0], order).user
-        assert "Each option says which description fits you, how close to it you are, or that you are in between." \
+        assert (
+            "Each option says which description fits you, how close to it you are, or that you are in between."
             in user
+        )
         assert " means " not in user, order.name
 
 
@@ -175,12 +209,24 @@ def test_with_the_option_texts_as_labels_the_bipolar_guide_names_no_label():
 
 def test_an_even_bipolar_scale_has_no_middle_option_and_the_guide_names_none():
     rf = ResponseFormat("bipolar", 4, 1)
-    inst = Instrument("bip4", "Bip4", "1", "c", "l", "u", "Place yourself.", rf, (Scale("JP", "JP", ("b1",)),),
-                      (Item("b1", "", "JP", left="makes lists", right="relies on memory"),))
+    inst = Instrument(
+        "bip4",
+        "Bip4",
+        "1",
+        "c",
+        "l",
+        "u",
+        "Place yourself.",
+        rf,
+        (Scale("JP", "JP", ("b1",)),),
+        (Item("b1", "", "JP", left="makes lists", right="relies on memory"),),
+    )
     t = next(t for t in shipped_templates() if t.id == "bipolar-plain")
-    orig, rot = expand_orders("original,rotate", 4)[:2]
-    assert '1 means "makes lists" fits you and 4 means "relies on memory" fits you.' in \
-        render_item(t, inst, inst.items[0], orig).user
+    orig, _rot = expand_orders("original,rotate", 4)[:2]
+    assert (
+        '1 means "makes lists" fits you and 4 means "relies on memory" fits you.'
+        in render_item(t, inst, inst.items[0], orig).user
+    )
     rotated = render_item(t, inst, inst.items[0], expand_orders("rotate", 4)[1]).user
     assert "Each option says which description fits you or how close to it you are." in rotated
     assert MIDDLE not in rotated
@@ -202,8 +248,13 @@ def test_every_oejts_prompt_is_self_consistent_under_every_order_and_label_style
             option = dict(zip(r.labels, r.shown_texts))
             for label, meaning in explained.items():
                 assert option[label] == meaning, (order.name, label, r.user)
-            assert not re.search(r"\b(left|right)\b", r.user.replace(item.left, "").replace(item.right, "")
-                                 .replace("Left:", "").replace("Right:", "")), (order.name, r.user)
+            assert not re.search(
+                r"\b(left|right)\b",
+                r.user.replace(item.left, "")
+                .replace(item.right, "")
+                .replace("Left:", "")
+                .replace("Right:", ""),
+            ), (order.name, r.user)
 
 
 def test_oejts_instructions_describe_the_task_without_saying_which_number_is_which_side():
@@ -214,13 +265,20 @@ def test_oejts_instructions_describe_the_task_without_saying_which_number_is_whi
 
 def test_bipolar_anchors_of_the_response_format_are_never_shown_in_a_prompt():
     oejts = load_instrument("oejts")
-    assert oejts.response_format.anchors[0] == "left description"  # descriptive only (docs/instrument-format.md)
+    assert (
+        oejts.response_format.anchors[0] == "left description"
+    )  # descriptive only (docs/instrument-format.md)
     for t in (t for t in shipped_templates() if t.response_type == "bipolar"):
         for labels in ("digits", "letters", "anchors"):
             for order in expand_orders("original,reversed,rotate", 5):
                 r = render_item(t, oejts, oejts.items[0], order, label_style=labels)
                 assert not set(r.shown_texts) & set(oejts.response_format.anchors)
-                for side_anchor in ("left description", "closer to left", "closer to right", "right description"):
+                for side_anchor in (
+                    "left description",
+                    "closer to left",
+                    "closer to right",
+                    "right description",
+                ):
                     assert side_anchor not in r.user, (t.id, labels, order.name)
 
 
@@ -228,7 +286,8 @@ def test_the_guide_placeholder_is_empty_outside_bipolar_items():
     inst = likert()
     t = Template("g", "likert", "{instructions}|{guide}|{options}\n{item}\nAnswer:")
     assert render_item(t, inst, inst.items[0], expand_orders("original", 5)[0]).user.startswith(
-        "Describe yourself honestly.||1. Disagree strongly")
+        "Describe yourself honestly.||1. Disagree strongly"
+    )
 
 
 def test_choice_items_show_their_own_options():
@@ -244,7 +303,10 @@ def test_persona_text_goes_to_the_system_slot_and_is_none_without_persona():
     t = next(t for t in shipped_templates() if t.id == "likert-plain")
     order = expand_orders("original", 5)[0]
     assert render_item(t, inst, inst.items[0], order).system is None
-    assert render_item(t, inst, inst.items[0], order, persona_text="You are a pilot.").system == "You are a pilot."
+    assert (
+        render_item(t, inst, inst.items[0], order, persona_text="You are a pilot.").system
+        == "You are a pilot."
+    )
 
 
 def test_templates_spec_accepts_all_ids_and_user_files(tmp_path):
@@ -266,8 +328,12 @@ def test_unknown_template_id_lists_the_known_ones():
 
 def test_unknown_placeholder_error_names_file_template_and_field(tmp_path):
     f = tmp_path / "bad.yaml"
-    f.write_text("response_type: likert\ntemplates:\n  - id: t1\n    user: '{instructions} {options} {item} {itme}'\n")
-    with pytest.raises(TemplateError, match=r"bad\.yaml: template t1: field 'user': unknown placeholder.*\{itme\}"):
+    f.write_text(
+        "response_type: likert\ntemplates:\n  - id: t1\n    user: '{instructions} {options} {item} {itme}'\n"
+    )
+    with pytest.raises(
+        TemplateError, match=r"bad\.yaml: template t1: field 'user': unknown placeholder.*\{itme\}"
+    ):
         load_template_file(f)
 
 
@@ -287,6 +353,10 @@ def test_template_hash_changes_with_the_text():
 
 def test_a_template_file_that_is_not_utf8_is_one_line_error(tmp_path):
     f = tmp_path / "latin1.yaml"
-    f.write_bytes("response_type: likert\ntemplates:\n  - id: t1\n    user: '{item} caf\u00e9'\n".encode("latin-1"))
-    with pytest.raises(TemplateError, match=r"latin1\.yaml: the file is not UTF-8 text \(byte 0xe9 on line 4\)"):
+    f.write_bytes(
+        "response_type: likert\ntemplates:\n  - id: t1\n    user: '{item} caf\u00e9'\n".encode("latin-1")
+    )
+    with pytest.raises(
+        TemplateError, match=r"latin1\.yaml: the file is not UTF-8 text \(byte 0xe9 on line 4\)"
+    ):
         load_template_file(f)

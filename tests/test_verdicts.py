@@ -11,26 +11,32 @@ and the item's keying, and one that refuses. What the tests pin down:
 * the cut-offs are a user-settable dataclass (and YAML file) whose change moves the levels;
 * every verdict has a level, a figure and one sentence.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pandas as pd
 import pytest
+from test_report import personas_file, trait_backend
 
 import psychometry
 from psychometry.backends.fake import FakeBackend
 from psychometry.report import ReportError, VerdictThresholds, compute_verdicts, load_thresholds
 from psychometry.report.verdicts import LEVELS, THRESHOLD_SOURCES, model_verdicts, verdicts_text
-from test_report import personas_file, trait_backend
 
 
 @pytest.fixture(scope="module")
 def first_long(tmp_path_factory) -> pd.DataFrame:
     """BFI-44, 3 templates x 2 orders, every answer the first shown option (as the default model)."""
     out = tmp_path_factory.mktemp("first") / "run.sqlite"
-    psychometry.administer(["bfi44"], backend=FakeBackend(0, confidence=0.6, name="first-option"), out=out,
-                           progress=False, orders="original,reversed")
+    psychometry.administer(
+        ["bfi44"],
+        backend=FakeBackend(0, confidence=0.6, name="first-option"),
+        out=out,
+        progress=False,
+        orders="original,reversed",
+    )
     return psychometry.load_results(out)
 
 
@@ -39,9 +45,15 @@ def trait_long(tmp_path_factory) -> pd.DataFrame:
     """BFI-44 answered by 20 personas with a trait each, 1 template x 2 orders (40 respondents)."""
     d = tmp_path_factory.mktemp("trait")
     out = d / "run.sqlite"
-    psychometry.administer(["bfi44"], backend=trait_backend(["bfi44"]), out=out, progress=False,
-                           templates="likert-plain", personas=str(personas_file(d / "p.yaml", 20)),
-                           orders="original,reversed")
+    psychometry.administer(
+        ["bfi44"],
+        backend=trait_backend(["bfi44"]),
+        out=out,
+        progress=False,
+        templates="likert-plain",
+        personas=str(personas_file(d / "p.yaml", 20)),
+        orders="original,reversed",
+    )
     return psychometry.load_results(out)
 
 
@@ -59,8 +71,10 @@ def test_a_first_option_model_is_called_a_position_habit_first(first_long):
     assert mv.get("orders", "bfi44").level == "fails"
     # measurement invariance across both design factors: not interpretable either (and too few respondents)
     inv = [v for v in mv.verdicts if v.check == "invariance"]
-    assert [v.title for v in inv] == ["Measurement invariance across option orders",
-                                      "Measurement invariance across prompt templates"]
+    assert [v.title for v in inv] == [
+        "Measurement invariance across option orders",
+        "Measurement invariance across prompt templates",
+    ]
     assert all(v.level == "fails" and v.sentence.startswith("Not interpretable") for v in inv)
     text = mv.text()
     assert text.splitlines()[1].startswith("The answers are a position habit")
@@ -129,8 +143,15 @@ def test_thresholds_are_settable_and_move_the_levels(trait_long, tmp_path):
 
 def test_a_model_that_refuses_does_not_answer(tmp_path):
     out = tmp_path / "run.sqlite"
-    psychometry.administer(["bfi44"], backend=FakeBackend(0, reply="I cannot answer that."), mode="generate",
-                           out=out, progress=False, templates="likert-plain", orders="original")
+    psychometry.administer(
+        ["bfi44"],
+        backend=FakeBackend(0, reply="I cannot answer that."),
+        mode="generate",
+        out=out,
+        progress=False,
+        templates="likert-plain",
+        orders="original",
+    )
     [mv] = compute_verdicts(psychometry.load_results(out))
     assert mv.get("answers").level == "fails"
     assert mv.headline[0].startswith("The model does not answer")
@@ -152,8 +173,14 @@ def test_administer_ends_with_the_findings(tmp_path, capsys, monkeypatch):
     real = psychometry.engine.administer
 
     def fake(instruments, **kw):
-        return real(instruments, backend=FakeBackend(0, confidence=0.6, name="first-option"), out=kw["out"],
-                    templates=kw["templates"], orders=kw["orders"], progress=False)
+        return real(
+            instruments,
+            backend=FakeBackend(0, confidence=0.6, name="first-option"),
+            out=kw["out"],
+            templates=kw["templates"],
+            orders=kw["orders"],
+            progress=False,
+        )
 
     monkeypatch.setattr(psychometry.engine, "administer", fake)
     rc = main(["administer", "bfi44", "--out", str(tmp_path / "run.sqlite")])

@@ -4,6 +4,7 @@ Scores are per person (model, persona, repeat), averaged over the two option ord
 mode's probability-weighted answers (``value="expected"``): with a model that always picks the first
 shown option, the chosen answers carry no person-level information (see ../gemma3-270m-big-five).
 """
+
 from __future__ import annotations
 
 import sys

@@ -25,6 +25,7 @@ References: Jones, D. N., & Paulhus, D. L. (2014). Introducing the Short Dark Tr
 Assessment, 21(1), 28-41. Jorgenson, E. Open Extended Jungian Type Scales 1.2,
 https://openpsychometrics.org/tests/OEJTS/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,10 +68,38 @@ OEJTS_TYPE_POSITION = {"IE": 0, "SN": 1, "FT": 2, "JP": 3}  # letter position in
 # every 1.2 item are identical, in the same left/right order, to those of the mapped development item
 # (checked against the openpsychometrics comparison-study codebook; see README.md here).
 OEJTS_COLUMN_MAP: dict[str, str] = {
-    "Q1": "Q40", "Q2": "Q27", "Q3": "Q21", "Q4": "Q34", "Q5": "Q28", "Q6": "Q39", "Q7": "Q45", "Q8": "Q26",
-    "Q9": "Q16", "Q10": "Q23", "Q11": "Q5", "Q12": "Q10", "Q13": "Q4", "Q14": "Q35", "Q15": "Q1", "Q16": "Q38",
-    "Q17": "Q24", "Q18": "Q43", "Q19": "Q29", "Q20": "Q42", "Q21": "Q12", "Q22": "Q7", "Q23": "Q33", "Q24": "Q22",
-    "Q25": "Q32", "Q26": "Q11", "Q27": "Q17", "Q28": "Q6", "Q29": "Q20", "Q30": "Q3", "Q31": "Q13", "Q32": "Q46",
+    "Q1": "Q40",
+    "Q2": "Q27",
+    "Q3": "Q21",
+    "Q4": "Q34",
+    "Q5": "Q28",
+    "Q6": "Q39",
+    "Q7": "Q45",
+    "Q8": "Q26",
+    "Q9": "Q16",
+    "Q10": "Q23",
+    "Q11": "Q5",
+    "Q12": "Q10",
+    "Q13": "Q4",
+    "Q14": "Q35",
+    "Q15": "Q1",
+    "Q16": "Q38",
+    "Q17": "Q24",
+    "Q18": "Q43",
+    "Q19": "Q29",
+    "Q20": "Q42",
+    "Q21": "Q12",
+    "Q22": "Q7",
+    "Q23": "Q33",
+    "Q24": "Q22",
+    "Q25": "Q32",
+    "Q26": "Q11",
+    "Q27": "Q17",
+    "Q28": "Q6",
+    "Q29": "Q20",
+    "Q30": "Q3",
+    "Q31": "Q13",
+    "Q32": "Q46",
 }
 
 
@@ -127,13 +156,15 @@ def sd3_item_rest(path: Path = SD3_DATA) -> pd.DataFrame:
     for scale, its in SD3_SCALES.items():
         for it in its:
             rest = [j for j in its if j != it]
-            rows.append({
-                "item": it,
-                "scale": scale,
-                "published_reverse": it in SD3_REVERSE,
-                "r_raw_rest": float(items[it].corr(items[rest].sum(axis=1))),
-                "r_keyed_rest": float(items[it].corr(keyed[rest].sum(axis=1))),
-            })
+            rows.append(
+                {
+                    "item": it,
+                    "scale": scale,
+                    "published_reverse": it in SD3_REVERSE,
+                    "r_raw_rest": float(items[it].corr(items[rest].sum(axis=1))),
+                    "r_keyed_rest": float(items[it].corr(keyed[rest].sum(axis=1))),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -152,10 +183,12 @@ def oejts_items(path: Path = OEJTS_DATA) -> pd.DataFrame:
 
 def oejts_scores(items: pd.DataFrame) -> pd.DataFrame:
     """The published OEJTS 1.2 formulas, literally: constant + sum(sign * item)."""
-    return pd.DataFrame({
-        axis: const + sum(sign * items[q] for q, sign in terms.items())
-        for axis, (const, terms) in OEJTS_FORMULAS.items()
-    })
+    return pd.DataFrame(
+        {
+            axis: const + sum(sign * items[q] for q, sign in terms.items())
+            for axis, (const, terms) in OEJTS_FORMULAS.items()
+        }
+    )
 
 
 def oejts_letters(scores: pd.DataFrame, inverted: bool = False) -> pd.DataFrame:
@@ -196,20 +229,24 @@ def oejts_type_agreement(path: Path = OEJTS_DATA) -> pd.DataFrame:
     rows = []
     for axis, (low, high) in OEJTS_LETTERS.items():
         self_letter = items["knowntype"].str[OEJTS_TYPE_POSITION[axis]]
-        table = pd.crosstab(self_letter, letters[axis]).reindex(index=[low, high], columns=[low, high], fill_value=0)
+        table = pd.crosstab(self_letter, letters[axis]).reindex(
+            index=[low, high], columns=[low, high], fill_value=0
+        )
         n = int(table.to_numpy().sum())
         p_self = table.sum(axis=1).to_numpy() / n
         p_comp = table.sum(axis=0).to_numpy() / n
-        rows.append({
-            "axis": axis,
-            "n": n,
-            "agreement": float(np.trace(table.to_numpy()) / n),
-            "chance": float((p_self * p_comp).sum()),
-            "kappa": float(cohens_kappa(table.to_numpy()).kappa),
-            "chi2_p": float(chi2_contingency(table.to_numpy())[1]),
-            "agreement_inverted_rule": float((inverted[axis] == self_letter).mean()),
-            "ties_at_cutoff": int((scores[axis] == OEJTS_CUTOFF).sum()),
-        })
+        rows.append(
+            {
+                "axis": axis,
+                "n": n,
+                "agreement": float(np.trace(table.to_numpy()) / n),
+                "chance": float((p_self * p_comp).sum()),
+                "kappa": float(cohens_kappa(table.to_numpy()).kappa),
+                "chi2_p": float(chi2_contingency(table.to_numpy())[1]),
+                "agreement_inverted_rule": float((inverted[axis] == self_letter).mean()),
+                "ties_at_cutoff": int((scores[axis] == OEJTS_CUTOFF).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -249,7 +286,9 @@ def report() -> str:
     ir = sd3_item_rest()
     for _, r in ir.iterrows():
         flag = "  <- reverse keyed" if r["published_reverse"] else ""
-        lines.append(f"  {r['item']}: raw-rest {r['r_raw_rest']:+.3f}, keyed-rest {r['r_keyed_rest']:+.3f}{flag}")
+        lines.append(
+            f"  {r['item']}: raw-rest {r['r_raw_rest']:+.3f}, keyed-rest {r['r_keyed_rest']:+.3f}{flag}"
+        )
     lines.append("OEJTS 1.2 norms (complete cases on the 32 items, published formula metric 8-40)")
     for s, st in norms["oejts"].items():
         lines.append(f"  {s}: n = {st['n']}, mean = {st['mean']:.4f}, sd = {st['sd']:.4f}")
@@ -265,7 +304,9 @@ def report() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--update-yaml", action="store_true", help="rewrite the norms in instruments/sd3.yaml and oejts.yaml")
+    parser.add_argument(
+        "--update-yaml", action="store_true", help="rewrite the norms in instruments/sd3.yaml and oejts.yaml"
+    )
     args = parser.parse_args(argv)
     norms = compute_all()
     OUT_JSON.write_text(json.dumps(norms, indent=2) + "\n", encoding="utf-8")

@@ -15,6 +15,7 @@ first shown option for every item, so they have no variance within an order). Gr
 metric / scalar / strict, lavTestLRT differences, Chen 2007 cut-offs). With Rscript on the PATH the same
 fits are run in lavaan and the largest chi-square difference is printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,6 +54,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.db:
         from psychometry import load_results
+
         long = load_results(args.db)
     else:
         long = pd.read_csv(HERE.parent / "gemma3-270m-big-five" / "responses.csv.gz")
@@ -61,8 +63,10 @@ def main() -> None:
     wide = item_matrix(bfi, respondent="case", value="expected")
     wide["order"] = [c.split("/")[-1] for c in wide.index]
     scales = bfi.drop_duplicates("item").groupby("scale", sort=True)["item"].apply(list)
-    print(f"BFI-44, expected answers: {len(wide)} respondents "
-          f"({wide['order'].value_counts().to_dict()}), {len(scales)} scales\n")
+    print(
+        f"BFI-44, expected answers: {len(wide)} respondents "
+        f"({wide['order'].value_counts().to_dict()}), {len(scales)} scales\n"
+    )
     ours: dict[str, list[float]] = {}
     for scale, items in scales.items():
         with warnings.catch_warnings():
@@ -71,13 +75,37 @@ def main() -> None:
         t = res.table
         ours[scale] = list(t["chisq"])
         print(f"--- {scale} ({len(items)} items)")
-        cols = ["chisq", "df", "pvalue", "cfi", "rmsea", "srmr", "chisq_diff", "df_diff", "p_diff",
-                "delta_cfi", "delta_rmsea", "delta_srmr", "chen2007"]
+        cols = [
+            "chisq",
+            "df",
+            "pvalue",
+            "cfi",
+            "rmsea",
+            "srmr",
+            "chisq_diff",
+            "df_diff",
+            "p_diff",
+            "delta_cfi",
+            "delta_rmsea",
+            "delta_srmr",
+            "chen2007",
+        ]
         print(t[cols].to_string(float_format=lambda v: f"{v:.3f}"))
-        neg = sorted({f"{lv}: {r.lhs}" for lv, f in res.fits.items() for r in f.estimates.itertuples()
-                      if r.op == "~~" and r.lhs == r.rhs and r.est < 0})
-        print("converged:", all(f.converged for f in res.fits.values()),
-              "| negative variances:", ", ".join(neg) or "none", "\n")
+        neg = sorted(
+            {
+                f"{lv}: {r.lhs}"
+                for lv, f in res.fits.items()
+                for r in f.estimates.itertuples()
+                if r.op == "~~" and r.lhs == r.rhs and r.est < 0
+            }
+        )
+        print(
+            "converged:",
+            all(f.converged for f in res.fits.values()),
+            "| negative variances:",
+            ", ".join(neg) or "none",
+            "\n",
+        )
     if args.no_r or shutil.which("Rscript") is None:
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,13 +113,18 @@ def main() -> None:
         wide.to_csv(csv, index=False)
         (Path(tmp) / "check.R").write_text(R_CHECK)
         spec = ",".join(":".join([s, *items]) for s, items in scales.items())
-        out = subprocess.run(["Rscript", str(Path(tmp) / "check.R"), str(csv), spec], capture_output=True, text=True)
+        out = subprocess.run(
+            ["Rscript", str(Path(tmp) / "check.R"), str(csv), spec], capture_output=True, text=True
+        )
     worst = 0.0
     for line in out.stdout.strip().splitlines():
         name, *vals = line.split()
         worst = max(worst, max(abs(float(v) - o) for v, o in zip(vals, ours[name])))
-    print(f"lavaan check (cfa(group = 'order', group.equal = ...)): largest |chisq difference| {worst:.2e}"
-          if out.returncode == 0 else f"lavaan check failed: {out.stderr[-300:]}")
+    print(
+        f"lavaan check (cfa(group = 'order', group.equal = ...)): largest |chisq difference| {worst:.2e}"
+        if out.returncode == 0
+        else f"lavaan check failed: {out.stderr[-300:]}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ reports the largest absolute difference of an option probability (normalised ove
 in ``position_probs``), of the expected value and of the label mass, and whether the chosen option is the
 same, overall and on the items whose in-process top-two probability margin exceeds 0.05.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,13 +35,19 @@ def compare(a_path: str, b_path: str, margin: float = 0.05) -> dict:
     dp, margins, same = np.array(dp), np.array(margins), np.array(same)
     clear = margins > margin
     return {
-        "responses_a": len(a), "responses_b": len(b), "matched": len(m),
+        "responses_a": len(a),
+        "responses_b": len(b),
+        "matched": len(m),
         "max_abs_dp": float(dp.max()) if len(dp) else float("nan"),
         "mean_abs_dp": float(dp.mean()) if len(dp) else float("nan"),
         "max_abs_d_expected": float(np.abs(m["expected_a"] - m["expected_b"]).max()),
-        "max_rel_d_label_mass": float((np.abs(m["label_mass_a"] - m["label_mass_b"]) / m["label_mass_b"]).max()),
+        "max_rel_d_label_mass": float(
+            (np.abs(m["label_mass_a"] - m["label_mass_b"]) / m["label_mass_b"]).max()
+        ),
         "same_choice": int(same.sum()),
-        "margin_gt": margin, "n_clear": int(clear.sum()), "same_choice_clear": int(same[clear].sum()),
+        "margin_gt": margin,
+        "n_clear": int(clear.sum()),
+        "same_choice_clear": int(same[clear].sum()),
         "min_margin": float(margins.min()) if len(margins) else float("nan"),
     }
 
@@ -48,13 +55,17 @@ def compare(a_path: str, b_path: str, margin: float = 0.05) -> dict:
 def main(argv: list[str]) -> int:
     a_path, b_path = argv[1], argv[2]
     c = compare(a_path, b_path)
-    print(f"{a_path}: {c['responses_a']} responses; {b_path}: {c['responses_b']} responses; matched {c['matched']}")
+    print(
+        f"{a_path}: {c['responses_a']} responses; {b_path}: {c['responses_b']} responses; matched {c['matched']}"
+    )
     print(f"max |dp| (option probability, normalised): {c['max_abs_dp']:.3g}; mean {c['mean_abs_dp']:.3g}")
     print(f"max |d expected value|: {c['max_abs_d_expected']:.3g}")
     print(f"max relative |d label mass|: {c['max_rel_d_label_mass']:.3g}")
     print(f"same chosen option: {c['same_choice']} of {c['matched']}")
-    print(f"items with top-two margin > {c['margin_gt']}: {c['n_clear']}; same chosen option on "
-          f"{c['same_choice_clear']} of them (smallest margin {c['min_margin']:.3g})")
+    print(
+        f"items with top-two margin > {c['margin_gt']}: {c['n_clear']}; same chosen option on "
+        f"{c['same_choice_clear']} of them (smallest margin {c['min_margin']:.3g})"
+    )
     return 0
 
 

@@ -7,27 +7,28 @@ Shipped: :class:`LlamaCppBackend` (GGUF models in-process through llama-cpp-pyth
 ``LlamaCppBackend`` is imported lazily so that ``import psychometry.backends`` (e.g. for the
 fake backend in tests) never loads llama.cpp.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from .base import Backend, Generation, GenerateRequest, ModelInfo, OptionScores, ScoreRequest
+from .base import Backend, GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
 from .fake import FakeBackend
 
 __all__ = [
+    "BACKENDS",
     "Backend",
+    "FakeBackend",
+    "GenerateRequest",
     "Generation",
+    "LlamaCppBackend",
     "ModelInfo",
+    "OpenAIBackend",
     "OptionScores",
     "ScoreRequest",
-    "GenerateRequest",
-    "FakeBackend",
-    "LlamaCppBackend",
-    "OpenAIBackend",
+    "default_model_path",
     "labels_grammar",
     "load_backend",
-    "default_model_path",
-    "BACKENDS",
 ]
 
 #: names accepted by :func:`load_backend`

@@ -3,10 +3,12 @@
 A backend knows prompts (strings) and option labels (strings); it knows nothing of
 instruments, plans or stores. New backends implement this protocol.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,9 @@ def generate_many(backend: object, requests: Sequence[GenerateRequest]) -> Itera
         return
     for i, req in enumerate(requests):
         kwargs = {"choices": list(req.choices)} if req.choices is not None else {}
-        yield i, backend.generate(  # type: ignore[attr-defined]
-            req.prompt, max_tokens=req.max_tokens, temperature=req.temperature, seed=req.seed, **kwargs
+        yield (
+            i,
+            backend.generate(  # type: ignore[attr-defined]
+                req.prompt, max_tokens=req.max_tokens, temperature=req.temperature, seed=req.seed, **kwargs
+            ),
         )

@@ -15,6 +15,7 @@ Example
 >>> default_model_path().name  # doctest: +SKIP
 'gemma-3-270m-q4_k_m.gguf'
 """
+
 from __future__ import annotations
 
 import hashlib

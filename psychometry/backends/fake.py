@@ -16,12 +16,14 @@ Example
 >>> be.generate("Answer:").text
 '3'
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Union
 
 from .base import Generation, ModelInfo, OptionScores
 
@@ -29,7 +31,7 @@ __all__ = ["FakeBackend", "FakeCall"]
 
 #: ``choice``: an index, ``"hash"`` (an index from the prompt's sha256: varied but reproducible
 #: answers), or ``f(prompt, labels)`` returning an index or a sequence of non-negative weights.
-Choice = Union[int, str, Callable[[str, Sequence[str]], Union[int, Sequence[float]]]]
+Choice = Union[int, str, Callable[[str, Sequence[str]], int | Sequence[float]]]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,12 @@ class FakeBackend:
             path="",
             size=0,
             sha256="0" * 64,
-            settings={"backend": "fake", "choice": choice if isinstance(choice, (int, str)) else "callable",
-                      "confidence": self.confidence, "label_mass": self.label_mass},
+            settings={
+                "backend": "fake",
+                "choice": choice if isinstance(choice, (int, str)) else "callable",
+                "confidence": self.confidence,
+                "label_mass": self.label_mass,
+            },
         )
 
     def _weights(self, prompt: str, labels: Sequence[str]) -> list[float]:

@@ -57,6 +57,7 @@ Example
 >>> round(sum(math.exp(x) for x in s.logprobs) / s.label_mass, 6)     # doctest: +SKIP
 1.0
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -65,18 +66,19 @@ import os
 import re
 import threading
 import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
-from .base import Generation, GenerateRequest, ModelInfo, OptionScores, ScoreRequest
+from .base import GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
 from .default_model import check_gguf, default_model_path, file_sha256
 from .native import check_llama_cpp_version, decide_repack
 
-__all__ = ["LlamaCppBackend", "labels_grammar", "label_variants", "CHAT_TEMPLATE_MODES", "DEFAULT_BATCH_SIZE"]
+__all__ = ["CHAT_TEMPLATE_MODES", "DEFAULT_BATCH_SIZE", "LlamaCppBackend", "label_variants", "labels_grammar"]
 
 #: ``auto``: the GGUF chat template when the model is instruction-tuned (see
 #: :meth:`LlamaCppBackend.format_chat`); ``model``: always the GGUF template; ``none``: raw prompts.
@@ -110,7 +112,10 @@ def label_variants(label: str) -> tuple[str, ...]:
 
 def _gbnf_literal(text: str) -> str:
     escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
         .replace("\t", "\\t")
     )
     return f'"{escaped}"'
@@ -190,7 +195,7 @@ class _Node:
 
     token: int
     depth: int
-    children: dict[int, "_Node"] = field(default_factory=dict)
+    children: dict[int, _Node] = field(default_factory=dict)
     seqs: list[int] = field(default_factory=list)
     want_logits: bool = False
 
@@ -373,7 +378,9 @@ class LlamaCppBackend:
         self.model_params = mparams
         model = lc.llama_model_load_from_file(str(path).encode("utf-8"), mparams)
         if not model:
-            raise ModelError(f"llama.cpp could not load {path}: {_last_log_line() or 'unsupported or corrupt model'}")
+            raise ModelError(
+                f"llama.cpp could not load {path}: {_last_log_line() or 'unsupported or corrupt model'}"
+            )
         self._model = model
 
         cparams = lc.llama_context_default_params()
@@ -557,7 +564,7 @@ class LlamaCppBackend:
         except Exception:
             pass
 
-    def __enter__(self) -> "LlamaCppBackend":
+    def __enter__(self) -> LlamaCppBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -652,7 +659,9 @@ class LlamaCppBackend:
                 raise ModelError(
                     f"the labels of one prompt need {n_leaves} sequences, more than n_seq_max={self._n_seq_max}"
                 )
-            if group and (trie.size + _new_nodes(trie, plan) > self.n_ctx or seqs + n_leaves > self._n_seq_max):
+            if group and (
+                trie.size + _new_nodes(trie, plan) > self.n_ctx or seqs + n_leaves > self._n_seq_max
+            ):
                 yield group
                 trie, group, seqs = _Trie(), [], 0
             _insert_plan(trie, plan, seqs)
@@ -661,8 +670,9 @@ class LlamaCppBackend:
         if group:
             yield group
 
-    def _score_group(self, group: list[int], plans: Sequence[_ScorePlan],
-                     requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, OptionScores]]:
+    def _score_group(
+        self, group: list[int], plans: Sequence[_ScorePlan], requests: Sequence[ScoreRequest]
+    ) -> Iterator[tuple[int, OptionScores]]:
         trie = _Trie()
         reads: list[tuple[int, tuple[int, ...], _Node]] = []  # (request, needed prefix, node)
         seq = 0
@@ -707,12 +717,15 @@ class LlamaCppBackend:
                     per_variant.append(lp)
                 logprobs.append(_logsumexp(per_variant))
             self.calls += 1
-            yield i, OptionScores(
-                labels=tuple(str(lab) for lab in requests[i].labels),
-                logprobs=tuple(logprobs),
-                label_mass=float(sum(math.exp(lp) for lp in logprobs)),
-                # the batch's decoded tokens, attributed to its first request
-                tokens_evaluated=spent if k == 0 else 0,
+            yield (
+                i,
+                OptionScores(
+                    labels=tuple(str(lab) for lab in requests[i].labels),
+                    logprobs=tuple(logprobs),
+                    label_mass=float(sum(math.exp(lp) for lp in logprobs)),
+                    # the batch's decoded tokens, attributed to its first request
+                    tokens_evaluated=spent if k == 0 else 0,
+                ),
             )
 
     def option_logprobs(self, prompt: str, labels: Sequence[str]) -> OptionScores:
@@ -764,8 +777,9 @@ class LlamaCppBackend:
             lc.llama_sampler_chain_add(chain, lc.llama_sampler_init_dist(int(seed) & 0xFFFFFFFF))
         return chain
 
-    def generate_many(self, requests: Sequence[GenerateRequest], *,
-                      grammar: str | None = None) -> Iterator[tuple[int, Generation]]:
+    def generate_many(
+        self, requests: Sequence[GenerateRequest], *, grammar: str | None = None
+    ) -> Iterator[tuple[int, Generation]]:
         """Continue many prompts together: the prompts' token trie is decoded once, then every
         unfinished sequence advances by one token per ``llama_decode``. Greedy at temperature 0,
         else ancestral sampling from softmax(logits / temperature) seeded per request. ``choices``
@@ -798,8 +812,13 @@ class LlamaCppBackend:
         if group:
             yield from self._generate_group(group, prompts, requests, grammar)
 
-    def _generate_group(self, group: list[int], prompts: list[list[int]],
-                        requests: Sequence[GenerateRequest], grammar: str | None) -> Iterator[tuple[int, Generation]]:
+    def _generate_group(
+        self,
+        group: list[int],
+        prompts: list[list[int]],
+        requests: Sequence[GenerateRequest],
+        grammar: str | None,
+    ) -> Iterator[tuple[int, Generation]]:
         lc = self._lc
         trie = _Trie()
         ends: dict[int, _Node] = {}
@@ -840,10 +859,12 @@ class LlamaCppBackend:
                 active = [s for s in range(len(group)) if not done[s]]
                 step_nodes = []
                 for s in active:
-                    node = _Node(out[s][-1], len(prompts[group[s]]) + len(out[s]) - 1, seqs=[s], want_logits=True)
+                    node = _Node(
+                        out[s][-1], len(prompts[group[s]]) + len(out[s]) - 1, seqs=[s], want_logits=True
+                    )
                     step_nodes.append(node)
                 rows: dict[int, int] = {}
-                self._decode_nodes(step_nodes, lambda node, row: rows.__setitem__(node.seqs[0], row))
+                self._decode_nodes(step_nodes, lambda node, row: rows.__setitem__(node.seqs[0], row))  # noqa: B023
                 for s in active:
                     take(s, rows[s])
             self._clear()
@@ -853,8 +874,14 @@ class LlamaCppBackend:
                 lc.llama_sampler_free(smp)
         for s, i in enumerate(group):
             self.calls += 1
-            yield i, Generation(text=self.detokenize(out[s]), tokens_evaluated=spent if s == 0 else 0,
-                                tokens_generated=len(out[s]))
+            yield (
+                i,
+                Generation(
+                    text=self.detokenize(out[s]),
+                    tokens_evaluated=spent if s == 0 else 0,
+                    tokens_generated=len(out[s]),
+                ),
+            )
 
     def generate(
         self,
@@ -876,8 +903,13 @@ class LlamaCppBackend:
             raise ValueError("temperature must be >= 0")
         if choices is not None and grammar is not None:
             raise ValueError("give choices or grammar, not both")
-        req = GenerateRequest(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed,
-                              choices=tuple(choices) if choices is not None else None)
+        req = GenerateRequest(
+            prompt,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            choices=tuple(choices) if choices is not None else None,
+        )
         ((_, gen),) = list(self.generate_many([req], grammar=grammar))
         return gen
 

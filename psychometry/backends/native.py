@@ -23,26 +23,28 @@ Example
 >>> decide_repack("auto", system_info="CPU : AVX2 = 1 |", cpu_flags={"avx2"}).use_extra_bufts
 True
 """
+
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import ModelError
 
 __all__ = [
-    "REPACK_ENV",
-    "REPACK_CHOICES",
     "LLAMA_CPP_PYTHON_RANGE",
+    "REPACK_CHOICES",
+    "REPACK_ENV",
     "RepackDecision",
+    "amx_reasons",
+    "build_features",
+    "check_llama_cpp_version",
+    "cpu_flags",
     "decide_repack",
     "system_info",
-    "build_features",
-    "cpu_flags",
-    "amx_reasons",
-    "check_llama_cpp_version",
 ]
 
 #: Environment variable that overrides the automatic choice (``auto``, ``on`` or ``off``).
@@ -54,8 +56,22 @@ LLAMA_CPP_PYTHON_RANGE = ((0, 3, 36), (0, 4, 0))
 
 #: CPU flags (``/proc/cpuinfo``) that llama.cpp's choice of kernels depends on.
 RELEVANT_CPU_FLAGS = (
-    "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
-    "avx_vnni", "amx_tile", "amx_int8", "amx_bf16", "asimd", "sve", "i8mm",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_int8",
+    "amx_bf16",
+    "asimd",
+    "sve",
+    "i8mm",
 )
 
 
@@ -77,7 +93,12 @@ class RepackDecision:
         return "on" if self.use_extra_bufts else "off"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "requested": self.requested, "source": self.source, "reason": self.reason}
+        return {
+            "value": self.value,
+            "requested": self.requested,
+            "source": self.source,
+            "reason": self.reason,
+        }
 
 
 def system_info() -> str:
@@ -161,7 +182,9 @@ def decide_repack(
     why = amx_reasons(info, flags)
     if why:
         return RepackDecision(
-            False, value, source,
+            False,
+            value,
+            source,
             f"off: {' and '.join(why)}; llama.cpp's AMX repacked matmul crashes (llama.cpp #20824)",
         )
     return RepackDecision(True, value, source, "on: no AMX in the llama.cpp build or the CPU")
@@ -192,7 +215,9 @@ def check_llama_cpp_version(version: str | None = None) -> str:
         try:
             import llama_cpp
         except ImportError:
-            raise ModelError("llama-cpp-python is not installed: pip install 'llama-cpp-python>=0.3.36,<0.4'") from None
+            raise ModelError(
+                "llama-cpp-python is not installed: pip install 'llama-cpp-python>=0.3.36,<0.4'"
+            ) from None
         version = str(getattr(llama_cpp, "__version__", ""))
     lo, hi = LLAMA_CPP_PYTHON_RANGE
     v = _version_tuple(version)

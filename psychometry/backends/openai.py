@@ -61,6 +61,7 @@ server reports, the server kind and its version / build / ``system_fingerprint``
 one-token probe request per server at start, which also checks the model name and the endpoint),
 not the key.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,14 +72,15 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePath
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from ..errors import ModelError
-from .base import Generation, GenerateRequest, ModelInfo, OptionScores, ScoreRequest
+from .base import GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
 from .llama import _INSTRUCT_RE, _log1m, _logsumexp, label_variants, labels_grammar
 
-__all__ = ["OpenAIBackend", "SERVER_KINDS", "DEFAULT_TOP_LOGPROBS"]
+__all__ = ["DEFAULT_TOP_LOGPROBS", "SERVER_KINDS", "OpenAIBackend"]
 
 #: ``auto`` detects the server from ``/props`` (llama.cpp), ``/v1/models`` ``owned_by`` and
 #: ``/version`` (vLLM), the OpenAPI title (llama-cpp-python); ``openai`` is anything else.
@@ -123,21 +125,32 @@ def _error_text(resp: Any) -> str:
 class _Server:
     """One base URL: an httpx client, retries, and counters."""
 
-    def __init__(self, url: str, *, headers: dict[str, str], timeout: float, concurrency: int,
-                 max_retry_wait: float, transport: Any = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str],
+        timeout: float,
+        concurrency: int,
+        max_retry_wait: float,
+        transport: Any = None,
+    ) -> None:
         import httpx
 
         self.url = url.rstrip("/")
         self.root = re.sub(r"/v1$", "", self.url)
         self.max_retry_wait = float(max_retry_wait)
         limits = httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency + 2)
-        kwargs: dict[str, Any] = {"headers": headers, "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-                                  "limits": limits}
+        kwargs: dict[str, Any] = {
+            "headers": headers,
+            "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            "limits": limits,
+        }
         if transport is not None:
             kwargs["transport"] = transport
         self.client = httpx.Client(**kwargs)
         self.lock = threading.Lock()
-        self.requests = 0   # answered requests
+        self.requests = 0  # answered requests
         self.retries = 0
         self.dead_since: float | None = None
         self.last_error = ""
@@ -151,8 +164,10 @@ class _Server:
         except Exception:
             return None
         if resp.status_code in (401, 403) and auth_errors is not None:
-            raise ModelError(f"{self.url}: HTTP {resp.status_code}: {_error_text(resp)}: the server refuses the "
-                             f"API key (read from the environment variable {auth_errors or '(none)'})")
+            raise ModelError(
+                f"{self.url}: HTTP {resp.status_code}: {_error_text(resp)}: the server refuses the "
+                f"API key (read from the environment variable {auth_errors or '(none)'})"
+            )
         if resp.status_code != 200:
             return None
         try:
@@ -178,7 +193,9 @@ class _Server:
                     try:
                         body = resp.json()
                     except ValueError:
-                        raise ModelError(f"{self.url}{path} answered with something that is not JSON") from None
+                        raise ModelError(
+                            f"{self.url}{path} answered with something that is not JSON"
+                        ) from None
                     with self.lock:
                         self.requests += 1
                         fp = body.get("system_fingerprint") if isinstance(body, dict) else None
@@ -194,7 +211,7 @@ class _Server:
             if first_failure is None:
                 first_failure = now
             waited = now - first_failure  # backoff and failed attempts since the first failure
-            wait = min(8.0, 0.5 * 2 ** attempt) * (0.75 + 0.5 * random.random())
+            wait = min(8.0, 0.5 * 2**attempt) * (0.75 + 0.5 * random.random())
             if retry_after:
                 try:
                     wait = min(8.0, max(wait, float(retry_after)))
@@ -232,7 +249,12 @@ def _top_from_choice(choice: dict[str, Any], position: int = 0) -> dict[str, flo
             return None
         out = {str(k): float(v) for k, v in tops[position].items() if v is not None}
         toks, tlps = lp.get("tokens"), lp.get("token_logprobs")
-        if isinstance(toks, list) and isinstance(tlps, list) and len(toks) > position and tlps[position] is not None:
+        if (
+            isinstance(toks, list)
+            and isinstance(tlps, list)
+            and len(toks) > position
+            and tlps[position] is not None
+        ):
             out.setdefault(str(toks[position]), float(tlps[position]))
         return out
     content = lp.get("content")
@@ -307,7 +329,9 @@ class OpenAIBackend:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         urls = [u.strip().rstrip("/") for u in urls if u and u.strip()]
         if not urls:
-            raise ModelError("the openai backend needs at least one --base-url (e.g. http://127.0.0.1:8080/v1)")
+            raise ModelError(
+                "the openai backend needs at least one --base-url (e.g. http://127.0.0.1:8080/v1)"
+            )
         for u in urls:
             if not re.match(r"^https?://", u):
                 raise ModelError(f"--base-url {u!r} is not an http(s) URL (e.g. http://127.0.0.1:8080/v1)")
@@ -331,8 +355,14 @@ class OpenAIBackend:
         self.tail_tolerance = float(tail_tolerance)
         self.seed = int(seed)
         self._servers = [
-            _Server(u, headers=headers, timeout=float(request_timeout), concurrency=concurrency,
-                    max_retry_wait=max_retry_wait, transport=transport)
+            _Server(
+                u,
+                headers=headers,
+                timeout=float(request_timeout),
+                concurrency=concurrency,
+                max_retry_wait=max_retry_wait,
+                transport=transport,
+            )
             for u in urls
         ]
         self.calls = 0
@@ -356,8 +386,13 @@ class OpenAIBackend:
         except BaseException:
             self.close()
             raise
-        self.top_logprobs = int(top_logprobs) if top_logprobs is not None else (
-            20 if self.server_kind == "openai" and self.chat else DEFAULT_TOP_LOGPROBS[self.server_kind])
+        self.top_logprobs = (
+            int(top_logprobs)
+            if top_logprobs is not None
+            else (
+                20 if self.server_kind == "openai" and self.chat else DEFAULT_TOP_LOGPROBS[self.server_kind]
+            )
+        )
         #: how many prompts the engine should hand over at once: enough to keep every slot busy
         self.batch_size = max(8, 4 * concurrency * len(self._servers))
         name = self.model
@@ -445,15 +480,23 @@ class OpenAIBackend:
                 f"no server answers at {', '.join(s.url for s in self._servers)} (GET /models failed): "
                 "start the server or fix --base-url"
             )
-        if kind == "auto" and len(set(k for k, e in zip(kinds, infos) if e["models"] or e.get("software"))) > 1:
-            raise ModelError(f"the servers are of different kinds ({', '.join(sorted(set(kinds)))}); "
-                             "give one kind of server per run, or set the server kind")
-        self.server_kind = kind if kind != "auto" else next(
-            (k for k, e in zip(kinds, infos) if e["models"]), kinds[0])
+        if (
+            kind == "auto"
+            and len(set(k for k, e in zip(kinds, infos) if e["models"] or e.get("software"))) > 1
+        ):
+            raise ModelError(
+                f"the servers are of different kinds ({', '.join(sorted(set(kinds)))}); "
+                "give one kind of server per run, or set the server kind"
+            )
+        self.server_kind = (
+            kind if kind != "auto" else next((k for k, e in zip(kinds, infos) if e["models"]), kinds[0])
+        )
         if model is None:
             model = next((ids[0] for ids in ids_seen if ids), None)
             if model is None:
-                raise ModelError("the server lists no model at /v1/models: give the served model name with --model")
+                raise ModelError(
+                    "the server lists no model at /v1/models: give the served model name with --model"
+                )
         for s, ids in zip(self._servers, ids_seen):
             if ids and model not in ids and self.server_kind == "vllm":
                 raise ModelError(f"{s.url} does not serve model {model!r} (it serves: {', '.join(ids)})")
@@ -541,7 +584,7 @@ class OpenAIBackend:
                         server.dead_since = time.monotonic()
                         server.last_error = exc.why
                     return
-                except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+                except BaseException as exc:
                     results.put((False, i, exc))
                     return
                 results.put((True, i, res))
@@ -553,7 +596,9 @@ class OpenAIBackend:
                 if s.dead_since is not None:
                     continue
                 for _ in range(min(self.concurrency, max(1, todo.qsize()))):
-                    t = threading.Thread(target=worker, args=(s,), daemon=True, name=f"psychometry-openai {s.url}")
+                    t = threading.Thread(
+                        target=worker, args=(s,), daemon=True, name=f"psychometry-openai {s.url}"
+                    )
                     threads.append(t)
                     t.start()
 
@@ -570,7 +615,7 @@ class OpenAIBackend:
                     # work; start the survivors again, or give up
                     threads = [t for t in threads if t.is_alive()]
                     if todo.empty():  # pragma: no cover - every task ends in results or back in todo
-                        raise ModelError(f"{n - done} requests were lost")
+                        raise ModelError(f"{n - done} requests were lost")  # noqa: B904
                     if not any(s.dead_since is None for s in self._servers):
                         raise self._all_down() from None
                     spawn()
@@ -598,17 +643,29 @@ class OpenAIBackend:
             out.update(top_k=-1, min_p=0.0, repetition_penalty=1.0)
         return out
 
-    def _next_tokens(self, server: _Server, stop: threading.Event, prompt: str,
-                     k: int) -> tuple[dict[str, float], int | None]:
+    def _next_tokens(
+        self, server: _Server, stop: threading.Event, prompt: str, k: int
+    ) -> tuple[dict[str, float], int | None]:
         """The top-K next tokens after ``prompt`` (text -> log-probability) and the prompt's
         token count as the server reports it (``None`` when it does not)."""
         if self.chat:
-            payload = {"model": self.model, "messages": self._messages(prompt), "max_tokens": 1,
-                       "logprobs": True, "top_logprobs": k, **self._sampling(0.0, self.seed)}
+            payload = {
+                "model": self.model,
+                "messages": self._messages(prompt),
+                "max_tokens": 1,
+                "logprobs": True,
+                "top_logprobs": k,
+                **self._sampling(0.0, self.seed),
+            }
             body = server.post("/chat/completions", payload, stop)
         else:
-            payload = {"model": self.model, "prompt": prompt, "max_tokens": 1, "logprobs": k,
-                       **self._sampling(0.0, self.seed)}
+            payload = {
+                "model": self.model,
+                "prompt": prompt,
+                "max_tokens": 1,
+                "logprobs": k,
+                **self._sampling(0.0, self.seed),
+            }
             body = server.post("/completions", payload, stop)
         choices = body.get("choices") if isinstance(body, dict) else None
         if not choices:
@@ -620,10 +677,12 @@ class OpenAIBackend:
                 # no log-probabilities for the position
                 raise ModelError(
                     f"{server.url} returned no next-token log-probabilities (the model ended the text "
-                    "at once); use --mode generate for this model and prompt")
+                    "at once); use --mode generate for this model and prompt"
+                )
             raise ModelError(
                 f"{server.url} returned no log-probabilities for model {self.model!r}: the server does not "
-                "support `logprobs`; use --mode generate")
+                "support `logprobs`; use --mode generate"
+            )
         usage = body.get("usage") or {}
         n_prompt = usage.get("prompt_tokens") if isinstance(usage, dict) else None
         with self._stat_lock:
@@ -633,7 +692,9 @@ class OpenAIBackend:
     def _messages(self, prompt: str) -> list[dict[str, str]]:
         return self._chats.get(prompt) or [{"role": "user", "content": prompt}]
 
-    def _score(self, server: _Server, stop: threading.Event, prompt: str, labels: tuple[str, ...]) -> OptionScores:
+    def _score(
+        self, server: _Server, stop: threading.Event, prompt: str, labels: tuple[str, ...]
+    ) -> OptionScores:
         """Score with K = ``top_logprobs``; on a llama.cpp server, where K is not capped, a label
         missing from the top K is looked for again with K eight and 64 times larger."""
         k = self.top_logprobs
@@ -647,8 +708,9 @@ class OpenAIBackend:
                 with self._stat_lock:
                     self._escalations += 1
 
-    def _score_k(self, server: _Server, stop: threading.Event, prompt: str, labels: tuple[str, ...],
-                 k: int) -> OptionScores:
+    def _score_k(
+        self, server: _Server, stop: threading.Event, prompt: str, labels: tuple[str, ...], k: int
+    ) -> OptionScores:
         if not labels:
             raise ValueError("option_logprobs needs at least one label")
         spellings: list[list[str]] = []
@@ -671,7 +733,8 @@ class OpenAIBackend:
                     raise ModelError(
                         f"label spelling needs the distribution after {suffix!r}, which a chat endpoint cannot "
                         "give (the reply cannot be prefilled); use single-token labels (--labels digits), "
-                        "chat=False, or --mode generate")
+                        "chat=False, or --mode generate"
+                    )
                 top, n_tok = self._next_tokens(server, stop, prompt + suffix, k)
                 evaluated[0] += int(n_tok or 0)
                 if suffix:
@@ -681,7 +744,8 @@ class OpenAIBackend:
                         raise ModelError(
                             f"{server.url} tokenises the prompt followed by {suffix!r} as {n_tok - base:+d} tokens, "
                             f"not {depth:+d}: label spellings cannot be scored token by token there; use digit "
-                            "labels or --mode generate")
+                            "labels or --mode generate"
+                        )
                 cache[suffix] = (top, n_tok)
             return cache[suffix][0]
 
@@ -699,7 +763,7 @@ class OpenAIBackend:
                 lp, suffix, depth = 0.0, "", 0
                 while True:
                     d = dist(suffix)
-                    rest = v[len(suffix):]
+                    rest = v[len(suffix) :]
                     if rest in d:
                         walked[v] = (lp + d[rest], True, 0.0)
                         cache_depth.setdefault(v, depth + 1)  # tokens after the prompt, if extended
@@ -725,7 +789,7 @@ class OpenAIBackend:
             lp, found, _ = walked[v]
             if not found:
                 continue
-            longer = [w[len(v):] for w in all_sp if w != v and w.startswith(v)]
+            longer = [w[len(v) :] for w in all_sp if w != v and w.startswith(v)]
             if not longer:
                 continue
             d = dist(v)
@@ -752,7 +816,8 @@ class OpenAIBackend:
                     f"label {lab!r} is not among the {k} most likely next tokens the server returned "
                     f"(nor any of its spellings {', '.join(repr(v) for v in vs)}); its probability cannot be "
                     f"read: use digit labels (--labels digits), a larger top_logprobs than {k} (vLLM: "
-                    "--max-logprobs on the server), or --mode generate")
+                    "--max-logprobs on the server), or --mode generate"
+                )
             tail += sum(walked[v][2] for v in vs if not walked[v][1])
             logprobs.append(_logsumexp(found))
         mass = float(sum(math.exp(lp) for lp in logprobs))
@@ -762,11 +827,13 @@ class OpenAIBackend:
             raise _NeedMoreTokens(
                 f"label spellings {', '.join(repr(v) for v in missing) or '(extensions)'} are not among the {k} "
                 f"most likely tokens and may hold up to {rel:.2%} of the label mass (tolerance "
-                f"{self.tail_tolerance:.2%}); use digit labels, a larger top_logprobs than {k}, or --mode generate")
+                f"{self.tail_tolerance:.2%}); use digit labels, a larger top_logprobs than {k}, or --mode generate"
+            )
         with self._stat_lock:
             self._max_tail = max(self._max_tail, rel)
-        return OptionScores(labels=labels, logprobs=tuple(logprobs), label_mass=mass,
-                            tokens_evaluated=evaluated[0])
+        return OptionScores(
+            labels=labels, logprobs=tuple(logprobs), label_mass=mass, tokens_evaluated=evaluated[0]
+        )
 
     def _generate(self, server: _Server, stop: threading.Event, req: GenerateRequest) -> Generation:
         if req.max_tokens < 1:
@@ -785,20 +852,31 @@ class OpenAIBackend:
                 bare = [c.strip(" ") for c in choices]
                 ver = self._vllm_version
                 if ver is None or ver < (0, 11):
-                    extra["guided_choice"] = bare                    # vLLM < 0.12 (removed in 0.12)
+                    extra["guided_choice"] = bare  # vLLM < 0.12 (removed in 0.12)
                 if ver is None or ver >= (0, 11):
-                    extra["structured_outputs"] = {"choice": bare}   # vLLM >= 0.11
+                    extra["structured_outputs"] = {"choice": bare}  # vLLM >= 0.11
             else:
                 raise ModelError(
                     "this server (kind 'openai') offers no way to restrict a reply to the labels: drop --grammar, "
-                    "or set the server kind (llama.cpp, vllm) if the server supports a grammar or guided choice")
+                    "or set the server kind (llama.cpp, vllm) if the server supports a grammar or guided choice"
+                )
         if self.chat:
-            payload = {"model": self.model, "messages": self._messages(req.prompt), "max_tokens": req.max_tokens,
-                       **self._sampling(req.temperature, seed), **extra}
+            payload = {
+                "model": self.model,
+                "messages": self._messages(req.prompt),
+                "max_tokens": req.max_tokens,
+                **self._sampling(req.temperature, seed),
+                **extra,
+            }
             body = server.post("/chat/completions", payload, stop)
         else:
-            payload = {"model": self.model, "prompt": req.prompt, "max_tokens": req.max_tokens,
-                       **self._sampling(req.temperature, seed), **extra}
+            payload = {
+                "model": self.model,
+                "prompt": req.prompt,
+                "max_tokens": req.max_tokens,
+                **self._sampling(req.temperature, seed),
+                **extra,
+            }
             body = server.post("/completions", payload, stop)
         choices_out = body.get("choices") if isinstance(body, dict) else None
         if not choices_out:
@@ -843,11 +921,23 @@ class OpenAIBackend:
             return res
         raise ModelError("no result")  # pragma: no cover
 
-    def generate(self, prompt: str, *, max_tokens: int = 32, temperature: float = 0.0,
-                 seed: int | None = None, choices: Sequence[str] | None = None) -> Generation:
+    def generate(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int = 32,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        choices: Sequence[str] | None = None,
+    ) -> Generation:
         """Continue ``prompt`` on the server (see the module docstring)."""
-        req = GenerateRequest(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed,
-                              choices=tuple(choices) if choices is not None else None)
+        req = GenerateRequest(
+            prompt,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            choices=tuple(choices) if choices is not None else None,
+        )
         for _, res in self.generate_many([req]):
             return res
         raise ModelError("no result")  # pragma: no cover
@@ -870,7 +960,7 @@ class OpenAIBackend:
         for s in getattr(self, "_servers", []):
             s.close()
 
-    def __enter__(self) -> "OpenAIBackend":
+    def __enter__(self) -> OpenAIBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,6 +7,7 @@ print one line and exit 1: never a traceback. Every flag's value is checked by a
 exit 1). Anything else that escapes a command is a bug: ``main`` prints one line
 ``psychometry: internal error: ...`` and exits 70 (``PSYCHOMETRY_DEBUG=1`` shows the traceback).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         msg = " ".join(str(exc).split())
         if len(msg) > 300:
             msg = msg[:297] + "..."
-        print(f"psychometry: internal error: {type(exc).__name__}: {msg} (please report this bug with the "
-              f"command; {DEBUG_ENV}=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"psychometry: internal error: {type(exc).__name__}: {msg} (please report this bug with the "
+            f"command; {DEBUG_ENV}=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -19,40 +19,42 @@ argparse.ArgumentTypeError: must be an integer from 64 to 2147483647, not '16'
 Traceback (most recent call last):
 argparse.ArgumentTypeError: must be a finite number >= 0, not 'nan'
 """
+
 from __future__ import annotations
 
 import argparse
 import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..errors import PsychometryError
 
 __all__ = [
     "ArgumentFileError",
-    "Parser",
-    "IntRange",
     "FloatRange",
-    "Text",
     "InputFile",
-    "OutputFile",
-    "OutputDir",
-    "ModelFile",
-    "ResultsFile",
     "InstrumentRef",
-    "positive_int",
-    "non_negative_int",
+    "IntRange",
+    "ModelFile",
+    "OutputDir",
+    "OutputFile",
+    "Parser",
+    "ResultsFile",
+    "Text",
+    "existing_file",
+    "float_range",
     "int_at_least",
     "int_range",
-    "float_range",
+    "non_negative_int",
+    "output_dir",
+    "output_path",
+    "positive_int",
+    "seed",
     "text",
     "threads",
-    "seed",
-    "existing_file",
-    "output_path",
-    "output_dir",
 ]
 
 #: llama.cpp takes its sizes as C ``int32``: larger values would overflow there.
@@ -76,7 +78,7 @@ class Parser(argparse.ArgumentParser):
     raised by a type becomes ``argument --FLAG: message`` (still an ArgumentFileError). Sub-parsers
     made with ``add_subparsers`` are of the same class."""
 
-    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:  # noqa: D401 - argparse hook
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
         try:
             return super()._get_value(action, arg_string)
         except ArgumentFileError as exc:
@@ -99,8 +101,9 @@ class _ArgType:
         return "a value"
 
     def fail(self, text: str, why: str | None = None) -> argparse.ArgumentTypeError:
-        return argparse.ArgumentTypeError(f"must be {self.allowed()}, not {_show(text)}"
-                                          + (f" ({why})" if why else ""))
+        return argparse.ArgumentTypeError(
+            f"must be {self.allowed()}, not {_show(text)}" + (f" ({why})" if why else "")
+        )
 
 
 def _show(text: str) -> str:
@@ -135,8 +138,13 @@ class IntRange(_ArgType):
 
     kind = "int"
 
-    def __init__(self, minimum: int | None = None, maximum: int | None = INT32_MAX, *,
-                 words: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        minimum: int | None = None,
+        maximum: int | None = INT32_MAX,
+        *,
+        words: Mapping[str, Any] | None = None,
+    ) -> None:
         self.minimum, self.maximum = minimum, maximum
         self.words = dict(words or {})
 
@@ -163,7 +171,9 @@ class IntRange(_ArgType):
         if len(t.lstrip("+-")) > _MAX_DIGITS:
             raise self.fail(text, "far too large")
         value = int(t)
-        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
             raise self.fail(text)
         return value
 
@@ -173,16 +183,20 @@ class FloatRange(_ArgType):
 
     kind = "float"
 
-    def __init__(self, minimum: float | None = None, maximum: float | None = None, *,
-                 inclusive: bool = True) -> None:
+    def __init__(
+        self, minimum: float | None = None, maximum: float | None = None, *, inclusive: bool = True
+    ) -> None:
         self.minimum, self.maximum, self.inclusive = minimum, maximum, inclusive
 
     def allowed(self) -> str:
         lo, hi = self.minimum, self.maximum
         op = ">=" if self.inclusive else ">"
         if lo is not None and hi is not None:
-            return f"a finite number from {lo:g} to {hi:g}" if self.inclusive else \
-                f"a finite number {op} {lo:g} and <= {hi:g}"
+            return (
+                f"a finite number from {lo:g} to {hi:g}"
+                if self.inclusive
+                else f"a finite number {op} {lo:g} and <= {hi:g}"
+            )
         if lo is not None:
             return f"a finite number {op} {lo:g}"
         if hi is not None:
@@ -251,8 +265,14 @@ class InputFile(_PathType):
 
     kind = "file_in"
 
-    def __init__(self, suffixes: Sequence[str] = (), *, text: bool = False, magic: bytes | None = None,
-                 what: str = "file") -> None:
+    def __init__(
+        self,
+        suffixes: Sequence[str] = (),
+        *,
+        text: bool = False,
+        magic: bytes | None = None,
+        what: str = "file",
+    ) -> None:
         self.suffixes = tuple(s.lower() for s in suffixes)
         self.text = text
         self.magic = magic
@@ -387,8 +407,12 @@ class InstrumentRef(_PathType):
 
     def __call__(self, text: str) -> str:
         p = self._path(text)
-        looks_like_path = (os.sep in text or (os.altsep is not None and os.altsep in text)
-                           or text.lower().endswith((".yaml", ".yml", ".json")) or p.exists())
+        looks_like_path = (
+            os.sep in text
+            or (os.altsep is not None and os.altsep in text)
+            or text.lower().endswith((".yaml", ".yml", ".json"))
+            or p.exists()
+        )
         if looks_like_path:
             InputFile(text=True, what="instrument file (UTF-8 YAML)").check(p)
         return text

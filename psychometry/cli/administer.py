@@ -1,4 +1,5 @@
 """``psychometry administer INSTRUMENT [INSTRUMENT ...]``: a thin layer over :func:`psychometry.administer`."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,69 +32,176 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("instruments", nargs="+", metavar="INSTRUMENT", type=_args.InstrumentRef(),
-                   help="instrument ids (see `psychometry instruments`) or instrument YAML files")
+    p.add_argument(
+        "instruments",
+        nargs="+",
+        metavar="INSTRUMENT",
+        type=_args.InstrumentRef(),
+        help="instrument ids (see `psychometry instruments`) or instrument YAML files",
+    )
     m = p.add_argument_group("model")
-    m.add_argument("--model", metavar="PATH.gguf", default=None, type=_args.ModelFile(),
-                   help="GGUF model file (default: Gemma 3 270M base, Q4_K_M)")
-    m.add_argument("--n-ctx", type=_args.int_at_least(64), default=2048, help="context window in tokens (default 2048)")
-    m.add_argument("--threads", type=_args.threads, default=None,
-                   help="CPU threads, 1 to 1024, or auto (default: all cores but one)")
-    m.add_argument("--n-gpu-layers", type=_args.int_at_least(-1), default=0, help="layers offloaded to the GPU (-1 = all)")
-    m.add_argument("--chat-template", choices=("auto", "model", "none"), default="auto",
-                   help="wrap prompts in the model's chat template: auto (instruction-tuned models only), "
-                        "model (always) or none")
-    m.add_argument("--cpu-repack", choices=("auto", "on", "off"), default=None,
-                   help="let llama.cpp repack weights for its CPU kernels: auto (off where the build or the CPU "
-                        "has AMX, whose repacked matmul crashes; on elsewhere), on, or off (default: the "
-                        "environment variable PSYCHOMETRY_CPU_REPACK, else auto)")
-    m.add_argument("--batch-size", type=_args.positive_int, default=None,
-                   help="prompts decoded together in one batch (default: chosen from --n-ctx); results depend "
-                        "on it, and it is recorded in the run manifest")
+    m.add_argument(
+        "--model",
+        metavar="PATH.gguf",
+        default=None,
+        type=_args.ModelFile(),
+        help="GGUF model file (default: Gemma 3 270M base, Q4_K_M)",
+    )
+    m.add_argument(
+        "--n-ctx", type=_args.int_at_least(64), default=2048, help="context window in tokens (default 2048)"
+    )
+    m.add_argument(
+        "--threads",
+        type=_args.threads,
+        default=None,
+        help="CPU threads, 1 to 1024, or auto (default: all cores but one)",
+    )
+    m.add_argument(
+        "--n-gpu-layers",
+        type=_args.int_at_least(-1),
+        default=0,
+        help="layers offloaded to the GPU (-1 = all)",
+    )
+    m.add_argument(
+        "--chat-template",
+        choices=("auto", "model", "none"),
+        default="auto",
+        help="wrap prompts in the model's chat template: auto (instruction-tuned models only), "
+        "model (always) or none",
+    )
+    m.add_argument(
+        "--cpu-repack",
+        choices=("auto", "on", "off"),
+        default=None,
+        help="let llama.cpp repack weights for its CPU kernels: auto (off where the build or the CPU "
+        "has AMX, whose repacked matmul crashes; on elsewhere), on, or off (default: the "
+        "environment variable PSYCHOMETRY_CPU_REPACK, else auto)",
+    )
+    m.add_argument(
+        "--batch-size",
+        type=_args.positive_int,
+        default=None,
+        help="prompts decoded together in one batch (default: chosen from --n-ctx); results depend "
+        "on it, and it is recorded in the run manifest",
+    )
     d = p.add_argument_group("design")
-    d.add_argument("--templates", default="all", type=_args.text,
-                   help="all, template ids, or template YAML files, comma-separated (default all)")
-    d.add_argument("--orders", default="original,reversed", type=_args.text,
-                   help="option orders: original, reversed, rotate, all, random:K, comma-separated "
-                        "(default original,reversed); a condition showing the same order as an earlier "
-                        "one (rotate0 after original) is dropped with a note")
-    d.add_argument("--labels", choices=LABEL_STYLES, default="digits",
-                   help="option labels: digits 1..k, letters A.., or the anchor text (default digits)")
-    d.add_argument("--personas", default="none", type=_args.text, help="none, default, or a persona YAML file (default none)")
-    d.add_argument("--shape", action="append", default=None, metavar="TRAIT=LEVEL", type=_args.text,
-                   help="trait shaping, e.g. extraversion=high (levels 1-9, extremely_low..extremely_high, "
-                        "low|neutral|high, or all); repeatable or comma-separated")
-    d.add_argument("--repeats", type=_args.int_range(1, 100_000), default=1,
-                   help="simulated respondents per condition (default 1); above 1 only with --mode generate "
-                        "and --temperature > 0 (otherwise the repeats would be identical)")
-    d.add_argument("--seed", type=_args.seed, default=0,
-                   help="run seed (random orders, sampling), 0 to 4294967295 (default 0)")
+    d.add_argument(
+        "--templates",
+        default="all",
+        type=_args.text,
+        help="all, template ids, or template YAML files, comma-separated (default all)",
+    )
+    d.add_argument(
+        "--orders",
+        default="original,reversed",
+        type=_args.text,
+        help="option orders: original, reversed, rotate, all, random:K, comma-separated "
+        "(default original,reversed); a condition showing the same order as an earlier "
+        "one (rotate0 after original) is dropped with a note",
+    )
+    d.add_argument(
+        "--labels",
+        choices=LABEL_STYLES,
+        default="digits",
+        help="option labels: digits 1..k, letters A.., or the anchor text (default digits)",
+    )
+    d.add_argument(
+        "--personas",
+        default="none",
+        type=_args.text,
+        help="none, default, or a persona YAML file (default none)",
+    )
+    d.add_argument(
+        "--shape",
+        action="append",
+        default=None,
+        metavar="TRAIT=LEVEL",
+        type=_args.text,
+        help="trait shaping, e.g. extraversion=high (levels 1-9, extremely_low..extremely_high, "
+        "low|neutral|high, or all); repeatable or comma-separated",
+    )
+    d.add_argument(
+        "--repeats",
+        type=_args.int_range(1, 100_000),
+        default=1,
+        help="simulated respondents per condition (default 1); above 1 only with --mode generate "
+        "and --temperature > 0 (otherwise the repeats would be identical)",
+    )
+    d.add_argument(
+        "--seed",
+        type=_args.seed,
+        default=0,
+        help="run seed (random orders, sampling), 0 to 4294967295 (default 0)",
+    )
     a = p.add_argument_group("answers")
-    a.add_argument("--mode", choices=MODES, default="logprob",
-                   help="logprob: score the option labels as the next token (default); generate: free text")
-    a.add_argument("--temperature", type=_args.float_range(0), default=0.0, help="generate mode: sampling temperature (default 0)")
-    a.add_argument("--max-tokens", type=_args.positive_int, default=16, help="generate mode: reply length limit (default 16)")
+    a.add_argument(
+        "--mode",
+        choices=MODES,
+        default="logprob",
+        help="logprob: score the option labels as the next token (default); generate: free text",
+    )
+    a.add_argument(
+        "--temperature",
+        type=_args.float_range(0),
+        default=0.0,
+        help="generate mode: sampling temperature (default 0)",
+    )
+    a.add_argument(
+        "--max-tokens",
+        type=_args.positive_int,
+        default=16,
+        help="generate mode: reply length limit (default 16)",
+    )
     a.add_argument("--grammar", action="store_true", help="generate mode: constrain the reply to one label")
-    sv = p.add_argument_group("server", "administer through OpenAI-compatible servers (llama-server, "
-                                          "llama-cpp-python's server, vLLM, a hosted API); --model is then "
-                                          "the served model name (default: the first the server lists)")
-    sv.add_argument("--backend", choices=("llama", "openai"), default="llama",
-                    help="llama: the model in-process (default); openai: OpenAI-compatible servers at --base-url")
-    sv.add_argument("--base-url", action="append", default=None, metavar="URL",
-                    help="server URL such as http://127.0.0.1:8080/v1; repeat it to spread the work over "
-                         "several servers serving the same model")
-    sv.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
-                    help="environment variable holding the API key (default OPENAI_API_KEY); the key is "
-                         "never stored")
-    sv.add_argument("--concurrency", type=_args.positive_int, default=4, metavar="N",
-                    help="requests in flight per server (default 4)")
-    sv.add_argument("--request-timeout", type=_args.float_range(0, inclusive=False), default=120.0,
-                    metavar="SECONDS",
-                    help="seconds per request before it is retried (default 120)")
+    sv = p.add_argument_group(
+        "server",
+        "administer through OpenAI-compatible servers (llama-server, "
+        "llama-cpp-python's server, vLLM, a hosted API); --model is then "
+        "the served model name (default: the first the server lists)",
+    )
+    sv.add_argument(
+        "--backend",
+        choices=("llama", "openai"),
+        default="llama",
+        help="llama: the model in-process (default); openai: OpenAI-compatible servers at --base-url",
+    )
+    sv.add_argument(
+        "--base-url",
+        action="append",
+        default=None,
+        metavar="URL",
+        help="server URL such as http://127.0.0.1:8080/v1; repeat it to spread the work over "
+        "several servers serving the same model",
+    )
+    sv.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        metavar="NAME",
+        help="environment variable holding the API key (default OPENAI_API_KEY); the key is never stored",
+    )
+    sv.add_argument(
+        "--concurrency",
+        type=_args.positive_int,
+        default=4,
+        metavar="N",
+        help="requests in flight per server (default 4)",
+    )
+    sv.add_argument(
+        "--request-timeout",
+        type=_args.float_range(0, inclusive=False),
+        default=120.0,
+        metavar="SECONDS",
+        help="seconds per request before it is retried (default 120)",
+    )
     o = p.add_argument_group("output")
-    o.add_argument("--out", default=DEFAULT_OUT, type=_args.OutputFile(), help=f"results file (default {DEFAULT_OUT})")
-    o.add_argument("--add-run", action="store_true",
-                   help="allow a different configuration to be added to an existing results file")
+    o.add_argument(
+        "--out", default=DEFAULT_OUT, type=_args.OutputFile(), help=f"results file (default {DEFAULT_OUT})"
+    )
+    o.add_argument(
+        "--add-run",
+        action="store_true",
+        help="allow a different configuration to be added to an existing results file",
+    )
     o.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(handler=run)
 
@@ -109,8 +217,12 @@ def run(args: argparse.Namespace) -> int:
         from ..backends.openai import OpenAIBackend
 
         backend = OpenAIBackend(
-            args.base_url, args.model, api_key_env=args.api_key_env, concurrency=args.concurrency,
-            request_timeout=args.request_timeout, seed=args.seed,
+            args.base_url,
+            args.model,
+            api_key_env=args.api_key_env,
+            concurrency=args.concurrency,
+            request_timeout=args.request_timeout,
+            seed=args.seed,
             chat={"auto": "auto", "model": True, "none": False}[args.chat_template],
         )
     elif args.base_url:

@@ -1,11 +1,12 @@
 """``psychometry instruments``: list, show, validate, export and import instruments.
 
-    psychometry instruments list [--kind inventory|task]
-    psychometry instruments show bfi44 [--items]
-    psychometry instruments validate my_scale.yaml [more.yaml ...]
-    psychometry instruments export bfi44 --format csv|json|yaml|psych-keys|lm-eval [--out FILE]
-    psychometry instruments import questionnaires.json --from psychobench|trait --out my_scale.yaml [--name BFI]
+psychometry instruments list [--kind inventory|task]
+psychometry instruments show bfi44 [--items]
+psychometry instruments validate my_scale.yaml [more.yaml ...]
+psychometry instruments export bfi44 --format csv|json|yaml|psych-keys|lm-eval [--out FILE]
+psychometry instruments import questionnaires.json --from psychobench|trait --out my_scale.yaml [--name BFI]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,49 +18,88 @@ from ._args import InstrumentRef, OutputFile, Text, existing_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("instruments", help="list, show, validate, export and import instruments",
-                              description="List, show, validate, export and import questionnaire instruments.")
+    p = subparsers.add_parser(
+        "instruments",
+        help="list, show, validate, export and import instruments",
+        description="List, show, validate, export and import questionnaire instruments.",
+    )
     p.set_defaults(handler=lambda args: (p.print_help(), 0)[1])
     sub = p.add_subparsers(dest="instruments_command", metavar="ACTION")
 
     q = sub.add_parser("list", help="the shipped instruments (questionnaires and behavioural tasks)")
-    q.add_argument("--kind", choices=("inventory", "task"),
-                   help="only questionnaires (inventory) or only behavioural tasks (task)")
+    q.add_argument(
+        "--kind",
+        choices=("inventory", "task"),
+        help="only questionnaires (inventory) or only behavioural tasks (task)",
+    )
     q.set_defaults(handler=_list)
 
     q = sub.add_parser("show", help="one instrument's metadata, scales and norms")
-    q.add_argument("instrument", metavar="ID_OR_FILE", type=InstrumentRef(),
-                   help="a shipped instrument id (see `psychometry instruments list`) or a YAML file")
+    q.add_argument(
+        "instrument",
+        metavar="ID_OR_FILE",
+        type=InstrumentRef(),
+        help="a shipped instrument id (see `psychometry instruments list`) or a YAML file",
+    )
     q.add_argument("--items", action="store_true", help="also print every item")
     q.set_defaults(handler=_show)
 
     q = sub.add_parser("validate", help="check instrument YAML files (exit 1 if one is malformed)")
-    q.add_argument("files", nargs="+", metavar="FILE", type=Text("a file name"),
-                   help="instrument YAML files (each is checked; the others still are when one fails)")
+    q.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        type=Text("a file name"),
+        help="instrument YAML files (each is checked; the others still are when one fails)",
+    )
     q.set_defaults(handler=_validate)
 
     from ..instrument.export import FORMATS
 
     q = sub.add_parser("export", help="write an instrument for another tool")
-    q.add_argument("instrument", metavar="ID_OR_FILE", type=InstrumentRef(),
-                   help="a shipped instrument id or a YAML file")
+    q.add_argument(
+        "instrument",
+        metavar="ID_OR_FILE",
+        type=InstrumentRef(),
+        help="a shipped instrument id or a YAML file",
+    )
     q.add_argument("--format", required=True, choices=FORMATS)
-    q.add_argument("--out", metavar="FILE", type=OutputFile(),
-                   help="output file (default: standard output; lm-eval needs it)")
+    q.add_argument(
+        "--out",
+        metavar="FILE",
+        type=OutputFile(),
+        help="output file (default: standard output; lm-eval needs it)",
+    )
     q.set_defaults(handler=_export)
 
     from ..instrument.importers import SOURCES
 
     q = sub.add_parser("import", help="convert another project's questionnaire file to an instrument YAML")
-    q.add_argument("file", metavar="FILE", type=existing_file(text=True, what="JSON file (UTF-8)"),
-                   help="the other project's questionnaire file (JSON)")
+    q.add_argument(
+        "file",
+        metavar="FILE",
+        type=existing_file(text=True, what="JSON file (UTF-8)"),
+        help="the other project's questionnaire file (JSON)",
+    )
     q.add_argument("--from", dest="source", required=True, choices=SOURCES)
-    q.add_argument("--out", required=True, metavar="FILE.yaml", type=OutputFile(),
-                   help="the YAML to write (its name is the id)")
-    q.add_argument("--name", type=Text("a questionnaire name"),
-                   help="psychobench: the questionnaire to take from a file of several")
-    q.add_argument("--item-prefix", default="q", type=Text("a non-empty item id prefix"),
-                   help="item ids are PREFIX + number (default: q)")
+    q.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.yaml",
+        type=OutputFile(),
+        help="the YAML to write (its name is the id)",
+    )
+    q.add_argument(
+        "--name",
+        type=Text("a questionnaire name"),
+        help="psychobench: the questionnaire to take from a file of several",
+    )
+    q.add_argument(
+        "--item-prefix",
+        default="q",
+        type=Text("a non-empty item id prefix"),
+        help="item ids are PREFIX + number (default: q)",
+    )
     q.set_defaults(handler=_import)
 
 
@@ -71,12 +111,18 @@ def _short(text: str, width: int) -> str:
 def _list(args: argparse.Namespace) -> int:
     from ..instrument.load import list_instruments
 
-    rows = [(i.id, i.kind, _short(i.name, 44), str(len(i.items)), str(len(i.scales)), _short(i.licence, 60))
-            for i in list_instruments(kind=getattr(args, "kind", None))]
+    rows = [
+        (i.id, i.kind, _short(i.name, 44), str(len(i.items)), str(len(i.scales)), _short(i.licence, 60))
+        for i in list_instruments(kind=getattr(args, "kind", None))
+    ]
     head = ("id", "kind", "name", "items", "scales", "licence")
     widths = [max(len(r[k]) for r in rows + [head]) for k in range(len(head))]
     for r in [head] + rows:
-        print("  ".join(c.rjust(w) if k in (3, 4) else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip())
+        print(
+            "  ".join(
+                c.rjust(w) if k in (3, 4) else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))
+            ).rstrip()
+        )
     return 0
 
 
@@ -85,29 +131,52 @@ def _show(args: argparse.Namespace) -> int:
 
     inst = load_instrument(args.instrument)
     rf = inst.response_format
-    wrap = lambda label, text: textwrap.fill(" ".join(text.split()), width=100, initial_indent=f"{label:<13}",  # noqa: E731
-                                              subsequent_indent=" " * 13)
-    print(f"{inst.id}: {inst.name} (version {inst.version}" + (", behavioural task)" if inst.kind == "task" else ")"))
-    for label, text in (("description", inst.description), ("citation", inst.citation),
-                        ("licence", inst.licence), ("source", inst.source_url),
-                        ("instructions", inst.instructions)):
+
+    def wrap(label, text):
+        return textwrap.fill(
+            " ".join(text.split()),
+            width=100,
+            initial_indent=f"{label:<13}",
+            subsequent_indent=" " * 13,
+        )
+
+    print(
+        f"{inst.id}: {inst.name} (version {inst.version}"
+        + (", behavioural task)" if inst.kind == "task" else ")")
+    )
+    for label, text in (
+        ("description", inst.description),
+        ("citation", inst.citation),
+        ("licence", inst.licence),
+        ("source", inst.source_url),
+        ("instructions", inst.instructions),
+    ):
         if text:
             print(wrap(label, text))
-    fmt = f"{rf.type}, {rf.points} points from {rf.min}" if rf.type != "choice" else "choice (options per item)"
+    fmt = (
+        f"{rf.type}, {rf.points} points from {rf.min}" if rf.type != "choice" else "choice (options per item)"
+    )
     print(f"{'response':<13}{fmt}" + (f": {' | '.join(rf.anchors)}" if rf.anchors else ""))
     print(f"\n{len(inst.items)} items, {len(inst.scales)} scales:")
     for s in inst.scales:
         extra = f", offset {s.offset:g}" if s.offset else ""
         extra += f", min_items {s.min_items}" if s.min_items is not None else ""
-        print(f"  {s.id:<6} {s.name} ({len(s.items)} items, {len(s.reverse)} reverse keyed, {s.scoring}{extra})")
+        print(
+            f"  {s.id:<6} {s.name} ({len(s.items)} items, {len(s.reverse)} reverse keyed, {s.scoring}{extra})"
+        )
     for d in inst.dichotomies:
         tie = {"low": d.low, "high": d.high}.get(d.tie, "X")
-        print(f"  type letter: {d.scale} > {d.cutoff:g} -> {d.high}, < {d.cutoff:g} -> {d.low}, = {d.cutoff:g} -> {tie}")
+        print(
+            f"  type letter: {d.scale} > {d.cutoff:g} -> {d.high}, < {d.cutoff:g} -> {d.low}, = {d.cutoff:g} -> {tie}"
+        )
     if inst.norms:
         print("norms:")
         for n in inst.norms:
             size = f", n = {n.n}" if n.n else ""
-            print(f"  {n.scale:<6} mean {n.mean:g}, sd {n.sd:g}{size}" + (f"; {_short(n.population, 70)}" if n.population else ""))
+            print(
+                f"  {n.scale:<6} mean {n.mean:g}, sd {n.sd:g}{size}"
+                + (f"; {_short(n.population, 70)}" if n.population else "")
+            )
     if args.items:
         print("items:")
         for it in inst.items:
@@ -160,9 +229,13 @@ def _import(args: argparse.Namespace) -> int:
     from ..instrument.importers import import_instrument
     from ..instrument.load import load_instrument
 
-    inst = import_instrument(args.file, args.source, out=args.out, name=args.name, item_prefix=args.item_prefix)
-    header = (f"Imported by psychometry from {Path(args.file).name} ({args.source}).\n"
-              "Check the items, fill in version, citation and licence, then: psychometry instruments validate FILE")
+    inst = import_instrument(
+        args.file, args.source, out=args.out, name=args.name, item_prefix=args.item_prefix
+    )
+    header = (
+        f"Imported by psychometry from {Path(args.file).name} ({args.source}).\n"
+        "Check the items, fill in version, citation and licence, then: psychometry instruments validate FILE"
+    )
     out = Path(args.out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ A thin layer over :func:`psychometry.report.report_from_files`: the text goes to
 ``--html [FILE]`` and ``--markdown DIR`` write the files (and say so on standard error). Several files
 (or one file holding several models) are reported per model, side by side; models are never pooled.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,30 +25,71 @@ examples:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "report", help="print the findings and the psychometric report of results files; write Markdown / HTML",
+        "report",
+        help="print the findings and the psychometric report of results files; write Markdown / HTML",
         description="Print the findings (per model: does it answer, position habits, option-order and template "
-                    "sensitivity, reliability, MTMM, norms, behaviour prediction, each ok / caution / fails) and "
-                    "the report of one or more results files (psych::alpha and omega per scale, norms, CFA, MTMM, "
-                    "refusals, template and option-order sensitivity, response styles); optionally write it as "
-                    "Markdown (with PNG plots) or as one self-contained HTML file. Several models are reported "
-                    "side by side, never pooled.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="RUN.sqlite", type=ResultsFile(), help="results file(s) written by 'psychometry administer'")
-    p.add_argument("--run-id", default=None, metavar="ID", type=text, help="report only this run of the file(s)")
-    p.add_argument("--instrument", action="append", default=None, metavar="ID", type=text,
-                   help="report only this instrument (repeat for several; default: all in the file)")
-    p.add_argument("--html", nargs="?", const="report.html", default=None, metavar="FILE", type=OutputFile(),
-                   help="write a self-contained HTML report (default file name report.html)")
-    p.add_argument("--markdown", default=None, metavar="DIR", type=OutputDir(),
-                   help="write DIR/report.md with the plots as PNG files beside it")
-    p.add_argument("--answers", choices=("chosen", "expected"), default="chosen",
-                   help="analyse the chosen option (default) or logprob mode's probability-weighted value")
-    p.add_argument("--respondent", choices=("condition", "persona"), default="condition",
-                   help="a respondent is one prompt condition (default) or one persona, its answers averaged over "
-                        "the prompt templates and option orders")
-    p.add_argument("--thresholds", default=None, metavar="FILE.yaml",
-                   type=existing_file(text=True, what="thresholds file (UTF-8 YAML)"),
-                   help="verdict cut-offs {name: value} replacing the defaults (see docs/report.md)")
+        "sensitivity, reliability, MTMM, norms, behaviour prediction, each ok / caution / fails) and "
+        "the report of one or more results files (psych::alpha and omega per scale, norms, CFA, MTMM, "
+        "refusals, template and option-order sensitivity, response styles); optionally write it as "
+        "Markdown (with PNG plots) or as one self-contained HTML file. Several models are reported "
+        "side by side, never pooled.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="RUN.sqlite",
+        type=ResultsFile(),
+        help="results file(s) written by 'psychometry administer'",
+    )
+    p.add_argument(
+        "--run-id", default=None, metavar="ID", type=text, help="report only this run of the file(s)"
+    )
+    p.add_argument(
+        "--instrument",
+        action="append",
+        default=None,
+        metavar="ID",
+        type=text,
+        help="report only this instrument (repeat for several; default: all in the file)",
+    )
+    p.add_argument(
+        "--html",
+        nargs="?",
+        const="report.html",
+        default=None,
+        metavar="FILE",
+        type=OutputFile(),
+        help="write a self-contained HTML report (default file name report.html)",
+    )
+    p.add_argument(
+        "--markdown",
+        default=None,
+        metavar="DIR",
+        type=OutputDir(),
+        help="write DIR/report.md with the plots as PNG files beside it",
+    )
+    p.add_argument(
+        "--answers",
+        choices=("chosen", "expected"),
+        default="chosen",
+        help="analyse the chosen option (default) or logprob mode's probability-weighted value",
+    )
+    p.add_argument(
+        "--respondent",
+        choices=("condition", "persona"),
+        default="condition",
+        help="a respondent is one prompt condition (default) or one persona, its answers averaged over "
+        "the prompt templates and option orders",
+    )
+    p.add_argument(
+        "--thresholds",
+        default=None,
+        metavar="FILE.yaml",
+        type=existing_file(text=True, what="thresholds file (UTF-8 YAML)"),
+        help="verdict cut-offs {name: value} replacing the defaults (see docs/report.md)",
+    )
     p.add_argument("--quiet", action="store_true", help="do not print the text report")
     p.set_defaults(handler=run_report)
 
@@ -57,8 +99,15 @@ def run_report(args: argparse.Namespace) -> int:
 
     files = bool(args.html or args.markdown)
     thresholds = load_thresholds(args.thresholds)
-    rep = report_from_files(args.paths, run_id=args.run_id, instruments=args.instrument, plots=files,
-                            answers=args.answers, respondent=args.respondent, thresholds=thresholds)
+    rep = report_from_files(
+        args.paths,
+        run_id=args.run_id,
+        instruments=args.instrument,
+        plots=files,
+        answers=args.answers,
+        respondent=args.respondent,
+        thresholds=thresholds,
+    )
     if not args.quiet:
         sys.stdout.write(rep.text())
     if args.html:

@@ -4,6 +4,7 @@
 >>> load_instrument("oejts").response_format.type
 'bipolar'
 """
+
 from __future__ import annotations
 
 from .load import list_instruments, load_instrument, read_yaml
@@ -11,6 +12,17 @@ from .model import Dichotomy, Instrument, Item, Norm, Option, ResponseFormat, Sc
 from .validate import FORMAT, instrument_to_dict, parse_instrument
 
 __all__ = [
-    "FORMAT", "Dichotomy", "Instrument", "Item", "Norm", "Option", "ResponseFormat", "Scale",
-    "instrument_to_dict", "list_instruments", "load_instrument", "parse_instrument", "read_yaml",
+    "FORMAT",
+    "Dichotomy",
+    "Instrument",
+    "Item",
+    "Norm",
+    "Option",
+    "ResponseFormat",
+    "Scale",
+    "instrument_to_dict",
+    "list_instruments",
+    "load_instrument",
+    "parse_instrument",
+    "read_yaml",
 ]

@@ -19,6 +19,7 @@ the share of items where the model's most likely option is the trait-high extrem
 log-likelihoods (``--log_samples``) with each doc's ``values``, ``scale`` and ``keyed`` are what a
 psychometric analysis uses.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,7 +50,9 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
-_Dumper.add_representer(_FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+_Dumper.add_representer(
+    _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -80,8 +83,11 @@ def to_csv(inst: Instrument) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["instrument", "item", "scale", "keyed", "text", "left", "right", "options"])
     for it in inst.items:
-        opts = json.dumps([{"text": o.text, "value": o.value} for o in it.options], ensure_ascii=False) \
-            if it.options else ""
+        opts = (
+            json.dumps([{"text": o.text, "value": o.value} for o in it.options], ensure_ascii=False)
+            if it.options
+            else ""
+        )
         w.writerow([inst.id, it.id, it.scale, it.keyed, it.text, it.left or "", it.right or "", opts])
     return buf.getvalue()
 
@@ -111,15 +117,21 @@ def to_psych_keys(inst: Instrument) -> str:
         "# data: one column per item id, e.g. data <- read.csv(\"answers.csv\").",
     ]
     if rf.type != "choice":
-        lines.append(f"# scores <- psych::scoreItems(keys, data, totals = FALSE, min = {rf.min}, max = {rf.max}, "
-                     "impute = \"none\")$scores")
+        lines.append(
+            f"# scores <- psych::scoreItems(keys, data, totals = FALSE, min = {rf.min}, max = {rf.max}, "
+            "impute = \"none\")$scores"
+        )
     else:
-        lines.append("# choice items: reverse keys use min + max of each item's option values; "
-                     "scores <- psych::scoreItems(keys, data, totals = FALSE, impute = \"none\")$scores")
+        lines.append(
+            "# choice items: reverse keys use min + max of each item's option values; "
+            "scores <- psych::scoreItems(keys, data, totals = FALSE, impute = \"none\")$scores"
+        )
     summed = [s.id for s in inst.scales if s.scoring == "sum"]
     if summed:
-        lines.append(f"# scales scored as sums in psychometry: {', '.join(summed)} "
-                     "(multiply the mean by the number of items, or use totals = TRUE on complete data)")
+        lines.append(
+            f"# scales scored as sums in psychometry: {', '.join(summed)} "
+            "(multiply the mean by the number of items, or use totals = TRUE on complete data)"
+        )
     offsets = [f"{s.id} + {s.offset:g}" for s in inst.scales if s.offset]
     if offsets:
         lines.append(f"# constant offsets added in psychometry: {', '.join(offsets)}")
@@ -149,8 +161,19 @@ def lm_eval_docs(inst: Instrument) -> list[dict[str, Any]]:
             query = f"{inst.instructions.strip()}\n\nSituation: {it.text}\nAnswer:"
         else:
             query = f"{inst.instructions.strip()}\n\nStatement: {it.text}\nAnswer:"
-        docs.append({"instrument": inst.id, "item": it.id, "scale": it.scale, "keyed": it.keyed, "text": it.text,
-                     "query": query, "choices": choices, "values": values, "gold": gold})
+        docs.append(
+            {
+                "instrument": inst.id,
+                "item": it.id,
+                "scale": it.scale,
+                "keyed": it.keyed,
+                "text": it.text,
+                "query": query,
+                "choices": choices,
+                "values": values,
+                "gold": gold,
+            }
+        )
     return docs
 
 
@@ -178,12 +201,18 @@ def to_lm_eval(inst: Instrument, out: str | Path) -> dict[Path, str]:
         "doc_to_choice": "choices",
         "doc_to_target": "gold",
         "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}],
-        "metadata": {"version": 1.0, "instrument": inst.id, "instrument_version": inst.version,
-                     "licence": " ".join(inst.licence.split())},
+        "metadata": {
+            "version": 1.0,
+            "instrument": inst.id,
+            "instrument_version": inst.version,
+            "licence": " ".join(inst.licence.split()),
+        },
     }
-    header = (f"# lm-evaluation-harness task for {inst.id} ({inst.name}), written by psychometry.\n"
-              "# One doc per item; 'gold' is the trait-high extreme (a personality item has no right answer):\n"
-              "# analyse the per-choice log-likelihoods (--log_samples) with each doc's values/scale/keyed.\n")
+    header = (
+        f"# lm-evaluation-harness task for {inst.id} ({inst.name}), written by psychometry.\n"
+        "# One doc per item; 'gold' is the trait-high extreme (a personality item has no right answer):\n"
+        "# analyse the per-choice log-likelihoods (--log_samples) with each doc's values/scale/keyed.\n"
+    )
     docs = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in lm_eval_docs(inst))
     return {out: header + yaml.safe_dump(task, sort_keys=False, allow_unicode=True, width=100), data: docs}
 
@@ -192,7 +221,9 @@ def export(inst: Instrument, fmt: str, out: str | Path | None = None) -> str | N
     """Write ``inst`` in ``fmt`` to ``out`` (returns None), or return the text when ``out`` is None."""
     if fmt == "lm-eval":
         if out is None:
-            raise ExportError("the lm-eval export writes two files (task YAML + docs JSON lines): give --out FILE.yaml")
+            raise ExportError(
+                "the lm-eval export writes two files (task YAML + docs JSON lines): give --out FILE.yaml"
+            )
         for path, text in to_lm_eval(inst, out).items():
             _write(path, text)
         return None

@@ -17,6 +17,7 @@ record becomes a choice item on the scale of its trait with four options in TRAI
 high1, B = low1, C = high2, D = low2, valued high = 1, low = 0, so a mean scale score is the share of
 trait-high choices.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,9 @@ def _read_json(path: Path) -> Any:
         try:  # JSON lines
             return [json.loads(ln) for ln in lines]
         except json.JSONDecodeError:
-            raise InstrumentError(path, f"not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            raise InstrumentError(
+                path, f"not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from None
 
 
 def _scale_id(name: str, taken: set[str]) -> str:
@@ -66,15 +69,23 @@ def _out_id(out: str | Path | None, default: str) -> str:
     iid = Path(out).name.split(".")[0] if out is not None else default
     iid = iid.lower()
     if not ID_PATTERN.match(iid):
-        raise InstrumentError(out or default, f"the instrument id {iid!r} (from the file name) must use only "
-                                              "lower-case letters, digits and _")
+        raise InstrumentError(
+            out or default,
+            f"the instrument id {iid!r} (from the file name) must use only lower-case letters, digits and _",
+        )
     return iid
 
 
 def _question(c: _Checker, value: Any, field: str, *, what: str) -> str:
     """A PsychoBench question number (a whole number or a string of one) as the questions' key."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and not value.strip()):
-        c.fail(f"{what}: a question number is a whole number or a string, not {_typename(value)}", field=field)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, str))
+        or (isinstance(value, str) and not value.strip())
+    ):
+        c.fail(
+            f"{what}: a question number is a whole number or a string, not {_typename(value)}", field=field
+        )
     return str(value).strip()
 
 
@@ -87,8 +98,10 @@ def _question_list(c: _Checker, value: Any, field: str, *, what: str) -> list[st
 def _crowd_norm(c: _Checker, crowd: Any, field: str, where: str) -> dict[str, Any]:
     """One PsychoBench crowd ``{crowd_name, mean, std, n}`` checked, as a norm (without ``scale``)."""
     if not isinstance(crowd, dict):
-        c.fail(f"{where}: a crowd must be an object {{crowd_name, mean, std, n}}, not {_typename(crowd)}",
-               field=field)
+        c.fail(
+            f"{where}: a crowd must be an object {{crowd_name, mean, std, n}}, not {_typename(crowd)}",
+            field=field,
+        )
     name = crowd.get("crowd_name", "")
     if name is not None and not isinstance(name, str):
         c.fail(f"{where}: must be a string, not {_typename(name)}", field=f"{field}.crowd_name")
@@ -104,8 +117,9 @@ def _crowd_norm(c: _Checker, crowd: Any, field: str, where: str) -> dict[str, An
     return norm
 
 
-def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Path | None = None,
-                     item_prefix: str = "q") -> Instrument:
+def from_psychobench(
+    path: str | Path, *, name: str | None = None, out: str | Path | None = None, item_prefix: str = "q"
+) -> Instrument:
     """Import one PsychoBench ``questionnaires.json`` entry (``name`` picks it from a list).
 
     Every field the import reads is checked first: a malformed file is an
@@ -128,7 +142,9 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
         entry = entries[0]
     else:
         names = ", ".join(str(e.get("name")) for e in entries)
-        raise InstrumentError(path, f"{len(entries)} questionnaires in the file: choose one with --name ({names})")
+        raise InstrumentError(
+            path, f"{len(entries)} questionnaires in the file: choose one with --name ({names})"
+        )
     qname = c.string(entry.get("name", path.stem), "name", empty=False)
     where = f"questionnaire {qname}"
     for key in ("questions", "scale", "categories"):
@@ -141,12 +157,18 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
     for k, v in questions.items():
         iid = f"{item_prefix}{str(k).strip()}"
         if not ITEM_ID_PATTERN.match(iid):
-            c.fail(f"{where}: question number {k!r} does not make a valid item id {iid!r} (letters, digits, _ "
-                   "and .)", field="questions")
+            c.fail(
+                f"{where}: question number {k!r} does not make a valid item id {iid!r} (letters, digits, _ "
+                "and .)",
+                field="questions",
+            )
         num[str(k).strip()] = c.string(v, "questions", item=iid, empty=False)
     scale_plus_one = entry["scale"]
     if isinstance(scale_plus_one, bool) or not isinstance(scale_plus_one, int) or scale_plus_one < 3:
-        c.fail(f"{where}: must be the number of points + 1 (>= 3), not {_typename(scale_plus_one)}", field="scale")
+        c.fail(
+            f"{where}: must be the number of points + 1 (>= 3), not {_typename(scale_plus_one)}",
+            field="scale",
+        )
     mode = entry.get("compute_mode", "AVG")
     if not isinstance(mode, str) or mode.upper() not in ("AVG", "SUM"):
         c.fail(f"{where}: must be AVG or SUM, not {_typename(mode)}", field="compute_mode")
@@ -160,16 +182,22 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
             c.fail(f"{where}: reverse names question {r}, which does not exist", field="reverse")
     categories = entry["categories"]
     if not isinstance(categories, list) or not categories:
-        c.fail(f"{where}: must be a non-empty list of categories {{cat_name, cat_questions, crowd}}, not "
-               f"{_typename(categories)}", field="categories")
+        c.fail(
+            f"{where}: must be a non-empty list of categories {{cat_name, cat_questions, crowd}}, not "
+            f"{_typename(categories)}",
+            field="categories",
+        )
     owner: dict[str, str] = {}
     scales, norms, taken = [], [], set()
     extra_crowds = []
     for i, cat in enumerate(categories):
         f = f"categories[{i}]"
         if not isinstance(cat, dict):
-            c.fail(f"{where}: a category must be an object {{cat_name, cat_questions, crowd}}, not "
-                   f"{_typename(cat)}", field=f)
+            c.fail(
+                f"{where}: a category must be an object {{cat_name, cat_questions, crowd}}, not "
+                f"{_typename(cat)}",
+                field=f,
+            )
         for key in ("cat_name", "cat_questions"):
             if key not in cat:
                 c.fail(f"{where}: required category field missing", field=f"{f}.{key}")
@@ -180,14 +208,27 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
             c.fail(f"category {cname} lists no questions", field=f"{f}.cat_questions")
         for q in members:
             if q not in num:
-                c.fail(f"category {cname} lists question {q}, which does not exist", field=f"{f}.cat_questions")
+                c.fail(
+                    f"category {cname} lists question {q}, which does not exist", field=f"{f}.cat_questions"
+                )
             if q in owner:
-                c.fail(f"question {q} is in categories {owner[q]} and {cname}; this format scores each item on "
-                       "one scale", item=f"{item_prefix}{q}", field=f"{f}.cat_questions")
+                c.fail(
+                    f"question {q} is in categories {owner[q]} and {cname}; this format scores each item on "
+                    "one scale",
+                    item=f"{item_prefix}{q}",
+                    field=f"{f}.cat_questions",
+                )
             owner[q] = cname
         ids = [f"{item_prefix}{q}" for q in members]
-        scales.append({"id": sid, "name": cname, "scoring": "mean" if mode == "AVG" else "sum", "items": ids,
-                       "reverse": [f"{item_prefix}{q}" for q in members if q in reverse]})
+        scales.append(
+            {
+                "id": sid,
+                "name": cname,
+                "scoring": "mean" if mode == "AVG" else "sum",
+                "items": ids,
+                "reverse": [f"{item_prefix}{q}" for q in members if q in reverse],
+            }
+        )
         crowds = cat.get("crowd") or []
         if not isinstance(crowds, list):
             c.fail(f"category {cname}: must be a list of crowds, not {_typename(crowds)}", field=f"{f}.crowd")
@@ -198,10 +239,19 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
             norm["source"] = f"PsychoBench questionnaires.json, entry {qname} (imported from {path.name})"
             norms.append(norm)
         extra_crowds += [f"{cname}: {cr['crowd_name']}" for cr in checked[1:]]
-    item_to_scale = {f"{item_prefix}{q}": next(s["id"] for s in scales if f"{item_prefix}{q}" in s["items"])
-                     for q in owner}
-    items = [{"id": f"{item_prefix}{q}", "text": text, "scale": item_to_scale[f"{item_prefix}{q}"],
-              "keyed": "-" if q in reverse else "+"} for q, text in num.items() if q in owner]
+    item_to_scale = {
+        f"{item_prefix}{q}": next(s["id"] for s in scales if f"{item_prefix}{q}" in s["items"]) for q in owner
+    }
+    items = [
+        {
+            "id": f"{item_prefix}{q}",
+            "text": text,
+            "scale": item_to_scale[f"{item_prefix}{q}"],
+            "keyed": "-" if q in reverse else "+",
+        }
+        for q, text in num.items()
+        if q in owner
+    ]
     left_out = [q for q in num if q not in owner]
     description = f"Imported from PsychoBench questionnaires.json (entry {qname})."
     if left_out:
@@ -209,18 +259,28 @@ def from_psychobench(path: str | Path, *, name: str | None = None, out: str | Pa
     if extra_crowds:
         description += f" Further crowd norms not imported: {'; '.join(extra_crowds)}."
     doc = {
-        "format": FORMAT, "id": _out_id(out, qname), "name": qname, "version": FILL_IN,
-        "description": description, "citation": FILL_IN, "licence": FILL_IN,
+        "format": FORMAT,
+        "id": _out_id(out, qname),
+        "name": qname,
+        "version": FILL_IN,
+        "description": description,
+        "citation": FILL_IN,
+        "licence": FILL_IN,
         "source_url": "https://github.com/CUHK-ARISE/PsychoBench",
         "instructions": (prompt or "").strip(),
         "response_format": {"type": "likert", "points": scale_plus_one - 1, "min": 1},
-        "scales": scales, "items": items, "norms": norms,
+        "scales": scales,
+        "items": items,
+        "norms": norms,
     }
     return _parse_imported(doc, out, path)
 
 
 _TRAIT_FIELDS = ("response_high1", "response_high2", "response_low1", "response_low2")
-_TRAIT_ALIASES = {"personality": ("personality", "personality trait", "trait"), "query": ("query", "question")}
+_TRAIT_ALIASES = {
+    "personality": ("personality", "personality trait", "trait"),
+    "query": ("query", "question"),
+}
 
 
 def _trait_text(c: _Checker, rec: dict[str, Any], key: str, n: int, iid: str) -> None:
@@ -269,22 +329,34 @@ def from_trait(path: str | Path, *, out: str | Path | None = None, item_prefix: 
         sid = scale_of[trait]
         by_trait.setdefault(sid, []).append(iid)
         text = f"{(situation or '').strip()} {query}".strip()
-        options = [{"text": rec["response_high1"], "value": 1}, {"text": rec["response_low1"], "value": 0},
-                   {"text": rec["response_high2"], "value": 1}, {"text": rec["response_low2"], "value": 0}]
+        options = [
+            {"text": rec["response_high1"], "value": 1},
+            {"text": rec["response_low1"], "value": 0},
+            {"text": rec["response_high2"], "value": 1},
+            {"text": rec["response_low2"], "value": 0},
+        ]
         items.append({"id": iid, "text": text, "options": options, "scale": sid, "keyed": "+"})
     names = {v: k for k, v in scale_of.items()}
     doc = {
-        "format": FORMAT, "id": _out_id(out, "trait"), "name": "TRAIT (imported)", "version": FILL_IN,
-        "description": (f"Imported from {path.name}: TRAIT scenario items (Lee et al., 2024). Options in TRAIT's "
-                        "order (high1, low1, high2, low2); a trait-high option scores 1, a trait-low option 0; "
-                        "scale score = share of trait-high choices."),
+        "format": FORMAT,
+        "id": _out_id(out, "trait"),
+        "name": "TRAIT (imported)",
+        "version": FILL_IN,
+        "description": (
+            f"Imported from {path.name}: TRAIT scenario items (Lee et al., 2024). Options in TRAIT's "
+            "order (high1, low1, high2, low2); a trait-high option scores 1, a trait-low option 0; "
+            "scale score = share of trait-high choices."
+        ),
         "citation": "Lee, S., et al. (2024). Do LLMs have distinct and consistent personality? TRAIT: "
-                    "personality testset designed for LLMs with psychometrics. arXiv:2406.14703.",
-        "licence": FILL_IN, "source_url": "https://huggingface.co/datasets/mirlab/TRAIT",
+        "personality testset designed for LLMs with psychometrics. arXiv:2406.14703.",
+        "licence": FILL_IN,
+        "source_url": "https://huggingface.co/datasets/mirlab/TRAIT",
         "instructions": "Given a situation, choose the option that best describes what you would do.",
         "response_format": {"type": "choice", "points": 4},
-        "scales": [{"id": sid, "name": names[sid], "scoring": "mean", "items": ids, "reverse": []}
-                   for sid, ids in by_trait.items()],
+        "scales": [
+            {"id": sid, "name": names[sid], "scoring": "mean", "items": ids, "reverse": []}
+            for sid, ids in by_trait.items()
+        ],
         "items": items,
     }
     return _parse_imported(doc, out, path)
@@ -297,12 +369,18 @@ def _parse_imported(doc: dict[str, Any], out: str | Path | None, source: Path) -
     except InstrumentError as exc:
         if exc.field == "id" or not str(exc).startswith(exc.path + ": "):
             raise  # about the output file's name: the message names it
-        reason = str(exc)[len(exc.path) + 2:]
+        reason = str(exc)[len(exc.path) + 2 :]
         raise InstrumentError(source, f"the imported instrument would be invalid: {reason}") from None
 
 
-def import_instrument(path: str | Path, source: str, *, out: str | Path | None = None, name: str | None = None,
-                      item_prefix: str = "q") -> Instrument:
+def import_instrument(
+    path: str | Path,
+    source: str,
+    *,
+    out: str | Path | None = None,
+    name: str | None = None,
+    item_prefix: str = "q",
+) -> Instrument:
     """Import ``path`` written by ``source`` (``psychobench`` or ``trait``)."""
     if source == "psychobench":
         return from_psychobench(path, name=name, out=out, item_prefix=item_prefix)

@@ -19,11 +19,13 @@ Example
 Questionnaires live in ``instruments/``, behavioural tasks (``kind: task``) in ``instruments/tasks/``;
 both load by id, and one id names one file across the two folders.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -32,7 +34,7 @@ from ..resources import data_dir
 from .model import Instrument
 from .validate import FORMAT, ID_PATTERN, parse_instrument
 
-__all__ = ["load_instrument", "list_instruments", "read_yaml", "shipped_path"]
+__all__ = ["list_instruments", "load_instrument", "read_yaml", "shipped_path"]
 
 #: Sub-folders of the data folder searched for shipped instruments, in order ("" = the folder itself).
 SHIPPED_FOLDERS: tuple[str, ...] = ("", "tasks")
@@ -53,7 +55,8 @@ def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: 
             continue  # SafeLoader reports unhashable keys itself
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark)
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+            )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
 
@@ -61,8 +64,9 @@ def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: 
 _StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: str | Path, *, what: str = "instrument file",
-              error: Callable[[Path, str], Exception] | None = None) -> Any:
+def read_yaml(
+    path: str | Path, *, what: str = "instrument file", error: Callable[[Path, str], Exception] | None = None
+) -> Any:
     """Parse one YAML file safely (plain data only: tags that build objects are refused).
 
     Every failure (missing file, a folder, unreadable, not UTF-8, YAML syntax, object tags) raises
@@ -84,17 +88,20 @@ def read_yaml(path: str | Path, *, what: str = "instrument file",
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise fail(path, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
-                         "save it as UTF-8") from None
+        raise fail(
+            path, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8"
+        ) from None
     try:
-        return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictSafeLoader)
     except yaml.constructor.ConstructorError as exc:
         line = f"line {exc.problem_mark.line + 1}: " if exc.problem_mark else ""
         problem = exc.problem or str(exc)
         if "could not determine a constructor" in problem:
             tag = problem.split("for the tag", 1)[-1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
-            problem = (f"the YAML tag {tag} is refused: {what}s are "
-                       "plain data (YAML tags that build objects are not allowed)")
+            problem = (
+                f"the YAML tag {tag} is refused: {what}s are "
+                "plain data (YAML tags that build objects are not allowed)"
+            )
         raise fail(path, f"{line}{problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -137,8 +144,11 @@ def load_instrument(id_or_path: str | os.PathLike) -> Instrument:
         path = shipped_path(text)
         if not ID_PATTERN.match(text) or not path.is_file():
             known = ", ".join(i.stem for i in _shipped_files())
-            raise InstrumentError(text, f"no shipped instrument with this id (shipped: {known}); "
-                                        "give a path to load your own YAML file")
+            raise InstrumentError(
+                text,
+                f"no shipped instrument with this id (shipped: {known}); "
+                "give a path to load your own YAML file",
+            )
     else:
         path = Path(text)
     return parse_instrument(read_yaml(path), path)
@@ -146,8 +156,9 @@ def load_instrument(id_or_path: str | os.PathLike) -> Instrument:
 
 def _shipped_files() -> list[Path]:
     out = []
-    for p in sorted((p for sub in SHIPPED_FOLDERS for p in (data_dir() / sub).glob("*.yaml")),
-                    key=lambda p: p.stem):
+    for p in sorted(
+        (p for sub in SHIPPED_FOLDERS for p in (data_dir() / sub).glob("*.yaml")), key=lambda p: p.stem
+    ):
         try:
             with open(p, encoding="utf-8") as fh:
                 head = fh.read(4096)

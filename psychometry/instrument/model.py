@@ -4,6 +4,7 @@ Everything downstream (scoring, the administration plan, exports) reads instrume
 these frozen dataclasses, never through raw YAML. Field names mirror the YAML format documented
 in ``docs/instrument-format.md`` and ``instruments/schema.json``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -24,6 +24,7 @@ Schema can express):
 - ``min_items`` lies between 1 and the scale's number of items;
 - dichotomies and norms name existing scales; one norm per scale; ``sd`` > 0.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -43,8 +44,19 @@ ITEM_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]*$")
 SCALE_ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESERVED_SCALE_IDS = frozenset({"type"})
 
-TOP_REQUIRED = ("format", "id", "name", "version", "citation", "licence", "source_url", "instructions",
-                "response_format", "scales", "items")
+TOP_REQUIRED = (
+    "format",
+    "id",
+    "name",
+    "version",
+    "citation",
+    "licence",
+    "source_url",
+    "instructions",
+    "response_format",
+    "scales",
+    "items",
+)
 TOP_OPTIONAL = ("kind", "description", "dichotomies", "norms")
 KINDS = ("inventory", "task")
 RF_KEYS = ("type", "points", "min", "anchors")
@@ -84,33 +96,47 @@ class _Checker:
     def fail(self, message: str, *, item: str | None = None, field: str | None = None) -> None:
         raise InstrumentError(self.path, message, item=item, field=field)
 
-    def mapping(self, value: Any, required: tuple[str, ...], optional: tuple[str, ...], *,
-                what: str, item: str | None = None, prefix: str = "") -> dict:
+    def mapping(
+        self,
+        value: Any,
+        required: tuple[str, ...],
+        optional: tuple[str, ...],
+        *,
+        what: str,
+        item: str | None = None,
+        prefix: str = "",
+    ) -> dict:
         if not isinstance(value, dict):
-            self.fail(f"{what} must be a mapping (key: value), not {_typename(value)}",
-                      item=item, field=prefix.rstrip(".") or None)
+            self.fail(
+                f"{what} must be a mapping (key: value), not {_typename(value)}",
+                item=item,
+                field=prefix.rstrip(".") or None,
+            )
         for key in value:
             if not isinstance(key, str) or key not in required + optional:
                 allowed = ", ".join(required + optional)
                 close = difflib.get_close_matches(str(key), required + optional, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
-                self.fail(f"unknown field in {what} ({hint}allowed: {allowed})", item=item,
-                          field=f"{prefix}{key}")
+                self.fail(
+                    f"unknown field in {what} ({hint}allowed: {allowed})", item=item, field=f"{prefix}{key}"
+                )
         for key in required:
             if key not in value:
                 self.fail(f"required field missing from {what}", item=item, field=f"{prefix}{key}")
         return value
 
-    def string(self, value: Any, field: str, *, item: str | None = None, empty: bool = True,
-               hint: str = "") -> str:
+    def string(
+        self, value: Any, field: str, *, item: str | None = None, empty: bool = True, hint: str = ""
+    ) -> str:
         if not isinstance(value, str):
             self.fail(f"must be a string{hint}, not {_typename(value)}", item=item, field=field)
         if not empty and not value.strip():
             self.fail("must not be empty", item=item, field=field)
         return value
 
-    def integer(self, value: Any, field: str, *, item: str | None = None, lo: int | None = None,
-                hi: int | None = None) -> int:
+    def integer(
+        self, value: Any, field: str, *, item: str | None = None, lo: int | None = None, hi: int | None = None
+    ) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer() and math.isfinite(value):
                 value = int(value)
@@ -127,7 +153,9 @@ class _Checker:
             self.fail(f"must be a finite number, not {_typename(value)}", item=item, field=field)
         return float(value)
 
-    def string_list(self, value: Any, field: str, *, item: str | None = None, empty: bool = True) -> list[str]:
+    def string_list(
+        self, value: Any, field: str, *, item: str | None = None, empty: bool = True
+    ) -> list[str]:
         if not isinstance(value, list):
             self.fail(f"must be a list, not {_typename(value)}", item=item, field=field)
         for i, v in enumerate(value):
@@ -137,8 +165,9 @@ class _Checker:
                 self.fail(f"entry {i + 1} must not be empty", item=item, field=field)
         return value
 
-    def ident(self, value: Any, field: str, pattern: re.Pattern, *, item: str | None = None,
-              desc: str) -> str:
+    def ident(
+        self, value: Any, field: str, pattern: re.Pattern, *, item: str | None = None, desc: str
+    ) -> str:
         if not isinstance(value, str):
             self.fail(f"must be a string (quote it in YAML), not {_typename(value)}", item=item, field=field)
         if not pattern.match(value):
@@ -176,8 +205,11 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
                 stem = stem[: -len(suffix)]
                 break
         if stem != iid:
-            c.fail(f"id {iid!r} does not match the file name {Path(path).name!r}: rename the file to "
-                   f"{iid}.yaml or set id: {stem}", field="id")
+            c.fail(
+                f"id {iid!r} does not match the file name {Path(path).name!r}: rename the file to "
+                f"{iid}.yaml or set id: {stem}",
+                field="id",
+            )
     name = c.string(doc["name"], "name", empty=False)
     version = c.string(doc["version"], "version", empty=False, hint=' (quote it: version: "1.0")')
     citation = c.string(doc["citation"], "citation")
@@ -191,20 +223,35 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
 
     rf = _response_format(c, doc["response_format"])
     if kind == "task" and rf.type != "choice":
-        c.fail(f"a task is answered by choosing an action (type: choice, each option carrying its behaviour "
-               f"value), not {rf.type}", field="response_format.type")
+        c.fail(
+            f"a task is answered by choosing an action (type: choice, each option carrying its behaviour "
+            f"value), not {rf.type}",
+            field="response_format.type",
+        )
     items = _items(c, doc["items"], rf)
     scales = _scales(c, doc["scales"], items)
     if rf.type == "choice" and rf.points == 0:  # no 'points' given: the most options any item has
-        rf = ResponseFormat(type="choice", points=max(len(it.options) for it in items), min=rf.min,
-                            anchors=())
+        rf = ResponseFormat(
+            type="choice", points=max(len(it.options) for it in items), min=rf.min, anchors=()
+        )
     scale_ids = {s.id for s in scales}
     dichotomies = _dichotomies(c, doc.get("dichotomies"), scale_ids)
     norms = _norms(c, doc.get("norms"), scale_ids)
     return Instrument(
-        id=iid, name=name, version=version, citation=citation, licence=licence, source_url=source_url,
-        instructions=instructions, response_format=rf, scales=tuple(scales), items=tuple(items),
-        dichotomies=tuple(dichotomies), norms=tuple(norms), description=description, kind=kind,
+        id=iid,
+        name=name,
+        version=version,
+        citation=citation,
+        licence=licence,
+        source_url=source_url,
+        instructions=instructions,
+        response_format=rf,
+        scales=tuple(scales),
+        items=tuple(items),
+        dichotomies=tuple(dichotomies),
+        norms=tuple(norms),
+        description=description,
+        kind=kind,
         path=Path(path) if path is not None else None,
     )
 
@@ -216,8 +263,10 @@ def _response_format(c: _Checker, raw: Any) -> ResponseFormat:
     if rtype not in ("likert", "bipolar", "choice"):
         c.fail(f"must be likert, bipolar or choice, not {rtype!r}", field=p + "type")
     if rtype != "choice" and "points" not in raw:
-        c.fail(f"required field missing from response_format (a {rtype} scale needs its number of points)",
-               field=p + "points")
+        c.fail(
+            f"required field missing from response_format (a {rtype} scale needs its number of points)",
+            field=p + "points",
+        )
     points = c.integer(raw["points"], p + "points", lo=2) if "points" in raw else 0
     vmin = c.integer(raw.get("min", 1), p + "min")
     anchors = tuple(c.string_list(_optional_list(raw, "anchors"), p + "anchors", empty=False))
@@ -226,8 +275,12 @@ def _response_format(c: _Checker, raw: Any) -> ResponseFormat:
     if anchors:
         allowed = (points, 2) if rtype == "bipolar" else (points,)
         if len(anchors) not in allowed:
-            c.fail(f"{len(anchors)} anchors for a {points}-point scale (need {points}"
-                   + (" or 2 end labels" if rtype == "bipolar" else "") + ")", field=p + "anchors")
+            c.fail(
+                f"{len(anchors)} anchors for a {points}-point scale (need {points}"
+                + (" or 2 end labels" if rtype == "bipolar" else "")
+                + ")",
+                field=p + "anchors",
+            )
     return ResponseFormat(type=rtype, points=points, min=vmin, anchors=anchors)
 
 
@@ -240,8 +293,13 @@ def _items(c: _Checker, raw: Any, rf: ResponseFormat) -> list[Item]:
         label = entry.get("id") if isinstance(entry, dict) else None
         label = str(label) if isinstance(label, (str, int)) and not isinstance(label, bool) else f"#{n}"
         c.mapping(entry, ITEM_REQUIRED, ITEM_OPTIONAL, what="an item", item=label)
-        iid = c.ident(entry["id"], "id", ITEM_ID_PATTERN, item=label,
-                      desc="letters, digits, _ and ., not starting with .")
+        iid = c.ident(
+            entry["id"],
+            "id",
+            ITEM_ID_PATTERN,
+            item=label,
+            desc="letters, digits, _ and ., not starting with .",
+        )
         if iid in seen:
             c.fail("duplicate item id (each item id must be unique)", item=iid, field="id")
         seen.add(iid)
@@ -260,29 +318,51 @@ def _items(c: _Checker, raw: Any, rf: ResponseFormat) -> list[Item]:
         if bipolar:
             for pole in ("left", "right"):
                 if pole not in entry:
-                    c.fail("a bipolar item needs both poles (left: the low end, right: the high end)",
-                           item=iid, field=pole)
+                    c.fail(
+                        "a bipolar item needs both poles (left: the low end, right: the high end)",
+                        item=iid,
+                        field=pole,
+                    )
             left = c.string(entry["left"], "left", item=iid, empty=False)
             right = c.string(entry["right"], "right", item=iid, empty=False)
         options: tuple[Option, ...] = ()
         if choice:
             raw_opts = entry.get("options")
             if not isinstance(raw_opts, list) or len(raw_opts) < 2:
-                c.fail("a choice item needs a list of at least two options ({text: ..., value: ...})",
-                       item=iid, field="options")
+                c.fail(
+                    "a choice item needs a list of at least two options ({text: ..., value: ...})",
+                    item=iid,
+                    field="options",
+                )
             opts = []
             for k, o in enumerate(raw_opts, start=1):
                 c.mapping(o, OPTION_KEYS, (), what=f"option {k}", item=iid, prefix=f"options[{k}].")
-                opts.append(Option(text=c.string(o["text"], f"options[{k}].text", item=iid, empty=False),
-                                   value=c.number(o["value"], f"options[{k}].value", item=iid)))
+                opts.append(
+                    Option(
+                        text=c.string(o["text"], f"options[{k}].text", item=iid, empty=False),
+                        value=c.number(o["value"], f"options[{k}].value", item=iid),
+                    )
+                )
             if rf.points and len(opts) != rf.points:
-                c.fail(f"{len(opts)} options, but response_format.points is {rf.points}", item=iid,
-                       field="options")
+                c.fail(
+                    f"{len(opts)} options, but response_format.points is {rf.points}",
+                    item=iid,
+                    field="options",
+                )
             if len({o.value for o in opts}) < 2:
                 c.fail("the options must not all have the same value", item=iid, field="options")
             options = tuple(opts)
-        out.append(Item(id=iid, text=text, scale=scale, keyed=1 if keyed == "+" else -1, left=left,
-                        right=right, options=options))
+        out.append(
+            Item(
+                id=iid,
+                text=text,
+                scale=scale,
+                keyed=1 if keyed == "+" else -1,
+                left=left,
+                right=right,
+                options=options,
+            )
+        )
     return out
 
 
@@ -315,24 +395,38 @@ def _scales(c: _Checker, raw: Any, items: list[Item]) -> list[Scale]:
             if m not in by_id:
                 c.fail(f"scale {sid} lists an item that does not exist", item=m, field=p + "items")
             if m in listed_in:
-                c.fail(f"the item is listed in scales {listed_in[m]} and {sid} (an item scores on one scale)",
-                       item=m, field=p + "items")
+                c.fail(
+                    f"the item is listed in scales {listed_in[m]} and {sid} (an item scores on one scale)",
+                    item=m,
+                    field=p + "items",
+                )
             listed_in[m] = sid
             if by_id[m].scale != sid:
-                c.fail(f"scale {sid} lists the item, but the item says scale: {by_id[m].scale}", item=m,
-                       field="scale")
+                c.fail(
+                    f"scale {sid} lists the item, but the item says scale: {by_id[m].scale}",
+                    item=m,
+                    field="scale",
+                )
         reverse = c.string_list(_optional_list(entry, "reverse"), p + "reverse")
         for r in reverse:
             if r not in by_id:
-                c.fail(f"scale {sid}: reverse key on an item that does not exist", item=r, field=p + "reverse")
+                c.fail(
+                    f"scale {sid}: reverse key on an item that does not exist", item=r, field=p + "reverse"
+                )
             if r not in members:
-                c.fail(f"scale {sid}: reverse key on an item that is not on this scale", item=r,
-                       field=p + "reverse")
+                c.fail(
+                    f"scale {sid}: reverse key on an item that is not on this scale",
+                    item=r,
+                    field=p + "reverse",
+                )
         keyed_minus = [m for m in members if by_id[m].keyed < 0]
         for m in keyed_minus:
             if m not in reverse:
-                c.fail(f'scale {sid}: the item is keyed "-" but missing from reverse', item=m,
-                       field=p + "reverse")
+                c.fail(
+                    f'scale {sid}: the item is keyed "-" but missing from reverse',
+                    item=m,
+                    field=p + "reverse",
+                )
         for r in reverse:
             if by_id[r].keyed > 0:
                 c.fail(f'scale {sid}: the item is in reverse but keyed "+"', item=r, field=p + "reverse")
@@ -344,15 +438,29 @@ def _scales(c: _Checker, raw: Any, items: list[Item]) -> list[Scale]:
         if min_items is not None:
             min_items = c.integer(min_items, p + "min_items", lo=1, hi=len(members))
         desc = _optional_string(c, entry, "description", p)
-        out.append(Scale(id=sid, name=name, items=tuple(members), reverse=tuple(reverse), scoring=scoring,
-                         offset=offset, min_items=min_items, description=desc))
+        out.append(
+            Scale(
+                id=sid,
+                name=name,
+                items=tuple(members),
+                reverse=tuple(reverse),
+                scoring=scoring,
+                offset=offset,
+                min_items=min_items,
+                description=desc,
+            )
+        )
     for it in items:
         if it.scale not in seen:
-            c.fail(f"the item names scale {it.scale!r}, which does not exist (scales: {', '.join(seen)})",
-                   item=it.id, field="scale")
+            c.fail(
+                f"the item names scale {it.scale!r}, which does not exist (scales: {', '.join(seen)})",
+                item=it.id,
+                field="scale",
+            )
         if it.id not in listed_in:
-            c.fail(f"the item belongs to no scale: add it to scale {it.scale}'s items", item=it.id,
-                   field="scale")
+            c.fail(
+                f"the item belongs to no scale: add it to scale {it.scale}'s items", item=it.id, field="scale"
+            )
     return out
 
 
@@ -391,8 +499,9 @@ def _dichotomies(c: _Checker, raw: Any, scale_ids: set[str]) -> list[Dichotomy]:
         tie = d.get("tie", "low")
         if tie not in ("low", "high", "x"):
             c.fail(f"must be low, high or x, not {_typename(tie)}", field=p + "tie")
-        out.append(Dichotomy(scale=scale, low=low, high=high, cutoff=c.number(d["cutoff"], p + "cutoff"),
-                             tie=tie))
+        out.append(
+            Dichotomy(scale=scale, low=low, high=high, cutoff=c.number(d["cutoff"], p + "cutoff"), tie=tie)
+        )
     return out
 
 
@@ -413,9 +522,16 @@ def _norms(c: _Checker, raw: Any, scale_ids: set[str]) -> list[Norm]:
             c.fail(f"a standard deviation must be positive, not {sd:g}", field=p + "sd")
         nn = d.get("n")
         nn = c.integer(nn, p + "n", lo=1) if nn is not None else None
-        out.append(Norm(scale=scale, mean=c.number(d["mean"], p + "mean"), sd=sd, n=nn,
-                        population=_optional_string(c, d, "population", p),
-                        source=_optional_string(c, d, "source", p)))
+        out.append(
+            Norm(
+                scale=scale,
+                mean=c.number(d["mean"], p + "mean"),
+                sd=sd,
+                n=nn,
+                population=_optional_string(c, d, "population", p),
+                source=_optional_string(c, d, "source", p),
+            )
+        )
     return out
 
 
@@ -434,9 +550,17 @@ def instrument_to_dict(inst: Instrument) -> dict:
     if rf.anchors:
         rfd["anchors"] = list(rf.anchors)
     doc: dict[str, Any] = {
-        "format": FORMAT, "id": inst.id, **({"kind": inst.kind} if inst.kind != "inventory" else {}),
-        "name": inst.name, "version": inst.version, "description": inst.description, "citation": inst.citation, "licence": inst.licence,
-        "source_url": inst.source_url, "instructions": inst.instructions, "response_format": rfd,
+        "format": FORMAT,
+        "id": inst.id,
+        **({"kind": inst.kind} if inst.kind != "inventory" else {}),
+        "name": inst.name,
+        "version": inst.version,
+        "description": inst.description,
+        "citation": inst.citation,
+        "licence": inst.licence,
+        "source_url": inst.source_url,
+        "instructions": inst.instructions,
+        "response_format": rfd,
     }
     scales = []
     for s in inst.scales:
@@ -464,8 +588,10 @@ def instrument_to_dict(inst: Instrument) -> dict:
         items.append(d)
     doc["items"] = items
     if inst.dichotomies:
-        doc["dichotomies"] = [{"scale": x.scale, "low": x.low, "high": x.high, "cutoff": _num(x.cutoff),
-                               "tie": x.tie} for x in inst.dichotomies]
+        doc["dichotomies"] = [
+            {"scale": x.scale, "low": x.low, "high": x.high, "cutoff": _num(x.cutoff), "tie": x.tie}
+            for x in inst.dichotomies
+        ]
     if inst.norms:
         norms = []
         for x in inst.norms:
@@ -483,4 +609,3 @@ def instrument_to_dict(inst: Instrument) -> dict:
 
 def _num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else float(x)
-

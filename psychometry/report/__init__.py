@@ -20,14 +20,36 @@ A statistic that cannot be computed (one respondent, a constant item, one templa
 Layering: this package imports psychometry.stats, .scoring, .results and .instrument; nothing below
 it imports the report.
 """
+
 from __future__ import annotations
 
 from .build import REQUIRED_COLUMNS, build_report, load_files, report_from_file, report_from_files
 from .document import NOT_COMPUTED, Figure, Report, Section
 from .errors import ReportError
-from .verdicts import (THRESHOLD_SOURCES, ModelVerdicts, Verdict, VerdictThresholds, compute_verdicts,
-                       load_thresholds)
+from .verdicts import (
+    THRESHOLD_SOURCES,
+    ModelVerdicts,
+    Verdict,
+    VerdictThresholds,
+    compute_verdicts,
+    load_thresholds,
+)
 
-__all__ = ["build_report", "report_from_file", "report_from_files", "load_files", "Report", "Section", "Figure",
-           "ReportError", "NOT_COMPUTED", "REQUIRED_COLUMNS", "Verdict", "ModelVerdicts", "VerdictThresholds",
-           "THRESHOLD_SOURCES", "compute_verdicts", "load_thresholds"]
+__all__ = [
+    "NOT_COMPUTED",
+    "REQUIRED_COLUMNS",
+    "THRESHOLD_SOURCES",
+    "Figure",
+    "ModelVerdicts",
+    "Report",
+    "ReportError",
+    "Section",
+    "Verdict",
+    "VerdictThresholds",
+    "build_report",
+    "compute_verdicts",
+    "load_files",
+    "load_thresholds",
+    "report_from_file",
+    "report_from_files",
+]

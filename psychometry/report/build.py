@@ -6,11 +6,13 @@ scale structure and its measurement invariance across option orders and prompt t
 styles, template and option-order sensitivity and position bias; last the multitrait-multimethod
 matrix when both BFI-44 and IPIP-NEO-120 are present.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence, Union
+from typing import Union
 
 import pandas as pd
 
@@ -20,15 +22,23 @@ from psychometry.instrument.model import Instrument
 from .document import Report, Section
 from .errors import ReportError
 from .respondents import RESPONDENT_LEVELS, persona_level, split_models
-from .sections import behaviour_section, comparison_sections, findings_section, instrument_sections, mtmm_section, overview, refusals
+from .sections import (
+    behaviour_section,
+    comparison_sections,
+    findings_section,
+    instrument_sections,
+    mtmm_section,
+    overview,
+    refusals,
+)
 from .verdicts import InvarianceAnalysis, VerdictThresholds, model_verdicts
 
-__all__ = ["build_report", "report_from_file", "report_from_files", "load_files", "REQUIRED_COLUMNS"]
+__all__ = ["REQUIRED_COLUMNS", "build_report", "load_files", "report_from_file", "report_from_files"]
 
 #: Columns the report cannot do without (the rest of the long-table contract is optional).
 REQUIRED_COLUMNS: tuple[str, ...] = ("respondent", "instrument", "item", "scale", "value", "status")
 
-InstrumentsArg = Union[None, Iterable[Union[str, Instrument]], Mapping[str, Union[Instrument, None]]]
+InstrumentsArg = Union[None, Iterable[str | Instrument], Mapping[str, Instrument | None]]  # noqa: UP007
 
 
 def _resolve_instruments(long: pd.DataFrame, instruments: InstrumentsArg) -> dict[str, Instrument | None]:
@@ -50,7 +60,9 @@ def _resolve_instruments(long: pd.DataFrame, instruments: InstrumentsArg) -> dic
     for w in wanted:
         iid = w.id if isinstance(w, Instrument) else str(w)
         if iid not in in_data:
-            raise ReportError(f"instrument {iid!r} is not in the results (instruments: {', '.join(in_data) or 'none'})")
+            raise ReportError(
+                f"instrument {iid!r} is not in the results (instruments: {', '.join(in_data) or 'none'})"
+            )
         if isinstance(w, Instrument):
             chosen[iid] = w
             continue
@@ -63,11 +75,21 @@ def _resolve_instruments(long: pd.DataFrame, instruments: InstrumentsArg) -> dic
     return chosen
 
 
-def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, title: str = "psychometry report",
-                 source: str | Path | None = None, plots: bool = True, omega_min_items: int = 6,
-                 cfa_min_per_item: float = 2.0, cfa_max_items: int | None = 60,
-                 answers: str = "chosen", respondent: str = "condition",
-                 thresholds: VerdictThresholds | None = None, verdicts: bool = True) -> Report:
+def build_report(
+    long_df: pd.DataFrame,
+    instruments: InstrumentsArg = None,
+    *,
+    title: str = "psychometry report",
+    source: str | Path | None = None,
+    plots: bool = True,
+    omega_min_items: int = 6,
+    cfa_min_per_item: float = 2.0,
+    cfa_max_items: int | None = 60,
+    answers: str = "chosen",
+    respondent: str = "condition",
+    thresholds: VerdictThresholds | None = None,
+    verdicts: bool = True,
+) -> Report:
     """Compute the report of a long results table (``psychometry.load_results``).
 
     Parameters
@@ -114,12 +136,16 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
     >>> print(rep.text()); rep.to_html("report.html")                # doctest: +SKIP
     """
     if not isinstance(long_df, pd.DataFrame):
-        raise ReportError(f"build_report: expected the long results table as a pandas DataFrame, "
-                          f"got {type(long_df).__name__}")
+        raise ReportError(
+            f"build_report: expected the long results table as a pandas DataFrame, "
+            f"got {type(long_df).__name__}"
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in long_df.columns]
     if missing:
-        raise ReportError(f"build_report: the table has no column(s) {', '.join(missing)}: "
-                          "not a psychometry long results table (see docs/architecture.md)")
+        raise ReportError(
+            f"build_report: the table has no column(s) {', '.join(missing)}: "
+            "not a psychometry long results table (see docs/architecture.md)"
+        )
     if long_df.empty:
         raise ReportError("build_report: the results table has no rows")
     long_df = long_df.reset_index(drop=True)
@@ -127,22 +153,37 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
         raise ReportError(f"build_report: answers must be 'chosen' or 'expected', got {answers!r}")
     if answers == "expected":
         if "expected" not in long_df.columns or long_df["expected"].isna().all():
-            raise ReportError("build_report: answers='expected' needs logprob-mode results (the 'expected' "
-                              "column is missing or empty)")
+            raise ReportError(
+                "build_report: answers='expected' needs logprob-mode results (the 'expected' "
+                "column is missing or empty)"
+            )
         long_df = long_df.assign(value=long_df["expected"], _chosen=long_df["value"])
     if respondent not in RESPONDENT_LEVELS:
-        raise ReportError(f"build_report: respondent must be one of {', '.join(RESPONDENT_LEVELS)}, got {respondent!r}")
+        raise ReportError(
+            f"build_report: respondent must be one of {', '.join(RESPONDENT_LEVELS)}, got {respondent!r}"
+        )
     chosen = _resolve_instruments(long_df, instruments)
     rep = Report(title=title)
     subset = long_df[long_df["instrument"].astype(str).isin(list(chosen))].reset_index(drop=True)
     models = split_models(subset)
     if verdicts:
         raw = subset.assign(value=subset["_chosen"]) if "_chosen" in subset.columns else subset
-        rep.verdicts = [model_verdicts(rows, chosen, thresholds=thresholds, answers=answers, respondent=respondent,
-                                       model=name) for name, rows in split_models(raw)]
+        rep.verdicts = [
+            model_verdicts(
+                rows, chosen, thresholds=thresholds, answers=answers, respondent=respondent, model=name
+            )
+            for name, rows in split_models(raw)
+        ]
         rep.sections.append(findings_section(rep.verdicts, thresholds or VerdictThresholds()))
-    rep.sections.append(overview(subset, chosen, str(source) if source is not None else None, answers=answers,
-                                 respondent=respondent))
+    rep.sections.append(
+        overview(
+            subset,
+            chosen,
+            str(source) if source is not None else None,
+            answers=answers,
+            respondent=respondent,
+        )
+    )
     several = len(models) > 1
     per_model: list[tuple[str, dict[str, pd.DataFrame | None], list[Section]]] = []
     for name, rows in models:
@@ -160,12 +201,24 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
             if inst is not None and inst.kind == "task":
                 pass
             mv = next((m for m in rep.verdicts if m.model == name), None)
-            inv = {v.data.factor: v.data for v in (mv.verdicts if mv is not None else [])
-                   if v.check == "invariance" and v.instrument == iid and isinstance(v.data, InvarianceAnalysis)}
-            s_, sc = instrument_sections(iid, an_i, inst, plots=plots, omega_min_items=omega_min_items,
-                                         cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items,
-                                         raw=raw_i if respondent == "persona" else None, model_label=name,
-                                         invariance=inv, thresholds=thresholds)
+            inv = {
+                v.data.factor: v.data
+                for v in (mv.verdicts if mv is not None else [])
+                if v.check == "invariance" and v.instrument == iid and isinstance(v.data, InvarianceAnalysis)
+            }
+            s_, sc = instrument_sections(
+                iid,
+                an_i,
+                inst,
+                plots=plots,
+                omega_min_items=omega_min_items,
+                cfa_min_per_item=cfa_min_per_item,
+                cfa_max_items=cfa_max_items,
+                raw=raw_i if respondent == "persona" else None,
+                model_label=name,
+                invariance=inv,
+                thresholds=thresholds,
+            )
             secs += s_
             scores[iid] = sc
         m = mtmm_section(scores, plots_on=plots)
@@ -176,11 +229,22 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
             secs.append(b)
         per_model.append((name, scores, secs))
     if several:
-        rep.sections += comparison_sections(per_model, chosen, plots=plots,
-                                            thresholds=thresholds or VerdictThresholds(), verdicts=rep.verdicts)
+        rep.sections += comparison_sections(
+            per_model,
+            chosen,
+            plots=plots,
+            thresholds=thresholds or VerdictThresholds(),
+            verdicts=rep.verdicts,
+        )
         for name, _, secs in per_model:
-            rep.sections.append(Section(key=f"model:{name}", title=f"Model {name}", level=1,
-                                        body=f"Every section below uses the responses of {name} only."))
+            rep.sections.append(
+                Section(
+                    key=f"model:{name}",
+                    title=f"Model {name}",
+                    level=1,
+                    body=f"Every section below uses the responses of {name} only.",
+                )
+            )
             for sec in secs:
                 sec.key = f"{name}/{sec.key}"
                 if not sec.title.startswith(name):
@@ -194,8 +258,9 @@ def build_report(long_df: pd.DataFrame, instruments: InstrumentsArg = None, *, t
     return rep
 
 
-def report_from_file(path: str | Path, *, run_id: str | None = None, instruments: InstrumentsArg = None,
-                     **kwargs) -> Report:
+def report_from_file(
+    path: str | Path, *, run_id: str | None = None, instruments: InstrumentsArg = None, **kwargs
+) -> Report:
     """:func:`build_report` of a results file (``load_results(path, run_id=run_id)``).
 
     Raises ``StoreError`` for a missing file or one that is not a results file, and
@@ -226,7 +291,9 @@ def load_files(paths: Sequence[str | Path], *, run_id: str | None = None) -> pd.
         if df.empty:
             runs = [r["run_id"] for r in run_info(path)]
             if run_id is not None:
-                raise ReportError(f"{path}: no responses of run {run_id!r} (runs: {', '.join(runs) or 'none'})")
+                raise ReportError(
+                    f"{path}: no responses of run {run_id!r} (runs: {', '.join(runs) or 'none'})"
+                )
             raise ReportError(f"{path}: the results file holds no responses yet")
         frames.append(df.assign(_file=str(path)))
     if len(frames) == 1:
@@ -247,8 +314,9 @@ def load_files(paths: Sequence[str | Path], *, run_id: str | None = None) -> pd.
     return pd.concat(frames, ignore_index=True)
 
 
-def report_from_files(paths: Sequence[str | Path], *, run_id: str | None = None, instruments: InstrumentsArg = None,
-                      **kwargs) -> Report:
+def report_from_files(
+    paths: Sequence[str | Path], *, run_id: str | None = None, instruments: InstrumentsArg = None, **kwargs
+) -> Report:
     """:func:`build_report` of one or more results files (:func:`load_files`): each model is reported
     on its own and the models side by side."""
     paths = list(paths)

@@ -5,12 +5,13 @@
 section whose statistic could not be computed carries ``computed=False`` and a one-line body
 ``not computed: <reason>``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Figure", "Section", "Report", "NOT_COMPUTED"]
+__all__ = ["NOT_COMPUTED", "Figure", "Report", "Section"]
 
 #: The prefix of the one-line body of a section that could not be computed.
 NOT_COMPUTED = "not computed: "
@@ -51,7 +52,7 @@ class Section:
     html: str | None = field(default=None, repr=False)
 
     @classmethod
-    def skipped(cls, key: str, title: str, reason: str, level: int = 3) -> "Section":
+    def skipped(cls, key: str, title: str, reason: str, level: int = 3) -> Section:
         """A section that could not be computed: the body is one ``not computed: reason`` line."""
         reason = " ".join(str(reason).split())  # always one line
         return cls(key=key, title=title, level=level, body=NOT_COMPUTED + reason, computed=False)
@@ -86,7 +87,7 @@ class Report:
     @property
     def not_computed(self) -> dict[str, str]:
         """``{section key: reason}`` for the sections that could not be computed."""
-        return {s.key: s.body[len(NOT_COMPUTED):] for s in self.sections if not s.computed}
+        return {s.key: s.body[len(NOT_COMPUTED) :] for s in self.sections if not s.computed}
 
     # ------------------------------------------------------------------ renderers
     def text(self) -> str:

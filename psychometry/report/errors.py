@@ -1,4 +1,5 @@
 """The report's user error (printed in one line by the CLI)."""
+
 from __future__ import annotations
 
 from psychometry.errors import PsychometryError

@@ -4,6 +4,7 @@ CSS, plots embedded as ``data:image/png;base64`` URIs, no scripts, nothing fetch
 The findings (verdicts, coloured by level) come first, then a table of contents, then every section:
 result tables as real ``<table>`` s (psychometry.stats._rhtml, the same strings as the text report),
 other text preformatted, plots as embedded PNG images."""
+
 from __future__ import annotations
 
 import base64
@@ -70,13 +71,21 @@ def _anchor(key: str) -> str:
     return "s-" + re.sub(r"[^A-Za-z0-9_-]+", "-", key).strip("-")
 
 
-def render_html(report: "Report") -> str:
+def render_html(report: Report) -> str:
     """The HTML document as a string (UTF-8, self-contained: inline CSS, base64 PNG images, no scripts)."""
     esc = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{esc(report.title)}</title>", f"<style>\n{_CSS}\n</style>", "</head>", "<body>",
-           f"<h1>{esc(report.title)}</h1>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(report.title)}</title>",
+        f"<style>\n{_CSS}\n</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{esc(report.title)}</h1>",
+    ]
     first = [s for s in report.sections if s.key == "findings"]
     rest = [s for s in report.sections if s.key != "findings"]
 
@@ -115,7 +124,11 @@ def render_html(report: "Report") -> str:
             open_sub = True
         else:
             parts = s.key.split("/")
-            short = f"{parts[-2]} {parts[-1]}" if len(parts) >= 3 and parts[-2] in ("alpha", "omega") else parts[-1]
+            short = (
+                f"{parts[-2]} {parts[-1]}"
+                if len(parts) >= 3 and parts[-2] in ("alpha", "omega")
+                else parts[-1]
+            )
             out.append(f'<li class="l3"><a href="#{_anchor(s.key)}">{esc(short)}</a></li>')
     if open_sub:
         out.append("</ul></li>")
@@ -126,7 +139,7 @@ def render_html(report: "Report") -> str:
     return "\n".join(out) + "\n"
 
 
-def write_html(report: "Report", path: str | Path) -> Path:
+def write_html(report: Report, path: str | Path) -> Path:
     """Write the self-contained HTML report to ``path`` (parent directories created); return it."""
     p = Path(path)
     if p.is_dir():

@@ -1,5 +1,6 @@
 """Markdown rendering of a :class:`~psychometry.report.document.Report`: ``report.md`` plus one PNG
 file per plot in the same directory (relative links, so the directory can be moved as a whole)."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from .errors import ReportError
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Report
 
-__all__ = ["render_markdown", "write_markdown", "figure_filename"]
+__all__ = ["figure_filename", "render_markdown", "write_markdown"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -27,7 +28,7 @@ def _fence(body: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def render_markdown(report: "Report") -> str:
+def render_markdown(report: Report) -> str:
     """The Markdown text; figures are linked as ``<figure name>.png`` beside the file."""
     out = [f"# {report.title}", ""]
     for s in report.sections:
@@ -45,7 +46,7 @@ def render_markdown(report: "Report") -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_markdown(report: "Report", directory: str | Path) -> Path:
+def write_markdown(report: Report, directory: str | Path) -> Path:
     """Write ``directory/report.md`` and the figures' PNG files; return the path of ``report.md``."""
     d = Path(directory)
     if d.exists() and not d.is_dir():

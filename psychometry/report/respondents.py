@@ -5,11 +5,12 @@ repeat). :func:`persona_level` averages each item's answers over the templates a
 a person (model, persona, repeat), so that the reliability, norm and validity sections analyse
 persons, not conditions (``build_report(respondent="persona")``, CLI ``--respondent persona``).
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["RESPONDENT_LEVELS", "PERSON_KEY", "persona_level", "split_models"]
+__all__ = ["PERSON_KEY", "RESPONDENT_LEVELS", "persona_level", "split_models"]
 
 RESPONDENT_LEVELS = ("condition", "persona")
 #: The columns that identify a person across prompt conditions (psychometry.stats.prediction.RESPONDENT_KEY).
@@ -49,5 +50,7 @@ def split_models(long: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """``[(model, its rows)]`` in order of first appearance (one entry ``("", long)`` without a model column)."""
     if "model" not in long.columns:
         return [("", long)]
-    return [(str(m), long[long["model"].astype(str) == str(m)].reset_index(drop=True))
-            for m in pd.unique(long["model"].astype(str))]
+    return [
+        (str(m), long[long["model"].astype(str) == str(m)].reset_index(drop=True))
+        for m in pd.unique(long["model"].astype(str))
+    ]

@@ -6,11 +6,13 @@ Every function returns one or more :class:`~psychometry.report.document.Section`
 for data the statistics cannot use: too few respondents, a constant item, a single template... give
 a section whose body is one ``not computed: <reason>`` line (see :func:`attempt`).
 """
+
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +27,15 @@ from psychometry.stats.reliability import reverse_items
 from . import plots
 from .document import Section
 
-__all__ = ["Outcome", "attempt", "overview", "refusals", "instrument_sections", "mtmm_section",
-           "MTMM_INSTRUMENTS"]
+__all__ = [
+    "MTMM_INSTRUMENTS",
+    "Outcome",
+    "attempt",
+    "instrument_sections",
+    "mtmm_section",
+    "overview",
+    "refusals",
+]
 
 #: The two instruments whose common scales (E A C N O) make the multitrait-multimethod matrix.
 MTMM_INSTRUMENTS: tuple[str, str] = ("bfi44", "ipip_neo120")
@@ -93,15 +102,26 @@ def _html_warnings(warns: Sequence[str]) -> str:
     return "".join(f'<p class="warning">Warning: {_h.escape(w)}</p>' for w in warns)
 
 
-def _res_section(key: str, title: str, res: "Outcome", *, before: str = "", after: str = "", level: int = 3,
-                 preformatted_before: bool = False) -> Section:
+def _res_section(
+    key: str,
+    title: str,
+    res: Outcome,
+    *,
+    before: str = "",
+    after: str = "",
+    level: int = 3,
+    preformatted_before: bool = False,
+) -> Section:
     """A section whose text is ``before + result.summary() + after`` (and warnings), and whose HTML has
     the result's tables as ``<table>`` s (psychometry.stats._rhtml.summary_html: the same strings)."""
     import html as _h
 
     body = _with_warnings(before + res.value.summary() + after, res.warnings)
-    pre = (f'<pre class="rout">{_h.escape(before.strip(chr(10)))}</pre>' if preformatted_before and before.strip()
-           else _html_text(before))
+    pre = (
+        f'<pre class="rout">{_h.escape(before.strip(chr(10)))}</pre>'
+        if preformatted_before and before.strip()
+        else _html_text(before)
+    )
     html = pre + summary_html(res.value) + _html_text(after) + _html_warnings(res.warnings)
     return Section(key=key, title=title, level=level, body=body, html=html)
 
@@ -125,62 +145,104 @@ def _n_respondents(long: pd.DataFrame) -> int:
 # whole-table sections
 
 
-def overview(long: pd.DataFrame, instruments: dict[str, Instrument | None], source: str | None,
-             answers: str = "chosen", respondent: str = "condition") -> Section:
+def overview(
+    long: pd.DataFrame,
+    instruments: dict[str, Instrument | None],
+    source: str | None,
+    answers: str = "chosen",
+    respondent: str = "condition",
+) -> Section:
     """Section ``data``: what the table holds (responses, runs, models, the design, instruments)."""
     lines = []
     if source:
         lines.append(f"Results file: {source}")
     n_ok = int((long["status"] == "ok").sum()) if "status" in long.columns else len(long)
-    lines.append(f"Responses: {len(long)} ({n_ok} answered) from {_n_respondents(long)} simulated respondents")
-    for col, label in (("run_id", "Runs"), ("model", "Models"), ("mode", "Mode"), ("template", "Templates"),
-                       ("order", "Option orders"), ("persona", "Personas")):
+    lines.append(
+        f"Responses: {len(long)} ({n_ok} answered) from {_n_respondents(long)} simulated respondents"
+    )
+    for col, label in (
+        ("run_id", "Runs"),
+        ("model", "Models"),
+        ("mode", "Mode"),
+        ("template", "Templates"),
+        ("order", "Option orders"),
+        ("persona", "Personas"),
+    ):
         if col in long.columns:
             levels = [str(v) for v in pd.unique(long[col])]
             shown = ", ".join(levels[:8]) + (f", ... ({len(levels)} in all)" if len(levels) > 8 else "")
             lines.append(f"{label + ':':<15}{shown}")
     if "repeat" in long.columns:
         lines.append(f"{'Repeats:':<15}{long['repeat'].nunique()}")
-    lines.append(f"{'Answers:':<15}" + ("the probability-weighted value of the options (logprob mode's 'expected')"
-                                         if answers == "expected" else "the chosen option's scale value"))
+    lines.append(
+        f"{'Answers:':<15}"
+        + (
+            "the probability-weighted value of the options (logprob mode's 'expected')"
+            if answers == "expected"
+            else "the chosen option's scale value"
+        )
+    )
     lines.append("Instruments:")
     for iid, inst in instruments.items():
         sub = long[long["instrument"] == iid]
-        name = inst.name if inst is not None else "(definition not found: instrument-specific sections limited)"
+        name = (
+            inst.name if inst is not None else "(definition not found: instrument-specific sections limited)"
+        )
         lines.append(f"  {iid:<14}{name}; {sub['item'].nunique()} items, {_n_respondents(sub)} respondents")
     if "model" in long.columns and long["model"].nunique() > 1:
-        lines.append(f"Models are never pooled: every statistic is computed within one model, and the "
-                     f"{long['model'].nunique()} models are shown side by side.")
+        lines.append(
+            f"Models are never pooled: every statistic is computed within one model, and the "
+            f"{long['model'].nunique()} models are shown side by side."
+        )
     if "_file" in long.columns and long["_file"].nunique() > 1:
         for f, g in long.groupby("_file", sort=False):
-            lines.append(f"  file {f}: models {', '.join(map(str, pd.unique(g['model'])))}; "
-                         f"{g['run_id'].nunique() if 'run_id' in g.columns else 1} run(s), {len(g)} responses")
+            lines.append(
+                f"  file {f}: models {', '.join(map(str, pd.unique(g['model'])))}; "
+                f"{g['run_id'].nunique() if 'run_id' in g.columns else 1} run(s), {len(g)} responses"
+            )
     if "model" in long.columns and "run_id" in long.columns:
-        multi = [(str(m), g["run_id"].nunique()) for m, g in long.groupby("model", sort=False) if g["run_id"].nunique() > 1]
+        multi = [
+            (str(m), g["run_id"].nunique())
+            for m, g in long.groupby("model", sort=False)
+            if g["run_id"].nunique() > 1
+        ]
         for m, k in multi:
-            lines.append(f"Pooled within model {m}: {k} runs of the file(s) (their respondents analysed together).")
-    conditions = [f"{long[c].nunique()} {label}" for c, label in (("template", "templates"), ("order", "option orders"))
-                  if c in long.columns and long[c].nunique() > 1]
+            lines.append(
+                f"Pooled within model {m}: {k} runs of the file(s) (their respondents analysed together)."
+            )
+    conditions = [
+        f"{long[c].nunique()} {label}"
+        for c, label in (("template", "templates"), ("order", "option orders"))
+        if c in long.columns and long[c].nunique() > 1
+    ]
     if respondent == "persona":
-        lines.append("Respondent = persona: each person's (model x persona x repeat) item answers are averaged over "
-                     f"its prompt conditions ({' x '.join(conditions) or 'one condition'}) before the scores, "
-                     "reliability, norm, CFA and MTMM sections; the refusal, response-style, template, order and "
-                     "position sections compare the conditions themselves.")
+        lines.append(
+            "Respondent = persona: each person's (model x persona x repeat) item answers are averaged over "
+            f"its prompt conditions ({' x '.join(conditions) or 'one condition'}) before the scores, "
+            "reliability, norm, CFA and MTMM sections; the refusal, response-style, template, order and "
+            "position sections compare the conditions themselves."
+        )
     elif conditions:
-        lines.append(f"Note: a respondent is one prompt condition of a persona ({' x '.join(conditions)}). The "
-                     "reliability, norm and validity sections pool the conditions, so condition effects "
-                     "(read the template, option-order and position sections first) enter them as if they "
-                     "were differences between persons. Person-level scores: "
-                     "psychometry.stats.respondent_scores.")
-    lines.append("Statistics: psychometry.stats (checked against R's psych 2.2.9 and lavaan 0.6-14); "
-                 "scale scores: psychometry.scoring.")
+        lines.append(
+            f"Note: a respondent is one prompt condition of a persona ({' x '.join(conditions)}). The "
+            "reliability, norm and validity sections pool the conditions, so condition effects "
+            "(read the template, option-order and position sections first) enter them as if they "
+            "were differences between persons. Person-level scores: "
+            "psychometry.stats.respondent_scores."
+        )
+    lines.append(
+        "Statistics: psychometry.stats (checked against R's psych 2.2.9 and lavaan 0.6-14); "
+        "scale scores: psychometry.scoring."
+    )
     return Section(key="data", title="Data", level=1, body="\n".join(lines))
 
 
 def refusals(long: pd.DataFrame) -> Section:
     """Section ``refusals``: refusal and unparsed rates with Wilson CIs, overall and by design factor."""
     key, title = "refusals", "Refusal and unparsed rates"
-    by = [c for c in ("model", "instrument", "template", "order") if c in long.columns and long[c].nunique() > 1]
+    by = [
+        c for c in ("model", "instrument", "template", "order") if c in long.columns and long[c].nunique() > 1
+    ]
     res = attempt(st.refusal_rates, long, by=by or ["instrument"])
     if not res.ok:
         return Section.skipped(key, title, res.reason, level=1)
@@ -242,8 +304,10 @@ def _header(c: _Ctx) -> Section:
     if c.inst is not None:
         lines.append(c.inst.name + (f" (version {c.inst.version})" if c.inst.version else ""))
         lines.append(_one_line(c.inst.citation)[:300])
-    lines.append(f"{c.long['item'].nunique()} items on {len(c.scale_ids)} scales; "
-                 f"{_n_respondents(c.long)} simulated respondents")
+    lines.append(
+        f"{c.long['item'].nunique()} items on {len(c.scale_ids)} scales; "
+        f"{_n_respondents(c.long)} simulated respondents"
+    )
     title = f"{c.iid}: {c.inst.name}" if c.inst is not None else c.iid
     return Section(key=c.iid, title=title, level=2, body="\n".join(lines))
 
@@ -268,12 +332,22 @@ def _score_section(c: _Ctx, scores: pd.DataFrame | None, reason: str | None, war
     if scores is None:
         return Section.skipped(key, title, reason or "no scores")
     cols = [s for s in c.scale_ids if s in scores.columns]
-    desc = pd.DataFrame({
-        "n": scores[cols].notna().sum(), "mean": scores[cols].mean(), "sd": scores[cols].std(),
-        "min": scores[cols].min(), "max": scores[cols].max()})
+    desc = pd.DataFrame(
+        {
+            "n": scores[cols].notna().sum(),
+            "mean": scores[cols].mean(),
+            "sd": scores[cols].std(),
+            "min": scores[cols].min(),
+            "max": scores[cols].max(),
+        }
+    )
     desc.index = [f"{s} {c.scale_name(s)}" if c.scale_name(s) != s else s for s in cols]
-    how = ("instrument scoring (psychometry.scoring: reverse keying, mean or sum, offset, at least half the "
-           "items answered)" if c.inst is not None else "item means after reverse keying (stats.scale_scores)")
+    how = (
+        "instrument scoring (psychometry.scoring: reverse keying, mean or sum, offset, at least half the "
+        "items answered)"
+        if c.inst is not None
+        else "item means after reverse keying (stats.scale_scores)"
+    )
     body = [f"Scale scores over simulated respondents: {how}", "", _frame_text(desc)]
     if "type" in scores.columns:
         types = scores["type"].dropna().value_counts()
@@ -288,14 +362,26 @@ def _score_section(c: _Ctx, scores: pd.DataFrame | None, reason: str | None, war
 
     sec.html = summary_html(_T()) + _html_warnings(warns)
     if c.plots and desc["n"].sum() > 0:
-        norms = {n.scale: (n.mean, n.sd) for n in c.inst.norms if n.scale in cols} if c.inst is not None else {}
-        sec.figures.append(plots.trait_profile(
-            {c.model_label or "model": scores[cols].astype(float)}, name=f"{c.iid}-profile",
-            title=f"{c.iid}: trait profile" + (" vs human norms" if norms else ""), norms=norms,
-            labels={s: c.scale_name(s) for s in cols}))
-        sec.figures.append(plots.score_distributions(
-            scores[cols], name=f"{c.iid}-scores", title=f"{c.iid}: scale score distributions",
-            labels={s: c.scale_name(s) for s in cols}))
+        norms = (
+            {n.scale: (n.mean, n.sd) for n in c.inst.norms if n.scale in cols} if c.inst is not None else {}
+        )
+        sec.figures.append(
+            plots.trait_profile(
+                {c.model_label or "model": scores[cols].astype(float)},
+                name=f"{c.iid}-profile",
+                title=f"{c.iid}: trait profile" + (" vs human norms" if norms else ""),
+                norms=norms,
+                labels={s: c.scale_name(s) for s in cols},
+            )
+        )
+        sec.figures.append(
+            plots.score_distributions(
+                scores[cols],
+                name=f"{c.iid}-scores",
+                title=f"{c.iid}: scale score distributions",
+                labels={s: c.scale_name(s) for s in cols},
+            )
+        )
     return sec
 
 
@@ -320,7 +406,9 @@ def _alpha_and_omega(c: _Ctx) -> tuple[list[Section], dict[str, pd.Series]]:
             out += [Section.skipped(akey, atitle, why), Section.skipped(okey, otitle, why)]
             continue
         if len(items) < 2:
-            out.append(Section.skipped(akey, atitle, f"scale {sid} has {len(items)} item; alpha needs at least 2"))
+            out.append(
+                Section.skipped(akey, atitle, f"scale {sid} has {len(items)} item; alpha needs at least 2")
+            )
         elif n < 2:
             out.append(Section.skipped(akey, atitle, f"{n} respondent; alpha needs at least 2"))
         else:
@@ -333,17 +421,28 @@ def _alpha_and_omega(c: _Ctx) -> tuple[list[Section], dict[str, pd.Series]]:
         k = len(items)
         nf = min(3, k // 3)
         if k < c.omega_min_items or nf < 2:
-            out.append(Section.skipped(okey, otitle, f"scale {sid} has {k} items; omega (Schmid-Leiman, "
-                                       f"3 items per group factor) is computed from {max(c.omega_min_items, 6)}"))
+            out.append(
+                Section.skipped(
+                    okey,
+                    otitle,
+                    f"scale {sid} has {k} items; omega (Schmid-Leiman, "
+                    f"3 items per group factor) is computed from {max(c.omega_min_items, 6)}",
+                )
+            )
         elif n <= k:
-            out.append(Section.skipped(okey, otitle, f"{n} respondents for {k} items; omega needs more "
-                                       "respondents than items"))
+            out.append(
+                Section.skipped(
+                    okey, otitle, f"{n} respondents for {k} items; omega needs more respondents than items"
+                )
+            )
         else:
             o = attempt(st.omega, x, nfactors=nf)
             if o.ok:
-                note = ("Items are reversed by the sign of their general loading (psych's flip, marked '-'), "
-                        "not by the instrument's keys, so omega's Alpha line can differ from psych::alpha's "
-                        "above.\n")
+                note = (
+                    "Items are reversed by the sign of their general loading (psych's flip, marked '-'), "
+                    "not by the instrument's keys, so omega's Alpha line can differ from psych::alpha's "
+                    "above.\n"
+                )
                 out.append(_res_section(okey, otitle + f", {nf} group factors", o, before=note))
             else:
                 out.append(Section.skipped(okey, otitle, o.reason))
@@ -353,10 +452,15 @@ def _alpha_and_omega(c: _Ctx) -> tuple[list[Section], dict[str, pd.Series]]:
 def _item_rest_section(c: _Ctx, r_drop: dict[str, pd.Series]) -> Section | None:
     if not c.plots or not r_drop:
         return None
-    fig = plots.item_rest_correlations(r_drop, name=f"{c.iid}-item-rest",
-                                       title=f"{c.iid}: item-rest correlations")
-    return Section(key=f"{c.iid}/item-rest", title=f"{c.iid}: item-rest correlations",
-                   body="Item-rest correlations (r.drop) of the alpha blocks above, as a plot.", figures=[fig])
+    fig = plots.item_rest_correlations(
+        r_drop, name=f"{c.iid}-item-rest", title=f"{c.iid}: item-rest correlations"
+    )
+    return Section(
+        key=f"{c.iid}/item-rest",
+        title=f"{c.iid}: item-rest correlations",
+        body="Item-rest correlations (r.drop) of the alpha blocks above, as a plot.",
+        figures=[fig],
+    )
 
 
 def _norms_section(c: _Ctx, scores: pd.DataFrame | None, reason: str | None) -> Section | None:
@@ -365,11 +469,16 @@ def _norms_section(c: _Ctx, scores: pd.DataFrame | None, reason: str | None) -> 
         return None
     if scores is None:
         return Section.skipped(key, title, reason or "no scale scores")
-    norms = {n.scale: (n.mean, n.sd, n.n) for n in c.inst.norms if n.n is not None and n.scale in scores.columns}
+    norms = {
+        n.scale: (n.mean, n.sd, n.n) for n in c.inst.norms if n.n is not None and n.scale in scores.columns
+    }
     lacking = [n.scale for n in c.inst.norms if n.n is None]
     if not norms:
-        return Section.skipped(key, title, "the instrument's norms give no sample size n, which the "
-                               "Welch test and Cohen's d need")
+        return Section.skipped(
+            key,
+            title,
+            "the instrument's norms give no sample size n, which the Welch test and Cohen's d need",
+        )
     res = attempt(st.compare_norms, scores[list(norms)].astype(float), norms)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
@@ -390,8 +499,12 @@ def _cfa_section(c: _Ctx) -> Section:
         return Section.skipped(key, title, "no scale with at least 2 items")
     p = sum(len(v) for v in model.values())
     if c.cfa_max_items is not None and p > c.cfa_max_items:
-        return Section.skipped(key, title, f"{p} items in the model, more than cfa_max_items = "
-                               f"{c.cfa_max_items} (a fit of this size takes long; raise the limit to fit it)")
+        return Section.skipped(
+            key,
+            title,
+            f"{p} items in the model, more than cfa_max_items = "
+            f"{c.cfa_max_items} (a fit of this size takes long; raise the limit to fit it)",
+        )
     wide = attempt(st.item_matrix, c.long)
     if not wide.ok:
         return Section.skipped(key, title, wide.reason)
@@ -399,8 +512,12 @@ def _cfa_section(c: _Ctx) -> Section:
     n_complete = int(x[[i for v in model.values() for i in v]].dropna().shape[0])
     need = int(np.ceil(c.cfa_min_per_item * p))
     if n_complete < need:
-        return Section.skipped(key, title, f"{n_complete} respondents answered every item; the CFA of {p} items "
-                               f"needs at least {need} ({c.cfa_min_per_item:g} per item)")
+        return Section.skipped(
+            key,
+            title,
+            f"{n_complete} respondents answered every item; the CFA of {p} items "
+            f"needs at least {need} ({c.cfa_min_per_item:g} per item)",
+        )
     items = [i for v in model.values() for i in v]
     keys = c.reversed_items(items)
     if keys:  # reverse-keyed items reversed first: same fit, all loadings positive (better start values)
@@ -412,10 +529,19 @@ def _cfa_section(c: _Ctx) -> Section:
     if not res.ok:
         return Section.skipped(key, title, res.reason)
     spec = "\n".join(f"  {f} =~ {' + '.join(items)}" for f, items in model.items())
-    note = (f"\nReverse-keyed items ({len(keys)}) were reversed before fitting (psych's max + min - x), so "
-            "every loading is expected to be positive; the fit does not depend on it." if keys else "")
-    return _res_section(key, title, res, before=f"Model (one factor per scale, as keyed by the instrument):\n{spec}{note}\n\n",
-                        preformatted_before=True)
+    note = (
+        f"\nReverse-keyed items ({len(keys)}) were reversed before fitting (psych's max + min - x), so "
+        "every loading is expected to be positive; the fit does not depend on it."
+        if keys
+        else ""
+    )
+    return _res_section(
+        key,
+        title,
+        res,
+        before=f"Model (one factor per scale, as keyed by the instrument):\n{spec}{note}\n\n",
+        preformatted_before=True,
+    )
 
 
 def _styles_section(c: _Ctx) -> Section:
@@ -434,8 +560,12 @@ def _template_section(c: _Ctx) -> Section:
     if "template" not in rows.columns:
         return Section.skipped(key, title, "the table has no template column")
     if rows["template"].nunique() < 2:
-        return Section.skipped(key, title, f"one prompt template only ({rows['template'].iloc[0]}); "
-                               "administer with several templates to compare them")
+        return Section.skipped(
+            key,
+            title,
+            f"one prompt template only ({rows['template'].iloc[0]}); "
+            "administer with several templates to compare them",
+        )
     res = attempt(st.template_sensitivity, rows)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
@@ -443,8 +573,11 @@ def _template_section(c: _Ctx) -> Section:
     if c.plots:
         ss = attempt(st.scale_scores, rows)
         if ss.ok and ss.value["score"].notna().any():
-            sec.figures.append(plots.template_means(ss.value, name=f"{c.iid}-templates",
-                                                    title=f"{c.iid}: mean scale score by prompt template"))
+            sec.figures.append(
+                plots.template_means(
+                    ss.value, name=f"{c.iid}-templates", title=f"{c.iid}: mean scale score by prompt template"
+                )
+            )
     return sec
 
 
@@ -464,8 +597,12 @@ def _order_section(c: _Ctx) -> Section:
     orders = [str(o) for o in pd.unique(rows["order"])]
     pair = _order_pair(orders)
     if pair is None:
-        return Section.skipped(key, title, f"one option order only ({orders[0] if orders else 'none'}); "
-                               "administer with --orders original,reversed to compare")
+        return Section.skipped(
+            key,
+            title,
+            f"one option order only ({orders[0] if orders else 'none'}); "
+            "administer with --orders original,reversed to compare",
+        )
     res = attempt(st.order_sensitivity, rows, *pair)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
@@ -484,9 +621,14 @@ def _position_section(c: _Ctx) -> Section:
         grid = [col for col in ("template", "order") if col in rows.columns]
         heat = attempt(st.position_bias, rows, by=grid or None)
         if heat.ok:
-            sec.figures.append(plots.position_heatmap(heat.value.counts, name=f"{c.iid}-positions",
-                                                      title=f"{c.iid}: share of answers by shown position",
-                                                      rows=tuple(grid)))
+            sec.figures.append(
+                plots.position_heatmap(
+                    heat.value.counts,
+                    name=f"{c.iid}-positions",
+                    title=f"{c.iid}: share of answers by shown position",
+                    rows=tuple(grid),
+                )
+            )
     return sec
 
 
@@ -521,17 +663,25 @@ def _option_curves_section(c: _Ctx, n_items: int = 4) -> Section | None:
                 recs.append({"order": str(order), "value": float(v), "p": float(pr)})
         if not recs:
             continue
-        tab = pd.DataFrame(recs).pivot_table(index="value", columns="order", values="p", aggfunc="mean", sort=False)
+        tab = pd.DataFrame(recs).pivot_table(
+            index="value", columns="order", values="p", aggfunc="mean", sort=False
+        )
         keyed = ""
         if "keyed" in rows.columns and float(sub["keyed"].iloc[0]) < 0:
             keyed = " (R)"
         curves[f"{item}{keyed}: {texts.get(item, '')}".rstrip(": ")] = tab.sort_index()
     if not curves:
         return None
-    fig = plots.option_curves(curves, name=f"{c.iid}-options", title=f"{c.iid}: option probabilities of {len(curves)} items")
-    return Section(key=f"{c.iid}/options", title=f"{c.iid}: option probabilities of a few items",
-                   body="Mean probability of each answer (scale value) per option order, as a plot; (R) = "
-                        "reverse-keyed item.", figures=[fig])
+    fig = plots.option_curves(
+        curves, name=f"{c.iid}-options", title=f"{c.iid}: option probabilities of {len(curves)} items"
+    )
+    return Section(
+        key=f"{c.iid}/options",
+        title=f"{c.iid}: option probabilities of a few items",
+        body="Mean probability of each answer (scale value) per option order, as a plot; (R) = "
+        "reverse-keyed item.",
+        figures=[fig],
+    )
 
 
 def _reliability_overview(c: _Ctx) -> Section | None:
@@ -551,13 +701,20 @@ def _reliability_overview(c: _Ctx) -> Section | None:
 
     class _T:  # a tiny result so the table goes through summary_html like the others
         def summary(self_inner) -> str:
-            return ("Cronbach's alpha with the Feldt 95% confidence interval (psych::alpha) and McDonald's omega "
-                    "total / hierarchical (psych::omega, 6+ items; psych gives omega no interval)\n"
-                    + format_frame(shown, 2))
+            return (
+                "Cronbach's alpha with the Feldt 95% confidence interval (psych::alpha) and McDonald's omega "
+                "total / hierarchical (psych::omega, 6+ items; psych gives omega no interval)\n"
+                + format_frame(shown, 2)
+            )
 
     sec = _res_section(key, title, Outcome(value=_T()))
-    sec.figures.append(plots.reliability_forest({c.model_label or "alpha": t}, name=f"{c.iid}-reliability",
-                                                title=f"{c.iid}: reliability per scale"))
+    sec.figures.append(
+        plots.reliability_forest(
+            {c.model_label or "alpha": t},
+            name=f"{c.iid}-reliability",
+            title=f"{c.iid}: reliability per scale",
+        )
+    )
     return sec
 
 
@@ -568,8 +725,7 @@ def _invariance_sections(c: _Ctx, precomputed: Any = None, thresholds: Any = Non
     InvarianceAnalysis} of the verdicts (the same rows), so the fits are not run twice."""
     import textwrap
 
-    from psychometry.stats._rprint import format_frame
-    from psychometry.stats.prediction import format_pval
+    from psychometry.stats._rprint import format_frame, format_pval
 
     from .verdicts import INVARIANCE_FACTORS, VerdictThresholds, invariance_analysis, invariance_holds
 
@@ -586,16 +742,20 @@ def _invariance_sections(c: _Ctx, precomputed: Any = None, thresholds: Any = Non
         ana = (precomputed or {}).get(factor)
         if ana is None:
             ana = invariance_analysis(rows, factor, c.scale_ids)
-        head = (f"Multi-group CFA per scale, groups = {plural} ({', '.join(ana.groups)}); a respondent is one "
-                f"prompt condition under one {singular}. One factor per scale, reverse-keyed items reversed first; "
-                f"ML on the answers as continuous (lavaan::cfa(model, data, group = \"{factor}\", group.equal = "
-                "...): configural = nothing equal, metric = loadings, scalar = loadings + intercepts). Each level "
-                "is tested against the previous one: chi-square difference as lavTestLRT; holds = CFI drops by "
-                f"at most {th.invariance_delta_cfi:.3f} and RMSEA rises by at most "
-                f"{th.invariance_delta_rmsea:.3f} (Chen 2007).")
+        head = (
+            f"Multi-group CFA per scale, groups = {plural} ({', '.join(ana.groups)}); a respondent is one "
+            f"prompt condition under one {singular}. One factor per scale, reverse-keyed items reversed first; "
+            f"ML on the answers as continuous (lavaan::cfa(model, data, group = \"{factor}\", group.equal = "
+            "...): configural = nothing equal, metric = loadings, scalar = loadings + intercepts). Each level "
+            "is tested against the previous one: chi-square difference as lavTestLRT; holds = CFI drops by "
+            f"at most {th.invariance_delta_cfi:.3f} and RMSEA rises by at most "
+            f"{th.invariance_delta_rmsea:.3f} (Chen 2007)."
+        )
         blocks: list[tuple[str, pd.DataFrame | None, list[str]]] = []
         for si in ana.scales:
-            label = f"Scale {si.scale}" + (f" ({c.scale_name(si.scale)})" if c.scale_name(si.scale) != si.scale else "")
+            label = f"Scale {si.scale}" + (
+                f" ({c.scale_name(si.scale)})" if c.scale_name(si.scale) != si.scale else ""
+            )
             label += f", {len(si.items)} items"
             if si.n and si.result is not None:
                 label += "; n = " + ", ".join(f"{k} {lv}" for lv, k in si.n)
@@ -614,14 +774,16 @@ def _invariance_sections(c: _Ctx, precomputed: Any = None, thresholds: Any = Non
             shown["p.diff"] = format_pval(list(t["p_diff"].astype(float)), 3)
             shown["cfi.delta"] = t["delta_cfi"].astype(float)
             shown["rmsea.delta"] = t["delta_rmsea"].astype(float)
-            shown["holds"] = ["" if lv == "configural" else ("yes" if invariance_holds(t.loc[lv], th) else "no")
-                              for lv in t.index]
+            shown["holds"] = [
+                "" if lv == "configural" else ("yes" if invariance_holds(t.loc[lv], th) else "no")
+                for lv in t.index
+            ]
             blocks.append((label, shown, list(si.warnings)))
 
         class _T:  # the tables go through _rprint (text) and summary_html (HTML) like the other sections
             def summary(self_inner) -> str:
-                parts = [textwrap.fill(head, 100)]
-                for label, shown, warns in blocks:
+                parts = [textwrap.fill(head, 100)]  # noqa: B023
+                for label, shown, warns in blocks:  # noqa: B023
                     parts.append("")
                     parts.append(label)
                     if shown is not None:
@@ -634,11 +796,20 @@ def _invariance_sections(c: _Ctx, precomputed: Any = None, thresholds: Any = Non
     return out
 
 
-def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *, plots: bool = True,
-                        omega_min_items: int = 6, cfa_min_per_item: float = 2.0,
-                        cfa_max_items: int | None = 60, raw: pd.DataFrame | None = None,
-                        model_label: str = "", invariance: Any = None,
-                        thresholds: Any = None) -> tuple[list[Section], pd.DataFrame | None]:
+def instrument_sections(
+    iid: str,
+    long: pd.DataFrame,
+    inst: Instrument | None,
+    *,
+    plots: bool = True,
+    omega_min_items: int = 6,
+    cfa_min_per_item: float = 2.0,
+    cfa_max_items: int | None = 60,
+    raw: pd.DataFrame | None = None,
+    model_label: str = "",
+    invariance: Any = None,
+    thresholds: Any = None,
+) -> tuple[list[Section], pd.DataFrame | None]:
     """Every section of one instrument (its rows of the long table), and its scale scores
     (respondents x scales, used by the MTMM section).
 
@@ -646,8 +817,17 @@ def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *
     averaged); ``raw`` the condition-level rows for the robustness sections (default: ``long``);
     ``invariance`` the verdicts' {factor: InvarianceAnalysis} of this instrument (computed here when
     not given); ``thresholds`` the verdicts' cut-offs (the invariance tables' "holds" column)."""
-    c = _Ctx(iid=iid, long=long, inst=inst, plots=plots, omega_min_items=omega_min_items,
-             cfa_min_per_item=cfa_min_per_item, cfa_max_items=cfa_max_items, model_label=model_label, raw=raw)
+    c = _Ctx(
+        iid=iid,
+        long=long,
+        inst=inst,
+        plots=plots,
+        omega_min_items=omega_min_items,
+        cfa_min_per_item=cfa_min_per_item,
+        cfa_max_items=cfa_max_items,
+        model_label=model_label,
+        raw=raw,
+    )
     c.scale_ids = _scale_ids(long, inst)
     scores, reason, warns = _scores(c)
     out = [_header(c), _score_section(c, scores, reason, warns)]
@@ -675,7 +855,9 @@ def instrument_sections(iid: str, long: pd.DataFrame, inst: Instrument | None, *
 # across instruments
 
 
-def mtmm_section(scores: dict[str, pd.DataFrame | None], *, plots_on: bool = False, prefix: str = "") -> Section | None:
+def mtmm_section(
+    scores: dict[str, pd.DataFrame | None], *, plots_on: bool = False, prefix: str = ""
+) -> Section | None:
     """Multitrait-multimethod matrix of BFI-44 vs IPIP-NEO-120 on their common scales (None unless
     both instruments are in the report)."""
     a_id, b_id = MTMM_INSTRUMENTS
@@ -686,21 +868,40 @@ def mtmm_section(scores: dict[str, pd.DataFrame | None], *, plots_on: bool = Fal
     if a is None or b is None:
         return Section.skipped(key, title, "scale scores of one of the instruments are missing", level=1)
     common = [s for s in a.columns if s in b.columns and s not in ("type",) and not str(s).startswith("z_")]
-    res = attempt(st.mtmm, a[common].astype(float), b[common].astype(float), {s: s for s in common},
-                  methods=(a_id, b_id))
+    res = attempt(
+        st.mtmm,
+        a[common].astype(float),
+        b[common].astype(float),
+        {s: s for s in common},
+        methods=(a_id, b_id),
+    )
     if not res.ok:
         return Section.skipped(key, title, res.reason, level=1)
-    sec = _res_section(key, title, res, level=1,
-                       before="Scale scores of the same simulated respondents (model/persona/template/order/repeat) "
-                              "on both instruments.\n\n")
+    sec = _res_section(
+        key,
+        title,
+        res,
+        level=1,
+        before="Scale scores of the same simulated respondents (model/persona/template/order/repeat) "
+        "on both instruments.\n\n",
+    )
     if plots_on:
-        sec.figures.append(plots.mtmm_heatmap(res.value.correlations, name=f"{prefix}mtmm",
-                                              title=f"MTMM correlations: {a_id} vs {b_id}"))
+        sec.figures.append(
+            plots.mtmm_heatmap(
+                res.value.correlations, name=f"{prefix}mtmm", title=f"MTMM correlations: {a_id} vs {b_id}"
+            )
+        )
     return sec
 
 
-def behaviour_section(long: pd.DataFrame, instruments: dict[str, Instrument | None], *, plots_on: bool = True,
-                      value: str = "value", prefix: str = "") -> Section | None:
+def behaviour_section(
+    long: pd.DataFrame,
+    instruments: dict[str, Instrument | None],
+    *,
+    plots_on: bool = True,
+    value: str = "value",
+    prefix: str = "",
+) -> Section | None:
     """Behaviour prediction (stats.behaviour_regression of each task score on the first inventory's
     scales, persons = model/persona/repeat, conditions averaged) when tasks and inventories were given
     to the same persons; None otherwise."""
@@ -713,14 +914,22 @@ def behaviour_section(long: pd.DataFrame, instruments: dict[str, Instrument | No
     traits, behaviour, res, why = out
     if res is None:
         return Section.skipped(key, title, why or "no regression", level=1)
-    note = ("Persons = model x persona x repeat; each score is the mean over the person's prompt conditions "
-            "(psychometry.stats.trait_behaviour_scores). Predictors: the scales of the first inventory. "
-            "OLS, R's summary(lm()) layout.\n\n")
+    note = (
+        "Persons = model x persona x repeat; each score is the mean over the person's prompt conditions "
+        "(psychometry.stats.trait_behaviour_scores). Predictors: the scales of the first inventory. "
+        "OLS, R's summary(lm()) layout.\n\n"
+    )
     sec = _res_section(key, title, Outcome(value=res), level=1, before=note)
     if plots_on:
         preds = list(res.fits[next(iter(res.fits))].predictors)
-        sec.figures.append(plots.behaviour_scatter(traits[preds], behaviour[list(res.fits)],
-                                                   name=f"{prefix}behaviour", title="Behaviour against each trait"))
+        sec.figures.append(
+            plots.behaviour_scatter(
+                traits[preds],
+                behaviour[list(res.fits)],
+                name=f"{prefix}behaviour",
+                title="Behaviour against each trait",
+            )
+        )
     return sec
 
 
@@ -753,8 +962,12 @@ def findings_section(verdicts: Sequence[Any], thresholds: Any) -> Section:
             for v in mv.verdicts:
                 table.loc[v.label, mv.model] = _BADGE[v.level]
         table = table.fillna("-")
-        lines += ["Models side by side (each model's statistics are its own; nothing is pooled):", "",
-                  format_strings(table), ""]
+        lines += [
+            "Models side by side (each model's statistics are its own; nothing is pooled):",
+            "",
+            format_strings(table),
+            "",
+        ]
         head = "".join(f"<th>{_h.escape(mv.model)}</th>" for mv in verdicts)
         rows = []
         for lab in labels:
@@ -764,63 +977,101 @@ def findings_section(verdicts: Sequence[Any], thresholds: Any) -> Section:
                 if v is None:
                     cells.append("<td>-</td>")
                 else:
-                    cells.append(f'<td class="lv-{_lv(v.level)}"><span class="badge {_lv(v.level)}">{_BADGE[v.level]}'
-                                 f'</span> <span class="fig">{_h.escape(v.figure)}</span></td>')
+                    cells.append(
+                        f'<td class="lv-{_lv(v.level)}"><span class="badge {_lv(v.level)}">{_BADGE[v.level]}'
+                        f'</span> <span class="fig">{_h.escape(v.figure)}</span></td>'
+                    )
             rows.append(f"<tr><th scope=\"row\">{_h.escape(lab)}</th>{''.join(cells)}</tr>")
-        out_html.append('<table class="verdicts side"><thead><tr><th>check</th>' + head + "</tr></thead><tbody>"
-                        + "".join(rows) + "</tbody></table>")
+        out_html.append(
+            '<table class="verdicts side"><thead><tr><th>check</th>'
+            + head
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
     for mv in verdicts:
         lines.append(mv.text())
-        lv = _lv(mv.level if not mv.interpretable else mv.level)
-        out_html.append(f'<div class="model-verdicts"><h3>{_h.escape(mv.model or "model")}</h3>'
-                        f'<p class="meta">{mv.n_responses} responses, {mv.n_respondents} '
-                        f'respondent{"" if mv.n_respondents == 1 else "s"} (respondent = '
-                        f'{"persona, prompt conditions averaged" if mv.respondent == "persona" else "prompt condition"})</p>'
-                        f'<p class="headline lv-{lv}">' + "<br>".join(_h.escape(x) for x in mv.headline) + "</p>")
-        out_html.append('<table class="verdicts"><thead><tr><th>level</th><th>check</th><th>figure</th>'
-                        '<th>what it means</th></tr></thead><tbody>')
+        lv = _lv(mv.level)
+        out_html.append(
+            f'<div class="model-verdicts"><h3>{_h.escape(mv.model or "model")}</h3>'
+            f'<p class="meta">{mv.n_responses} responses, {mv.n_respondents} '
+            f'respondent{"" if mv.n_respondents == 1 else "s"} (respondent = '
+            f'{"persona, prompt conditions averaged" if mv.respondent == "persona" else "prompt condition"})</p>'
+            f'<p class="headline lv-{lv}">' + "<br>".join(_h.escape(x) for x in mv.headline) + "</p>"
+        )
+        out_html.append(
+            '<table class="verdicts"><thead><tr><th>level</th><th>check</th><th>figure</th>'
+            '<th>what it means</th></tr></thead><tbody>'
+        )
         for v in mv.verdicts:
             det = ""
             if v.details:
-                det = ("<details><summary>per scale</summary><ul>" + "".join(f"<li>{_h.escape(d)}</li>" for d in v.details)
-                       + "</ul></details>")
-            out_html.append(f'<tr class="lv-{_lv(v.level)}"><td><span class="badge {_lv(v.level)}">{_BADGE[v.level]}</span></td>'
-                            f"<td>{_h.escape(v.label)}</td><td>{_h.escape(v.figure)}</td>"
-                            f"<td>{_h.escape(v.sentence)}{det}</td></tr>")
+                det = (
+                    "<details><summary>per scale</summary><ul>"
+                    + "".join(f"<li>{_h.escape(d)}</li>" for d in v.details)
+                    + "</ul></details>"
+                )
+            out_html.append(
+                f'<tr class="lv-{_lv(v.level)}"><td><span class="badge {_lv(v.level)}">{_BADGE[v.level]}</span></td>'
+                f"<td>{_h.escape(v.label)}</td><td>{_h.escape(v.figure)}</td>"
+                f"<td>{_h.escape(v.sentence)}{det}</td></tr>"
+            )
         out_html.append("</tbody></table></div>")
-    lines.append("Cut-offs: psychometry.report.VerdictThresholds (sources in docs/report.md); set your own with "
-                 "--thresholds FILE.yaml.")
-    th_rows = "".join(f"<tr><td><code>{f.name}</code></td><td class=\"num\">{getattr(thresholds, f.name):g}</td>"
-                      f"<td>{_h.escape(THRESHOLD_SOURCES.get(f.name, ''))}</td></tr>" for f in _fields(thresholds))
-    out_html.append('<details class="thresholds"><summary>Cut-offs and their sources (VerdictThresholds; '
-                    '<code>--thresholds FILE.yaml</code>)</summary><table class="verdicts"><thead><tr><th>name</th>'
-                    f"<th>value</th><th>source</th></tr></thead><tbody>{th_rows}</tbody></table></details>")
-    return Section(key=key, title=title, level=1, body="\n".join(lines).rstrip() + "\n", html="".join(out_html))
+    lines.append(
+        "Cut-offs: psychometry.report.VerdictThresholds (sources in docs/report.md); set your own with "
+        "--thresholds FILE.yaml."
+    )
+    th_rows = "".join(
+        f"<tr><td><code>{f.name}</code></td><td class=\"num\">{getattr(thresholds, f.name):g}</td>"
+        f"<td>{_h.escape(THRESHOLD_SOURCES.get(f.name, ''))}</td></tr>"
+        for f in _fields(thresholds)
+    )
+    out_html.append(
+        '<details class="thresholds"><summary>Cut-offs and their sources (VerdictThresholds; '
+        '<code>--thresholds FILE.yaml</code>)</summary><table class="verdicts"><thead><tr><th>name</th>'
+        f"<th>value</th><th>source</th></tr></thead><tbody>{th_rows}</tbody></table></details>"
+    )
+    return Section(
+        key=key, title=title, level=1, body="\n".join(lines).rstrip() + "\n", html="".join(out_html)
+    )
 
 
 def _lv(level: str) -> str:
     return "na" if level == "n/a" else level
 
 
-def comparison_sections(per_model: Sequence[tuple[str, dict[str, pd.DataFrame | None], list[Section]]],
-                        instruments: dict[str, Instrument | None], *, plots: bool, thresholds: Any,
-                        verdicts: Sequence[Any]) -> list[Section]:
+def comparison_sections(
+    per_model: Sequence[tuple[str, dict[str, pd.DataFrame | None], list[Section]]],
+    instruments: dict[str, Instrument | None],
+    *,
+    plots: bool,
+    thresholds: Any,
+    verdicts: Sequence[Any],
+) -> list[Section]:
     """The models side by side, per inventory: trait profiles (mean and 95% CI per scale, with the
     human norms) and reliabilities (alpha with Feldt CI, omega). Each model's numbers are its own."""
     from psychometry.stats._rprint import format_strings
 
     from .plots import _ci95
 
-    out = [Section(key="compare", title="Models side by side", level=1,
-                   body="Each column is one model's own statistics (its respondents only); models are never "
-                        "pooled as respondents.")]
+    out = [
+        Section(
+            key="compare",
+            title="Models side by side",
+            level=1,
+            body="Each column is one model's own statistics (its respondents only); models are never "
+            "pooled as respondents.",
+        )
+    ]
     for iid, inst in instruments.items():
         if inst is not None and inst.kind == "task":
             continue
         profiles = {name: sc for name, scores, _ in per_model if (sc := scores.get(iid)) is not None}
         if not profiles:
             continue
-        scale_ids = [s.id for s in inst.scales] if inst is not None else list(next(iter(profiles.values())).columns)
+        scale_ids = (
+            [s.id for s in inst.scales] if inst is not None else list(next(iter(profiles.values())).columns)
+        )
         scale_ids = [s for s in scale_ids if any(s in p.columns for p in profiles.values())]
         norms = {n.scale: (n.mean, n.sd) for n in inst.norms} if inst is not None else {}
         cells = pd.DataFrame(index=scale_ids, dtype=object)
@@ -832,7 +1083,10 @@ def comparison_sections(per_model: Sequence[tuple[str, dict[str, pd.DataFrame | 
                 col.append(f"{m:.2f}{ci}" if np.isfinite(m) else "NA")
             cells[name] = col
         if norms:
-            cells["human norm (sd)"] = [f"{norms[s][0]:.2f} ({norms[s][1]:.2f})" if s in norms else "" for s in scale_ids]
+            cells["human norm (sd)"] = [
+                f"{norms[s][0]:.2f} ({norms[s][1]:.2f})" if s in norms else "" for s in scale_ids
+            ]
+
         class _T:
             def __init__(self, head: str, cells: pd.DataFrame) -> None:
                 self.head, self.cells = head, cells
@@ -841,15 +1095,31 @@ def comparison_sections(per_model: Sequence[tuple[str, dict[str, pd.DataFrame | 
                 return self.head + "\n\n" + format_strings(self.cells)
 
         t = _T("Mean scale score [95% CI over the model's respondents]:", cells)
-        sec = Section(key=f"compare/{iid}/profile", title=f"{iid}: trait profiles", level=2, body=t.summary(),
-                      html=summary_html(t))
+        sec = Section(
+            key=f"compare/{iid}/profile",
+            title=f"{iid}: trait profiles",
+            level=2,
+            body=t.summary(),
+            html=summary_html(t),
+        )
         if plots:
-            sec.figures.append(plots_mod().trait_profile(
-                {n: p[[s for s in scale_ids if s in p.columns]].astype(float) for n, p in profiles.items()},
-                name=f"compare-{iid}-profile", title=f"{iid}: trait profiles of the models", norms=norms))
+            sec.figures.append(
+                plots_mod().trait_profile(
+                    {
+                        n: p[[s for s in scale_ids if s in p.columns]].astype(float)
+                        for n, p in profiles.items()
+                    },
+                    name=f"compare-{iid}-profile",
+                    title=f"{iid}: trait profiles of the models",
+                    norms=norms,
+                )
+            )
         out.append(sec)
-        rel = {mv.model: v.data for mv in verdicts if (v := mv.get("reliability", iid)) is not None
-               and isinstance(v.data, pd.DataFrame)}
+        rel = {
+            mv.model: v.data
+            for mv in verdicts
+            if (v := mv.get("reliability", iid)) is not None and isinstance(v.data, pd.DataFrame)
+        }
         if rel:
             cells = pd.DataFrame(index=scale_ids, dtype=object)
             for name, t in rel.items():
@@ -865,14 +1135,28 @@ def comparison_sections(per_model: Sequence[tuple[str, dict[str, pd.DataFrame | 
                         txt += f"; omega {r['omega_t']:.2f}"
                     col.append(txt)
                 cells[name] = col
-            t = _T("Cronbach's alpha [Feldt 95% CI]; omega total (no interval) where computed "
-                   "(6+ items), per model:", cells)
-            sec = Section(key=f"compare/{iid}/reliability", title=f"{iid}: reliability of the models", level=2,
-                          body=t.summary(), html=summary_html(t))
+            t = _T(
+                "Cronbach's alpha [Feldt 95% CI]; omega total (no interval) where computed "
+                "(6+ items), per model:",
+                cells,
+            )
+            sec = Section(
+                key=f"compare/{iid}/reliability",
+                title=f"{iid}: reliability of the models",
+                level=2,
+                body=t.summary(),
+                html=summary_html(t),
+            )
             if plots:
-                sec.figures.append(plots_mod().reliability_forest(
-                    rel, name=f"compare-{iid}-reliability", title=f"{iid}: reliability per scale and model",
-                    ok=thresholds.reliability_ok, fails=thresholds.reliability_fails))
+                sec.figures.append(
+                    plots_mod().reliability_forest(
+                        rel,
+                        name=f"compare-{iid}-reliability",
+                        title=f"{iid}: reliability per scale and model",
+                        ok=thresholds.reliability_ok,
+                        fails=thresholds.reliability_fails,
+                    )
+                )
             out.append(sec)
     return out
 

@@ -15,13 +15,15 @@ Every number comes from :mod:`psychometry.stats` (``refusal_rates``' inputs, ``p
 ``order_sensitivity``, ``template_sensitivity``, ``alpha``, ``omega``, ``invariance``, ``mtmm``,
 ``compare_norms``, ``behaviour_regression``) or :mod:`psychometry.scoring`; nothing here re-implements a statistic.
 """
+
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,16 +32,31 @@ import psychometry.stats as st
 from psychometry.errors import PsychometryError
 from psychometry.instrument.model import Instrument
 from psychometry.scoring import score_long
-from psychometry.stats._rprint import fmt_number
-from psychometry.stats.prediction import format_pval
+from psychometry.stats._rprint import fmt_number, format_pval
 
 from .errors import ReportError
 from .respondents import persona_level, split_models
 
-__all__ = ["Verdict", "ModelVerdicts", "VerdictThresholds", "THRESHOLD_SOURCES", "LEVELS", "compute_verdicts",
-           "load_thresholds", "model_verdicts", "behaviour_analysis", "MTMM_INSTRUMENTS", "instrument_scores",
-           "verdicts_text", "INVARIANCE_FACTORS", "INVARIANCE_LEVELS", "InvarianceAnalysis",
-           "ScaleInvariance", "invariance_analysis", "invariance_holds"]
+__all__ = [
+    "INVARIANCE_FACTORS",
+    "INVARIANCE_LEVELS",
+    "LEVELS",
+    "MTMM_INSTRUMENTS",
+    "THRESHOLD_SOURCES",
+    "InvarianceAnalysis",
+    "ModelVerdicts",
+    "ScaleInvariance",
+    "Verdict",
+    "VerdictThresholds",
+    "behaviour_analysis",
+    "compute_verdicts",
+    "instrument_scores",
+    "invariance_analysis",
+    "invariance_holds",
+    "load_thresholds",
+    "model_verdicts",
+    "verdicts_text",
+]
 
 LEVELS = ("ok", "caution", "fails", "n/a")
 _RANK = {"n/a": -1, "ok": 0, "caution": 1, "fails": 2}
@@ -90,36 +107,36 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "nonanswer_caution": "share of prompts refused or unparsed; 5% is this package's convention",
     "nonanswer_fails": "half the prompts without a usable answer: this package's convention",
     "label_mass_caution": "probability mass on the option labels (logprob mode); below .50 most of the next-token "
-                          "probability is elsewhere (convention; cf. Dominguez-Olmedo et al. 2024, NeurIPS, on "
-                          "answers read from label probabilities)",
+    "probability is elsewhere (convention; cf. Dominguez-Olmedo et al. 2024, NeurIPS, on "
+    "answers read from label probabilities)",
     "label_mass_fails": "below .10 the labels are not what the model would say (convention)",
     "position_caution": "share of answers at the same shown position under every option order (selection bias: "
-                        "Zheng et al. 2024, ICLR; Pezeshkpour & Hruschka 2024, NAACL Findings); .50 is our "
-                        "convention (2.5 times chance with 5 options)",
+    "Zheng et al. 2024, ICLR; Pezeshkpour & Hruschka 2024, NAACL Findings); .50 is our "
+    "convention (2.5 times chance with 5 options)",
     "position_fails": ".80 at one position in every order: the answers do not follow content (convention)",
     "order_dz_caution": "Cohen's d_z of the paired original-vs-reversed scale scores; .5 = medium (Cohen 1988)",
     "order_dz_fails": ".8 = large (Cohen 1988)",
     "template_w_caution": "Kendall's W of the Friedman test across templates; .3 = moderate (Cohen 1988 conventions "
-                          "as applied to W by Tomczak & Tomczak 2014)",
+    "as applied to W by Tomczak & Tomczak 2014)",
     "template_w_fails": ".5 = large (Tomczak & Tomczak 2014)",
     "shift_negligible": "a shift below 5% of the scale range (0.2 points on 1-5) is negligible whatever its test "
-                        "(this package's convention)",
+    "(this package's convention)",
     "shift_fails": "a shift of 10% of the scale range (0.4 points on 1-5) or more can fail (convention)",
     "p_value": "significance level of the paired tests (Fisher's .05)",
     "reliability_ok": "alpha / omega .70 for research use (Nunnally 1978, Psychometric Theory, 2nd ed.)",
     "reliability_fails": "below .50 unacceptable (George & Mallery 2003)",
     "convergent_ok": "mean convergent r .50, and each convergent r larger than its heterotrait correlations "
-                     "(Campbell & Fiske 1959); Carlson & Herdman (2012) ask for .70 before measures are "
-                     "interchangeable",
+    "(Campbell & Fiske 1959); Carlson & Herdman (2012) ask for .70 before measures are "
+    "interchangeable",
     "convergent_fails": "mean convergent r below .30 (Campbell & Fiske 1959: convergent correlations must be "
-                        "'sufficiently large'; .30 is our convention)",
+    "'sufficiently large'; .30 is our convention)",
     "norm_d_caution": "Cohen's d of model vs human norm; .5 = medium (Cohen 1988)",
     "norm_d_fails": "1.2 = very large (Sawilowsky 2009)",
     "behaviour_r2_ok": "R-squared .13 = medium (Cohen 1988, f2 = .15)",
     "invariance_delta_cfi": "measurement invariance holds at a level (metric, scalar) when CFI drops by at most .010 "
-                            "from the previous level (Chen 2007, Structural Equation Modeling 14, 464-504)",
+    "from the previous level (Chen 2007, Structural Equation Modeling 14, 464-504)",
     "invariance_delta_rmsea": "measurement invariance at a level also needs RMSEA to rise by at most .015 from the "
-                              "previous level (Chen 2007); Chen's SRMR criterion is not used",
+    "previous level (Chen 2007); Chen's SRMR criterion is not used",
 }
 
 
@@ -135,17 +152,25 @@ def load_thresholds(path: str | Path | None) -> VerdictThresholds:
     except OSError as exc:
         raise ReportError(f"--thresholds: cannot read {p}: {exc.strerror or exc}") from None
     except ValueError as exc:  # not UTF-8, a NUL byte in the name
-        raise ReportError(f"--thresholds: cannot read {str(p)!r}: {' '.join(str(exc).split())[:120]}") from None
+        raise ReportError(
+            f"--thresholds: cannot read {str(p)!r}: {' '.join(str(exc).split())[:120]}"
+        ) from None
     except yaml.YAMLError as exc:
-        raise ReportError(f"--thresholds: {p} is not valid YAML: {' '.join(str(exc).split())[:200]}") from None
+        raise ReportError(
+            f"--thresholds: {p} is not valid YAML: {' '.join(str(exc).split())[:200]}"
+        ) from None
     if data is None:
-        raise ReportError(f"--thresholds: {p} is empty; give threshold names and values, e.g. reliability_ok: 0.8")
+        raise ReportError(
+            f"--thresholds: {p} is empty; give threshold names and values, e.g. reliability_ok: 0.8"
+        )
     if not isinstance(data, Mapping):
         raise ReportError(f"--thresholds: {p} must hold a mapping of threshold names to numbers")
     names = [f.name for f in fields(VerdictThresholds)]
     unknown = [str(k) for k in data if k not in names]
     if unknown:
-        raise ReportError(f"--thresholds: unknown threshold(s) {', '.join(unknown)} in {p} (known: {', '.join(names)})")
+        raise ReportError(
+            f"--thresholds: unknown threshold(s) {', '.join(unknown)} in {p} (known: {', '.join(names)})"
+        )
     return replace(VerdictThresholds(), **{str(k): v for k, v in data.items()})
 
 
@@ -200,15 +225,28 @@ class ModelVerdicts:
         return None
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"model": self.model, "check": v.check, "instrument": v.instrument, "level": v.level,
-                              "figure": v.figure, "sentence": v.sentence} for v in self.verdicts])
+        return pd.DataFrame(
+            [
+                {
+                    "model": self.model,
+                    "check": v.check,
+                    "instrument": v.instrument,
+                    "level": v.level,
+                    "figure": v.figure,
+                    "sentence": v.sentence,
+                }
+                for v in self.verdicts
+            ]
+        )
 
     def text(self, *, details: bool = True) -> str:
         """Headline, then one block per verdict: ``[LEVEL]  title: figure`` and its sentence."""
         who = self.model or "(no model column)"
-        lines = [f"Model {who}: {self.n_responses} responses, {self.n_respondents} "
-                 f"respondent{'' if self.n_respondents == 1 else 's'} "
-                 f"(respondent = {'persona, conditions averaged' if self.respondent == 'persona' else 'prompt condition'})"]
+        lines = [
+            f"Model {who}: {self.n_responses} responses, {self.n_respondents} "
+            f"respondent{'' if self.n_respondents == 1 else 's'} "
+            f"(respondent = {'persona, conditions averaged' if self.respondent == 'persona' else 'prompt condition'})"
+        ]
         lines += self.headline
         lines.append("")
         for v in self.verdicts:
@@ -293,8 +331,11 @@ def instrument_scores(rows: pd.DataFrame, inst: Instrument | None) -> tuple[pd.D
 
 
 def _numeric_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in scores.columns if c != "type" and not str(c).startswith("z_")
-            and pd.api.types.is_numeric_dtype(scores[c])]
+    cols = [
+        c
+        for c in scores.columns
+        if c != "type" and not str(c).startswith("z_") and pd.api.types.is_numeric_dtype(scores[c])
+    ]
     return scores[cols].astype(float)
 
 
@@ -320,20 +361,30 @@ def _check_answers(rows: pd.DataFrame, th: VerdictThresholds) -> Verdict:
         fig += f"; mean label mass {mass:.2f}"
     if non >= th.nonanswer_fails or (math.isfinite(mass) and mass < th.label_mass_fails):
         level = "fails"
-        sentence = ("The model mostly does not answer the questions: "
-                    + (f"{_pct(non)} of the prompts got no usable answer." if non >= th.nonanswer_fails else
-                       f"only {_pct(mass)} of its next-token probability falls on the option labels, so the "
-                       "'answers' are read from tokens it would hardly say."))
+        sentence = "The model mostly does not answer the questions: " + (
+            f"{_pct(non)} of the prompts got no usable answer."
+            if non >= th.nonanswer_fails
+            else f"only {_pct(mass)} of its next-token probability falls on the option labels, so the "
+            "'answers' are read from tokens it would hardly say."
+        )
     elif non >= th.nonanswer_caution or (math.isfinite(mass) and mass < th.label_mass_caution):
         level = "caution"
-        sentence = ("The model answers, but " + (f"{_pct(non)} of the prompts got no usable answer (missing items "
-                                                 "lower the scores' precision)." if non >= th.nonanswer_caution else
-                                                 f"only {_pct(mass)} of its next-token probability falls on the "
-                                                 "option labels: the answer format is not what it would say."))
+        sentence = "The model answers, but " + (
+            f"{_pct(non)} of the prompts got no usable answer (missing items lower the scores' precision)."
+            if non >= th.nonanswer_caution
+            else f"only {_pct(mass)} of its next-token probability falls on the "
+            "option labels: the answer format is not what it would say."
+        )
     else:
         level = "ok"
-        sentence = f"The model answers: {_pct(n_ok / n if n else math.nan)} of the prompts got a usable answer" + (
-            f", and the option labels carry {_pct(mass)} of its next-token probability." if math.isfinite(mass) else ".")
+        sentence = (
+            f"The model answers: {_pct(n_ok / n if n else math.nan)} of the prompts got a usable answer"
+            + (
+                f", and the option labels carry {_pct(mass)} of its next-token probability."
+                if math.isfinite(mass)
+                else "."
+            )
+        )
     return Verdict("answers", title, level, fig, sentence)
 
 
@@ -347,8 +398,11 @@ def _check_positions(rows: pd.DataFrame, th: VerdictThresholds) -> Verdict:
     best: tuple[float, int, int, list[str], float] | None = None  # share, position, k, orders, n
     details = []
     for k, g in counts.groupby("n_options", sort=True):
-        prop = g.pivot_table(index=by, columns="position", values="proportion", aggfunc="first") if by else \
-            g.set_index("position")["proportion"].to_frame().T
+        prop = (
+            g.pivot_table(index=by, columns="position", values="proportion", aggfunc="first")
+            if by
+            else g.set_index("position")["proportion"].to_frame().T
+        )
         habit = prop.min(axis=0)  # share at this position in the order where it is lowest
         p = int(habit.idxmax())
         share = float(habit.max())
@@ -359,43 +413,73 @@ def _check_positions(rows: pd.DataFrame, th: VerdictThresholds) -> Verdict:
         tests = res.tests[res.tests["n_options"] == k]
         for _, t in tests.iterrows():
             who = f"order {t[by]}" if by else "all"
-            details.append(f"{int(k)} options, {who}: " + ", ".join(
-                f"p{int(pp)} {_f(v, 2)}" for pp, v in zip(g[g[by] == t[by]]["position"] if by else g["position"],
-                                                        g[g[by] == t[by]]["proportion"] if by else g["proportion"]))
-                           + f"; chi2({int(t['df'])}) = {_f(t['chi2'], 1)}, {_p(t['p'])}")
+            details.append(
+                f"{int(k)} options, {who}: "
+                + ", ".join(
+                    f"p{int(pp)} {_f(v, 2)}"
+                    for pp, v in zip(
+                        g[g[by] == t[by]]["position"] if by else g["position"],
+                        g[g[by] == t[by]]["proportion"] if by else g["proportion"],
+                    )
+                )
+                + f"; chi2({int(t['df'])}) = {_f(t['chi2'], 1)}, {_p(t['p'])}"
+            )
     assert best is not None
     share, p, k, orders, _ = best
     ordinal = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(p, f"{p}th")
     many = len(orders) >= 2
-    where = f"under every option order ({', '.join(orders)})" if many else \
-        (f"under the one option order ({orders[0]})" if orders else "")
+    where = (
+        f"under every option order ({', '.join(orders)})"
+        if many
+        else (f"under the one option order ({orders[0]})" if orders else "")
+    )
     fig = f"{_pct(share)} of the answers are the option shown {ordinal} ({k} options) {where}".rstrip()
     mp = counts[(counts["n_options"] == k) & (counts["position"] == p)]["mean_prob"].dropna()
     if len(mp):  # logprob mode: how much probability the habit takes
         fig += f"; mean probability of that option {mp.mean():.2f}"
     data = res.counts
     if share >= th.position_fails and many:
-        return Verdict("positions", title, "fails", fig,
-                       f"The answers are a position habit: the model picks the option shown {ordinal}, whatever it "
-                       "says, so its answers do not follow the item content.", details=tuple(details), data=data)
+        return Verdict(
+            "positions",
+            title,
+            "fails",
+            fig,
+            f"The answers are a position habit: the model picks the option shown {ordinal}, whatever it "
+            "says, so its answers do not follow the item content.",
+            details=tuple(details),
+            data=data,
+        )
     if share >= th.position_caution:
         if many:
-            sentence = (f"The model prefers the option shown {ordinal} in every order: part of each answer is "
-                        "position, not content.")
+            sentence = (
+                f"The model prefers the option shown {ordinal} in every order: part of each answer is "
+                "position, not content."
+            )
         else:
-            sentence = (f"{_pct(share)} of the answers are at shown position {p}; with one option order, position "
-                        "and content cannot be told apart (administer with --orders original,reversed).")
+            sentence = (
+                f"{_pct(share)} of the answers are at shown position {p}; with one option order, position "
+                "and content cannot be told apart (administer with --orders original,reversed)."
+            )
         return Verdict("positions", title, "caution", fig, sentence, details=tuple(details), data=data)
-    sentence = ("No shown position is chosen across option orders: the answers move with the options."
-                if many else "No position dominates (one option order: position and content are confounded).")
+    sentence = (
+        "No shown position is chosen across option orders: the answers move with the options."
+        if many
+        else "No position dominates (one option order: position and content are confounded)."
+    )
     return Verdict("positions", title, "ok", fig, sentence, details=tuple(details), data=data)
 
 
 def _check_orders(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Verdict:
     title = "Option-order sensitivity"
     if "order" not in rows.columns or rows["order"].nunique() < 2:
-        return Verdict("orders", title, "n/a", "one option order",
-                       "Not checked: administer with --orders original,reversed to test it.", instrument=iid)
+        return Verdict(
+            "orders",
+            title,
+            "n/a",
+            "one option order",
+            "Not checked: administer with --orders original,reversed to test it.",
+            instrument=iid,
+        )
     orders = [str(o) for o in pd.unique(rows["order"])]
     a, b = ("original", "reversed") if {"original", "reversed"} <= set(orders) else (orders[0], orders[1])
     res, why = _quiet(st.order_sensitivity, rows, a, b)
@@ -424,29 +508,43 @@ def _check_orders(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Verdic
             lv = "ok"
         levels.append(lv)
         scale = str(r.get("scale", ""))
-        details.append(f"{scale}: {a} {_f(r['mean_a'])} vs {b} {_f(r['mean_b'])}, mean |diff| {_f(mad)} "
-                       f"({_pct(share)} of the range), d_z = {_f(dz)}, Wilcoxon {_p(p)}, n = {n} pairs")
+        details.append(
+            f"{scale}: {a} {_f(r['mean_a'])} vs {b} {_f(r['mean_b'])}, mean |diff| {_f(mad)} "
+            f"({_pct(share)} of the range), d_z = {_f(dz)}, Wilcoxon {_p(p)}, n = {n} pairs"
+        )
         key = (_RANK[lv], share if math.isfinite(share) else -1)
         if worst is None or key > worst[0]:
             worst = (key, scale, mad, share, dz, p)
     level = _worst(levels)
     _, scale, mad, share, dz, p = worst
     n_bad = sum(lv != "ok" for lv in levels)
-    fig = (f"{n_bad} of {len(levels)} scales move; largest {scale}: mean |diff| {_f(mad)} ({_pct(share)} of the "
-           f"range), d_z = {_f(dz)}, Wilcoxon {_p(p)}")
-    sentence = {"fails": f"Reversing the options changes the scale scores by a large amount: the scores depend on the "
-                         f"order of the options ({a} vs {b}).",
-                "caution": f"Reversing the options shifts some scale scores ({a} vs {b}); report both orders or "
-                           "average them.",
-                "ok": f"The scale scores do not depend on the order of the options ({a} vs {b})."}[level]
-    return Verdict("orders", title, level, fig, sentence, instrument=iid, details=tuple(details), data=res.table)
+    fig = (
+        f"{n_bad} of {len(levels)} scales move; largest {scale}: mean |diff| {_f(mad)} ({_pct(share)} of the "
+        f"range), d_z = {_f(dz)}, Wilcoxon {_p(p)}"
+    )
+    sentence = {
+        "fails": f"Reversing the options changes the scale scores by a large amount: the scores depend on the "
+        f"order of the options ({a} vs {b}).",
+        "caution": f"Reversing the options shifts some scale scores ({a} vs {b}); report both orders or "
+        "average them.",
+        "ok": f"The scale scores do not depend on the order of the options ({a} vs {b}).",
+    }[level]
+    return Verdict(
+        "orders", title, level, fig, sentence, instrument=iid, details=tuple(details), data=res.table
+    )
 
 
 def _check_templates(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Verdict:
     title = "Prompt-template sensitivity"
     if "template" not in rows.columns or rows["template"].nunique() < 2:
-        return Verdict("templates", title, "n/a", "one prompt template",
-                       "Not checked: administer with several --templates to test it.", instrument=iid)
+        return Verdict(
+            "templates",
+            title,
+            "n/a",
+            "one prompt template",
+            "Not checked: administer with several --templates to test it.",
+            instrument=iid,
+        )
     res, why = _quiet(st.template_sensitivity, rows)
     if res is None:
         return Verdict("templates", title, "n/a", "not computed", f"Not computed: {why}", instrument=iid)
@@ -468,32 +566,50 @@ def _check_templates(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Ver
         else:
             lv = "ok"
         levels.append(lv)
-        details.append(f"{scale}: template means {_f(m.min())} to {_f(m.max())} ({_pct(share)} of the range), "
-                       f"Kendall's W = {_f(w)}, Friedman {_p(p)}, n = {int(r['n_targets'])}")
+        details.append(
+            f"{scale}: template means {_f(m.min())} to {_f(m.max())} ({_pct(share)} of the range), "
+            f"Kendall's W = {_f(w)}, Friedman {_p(p)}, n = {int(r['n_targets'])}"
+        )
         key = (_RANK[lv], share if math.isfinite(share) else -1)
         if worst is None or key > worst[0]:
             worst = (key, scale, spread, share, w, p)
     level = _worst(levels)
     _, scale, spread, share, w, p = worst
     n_bad = sum(lv != "ok" for lv in levels)
-    fig = (f"{n_bad} of {len(levels)} scales move; largest {scale}: template means differ by {_f(spread)} "
-           f"({_pct(share)} of the range), W = {_f(w)}, Friedman {_p(p)}")
-    sentence = {"fails": "The wording of the prompt changes the scale scores a lot: a score is a property of the "
-                         "prompt as much as of the model.",
-                "caution": "The prompt template shifts some scale scores; average over templates.",
-                "ok": "The scale scores do not depend on the prompt template."}[level]
-    return Verdict("templates", title, level, fig, sentence, instrument=iid, details=tuple(details), data=res.table)
+    fig = (
+        f"{n_bad} of {len(levels)} scales move; largest {scale}: template means differ by {_f(spread)} "
+        f"({_pct(share)} of the range), W = {_f(w)}, Friedman {_p(p)}"
+    )
+    sentence = {
+        "fails": "The wording of the prompt changes the scale scores a lot: a score is a property of the "
+        "prompt as much as of the model.",
+        "caution": "The prompt template shifts some scale scores; average over templates.",
+        "ok": "The scale scores do not depend on the prompt template.",
+    }[level]
+    return Verdict(
+        "templates", title, level, fig, sentence, instrument=iid, details=tuple(details), data=res.table
+    )
 
 
-def _reliability_table(iid: str, rows: pd.DataFrame, inst: Instrument | None, scale_ids: Sequence[str],
-                       omega_min_items: int = 6) -> pd.DataFrame:
+def _reliability_table(
+    iid: str, rows: pd.DataFrame, inst: Instrument | None, scale_ids: Sequence[str], omega_min_items: int = 6
+) -> pd.DataFrame:
     recs = []
     keyed = rows.drop_duplicates("item").set_index("item")["keyed"] if "keyed" in rows.columns else None
     for sid in scale_ids:
         sub = rows[rows["scale"] == sid]
         items = [str(i) for i in pd.unique(sub["item"])]
-        rec: dict[str, Any] = {"scale": sid, "k": len(items), "n": 0, "alpha": math.nan, "alpha_low": math.nan,
-                               "alpha_high": math.nan, "omega_t": math.nan, "omega_h": math.nan, "why": ""}
+        rec: dict[str, Any] = {
+            "scale": sid,
+            "k": len(items),
+            "n": 0,
+            "alpha": math.nan,
+            "alpha_low": math.nan,
+            "alpha_high": math.nan,
+            "omega_t": math.nan,
+            "omega_h": math.nan,
+            "why": "",
+        }
         wide, why = _quiet(st.item_matrix, sub)
         if wide is None:
             rec["why"] = why
@@ -520,8 +636,14 @@ def _reliability_table(iid: str, rows: pd.DataFrame, inst: Instrument | None, sc
     return pd.DataFrame(recs)
 
 
-def _check_reliability(iid: str, rows: pd.DataFrame, inst: Instrument | None, th: VerdictThresholds,
-                       habit: bool, scale_ids: Sequence[str]) -> Verdict:
+def _check_reliability(
+    iid: str,
+    rows: pd.DataFrame,
+    inst: Instrument | None,
+    th: VerdictThresholds,
+    habit: bool,
+    scale_ids: Sequence[str],
+) -> Verdict:
     title = "Reliability"
     table = _reliability_table(iid, rows, inst, scale_ids)
     details, levels = [], []
@@ -539,19 +661,27 @@ def _check_reliability(iid: str, rows: pd.DataFrame, inst: Instrument | None, th
         om = ""
         if math.isfinite(float(r["omega_t"])):
             om = f", omega_t {_f(r['omega_t'])}"
-        ci = (f" [{_f(r['alpha_low'])}, {_f(r['alpha_high'])}]" if math.isfinite(float(r["alpha_low"])) else "")
+        ci = f" [{_f(r['alpha_low'])}, {_f(r['alpha_high'])}]" if math.isfinite(float(r["alpha_low"])) else ""
         why = f" ({r['why']})" if r["why"] and not math.isfinite(a) else ""
         details.append(f"{r['scale']}: alpha {_f(a)}{ci}{om}{why}, k = {int(r['k'])}, n = {int(r['n'])}")
     n_ok = sum(lv == "ok" for lv in levels)
     n_fail = sum(lv == "fails" for lv in levels)
     total = len(levels)
     alphas = table["alpha"].astype(float)
-    rng = (f"alpha {_f(alphas.min())} to {_f(alphas.max())}" if alphas.notna().any() else "alpha not computed")
+    rng = f"alpha {_f(alphas.min())} to {_f(alphas.max())}" if alphas.notna().any() else "alpha not computed"
     fig = f"{n_ok} of {total} scales reach alpha {th.reliability_ok:.2f}; {rng}"
     if habit:
-        return Verdict("reliability", title, "fails", fig,
-                       "Not interpretable: on position-habit answers alpha reflects how the items are keyed, "
-                       "not a trait.", instrument=iid, details=tuple(details), data=table)
+        return Verdict(
+            "reliability",
+            title,
+            "fails",
+            fig,
+            "Not interpretable: on position-habit answers alpha reflects how the items are keyed, "
+            "not a trait.",
+            instrument=iid,
+            details=tuple(details),
+            data=table,
+        )
     if total == 0:
         return Verdict("reliability", title, "n/a", "no scale", "No scale to check.", instrument=iid)
     if n_fail * 2 >= total:
@@ -560,15 +690,21 @@ def _check_reliability(iid: str, rows: pd.DataFrame, inst: Instrument | None, th
         level = "ok"
     else:
         level = "caution"
-    sentence = {"fails": f"Most scales are unreliable (alpha below {th.reliability_fails:.2f} or not computable): "
-                         "their scores are mostly noise.",
-                "caution": f"Some scales fall short of alpha {th.reliability_ok:.2f} (Nunnally 1978): interpret "
-                           "them with care.",
-                "ok": f"Every scale reaches alpha {th.reliability_ok:.2f} (Nunnally 1978)."}[level]
-    return Verdict("reliability", title, level, fig, sentence, instrument=iid, details=tuple(details), data=table)
+    sentence = {
+        "fails": f"Most scales are unreliable (alpha below {th.reliability_fails:.2f} or not computable): "
+        "their scores are mostly noise.",
+        "caution": f"Some scales fall short of alpha {th.reliability_ok:.2f} (Nunnally 1978): interpret "
+        "them with care.",
+        "ok": f"Every scale reaches alpha {th.reliability_ok:.2f} (Nunnally 1978).",
+    }[level]
+    return Verdict(
+        "reliability", title, level, fig, sentence, instrument=iid, details=tuple(details), data=table
+    )
 
 
-def _check_mtmm(scores: Mapping[str, pd.DataFrame | None], th: VerdictThresholds, habit: bool) -> Verdict | None:
+def _check_mtmm(
+    scores: Mapping[str, pd.DataFrame | None], th: VerdictThresholds, habit: bool
+) -> Verdict | None:
     a_id, b_id = MTMM_INSTRUMENTS
     if a_id not in scores or b_id not in scores:
         return None
@@ -581,21 +717,40 @@ def _check_mtmm(scores: Mapping[str, pd.DataFrame | None], th: VerdictThresholds
     common = [s for s in a.columns if s in b.columns]
     res, why = _quiet(st.mtmm, a[common], b[common], {s: s for s in common}, methods=(a_id, b_id))
     if res is None:
-        return Verdict("mtmm", title, "fails" if habit else "n/a", "not computed",
-                       f"Not computed: {why}", instrument=inst)
+        return Verdict(
+            "mtmm",
+            title,
+            "fails" if habit else "n/a",
+            "not computed",
+            f"Not computed: {why}",
+            instrument=inst,
+        )
     conv = res.convergent
     disc = res.discriminant
     n_hthm = int(disc["exceeds_hthm"].sum())
     n_htmm = int(disc["exceeds_htmm"].sum())
     k = len(conv)
-    fig = (f"mean convergent r = {_f(res.mean_convergent)}; {n_hthm} of {k} exceed their heterotrait-heteromethod "
-           f"and {n_htmm} of {k} their heterotrait-monomethod correlations; n = {res.n}")
-    details = tuple(f"{t}: r = {_f(r['r'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}], max |r| hthm "
-                    f"{_f(disc.loc[t, 'max_hthm'])}, htmm {_f(disc.loc[t, 'max_htmm'])}" for t, r in conv.iterrows())
+    fig = (
+        f"mean convergent r = {_f(res.mean_convergent)}; {n_hthm} of {k} exceed their heterotrait-heteromethod "
+        f"and {n_htmm} of {k} their heterotrait-monomethod correlations; n = {res.n}"
+    )
+    details = tuple(
+        f"{t}: r = {_f(r['r'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}], max |r| hthm "
+        f"{_f(disc.loc[t, 'max_hthm'])}, htmm {_f(disc.loc[t, 'max_htmm'])}"
+        for t, r in conv.iterrows()
+    )
     if habit:
-        return Verdict("mtmm", title, "fails", fig, "Not interpretable: correlations of position-habit answers "
-                       "follow the keying of the scales, not the traits.", instrument=inst, details=details,
-                       data=res)
+        return Verdict(
+            "mtmm",
+            title,
+            "fails",
+            fig,
+            "Not interpretable: correlations of position-habit answers "
+            "follow the keying of the scales, not the traits.",
+            instrument=inst,
+            details=details,
+            data=res,
+        )
     mc = float(res.mean_convergent)
     if not math.isfinite(mc) or mc < th.convergent_fails or n_hthm * 2 < k:
         level = "fails"
@@ -603,20 +758,25 @@ def _check_mtmm(scores: Mapping[str, pd.DataFrame | None], th: VerdictThresholds
         level = "ok"
     else:
         level = "caution"
-    sentence = {"fails": "The two instruments do not agree on the same traits (Campbell & Fiske 1959): no evidence "
-                         "that they measure the traits they name.",
-                "caution": "The instruments agree in part: some traits fail Campbell & Fiske's (1959) criteria.",
-                "ok": "The two instruments agree on each trait more than on different traits (Campbell & Fiske "
-                      "1959)."}[level]
+    sentence = {
+        "fails": "The two instruments do not agree on the same traits (Campbell & Fiske 1959): no evidence "
+        "that they measure the traits they name.",
+        "caution": "The instruments agree in part: some traits fail Campbell & Fiske's (1959) criteria.",
+        "ok": "The two instruments agree on each trait more than on different traits (Campbell & Fiske "
+        "1959).",
+    }[level]
     return Verdict("mtmm", title, level, fig, sentence, instrument=inst, details=details, data=res)
 
 
-def _check_norms(iid: str, scores: pd.DataFrame | None, inst: Instrument | None, th: VerdictThresholds,
-                 habit: bool) -> Verdict | None:
+def _check_norms(
+    iid: str, scores: pd.DataFrame | None, inst: Instrument | None, th: VerdictThresholds, habit: bool
+) -> Verdict | None:
     if inst is None or not inst.norms or scores is None:
         return None
     title = "Distance from human norms"
-    norms = {n.scale: (n.mean, n.sd, n.n) for n in inst.norms if n.n is not None and n.scale in scores.columns}
+    norms = {
+        n.scale: (n.mean, n.sd, n.n) for n in inst.norms if n.n is not None and n.scale in scores.columns
+    }
     if not norms:
         return None
     res, why = _quiet(st.compare_norms, scores[list(norms)].astype(float), norms)
@@ -625,27 +785,52 @@ def _check_norms(iid: str, scores: pd.DataFrame | None, inst: Instrument | None,
     t = res.table
     d = t["d"].astype(float)
     far = d.abs().idxmax() if d.notna().any() else None
-    details = tuple(f"{s}: model {_f(r['mean'])} vs human {_f(r['norm_mean'])} (sd {_f(r['norm_sd'])}), "
-                    f"d = {_f(r['d'])}" + (f" [{_f(r['d_low'])}, {_f(r['d_high'])}]" if math.isfinite(r['d_low']) else "")
-                    + f", z = {_f(r['z'])}" for s, r in t.iterrows())
+    details = tuple(
+        f"{s}: model {_f(r['mean'])} vs human {_f(r['norm_mean'])} (sd {_f(r['norm_sd'])}), "
+        f"d = {_f(r['d'])}"
+        + (f" [{_f(r['d_low'])}, {_f(r['d_high'])}]" if math.isfinite(r['d_low']) else "")
+        + f", z = {_f(r['z'])}"
+        for s, r in t.iterrows()
+    )
     if far is None:
-        return Verdict("norms", title, "n/a", "no d", "Not computed.", instrument=iid, details=details, data=t)
+        return Verdict(
+            "norms", title, "n/a", "no d", "Not computed.", instrument=iid, details=details, data=t
+        )
     n_med = int((d.abs() >= th.norm_d_caution).sum())
     fig = f"largest |d| = {_f(abs(d[far]))} on {far}; {n_med} of {len(d)} scales at |d| >= {th.norm_d_caution:.2f}"
     if habit:
-        return Verdict("norms", title, "fails", fig, "Not interpretable: the scores come from a position habit, so "
-                       "their distance from people's scores means nothing.", instrument=iid, details=details, data=t)
+        return Verdict(
+            "norms",
+            title,
+            "fails",
+            fig,
+            "Not interpretable: the scores come from a position habit, so "
+            "their distance from people's scores means nothing.",
+            instrument=iid,
+            details=details,
+            data=t,
+        )
     if abs(d[far]) >= th.norm_d_fails:
-        level, sentence = "fails", (f"The profile is far from people's: {far} lies {_f(abs(d[far]))} pooled SDs from "
-                                    "the human mean, outside what the norm sample shows.")
+        level, sentence = (
+            "fails",
+            (
+                f"The profile is far from people's: {far} lies {_f(abs(d[far]))} pooled SDs from "
+                "the human mean, outside what the norm sample shows."
+            ),
+        )
     elif n_med:
-        level, sentence = "caution", "Some traits differ from the human norms by a medium or large effect (Cohen 1988)."
+        level, sentence = (
+            "caution",
+            "Some traits differ from the human norms by a medium or large effect (Cohen 1988).",
+        )
     else:
         level, sentence = "ok", "Every trait lies within half a standard deviation of the human norms."
     return Verdict("norms", title, level, fig, sentence, instrument=iid, details=details, data=t)
 
 
-def behaviour_analysis(long: pd.DataFrame, instruments: Mapping[str, Instrument | None], *, value: str = "value"):
+def behaviour_analysis(
+    long: pd.DataFrame, instruments: Mapping[str, Instrument | None], *, value: str = "value"
+):
     """Behaviour prediction when tasks (``kind: task``) and inventories were given to the same persons:
     ``(traits, behaviour, BehaviourRegression or None, reason or None)``, or None without tasks.
 
@@ -675,20 +860,37 @@ def _check_behaviour(analysis, th: VerdictThresholds, habit: bool) -> Verdict | 
     if analysis is None:
         return None
     title = "Behaviour prediction"
-    t, b, res, why = analysis
+    _t, _b, res, why = analysis
     if res is None:
-        return Verdict("behaviour", title, "fails" if habit else "n/a", "not computed", f"Not computed: {why}.")
+        return Verdict(
+            "behaviour", title, "fails" if habit else "n/a", "not computed", f"Not computed: {why}."
+        )
     stats_ = res.fit_statistics
-    details = tuple(f"{beh}: R2 = {_f(r['r_squared'], 3)}, F({int(r['df1'])}, {int(r['df2'])}) = {_f(r['F'])}, "
-                    f"{_p(r['p'])}, n = {int(r['n'])}" for beh, r in stats_.iterrows())
+    details = tuple(
+        f"{beh}: R2 = {_f(r['r_squared'], 3)}, F({int(r['df1'])}, {int(r['df2'])}) = {_f(r['F'])}, "
+        f"{_p(r['p'])}, n = {int(r['n'])}"
+        for beh, r in stats_.iterrows()
+    )
     sig = stats_[stats_["p"] < th.p_value]
-    fig = (f"{len(sig)} of {len(stats_)} behaviours predicted by the traits (F test {_p(th.p_value).replace('p = ', 'p < ')}); "
-           f"R2 {_f(stats_['r_squared'].min(), 2)} to {_f(stats_['r_squared'].max(), 2)}")
+    fig = (
+        f"{len(sig)} of {len(stats_)} behaviours predicted by the traits (F test {_p(th.p_value).replace('p = ', 'p < ')}); "
+        f"R2 {_f(stats_['r_squared'].min(), 2)} to {_f(stats_['r_squared'].max(), 2)}"
+    )
     if habit:
-        return Verdict("behaviour", title, "fails", fig, "Not interpretable: traits measured as a position habit "
-                       "cannot predict anything.", details=details, data=res)
+        return Verdict(
+            "behaviour",
+            title,
+            "fails",
+            fig,
+            "Not interpretable: traits measured as a position habit cannot predict anything.",
+            details=details,
+            data=res,
+        )
     if sig.empty:
-        level, sentence = "fails", "The trait scores predict none of the behaviours: no evidence of predictive validity."
+        level, sentence = (
+            "fails",
+            "The trait scores predict none of the behaviours: no evidence of predictive validity.",
+        )
     elif (sig["r_squared"] >= th.behaviour_r2_ok).any():
         level, sentence = "ok", "The traits predict behaviour with at least a medium effect (Cohen 1988)."
     else:
@@ -696,13 +898,14 @@ def _check_behaviour(analysis, th: VerdictThresholds, habit: bool) -> Verdict | 
     return Verdict("behaviour", title, level, fig, sentence, details=details, data=res)
 
 
-
 # --------------------------------------------------------------------------------------------------
 # measurement invariance across the prompt conditions
 
 #: Design factors across which the report tests measurement invariance: {column: (plural, singular)}.
-INVARIANCE_FACTORS: dict[str, tuple[str, str]] = {"order": ("option orders", "option order"),
-                                                   "template": ("prompt templates", "prompt template")}
+INVARIANCE_FACTORS: dict[str, tuple[str, str]] = {
+    "order": ("option orders", "option order"),
+    "template": ("prompt templates", "prompt template"),
+}
 #: The invariance levels the report fits (lavaan's group.equal: none; loadings; loadings + intercepts).
 INVARIANCE_LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
 
@@ -733,7 +936,9 @@ class InvarianceAnalysis:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scale and level: :func:`psychometry.stats.invariance`'s table."""
-        frames = [s.result.table.reset_index().assign(scale=s.scale) for s in self.scales if s.result is not None]
+        frames = [
+            s.result.table.reset_index().assign(scale=s.scale) for s in self.scales if s.result is not None
+        ]
         if not frames:
             return pd.DataFrame(columns=["scale", "level"])
         out = pd.concat(frames, ignore_index=True)
@@ -759,8 +964,11 @@ def _fit_invariance(data: pd.DataFrame, model: dict[str, list[str]], group: str)
     return res, why, tuple(seen)
 
 
-def invariance_analysis(rows: pd.DataFrame, factor: str, scale_ids: Sequence[str] | None = None,
-                        ) -> InvarianceAnalysis:
+def invariance_analysis(
+    rows: pd.DataFrame,
+    factor: str,
+    scale_ids: Sequence[str] | None = None,
+) -> InvarianceAnalysis:
     """Measurement invariance of each scale across the levels of ``factor`` (a column of the long
     table: ``order`` or ``template``) with :func:`psychometry.stats.invariance` (ML, configural ->
     metric -> scalar, as ``lavaan::cfa(model, data, group = factor, group.equal = ...)``).
@@ -786,7 +994,9 @@ def invariance_analysis(rows: pd.DataFrame, factor: str, scale_ids: Sequence[str
         sub = data[data["scale"].astype(str) == sid]
         items = [str(i) for i in pd.unique(sub["item"])]
         if len(items) < 3:
-            out.append(ScaleInvariance(sid, tuple(items), reason=f"{len(items)} item(s); a one-factor model needs 3"))
+            out.append(
+                ScaleInvariance(sid, tuple(items), reason=f"{len(items)} item(s); a one-factor model needs 3")
+            )
             continue
         wide, why = _quiet(st.item_matrix, sub, respondent="_case", status=status)
         if wide is None:
@@ -807,15 +1017,20 @@ def invariance_analysis(rows: pd.DataFrame, factor: str, scale_ids: Sequence[str
         why = None
         small = [(lv, k) for lv, k in n if k <= p]
         if small:
-            why = (f"too few respondents answering every item per {what} ("
-                   + ", ".join(f"{k} {lv}" for lv, k in small) + f"; a group needs more than the {p} items)")
+            why = (
+                f"too few respondents answering every item per {what} ("
+                + ", ".join(f"{k} {lv}" for lv, k in small)
+                + f"; a group needs more than the {p} items)"
+            )
         else:
             for lv in groups:
                 sd = complete[(g == lv).to_numpy()].std(ddof=0)
                 flat = [str(i) for i in sd.index if not sd[i] > 0]
                 if flat:
-                    why = (f"item{'s' if len(flat) > 1 else ''} {', '.join(flat[:3])}{' ...' if len(flat) > 3 else ''} "
-                           f"without variance under {what} {lv}")
+                    why = (
+                        f"item{'s' if len(flat) > 1 else ''} {', '.join(flat[:3])}{' ...' if len(flat) > 3 else ''} "
+                        f"without variance under {what} {lv}"
+                    )
                     break
         if why is not None:
             out.append(ScaleInvariance(sid, tuple(items), n=n, reason=why))
@@ -826,11 +1041,22 @@ def invariance_analysis(rows: pd.DataFrame, factor: str, scale_ids: Sequence[str
             bad = [lv for lv, f in res.fits.items() if not f.converged]
             t = res.table
             if bad:
-                res, why = None, f"the {' and '.join(bad)} model{'s' if len(bad) > 1 else ''} did not converge"
+                res, why = (
+                    None,
+                    f"the {' and '.join(bad)} model{'s' if len(bad) > 1 else ''} did not converge",
+                )
             elif not np.isfinite(t[["chisq", "cfi", "rmsea"]].to_numpy(dtype=float)).all():
                 res, why = None, "non-finite fit measures"
-        out.append(ScaleInvariance(sid, tuple(items), n=n, result=res, reason=why,
-                                   warnings=tuple(w for w in warns if "did not converge" not in w)))
+        out.append(
+            ScaleInvariance(
+                sid,
+                tuple(items),
+                n=n,
+                result=res,
+                reason=why,
+                warnings=tuple(w for w in warns if "did not converge" not in w),
+            )
+        )
     return InvarianceAnalysis(factor=factor, groups=groups, scales=tuple(out))
 
 
@@ -840,8 +1066,12 @@ def invariance_holds(row: Mapping[str, Any], th: VerdictThresholds) -> bool:
     ``invariance_delta_rmsea``."""
     dc, dr = float(row["delta_cfi"]), float(row["delta_rmsea"])
     # rounding: a difference of two fit measures equal to the cut-off is not a failure
-    return (math.isfinite(dc) and math.isfinite(dr) and dc >= -th.invariance_delta_cfi - 1e-12
-            and dr <= th.invariance_delta_rmsea + 1e-12)
+    return (
+        math.isfinite(dc)
+        and math.isfinite(dr)
+        and dc >= -th.invariance_delta_cfi - 1e-12
+        and dr <= th.invariance_delta_rmsea + 1e-12
+    )
 
 
 def _check_invariance(iid: str, analysis: InvarianceAnalysis, th: VerdictThresholds, habit: bool) -> Verdict:
@@ -862,56 +1092,88 @@ def _check_invariance(iid: str, analysis: InvarianceAnalysis, th: VerdictThresho
         steps = "; ".join(
             f"{lv}: CFI change {_f(t.loc[lv, 'delta_cfi'], 3)}, RMSEA change {_f(t.loc[lv, 'delta_rmsea'], 3)}, "
             f"chi2 diff({int(t.loc[lv, 'df_diff'])}) = {_f(t.loc[lv, 'chisq_diff'], 2)}, {_p(t.loc[lv, 'p_diff'])}"
-            for lv in ("metric", "scalar"))
-        details.append(f"{s.scale}: invariance holds: {held}; {steps}; n = "
-                       + ", ".join(f"{k} {lv}" for lv, k in s.n)
-                       + (f" (warning: {s.warnings[0]})" if s.warnings else ""))
+            for lv in ("metric", "scalar")
+        )
+        details.append(
+            f"{s.scale}: invariance holds: {held}; {steps}; n = "
+            + ", ".join(f"{k} {lv}" for lv, k in s.n)
+            + (f" (warning: {s.warnings[0]})" if s.warnings else "")
+        )
     k = len(done)
     n_metric = sum(lv != "fails" for lv in levels.values())
     n_scalar = sum(lv == "ok" for lv in levels.values())
     cut = f"CFI drop <= {th.invariance_delta_cfi:.3f}, RMSEA rise <= {th.invariance_delta_rmsea:.3f}"
     if not done:
         reasons = list(dict.fromkeys(s.reason for s in skipped if s.reason))
-        fig = (f"not computed on {len(skipped)} of {len(analysis.scales)} scales"
-               + (f": {reasons[0]}" if reasons else ""))
+        fig = f"not computed on {len(skipped)} of {len(analysis.scales)} scales" + (
+            f": {reasons[0]}" if reasons else ""
+        )
         if habit:
-            return Verdict("invariance", title, "fails", fig,
-                           f"Not interpretable: position-habit answers follow the shown position, not a trait, so "
-                           f"nothing says whether scores may be compared across {plural}.",
-                           instrument=iid, details=tuple(details), data=analysis)
-        return Verdict("invariance", title, "n/a", fig,
-                       f"Not computed: too few respondents per {singular} or answers without variance; no evidence "
-                       f"that scores may be compared across {plural}.", instrument=iid, details=tuple(details),
-                       data=analysis)
+            return Verdict(
+                "invariance",
+                title,
+                "fails",
+                fig,
+                f"Not interpretable: position-habit answers follow the shown position, not a trait, so "
+                f"nothing says whether scores may be compared across {plural}.",
+                instrument=iid,
+                details=tuple(details),
+                data=analysis,
+            )
+        return Verdict(
+            "invariance",
+            title,
+            "n/a",
+            fig,
+            f"Not computed: too few respondents per {singular} or answers without variance; no evidence "
+            f"that scores may be compared across {plural}.",
+            instrument=iid,
+            details=tuple(details),
+            data=analysis,
+        )
     level = _worst(list(levels.values()))
     # the step that decides: the worst metric step when metric fails, else the worst scalar step
     step = "metric" if level == "fails" else "scalar"
-    worst = min((s for s in done if levels[s.scale] == level),
-                key=lambda s: float(s.result.table.loc[step, "delta_cfi"]))
+    worst = min(
+        (s for s in done if levels[s.scale] == level),
+        key=lambda s: float(s.result.table.loc[step, "delta_cfi"]),
+    )
     wt = worst.result.table.loc[step]
-    fig = (f"scalar invariance holds on {n_scalar} of {k} scales, metric on {n_metric} of {k} ({cut}; Chen 2007); "
-           f"largest {step} change {worst.scale}: CFI {_f(wt['delta_cfi'], 3)}, RMSEA {_f(wt['delta_rmsea'], 3)}")
+    fig = (
+        f"scalar invariance holds on {n_scalar} of {k} scales, metric on {n_metric} of {k} ({cut}; Chen 2007); "
+        f"largest {step} change {worst.scale}: CFI {_f(wt['delta_cfi'], 3)}, RMSEA {_f(wt['delta_rmsea'], 3)}"
+    )
     if skipped:
         fig += f"; {len(skipped)} scale{'s' if len(skipped) > 1 else ''} not computed"
     if habit:
-        return Verdict("invariance", title, "fails", fig,
-                       f"Not interpretable: position-habit answers follow the shown position, not a trait, so their "
-                       f"factor structure says nothing about comparing scores across {plural}.",
-                       instrument=iid, details=tuple(details), data=analysis)
+        return Verdict(
+            "invariance",
+            title,
+            "fails",
+            fig,
+            f"Not interpretable: position-habit answers follow the shown position, not a trait, so their "
+            f"factor structure says nothing about comparing scores across {plural}.",
+            instrument=iid,
+            details=tuple(details),
+            data=analysis,
+        )
     sentence = {
         "ok": f"Scores may be compared across {plural}: the scales measure alike under each {singular} "
-              f"(scalar invariance holds on {'every scale' if not skipped else f'the {k} scales fitted'}).",
+        f"(scalar invariance holds on {'every scale' if not skipped else f'the {k} scales fitted'}).",
         "caution": f"Scale means may not be compared across {plural} (scalar invariance fails on {k - n_scalar} of "
-                   f"{k} scales); the loadings are equal (metric invariance), so correlations may.",
+        f"{k} scales); the loadings are equal (metric invariance), so correlations may.",
         "fails": f"Scores may not be compared across {plural}: the items load differently (metric invariance fails "
-                 f"on {k - n_metric} of {k} scales), so the scales do not measure the same thing under each "
-                 f"{singular}.",
+        f"on {k - n_metric} of {k} scales), so the scales do not measure the same thing under each "
+        f"{singular}.",
     }[level]
-    return Verdict("invariance", title, level, fig, sentence, instrument=iid, details=tuple(details), data=analysis)
+    return Verdict(
+        "invariance", title, level, fig, sentence, instrument=iid, details=tuple(details), data=analysis
+    )
 
 
-def _invariance_verdicts(iid: str, rows: pd.DataFrame, th: VerdictThresholds, habit: bool,
-                         scale_ids: Sequence[str]) -> list[Verdict]:
+def _invariance_verdicts(
+    iid: str, rows: pd.DataFrame, th: VerdictThresholds, habit: bool, scale_ids: Sequence[str]
+) -> list[Verdict]:
     out = []
     for factor in INVARIANCE_FACTORS:
         if factor in rows.columns and rows[factor].nunique() >= 2:
@@ -943,13 +1205,22 @@ def _headline(vs: list[Verdict]) -> list[str]:
     if fails:
         return [f"Fails: {'; '.join(fails)}.", "Read the scale scores with these failures in mind."]
     if cautions:
-        return [f"Caution: {'; '.join(cautions)}.", "The scale scores are interpretable with the cautions below."]
+        return [
+            f"Caution: {'; '.join(cautions)}.",
+            "The scale scores are interpretable with the cautions below.",
+        ]
     return ["Every check that the design allows passes.", "The scale scores are interpretable."]
 
 
-def model_verdicts(rows: pd.DataFrame, instruments: Mapping[str, Instrument | None], *,
-                   thresholds: VerdictThresholds | None = None, answers: str = "chosen",
-                   respondent: str = "condition", model: str | None = None) -> ModelVerdicts:
+def model_verdicts(
+    rows: pd.DataFrame,
+    instruments: Mapping[str, Instrument | None],
+    *,
+    thresholds: VerdictThresholds | None = None,
+    answers: str = "chosen",
+    respondent: str = "condition",
+    model: str | None = None,
+) -> ModelVerdicts:
     """The verdicts of ONE model's rows (the caller splits by model; see :func:`compute_verdicts`).
 
     ``rows`` is the condition-level long table (position, order and template checks need it); with
@@ -957,9 +1228,14 @@ def model_verdicts(rows: pd.DataFrame, instruments: Mapping[str, Instrument | No
     averaged). ``answers="expected"`` analyses logprob mode's probability-weighted values."""
     th = thresholds or VerdictThresholds()
     if "model" in rows.columns and rows["model"].nunique() > 1:
-        raise ReportError("model_verdicts: the rows hold several models; verdicts are per model "
-                          "(use compute_verdicts)")
-    name = model if model is not None else (str(rows["model"].iloc[0]) if "model" in rows.columns and len(rows) else "")
+        raise ReportError(
+            "model_verdicts: the rows hold several models; verdicts are per model (use compute_verdicts)"
+        )
+    name = (
+        model
+        if model is not None
+        else (str(rows["model"].iloc[0]) if "model" in rows.columns and len(rows) else "")
+    )
     raw = rows
     if answers == "expected" and "expected" in rows.columns:
         rows = rows.assign(value=rows["expected"])
@@ -996,14 +1272,24 @@ def model_verdicts(rows: pd.DataFrame, instruments: Mapping[str, Instrument | No
     beh = _check_behaviour(behaviour_analysis(rows, instruments), th, habit)
     if beh is not None:
         vs.append(beh)
-    return ModelVerdicts(model=name, verdicts=vs, headline=_headline(vs), n_responses=len(raw),
-                         n_respondents=int(analysed["respondent"].nunique()) if "respondent" in analysed.columns else 0,
-                         respondent=respondent)
+    return ModelVerdicts(
+        model=name,
+        verdicts=vs,
+        headline=_headline(vs),
+        n_responses=len(raw),
+        n_respondents=int(analysed["respondent"].nunique()) if "respondent" in analysed.columns else 0,
+        respondent=respondent,
+    )
 
 
-def compute_verdicts(long: pd.DataFrame, instruments: Mapping[str, Instrument | None] | Sequence[str] | None = None,
-                     *, thresholds: VerdictThresholds | None = None, answers: str = "chosen",
-                     respondent: str = "condition") -> list[ModelVerdicts]:
+def compute_verdicts(
+    long: pd.DataFrame,
+    instruments: Mapping[str, Instrument | None] | Sequence[str] | None = None,
+    *,
+    thresholds: VerdictThresholds | None = None,
+    answers: str = "chosen",
+    respondent: str = "condition",
+) -> list[ModelVerdicts]:
     """One :class:`ModelVerdicts` per model of the long table (models are never pooled).
 
     ``instruments``: ``{id: Instrument or None}`` (default: every instrument of the table, loaded by
@@ -1011,7 +1297,11 @@ def compute_verdicts(long: pd.DataFrame, instruments: Mapping[str, Instrument | 
     if instruments is None or not isinstance(instruments, Mapping):
         from psychometry.instrument import load_instrument
 
-        ids = [str(i) for i in pd.unique(long["instrument"])] if instruments is None else [str(i) for i in instruments]
+        ids = (
+            [str(i) for i in pd.unique(long["instrument"])]
+            if instruments is None
+            else [str(i) for i in instruments]
+        )
         resolved: dict[str, Instrument | None] = {}
         for iid in ids:
             try:
@@ -1019,20 +1309,30 @@ def compute_verdicts(long: pd.DataFrame, instruments: Mapping[str, Instrument | 
             except PsychometryError:
                 resolved[iid] = None
         instruments = resolved
-    return [model_verdicts(rows, instruments, thresholds=thresholds, answers=answers, respondent=respondent,
-                           model=name) for name, rows in split_models(long)]
+    return [
+        model_verdicts(
+            rows, instruments, thresholds=thresholds, answers=answers, respondent=respondent, model=name
+        )
+        for name, rows in split_models(long)
+    ]
 
 
-def verdicts_text(long: pd.DataFrame, *, thresholds: VerdictThresholds | None = None, details: bool = False) -> str:
+def verdicts_text(
+    long: pd.DataFrame, *, thresholds: VerdictThresholds | None = None, details: bool = False
+) -> str:
     """The findings of a long table as text (what ``psychometry administer`` prints after a run): the
     headline and one line pair per verdict, per model. Never raises for data the statistics cannot use."""
     try:
         out = compute_verdicts(long, thresholds=thresholds)
     except PsychometryError as exc:
         return f"Findings: not computed: {' '.join(str(exc).split())}\n"
-    except Exception as exc:  # noqa: BLE001 - the responses are stored; a bug here must not fail the run
-        return (f"Findings: not computed (internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
-                "psychometry report RUN.sqlite shows the statistics\n")
+    except Exception as exc:
+        return (
+            f"Findings: not computed (internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+            "psychometry report RUN.sqlite shows the statistics\n"
+        )
     text = "\n".join(mv.text(details=details) for mv in out)
-    return ("Findings (psychometry report RUN.sqlite prints them with the full report)\n"
-            "========================================================================\n" + text)
+    return (
+        "Findings (psychometry report RUN.sqlite prints them with the full report)\n"
+        "========================================================================\n" + text
+    )

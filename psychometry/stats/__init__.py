@@ -7,11 +7,12 @@ as attributes, ``to_frame()`` and ``summary()`` (printed like R's psych / lavaan
 This sub-package imports nothing from the rest of psychometry except its error class
 (``psychometry.errors.StatsInputError``): use it on human data too.
 """
+
 from __future__ import annotations
 
 import importlib
 
-from psychometry.errors import StatsInputError
+from psychometry.errors import StatsInputError as StatsInputError
 
 # public name -> module that defines it
 _EXPORTS = {

@@ -7,18 +7,22 @@ HTML table, so the numbers are the text's numbers digit for digit (R's digits, R
 The lines between tables stay preformatted text. Result classes use it as their ``_repr_html_`` (what
 Jupyter shows); :mod:`psychometry.report` uses it for the HTML report.
 """
+
 from __future__ import annotations
 
 import html
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _rprint
 
-__all__ = ["summary_html", "table_html", "HTMLSummaryMixin"]
+__all__ = ["HTMLSummaryMixin", "summary_html", "table_html"]
 
-_NUMERIC = re.compile(r"^\s*(?:[<>]\s*)?[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*(?:\*{1,3}|\.)?\s*$|^\s*(?:NA|NaN|-?Inf)\s*$",
-                      re.IGNORECASE)
+_NUMERIC = re.compile(
+    r"^\s*(?:[<>]\s*)?[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*(?:\*{1,3}|\.)?\s*$|^\s*(?:NA|NaN|-?Inf)\s*$",
+    re.IGNORECASE,
+)
 _MARKER = re.compile("^\x00table(\\d+)\x00$")
 
 #: Inline styles, so the tables look right in Jupyter without a style sheet.
@@ -26,7 +30,9 @@ _TABLE_STYLE = "border-collapse:collapse;font-variant-numeric:tabular-nums;margi
 _CELL = "padding:.1em .6em;border-bottom:1px solid #e4e4e4"
 
 
-def table_html(cols: list[str], body: list[list[str]], names: list[str], *, caption: str | None = None) -> str:
+def table_html(
+    cols: list[str], body: list[list[str]], names: list[str], *, caption: str | None = None
+) -> str:
     """One R table (column names, one list of printed strings per column, row names) as an HTML
     ``<table class="rtable">``: numeric cells right-aligned with tabular figures."""
     esc = html.escape
@@ -34,15 +40,18 @@ def table_html(cols: list[str], body: list[list[str]], names: list[str], *, capt
     out = [f'<table class="rtable" style="{_TABLE_STYLE}">']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
-    head = ['<th style="%s"></th>' % _CELL] if has_names else []
+    head = [f'<th style="{_CELL}"></th>'] if has_names else []
     for j, c in enumerate(cols):
         numeric_col = all(_NUMERIC.match(s) or not s.strip() for s in body[j]) if body[j] else False
         align = "right" if numeric_col else "left"
         head.append(f'<th style="{_CELL};text-align:{align}">{esc(c.strip())}</th>')
     out.append("<thead><tr>" + "".join(head) + "</tr></thead><tbody>")
     for i, name in enumerate(names):
-        row = [f'<th scope="row" style="{_CELL};text-align:left;font-weight:normal">{esc(name.strip())}</th>'] \
-            if has_names else []
+        row = (
+            [f'<th scope="row" style="{_CELL};text-align:left;font-weight:normal">{esc(name.strip())}</th>']
+            if has_names
+            else []
+        )
         for col in body:
             s = col[i] if i < len(col) else ""
             align = "right" if _NUMERIC.match(s) else "left"
@@ -74,7 +83,8 @@ def summary_html(result: Any, summary: Callable[[], str] | None = None) -> str:
     lines = text.split("\n")
     found = [int(m.group(1)) for ln in lines if (m := _MARKER.match(ln.strip()))]
     if sorted(found) != list(range(len(captured))) or "\x00" in "".join(
-            ln for ln in lines if not _MARKER.match(ln.strip())):
+        ln for ln in lines if not _MARKER.match(ln.strip())
+    ):
         return _pre(fn().split("\n"))  # reshaped: the plain text, unchanged
     out: list[str] = ['<div class="rsummary">']
     block: list[str] = []

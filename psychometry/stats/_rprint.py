@@ -4,11 +4,12 @@ R prints a data frame with right-aligned columns, row names on the left, and num
 to the requested digits (``round(x, digits)`` as psych's print methods do), dropping trailing
 zeros only where R would (it pads each column to a common number of decimals).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,9 @@ def fmt_number(x: float, digits: int = 2) -> str:
 
 def _column_strings(values: Iterable[object], digits: int) -> list[str]:
     vals = list(values)
-    numeric = [v for v in vals if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)]
+    numeric = [
+        v for v in vals if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    ]
     if len(numeric) != len(vals):
         return ["NA" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in vals]
     if all(float(v).is_integer() for v in numeric if math.isfinite(float(v))):
@@ -145,9 +148,97 @@ def _layout(cols: list[str], body: list[list[str]], names: list[str]) -> str:
     return "\n".join(lines)
 
 
-def format_named_vector(values: "pd.Series", digits: int = 7) -> str:
+def format_named_vector(values: pd.Series, digits: int = 7) -> str:
     """Print a named numeric vector like R: names over values, one common width, trailing blank."""
     strs = format_signif(values.tolist(), digits)
     names = [str(i) for i in values.index]
     w = max(len(s) for s in strs + names)
     return "".join(n.rjust(w) + " " for n in names) + "\n" + "".join(s.rjust(w) + " " for s in strs)
+
+
+SIGNIF_LEGEND = (
+    "0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
+)
+
+
+def format_pval(pv: Sequence[float], digits: int, eps: float = float(np.finfo(float).eps)) -> list[str]:
+    """R's ``format.pval(pv, digits, eps = .Machine$double.eps)``: p-values below ``eps`` print as
+    ``< 2.2e-16`` (``<2e-16`` in coefficient tables), the others with ``digits`` significant digits,
+    fixed notation where the exponent is -3 or more (-4 too when ``digits`` > 1), formatted together
+    (R 4.2's rule)."""
+    vals = [float(p) for p in pv]
+    out = ["NA" if math.isnan(v) else "" for v in vals]
+    idx_ok = [i for i, v in enumerate(vals) if not math.isnan(v)]
+    is0 = [i for i in idx_ok if vals[i] < eps]
+    rest = [i for i in idx_ok if vals[i] >= eps]
+    rr: dict[int, str] = {}
+    if rest:
+        expo = {i: math.floor(math.log10(vals[i])) if vals[i] > 0 else -50 for i in rest}
+        fixp = [i for i in rest if expo[i] >= -3 or (expo[i] == -4 and digits > 1)]
+        sci = [i for i in rest if i not in fixp]
+        for group in (fixp, sci):
+            if group:
+                for i, s in zip(group, format_signif([vals[i] for i in group], digits)):
+                    rr[i] = s
+        for i, s in rr.items():
+            out[i] = s
+    if is0:
+        d = max(1, digits - 2)
+        if rest:
+            nc = max(len(s) for s in rr.values())
+            if d > 1 and d + 6 > nc:
+                d = max(1, nc - 7)
+            sep = "" if d == 1 and nc <= 6 else " "
+        else:
+            sep = "" if d == 1 else " "
+        text = "<" + sep + format_signif([eps], d)[0]
+        for i in is0:
+            out[i] = text
+    return out
+
+
+def stars(p: float) -> str:
+    """R's ``symnum`` significance codes (intervals closed on the right)."""
+    if p is None or math.isnan(p):
+        return "   "
+    for cut, sym in ((0.001, "***"), (0.01, "** "), (0.05, "*  "), (0.1, ".  ")):
+        if p <= cut:
+            return sym
+    return "   "
+
+
+def print_coefmat(coef: pd.DataFrame, digits: int = 4) -> list[str]:
+    """R's ``printCoefmat`` for a table of estimate, standard error, t and p (as ``summary.lm`` prints
+    it): estimate and SE rounded together to ``max(1, digits - (1 + floor(log10(min |value|))))``
+    decimals and formatted with ``digits`` significant digits; t rounded to ``dig.tst = digits - 1``
+    decimals; p with :func:`format_pval` (``dig.tst`` digits); stars and their legend when any p < 0.1.
+    """
+    est, se, tv, pv = (coef.iloc[:, j].astype(float).tolist() for j in range(4))
+    n = len(est)
+    dig_tst = max(1, min(5, digits - 1))
+    cs = est + se
+    finite = [abs(v) for v in cs if math.isfinite(v) and v != 0]
+    digmin = 1 + (math.floor(math.log10(min(finite))) if finite else 0)
+    dec = max(1, digits - digmin)
+    cs_str = format_signif([round(v, dec) if math.isfinite(v) else v for v in cs], digits)
+    # entries rounded to 0 that are not 0 are reprinted with digits - 1 significant digits
+    zero_bad = [
+        i for i, (v, s) in enumerate(zip(cs, cs_str)) if math.isfinite(v) and (v == 0) != (float(s) == 0)
+    ]
+    if zero_bad:
+        for i, s in zip(zero_bad, format_signif([cs[i] for i in zero_bad], max(1, digits - 1))):
+            cs_str[i] = s
+    t_str = format_signif([round(v, dig_tst) if math.isfinite(v) else v for v in tv], digits)
+    p_str = format_pval(pv, dig_tst)
+    cols = {"Estimate": cs_str[:n], "Std. Error": cs_str[n:], "t value": t_str, "Pr(>|t|)": p_str}
+    show_stars = any(p < 0.1 for p in pv if not math.isnan(p))
+    if show_stars:  # format(symnum(...)): padded on the right to the longest code present
+        codes = [stars(p).rstrip() or " " for p in pv]
+        width = max(len(c) for c in codes)
+        cols[""] = [c.ljust(width) for c in codes]
+    names = [str(i) for i in coef.index]
+    # laid out by _rprint's R layout (the same characters), so _repr_html_ gets the table as a <table>
+    lines = _layout(list(cols), list(cols.values()), names).split("\n")
+    if show_stars:
+        lines += ["---", f"Signif. codes:  {SIGNIF_LEGEND}"]
+    return lines

@@ -50,13 +50,14 @@ Hagglund, G. (1982). Factor analysis by instrumental variables methods. Psychome
 Lee, S.-Y. & Jennrich, R. I. (1979). A study of algorithms for covariance structure analysis with
 specific comparisons using factor analysis. Psychometrika, 44, 99-113.
 """
+
 from __future__ import annotations
 
 import math
 import re
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -64,7 +65,7 @@ from scipy import optimize, stats
 
 from psychometry.errors import StatsInputError
 
-__all__ = ["cfa", "CFAResult", "parse_model"]
+__all__ = ["CFAResult", "cfa", "parse_model"]
 
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 
@@ -80,7 +81,9 @@ def parse_model(model: str | Mapping[str, Sequence[str]]) -> dict[str, list[str]
         out: dict[str, list[str]] = {}
         for factor, items in model.items():
             if isinstance(items, str) or not isinstance(items, Sequence):
-                raise StatsInputError(f"cfa model: factor {factor!r} must map to a list of item names, got {items!r}")
+                raise StatsInputError(
+                    f"cfa model: factor {factor!r} must map to a list of item names, got {items!r}"
+                )
             out[str(factor)] = [str(i) for i in items]
     elif isinstance(model, str):
         out = {}
@@ -89,20 +92,26 @@ def parse_model(model: str | Mapping[str, Sequence[str]]) -> dict[str, list[str]
             if not line:
                 continue
             if "=~" not in line:
-                raise StatsInputError(f"cfa model: statement {lineno} {line!r}: only 'factor =~ item + item' "
-                                      "lines are supported")
+                raise StatsInputError(
+                    f"cfa model: statement {lineno} {line!r}: only 'factor =~ item + item' "
+                    "lines are supported"
+                )
             lhs, rhs = (part.strip() for part in line.split("=~", 1))
             if not _NAME.match(lhs):
                 raise StatsInputError(f"cfa model: statement {lineno} {line!r}: bad factor name {lhs!r}")
             items = [t.strip() for t in rhs.split("+")]
             for t in items:
                 if not _NAME.match(t):
-                    raise StatsInputError(f"cfa model: statement {lineno} {line!r}: bad item {t!r} "
-                                          "(modifiers such as 'NA*x1' and other operators are not supported)")
+                    raise StatsInputError(
+                        f"cfa model: statement {lineno} {line!r}: bad item {t!r} "
+                        "(modifiers such as 'NA*x1' and other operators are not supported)"
+                    )
             out.setdefault(lhs, []).extend(items)
     else:
-        raise StatsInputError(f"cfa model: expected a dict {{factor: [items]}} or lavaan '=~' syntax, "
-                              f"got {type(model).__name__}")
+        raise StatsInputError(
+            f"cfa model: expected a dict {{factor: [items]}} or lavaan '=~' syntax, "
+            f"got {type(model).__name__}"
+        )
     if not out:
         raise StatsInputError("cfa model: no factor defined")
     for factor, items in out.items():
@@ -112,8 +121,10 @@ def parse_model(model: str | Mapping[str, Sequence[str]]) -> dict[str, list[str]
             raise StatsInputError(f"cfa model: factor {factor!r} lists an item twice: {items}")
     clash = set(out) & {i for items in out.values() for i in items}
     if clash:
-        raise StatsInputError(f"cfa model: {sorted(clash)} are used both as factor and as item "
-                              "(higher-order models are not supported)")
+        raise StatsInputError(
+            f"cfa model: {sorted(clash)} are used both as factor and as item "
+            "(higher-order models are not supported)"
+        )
     return out
 
 
@@ -226,7 +237,9 @@ class CFAResult:
             row("Information saturated (h1) model", "Structured"),
         ]
         est = self.estimates
-        header = "".join(h.rjust(9) for h in ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all"))
+        header = "".join(
+            h.rjust(9) for h in ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
+        )
 
         def cells(r: pd.Series) -> str:
             vals = [r["est"], r["se"], r["z"], r["pvalue"], r["std_lv"], r["std_all"]]
@@ -270,12 +283,12 @@ class _Structure:
 
     p: int
     m: int
-    markers: tuple[tuple[int, int], ...]      # (item, factor) of the fixed loadings
-    li: np.ndarray                            # items of the free loadings
-    lj: np.ndarray                            # factors of the free loadings
-    pj: np.ndarray                            # Phi entries: row factor (variances first, then j < l)
-    pl: np.ndarray                            # Phi entries: column factor
-    std_lv: bool = False                      # factor variances fixed to 1 (not in theta)
+    markers: tuple[tuple[int, int], ...]  # (item, factor) of the fixed loadings
+    li: np.ndarray  # items of the free loadings
+    lj: np.ndarray  # factors of the free loadings
+    pj: np.ndarray  # Phi entries: row factor (variances first, then j < l)
+    pl: np.ndarray  # Phi entries: column factor
+    std_lv: bool = False  # factor variances fixed to 1 (not in theta)
 
     @property
     def n_l(self) -> int:
@@ -293,9 +306,9 @@ class _Structure:
             lam[i, j] = 1.0
         lam[self.li, self.lj] = theta[:n_l]
         phi = np.eye(self.m) if self.std_lv else np.zeros((self.m, self.m))
-        phi[self.pj, self.pl] = theta[n_l + p:]
-        phi[self.pl, self.pj] = theta[n_l + p:]
-        return lam, phi, theta[n_l:n_l + p].copy()
+        phi[self.pj, self.pl] = theta[n_l + p :]
+        phi[self.pl, self.pj] = theta[n_l + p :]
+        return lam, phi, theta[n_l : n_l + p].copy()
 
     def pack(self, lam: np.ndarray, phi: np.ndarray, th: np.ndarray) -> np.ndarray:
         """(Lambda, Phi, diag of Theta) -> theta (the inverse of :meth:`unpack`)."""
@@ -305,7 +318,6 @@ class _Structure:
         """Model-implied covariance Sigma = Lambda Phi Lambda' + Theta."""
         lam, phi, th = self.unpack(theta)
         return lam @ phi @ lam.T + np.diag(th)
-
 
 
 def model_items(spec: Mapping[str, Sequence[str]], data: pd.DataFrame, who: str) -> list[str]:
@@ -319,10 +331,13 @@ def model_items(spec: Mapping[str, Sequence[str]], data: pd.DataFrame, who: str)
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise StatsInputError(f"{who}: model item(s) {absent} are not columns of data")
-    bad = [i for i in items if not pd.api.types.is_numeric_dtype(data[i]) or pd.api.types.is_bool_dtype(data[i])]
+    bad = [
+        i for i in items if not pd.api.types.is_numeric_dtype(data[i]) or pd.api.types.is_bool_dtype(data[i])
+    ]
     if bad:
         raise StatsInputError(f"{who}: item column(s) {bad} are not numeric")
     return items
+
 
 def _structure(spec: Mapping[str, Sequence[str]], items: Sequence[str], std_lv: bool = False) -> _Structure:
     idx = {name: k for k, name in enumerate(items)}
@@ -330,17 +345,25 @@ def _structure(spec: Mapping[str, Sequence[str]], items: Sequence[str], std_lv: 
     m = len(factors)
     first = 0 if std_lv else 1
     free = [(idx[i], j) for j, f in enumerate(factors) for i in spec[f][first:]]
-    pairs = ([] if std_lv else [(j, j) for j in range(m)]) + [(j, k) for j in range(m) for k in range(j + 1, m)]
+    pairs = ([] if std_lv else [(j, j) for j in range(m)]) + [
+        (j, k) for j in range(m) for k in range(j + 1, m)
+    ]
     markers = () if std_lv else tuple((idx[spec[f][0]], j) for j, f in enumerate(factors))
     return _Structure(
-        p=len(items), m=m, markers=markers,
-        li=np.array([i for i, _ in free], dtype=int), lj=np.array([j for _, j in free], dtype=int),
-        pj=np.array([a for a, _ in pairs], dtype=int), pl=np.array([b for _, b in pairs], dtype=int),
-        std_lv=std_lv)
+        p=len(items),
+        m=m,
+        markers=markers,
+        li=np.array([i for i, _ in free], dtype=int),
+        lj=np.array([j for _, j in free], dtype=int),
+        pj=np.array([a for a, _ in pairs], dtype=int),
+        pl=np.array([b for _, b in pairs], dtype=int),
+        std_lv=std_lv,
+    )
 
 
-def _discrepancy(st: _Structure, theta: np.ndarray, s: np.ndarray, logdet_s: float
-                 ) -> tuple[float, np.ndarray | None]:
+def _discrepancy(
+    st: _Structure, theta: np.ndarray, s: np.ndarray, logdet_s: float
+) -> tuple[float, np.ndarray | None]:
     """F_ML(theta) = log|Sigma| + tr(S Sigma^-1) - log|S| - p and Sigma^-1.
 
     Returns ``(inf, None)`` when Sigma is not positive definite (its Cholesky factorisation fails):
@@ -354,7 +377,7 @@ def _discrepancy(st: _Structure, theta: np.ndarray, s: np.ndarray, logdet_s: flo
         return math.inf, None
     logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
     linv = np.linalg.inv(chol)
-    w = linv.T @ linv                                   # Sigma^-1
+    w = linv.T @ linv  # Sigma^-1
     fval = logdet + float(np.sum(w * s)) - logdet_s - st.p
     return (fval if math.isfinite(fval) else math.inf), w
 
@@ -383,8 +406,8 @@ def _uv(st: _Structure, lam: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, n
     c = lam @ phi
     u = np.zeros((p, st.q))
     u[st.li, np.arange(n_l)] = 1.0
-    u[:, n_l:n_l + p] = np.eye(p)
-    u[:, n_l + p:] = lam[:, st.pj]
+    u[:, n_l : n_l + p] = np.eye(p)
+    u[:, n_l + p :] = lam[:, st.pj]
     v = np.concatenate([c[:, st.lj], np.eye(p), lam[:, st.pl]], axis=1)
     h = np.concatenate([np.ones(n_l), np.full(p, 0.5), np.where(st.pj == st.pl, 0.5, 1.0)])
     return u, v, h
@@ -399,8 +422,7 @@ def _trace_products(u: np.ndarray, v: np.ndarray, h: np.ndarray, a: np.ndarray, 
     (o: element-wise product); O(p^2 q + p q^2) instead of the O(p^4 q) of a Kronecker product.
     """
     au, av, bu, bv = a @ u, a @ v, b @ u, b @ v
-    k = ((v.T @ bu) * (u.T @ av) + (v.T @ bv) * (u.T @ au) + (u.T @ bu) * (v.T @ av)
-         + (u.T @ bv) * (v.T @ au))
+    k = (v.T @ bu) * (u.T @ av) + (v.T @ bv) * (u.T @ au) + (u.T @ bu) * (v.T @ av) + (u.T @ bv) * (v.T @ au)
     return k * np.outer(h, h)
 
 
@@ -431,10 +453,16 @@ def _observed_hessian(st: _Structure, theta: np.ndarray, s: np.ndarray, w: np.nd
     hess[:n_l, :n_l] -= 2.0 * phi[np.ix_(lj, lj)] * mm[np.ix_(li, li)]
     ml = mm @ lam
     half = np.where(st.pj == st.pl, 0.5, 1.0)
-    cross = 2.0 * half * (ml[np.ix_(li, st.pj)] * (st.pl[None, :] == lj[:, None])
-                          + ml[np.ix_(li, st.pl)] * (st.pj[None, :] == lj[:, None]))
-    hess[:n_l, n_l + st.p:] -= cross
-    hess[n_l + st.p:, :n_l] -= cross.T
+    cross = (
+        2.0
+        * half
+        * (
+            ml[np.ix_(li, st.pj)] * (st.pl[None, :] == lj[:, None])
+            + ml[np.ix_(li, st.pl)] * (st.pj[None, :] == lj[:, None])
+        )
+    )
+    hess[:n_l, n_l + st.p :] -= cross
+    hess[n_l + st.p :, :n_l] -= cross.T
     return hess
 
 
@@ -468,8 +496,9 @@ def _fabin3(s: np.ndarray, ind: Sequence[int], others: Sequence[int]) -> np.ndar
     return lam
 
 
-def _start_values(st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str]],
-                  items: Sequence[str], how: str) -> np.ndarray:
+def _start_values(
+    st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str]], items: Sequence[str], how: str
+) -> np.ndarray:
     """Starting values, as lavaan's ``start = "default"`` (or ``"simple"``).
 
     * residual variances: half the observed variances, theta_ii = s_ii / 2 (lavaan's rule);
@@ -518,8 +547,9 @@ def _start_values(st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str
     return st.pack(lam, phi, th)
 
 
-def _lavaan_start(st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str]],
-                  items: Sequence[str]) -> np.ndarray:
+def _lavaan_start(
+    st: _Structure, s: np.ndarray, spec: Mapping[str, Sequence[str]], items: Sequence[str]
+) -> np.ndarray:
     """lavaan 0.6's own ``start = "default"`` values (``lav_start``), marker parameterisation.
 
     * residual variances s_ii / 2; factor variances .05, factor covariances 0;
@@ -618,8 +648,14 @@ def _solve_pd(h: np.ndarray, g: np.ndarray) -> np.ndarray | None:
     return step if np.all(np.isfinite(step)) else None
 
 
-def _minimise(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray,
-              ftol: float = FTOL, maxiter: int = MAXITER) -> _Optimum:
+def _minimise(
+    st: _Structure,
+    s: np.ndarray,
+    logdet_s: float,
+    start: np.ndarray,
+    ftol: float = FTOL,
+    maxiter: int = MAXITER,
+) -> _Optimum:
     """Minimise F_ML by a safeguarded Newton method with Fisher scoring as fallback.
 
     Direction: Newton's, -H_obs^-1 g with the exact Hessian (:func:`_observed_hessian`) when it is
@@ -637,9 +673,11 @@ def _minimise(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray,
     theta = start.astype(float).copy()
     fval, w = _discrepancy(st, theta, s, logdet_s)
     if w is None:
-        raise StatsInputError("cfa: the starting values give a covariance matrix that is not positive definite")
+        raise StatsInputError(
+            "cfa: the starting values give a covariance matrix that is not positive definite"
+        )
     converged, dec, backtracks, it = False, math.inf, 0, 0
-    for it in range(1, maxiter + 1):
+    for it in range(1, maxiter + 1):  # noqa: B007
         g = _gradient(st, theta, s, w)
         directions = []
         newton = _solve_pd(_observed_hessian(st, theta, s, w), g)
@@ -675,13 +713,23 @@ def _minimise(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray,
             break
         theta, fval, w = cand, f_new, w_new
     g = _gradient(st, theta, s, w)
-    return _Optimum(theta=theta, fmin=fval, iterations=it, converged=converged, decrement=dec,
-                    max_gradient=float(np.max(np.abs(g))) if g.size else 0.0, backtracks=backtracks)
+    return _Optimum(
+        theta=theta,
+        fmin=fval,
+        iterations=it,
+        converged=converged,
+        decrement=dec,
+        max_gradient=float(np.max(np.abs(g))) if g.size else 0.0,
+        backtracks=backtracks,
+    )
 
 
-def _bfgs(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray, maxiter: int = 2000) -> np.ndarray:
+def _bfgs(
+    st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray, maxiter: int = 2000
+) -> np.ndarray:
     """Quasi-Newton (BFGS) descent from ``start``, as lavaan's nlminb: small first steps that stay
     near the local minimum closest to the start. A non-positive-definite Sigma gets a large value."""
+
     def fg(x: np.ndarray) -> tuple[float, np.ndarray]:
         f, w = _discrepancy(st, x, s, logdet_s)
         if w is None:
@@ -690,12 +738,15 @@ def _bfgs(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray, max
 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        res = optimize.minimize(fg, start, jac=True, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-7})
+        res = optimize.minimize(
+            fg, start, jac=True, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-7}
+        )
     return np.asarray(res.x, dtype=float)
 
 
-def _levenberg(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray,
-               maxiter: int = MAXITER) -> np.ndarray:
+def _levenberg(
+    st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray, maxiter: int = MAXITER
+) -> np.ndarray:
     """Damped Newton (Levenberg-Marquardt on the exact Hessian, damping lambda diag(H_exp)),
     a trust-region-like path that does not jump across ridges; polished by :func:`_minimise`."""
     theta = start.astype(float).copy()
@@ -718,7 +769,11 @@ def _levenberg(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray
             f_new, w_new = _discrepancy(st, theta + step, s, logdet_s)
             if w_new is not None and pred > 0 and fval - f_new >= 1e-4 * pred:
                 rho = (fval - f_new) / pred
-                damp = (damp / 4.0 if damp > 1e-6 else 0.0) if rho > 0.75 else (max(damp * 2.0, 1e-4) if rho < 0.25 else damp)
+                damp = (
+                    (damp / 4.0 if damp > 1e-6 else 0.0)
+                    if rho > 0.75
+                    else (max(damp * 2.0, 1e-4) if rho < 0.25 else damp)
+                )
                 accepted = True
                 break
             damp = max(damp * 4.0, 1e-4)
@@ -732,8 +787,14 @@ def _levenberg(st: _Structure, s: np.ndarray, logdet_s: float, start: np.ndarray
 FIRST_MAXITER = 100
 
 
-def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, start_marker: np.ndarray,
-         start_alt: np.ndarray) -> tuple[np.ndarray, _Optimum, bool, int]:
+def _fit(
+    st: _Structure,
+    st_std: _Structure,
+    s: np.ndarray,
+    logdet_s: float,
+    start_marker: np.ndarray,
+    start_alt: np.ndarray,
+) -> tuple[np.ndarray, _Optimum, bool, int]:
     """Fit F_ML in lavaan's marker parameterisation, with fallbacks; returns (theta in the marker
     parameterisation, the accepted optimum, marker_ok, total iterations).
 
@@ -760,7 +821,7 @@ def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, sta
         return tried[-1]
 
     def best(cands: list[tuple[np.ndarray, _Optimum, bool]]) -> tuple[np.ndarray, _Optimum, bool] | None:
-        ok = [c for c in cands if c[1].converged and c[2]]     # the first converged one, in order
+        ok = [c for c in cands if c[1].converged and c[2]]  # the first converged one, in order
         return ok[0] if ok else None
 
     def feasible(x: np.ndarray) -> bool:
@@ -781,9 +842,15 @@ def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, sta
         total += std_opt.iterations
         theta_std, ok = _std_to_marker(st, st_std, std_opt.theta)
         fm = _discrepancy(st, theta_std, s, logdet_s)[0]
-        std_as_marker = _Optimum(theta=theta_std, fmin=fm, iterations=std_opt.iterations,
-                                 converged=std_opt.converged, decrement=std_opt.decrement,
-                                 max_gradient=std_opt.max_gradient, backtracks=std_opt.backtracks)
+        std_as_marker = _Optimum(
+            theta=theta_std,
+            fmin=fm,
+            iterations=std_opt.iterations,
+            converged=std_opt.converged,
+            decrement=std_opt.decrement,
+            max_gradient=std_opt.max_gradient,
+            backtracks=std_opt.backtracks,
+        )
         stage.append((theta_std, std_as_marker, ok))
         tried.append(stage[-1])
         chosen = best(stage)
@@ -792,9 +859,16 @@ def _fit(st: _Structure, st_std: _Structure, s: np.ndarray, logdet_s: float, sta
     return chosen[0], chosen[1], chosen[2], total
 
 
-def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str = "default",
-        ordered: bool | Sequence[str] = False, estimator: str | None = None, group: str | None = None,
-        group_equal: Sequence[str] = (), missing: str = "listwise") -> CFAResult:
+def cfa(
+    data: pd.DataFrame,
+    model: str | Mapping[str, Sequence[str]],
+    start: str = "default",
+    ordered: bool | Sequence[str] = False,
+    estimator: str | None = None,
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    missing: str = "listwise",
+) -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as ``lavaan::cfa(model, data)``.
 
     Parameters
@@ -840,23 +914,33 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     if missing not in ("listwise", "pairwise"):
         raise StatsInputError(f"cfa: missing must be 'listwise' or 'pairwise', got {missing!r}")
     if missing == "pairwise" and (est != "WLSMV" or group is not None):
-        raise StatsInputError("cfa: missing='pairwise' is implemented for single-group ordered items (WLSMV) only")
+        raise StatsInputError(
+            "cfa: missing='pairwise' is implemented for single-group ordered items (WLSMV) only"
+        )
     if group is not None:
         if est == "ML" and ordered is not False:
-            raise StatsInputError("cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)")
+            raise StatsInputError(
+                "cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)"
+            )
         from psychometry.stats.multigroup import multigroup_cfa
+
         return multigroup_cfa(data, model, group, group_equal, ordered=est == "WLSMV")
     if group_equal:
         raise StatsInputError("cfa: group_equal needs group=")
     if est == "WLSMV" or ordered is not False:
         if est == "ML":
-            raise StatsInputError("cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)")
+            raise StatsInputError(
+                "cfa: ordered items need estimator='WLSMV' (ML for ordinal data is not implemented)"
+            )
         spec0 = parse_model(model)
         all_items = {i for items in spec0.values() for i in items}
         if ordered is not True and ordered is not False and set(map(str, ordered)) != all_items:
-            raise StatsInputError("cfa: ordered must be True or list every model item (mixed ordinal and "
-                                  "continuous items are not supported)")
+            raise StatsInputError(
+                "cfa: ordered must be True or list every model item (mixed ordinal and "
+                "continuous items are not supported)"
+            )
         from psychometry.stats.ordinal import cfa_wlsmv
+
         return cfa_wlsmv(data, model, missing=missing)
     spec = parse_model(model)
     if not isinstance(data, pd.DataFrame):
@@ -885,8 +969,10 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     n_l, n_t, q = st.n_l, p, st.q
     df = p * (p + 1) // 2 - q
     if df < 0:
-        raise StatsInputError(f"cfa: the model has {q} free parameters but only {p * (p + 1) // 2} "
-                              "variances and covariances: it is not identified")
+        raise StatsInputError(
+            f"cfa: the model has {q} free parameters but only {p * (p + 1) // 2} "
+            "variances and covariances: it is not identified"
+        )
 
     # lavaan's parameterisation (marker loadings 1, factor (co)variances free) from lavaan's start
     # values, with fallbacks (BFGS, damped Newton, standardised factors; see _fit)
@@ -906,11 +992,15 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
 
     notes: list[str] = []
     if not marker_ok:
-        notes.append("cfa: a marker item (the first item of a factor) has a zero loading at the optimum, "
-                     "so the factor's scale cannot be set by it; reorder the items")
+        notes.append(
+            "cfa: a marker item (the first item of a factor) has a zero loading at the optimum, "
+            "so the factor's scale cannot be set by it; reorder the items"
+        )
     if not opt.converged:
-        notes.append(f"cfa: the optimizer did not find a solution after {iterations} iterations "
-                     f"(max |gradient| {opt.max_gradient:.2g}); the estimates are not trustworthy")
+        notes.append(
+            f"cfa: the optimizer did not find a solution after {iterations} iterations "
+            f"(max |gradient| {opt.max_gradient:.2g}); the estimates are not trustworthy"
+        )
     neg = [items[i] for i in np.flatnonzero(th < 0)]
     if neg:
         notes.append(f"cfa: some estimated residual variances are negative (Heywood case): {', '.join(neg)}")
@@ -954,7 +1044,7 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
     resid = (s - sigma) / np.outer(sd, sd)
     fit["srmr"] = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))
     fit["ntotal"] = float(n)
-    fit = {key: float(value) for key, value in fit.items()}   # plain floats, not numpy scalars
+    fit = {key: float(value) for key, value in fit.items()}  # plain floats, not numpy scalars
 
     # parameter table in lavaan's order; a negative variance has no standard deviation (NaN std)
     def root(v: np.ndarray) -> np.ndarray:
@@ -977,7 +1067,7 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
         rows.append(_row(name, "~~", name, th[i], free_se[n_l + i], th[i], th[i] / sigma[i, i]))
     for k, (j, l) in enumerate(zip(st.pj, st.pl)):
         if j == l:
-            one = 1.0 if phi[j, j] > 0 else float("nan")         # lavaan: NA for a negative variance
+            one = 1.0 if phi[j, j] > 0 else float("nan")  # lavaan: NA for a negative variance
             rows.append(_row(factors[j], "~~", factors[j], phi[j, j], free_se[n_l + n_t + k], one, one))
     for k, (j, l) in enumerate(zip(st.pj, st.pl)):
         if j != l:
@@ -987,26 +1077,47 @@ def cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], start: str
             rows.append(_row(factors[j], "~~", factors[l], phi[j, l], free_se[n_l + n_t + k], r, r))
     estimates = pd.DataFrame(rows)
     return CFAResult(
-        fit=fit, estimates=estimates, model=spec,
+        fit=fit,
+        estimates=estimates,
+        model=spec,
         implied=pd.DataFrame(sigma, index=items, columns=items),
         sample=pd.DataFrame(s, index=items, columns=items),
-        n_obs=n, iterations=iterations, converged=opt.converged and marker_ok, warnings=tuple(notes),
+        n_obs=n,
+        iterations=iterations,
+        converged=opt.converged and marker_ok,
+        warnings=tuple(notes),
     )
 
 
-def _row(lhs: str, op: str, rhs: str, est: float, se: float, std_lv: float, std_all: float) -> dict[str, object]:
+def _row(
+    lhs: str, op: str, rhs: str, est: float, se: float, std_lv: float, std_all: float
+) -> dict[str, object]:
     z = est / se if se and not math.isnan(se) and se > 0 else float("nan")
     pval = 2 * stats.norm.sf(abs(z)) if not math.isnan(z) else float("nan")
-    return {"lhs": lhs, "op": op, "rhs": rhs, "est": float(est), "se": float(se), "z": float(z),
-            "pvalue": float(pval), "std_lv": float(std_lv), "std_all": float(std_all)}
+    return {
+        "lhs": lhs,
+        "op": op,
+        "rhs": rhs,
+        "est": float(est),
+        "se": float(se),
+        "z": float(z),
+        "pvalue": float(pval),
+        "std_lv": float(std_lv),
+        "std_all": float(std_all),
+    }
 
 
 def _rmsea(chisq: float, df: int, n: int) -> dict[str, float]:
     """RMSEA, its 90% CI and the close / not-close fit p values (lavaan, N in the denominator)."""
     if df <= 0:
         nan = float("nan")
-        return {"rmsea": 0.0, "rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.0, "rmsea.pvalue": nan,
-                "rmsea.notclose.pvalue": nan}
+        return {
+            "rmsea": 0.0,
+            "rmsea.ci.lower": 0.0,
+            "rmsea.ci.upper": 0.0,
+            "rmsea.pvalue": nan,
+            "rmsea.notclose.pvalue": nan,
+        }
     rmsea = math.sqrt(max(chisq - df, 0.0) / (n * df))
 
     def ncp_for(prob: float) -> float:
@@ -1020,7 +1131,12 @@ def _rmsea(chisq: float, df: int, n: int) -> dict[str, float]:
 
     lower = math.sqrt(ncp_for(0.95) / (n * df))
     upper = math.sqrt(ncp_for(0.05) / (n * df))
-    p_close = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2))
-    p_notclose = float(stats.ncx2.cdf(chisq, df, n * df * 0.08 ** 2))
-    return {"rmsea": rmsea, "rmsea.ci.lower": lower, "rmsea.ci.upper": upper, "rmsea.pvalue": p_close,
-            "rmsea.notclose.pvalue": p_notclose}
+    p_close = float(stats.ncx2.sf(chisq, df, n * df * 0.05**2))
+    p_notclose = float(stats.ncx2.cdf(chisq, df, n * df * 0.08**2))
+    return {
+        "rmsea": rmsea,
+        "rmsea.ci.lower": lower,
+        "rmsea.ci.upper": upper,
+        "rmsea.pvalue": p_close,
+        "rmsea.notclose.pvalue": p_notclose,
+    }

@@ -24,6 +24,7 @@ promax as ``psych::kaiser(L, "Promax")``: Kaiser-normalised varimax, then the le
 (``factor_rotation.procrustes``) fit to the target Q = V |V|^(m-1), m = 4 (Hendrickson & White
 1964), with unit-variance factors.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,10 +37,10 @@ from scipy import optimize
 
 from psychometry.errors import StatsInputError
 
-from ._rprint import fmt_number, format_frame
 from ._rhtml import summary_html
+from ._rprint import fmt_number, format_frame
 
-__all__ = ["efa", "parallel_analysis", "EFAResult", "ParallelAnalysisResult", "StatsInputError", "minres"]
+__all__ = ["EFAResult", "ParallelAnalysisResult", "StatsInputError", "efa", "minres", "parallel_analysis"]
 
 Rotation = Literal["oblimin", "varimax", "promax", "none"]
 Method = Literal["minres", "ml", "pa"]
@@ -51,15 +52,20 @@ _PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA"}
 def _numeric_items(items: object, what: str = "items", *, min_columns: int = 2) -> pd.DataFrame:
     """Check that ``items`` is a DataFrame of numeric columns; return it as float."""
     if not isinstance(items, pd.DataFrame):
-        raise StatsInputError(f"{what}: expected a pandas DataFrame (one row per respondent, one column per item), "
-                              f"got {type(items).__name__}")
+        raise StatsInputError(
+            f"{what}: expected a pandas DataFrame (one row per respondent, one column per item), "
+            f"got {type(items).__name__}"
+        )
     if items.shape[1] < min_columns:
         raise StatsInputError(f"{what}: needs at least {min_columns} columns, got {items.shape[1]}")
     if items.columns.duplicated().any():
         dup = [str(c) for c in items.columns[items.columns.duplicated()]]
         raise StatsInputError(f"{what}: duplicated column names {dup}")
-    bad = [str(c) for c in items.columns if not pd.api.types.is_numeric_dtype(items[c])
-           or pd.api.types.is_bool_dtype(items[c])]
+    bad = [
+        str(c)
+        for c in items.columns
+        if not pd.api.types.is_numeric_dtype(items[c]) or pd.api.types.is_bool_dtype(items[c])
+    ]
     if bad:
         raise StatsInputError(f"{what}: column(s) {bad} are not numeric")
     out = items.astype(float)
@@ -79,8 +85,10 @@ def _correlation(items: pd.DataFrame, what: str = "items") -> np.ndarray:
     r = items.corr(method="pearson").to_numpy()
     if np.isnan(r).any():
         i, j = np.argwhere(np.isnan(r))[0]
-        raise StatsInputError(f"{what}: columns {items.columns[i]!s} and {items.columns[j]!s} have no pair "
-                              "of complete observations with variance; their correlation is undefined")
+        raise StatsInputError(
+            f"{what}: columns {items.columns[i]!s} and {items.columns[j]!s} have no pair "
+            "of complete observations with variance; their correlation is undefined"
+        )
     return r
 
 
@@ -132,14 +140,19 @@ def minres(r: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
         load = vectors * np.sqrt(np.maximum(values, 100 * np.finfo(float).eps))
         model = load @ load.T
         resid = (s - model)[lower]
-        grad = np.diag(model) + psi - diag_r          # psych's FAgr.minres
-        return float(np.sum(resid ** 2)), grad
+        grad = np.diag(model) + psi - diag_r  # psych's FAgr.minres
+        return float(np.sum(resid**2)), grad
 
     start = 1.0 - _smc(r)
     start = np.clip(start, 0.005, upper_bound)
-    res = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
-                            bounds=[(0.005, upper_bound)] * p,
-                            options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000})
+    res = optimize.minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.005, upper_bound)] * p,
+        options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000},
+    )
     psi = res.x
     return _minres_loadings(psi, r, nfactors), psi
 
@@ -170,7 +183,7 @@ def _pa(r: np.ndarray, nfactors: int, min_err: float = 0.001, max_iter: int = 50
     for _ in range(max_iter):
         values, vectors = _top_eigen(m, nfactors)
         load = vectors * np.sqrt(values)
-        new = np.sum(load ** 2, axis=1)
+        new = np.sum(load**2, axis=1)
         comm1 = float(np.sum(new))
         np.fill_diagonal(m, new)
         err = abs(comm - comm1)
@@ -193,12 +206,12 @@ def _rotate(load: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray | N
         rotated, t = rotate_factors(load, "oblimin", 0.0, "oblique", tol=1e-5, max_tries=1000)
         return rotated, t.T @ t
     # varimax with Kaiser normalisation (R's stats::varimax(normalize = TRUE))
-    h = np.sqrt(np.sum(load ** 2, axis=1))
+    h = np.sqrt(np.sum(load**2, axis=1))
 
     def kaiser_varimax(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sc = np.sqrt(np.sum(x ** 2, axis=1))
+        sc = np.sqrt(np.sum(x**2, axis=1))
         rot, t = rotate_factors(x / sc[:, None], "varimax", tol=1e-7, max_tries=1000)
-        return rot * sc[:, None], t                        # orthogonal: rot = (x / sc) @ t
+        return rot * sc[:, None], t  # orthogonal: rot = (x / sc) @ t
 
     if rotation == "varimax":
         return kaiser_varimax(load)[0], None
@@ -207,7 +220,7 @@ def _rotate(load: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray | N
         x = load / h[:, None]
         v, t_var = kaiser_varimax(x)
         q = v * np.abs(v) ** 3
-        u = procrustes(v, q)                               # (V'V)^-1 V'Q, R's lm.fit(V, Q)
+        u = procrustes(v, q)  # (V'V)^-1 V'Q, R's lm.fit(V, Q)
         d = np.diag(np.linalg.inv(u.T @ u))
         u = u @ np.diag(np.sqrt(d))
         z = v @ u
@@ -263,9 +276,11 @@ class EFAResult:
 
     def summary(self, digits: int = 2) -> str:
         """Printed like ``print(psych::fa(...))`` (loadings, variance accounted for, factor correlations)."""
-        lines = [f"Factor Analysis using method =  {self.method}",
-                 f"Call: efa(items, nfactors = {self.nfactors}, rotation = {self.rotation!r}, method = {self.method!r})",
-                 "Standardized loadings (pattern matrix) based upon correlation matrix"]
+        lines = [
+            f"Factor Analysis using method =  {self.method}",
+            f"Call: efa(items, nfactors = {self.nfactors}, rotation = {self.rotation!r}, method = {self.method!r})",
+            "Standardized loadings (pattern matrix) based upon correlation matrix",
+        ]
         table = self.loadings.round(digits) + 0.0
         table["h2"] = self.communalities.round(digits) + 0.0
         table["u2"] = self.uniquenesses.round(digits) + 0.0
@@ -275,17 +290,21 @@ class EFAResult:
         lines.append(format_frame(self.variance.round(digits) + 0.0, digits))
         if self.phi is not None:
             lines += ["", " With factor correlations of ", format_frame(self.phi.round(digits) + 0.0, digits)]
-        lines += ["", f"Mean item complexity =  {fmt_number(float(self.complexity.mean()), 1)}",
-                  f"The root mean square of the residuals (RMSR) is  {fmt_number(self.rmsr, 2)} ",
-                  f"The number of observations was  {self.n_obs} "]
+        lines += [
+            "",
+            f"Mean item complexity =  {fmt_number(float(self.complexity.mean()), 1)}",
+            f"The root mean square of the residuals (RMSR) is  {fmt_number(self.rmsr, 2)} ",
+            f"The number of observations was  {self.n_obs} ",
+        ]
         return "\n".join(lines)
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.summary()
 
 
-def efa(items: pd.DataFrame, nfactors: int = 1, rotation: Rotation | None = "oblimin",
-        method: Method = "minres") -> EFAResult:
+def efa(
+    items: pd.DataFrame, nfactors: int = 1, rotation: Rotation | None = "oblimin", method: Method = "minres"
+) -> EFAResult:
     """Exploratory factor analysis of a wide item table, as ``psych::fa``.
 
     Parameters
@@ -317,14 +336,17 @@ def efa(items: pd.DataFrame, nfactors: int = 1, rotation: Rotation | None = "obl
     """
     rotation_name = "none" if rotation is None else str(rotation)
     if rotation_name not in ("oblimin", "varimax", "promax", "none"):
-        raise StatsInputError(f"efa: rotation must be 'oblimin', 'varimax', 'promax' or None, got {rotation!r}")
+        raise StatsInputError(
+            f"efa: rotation must be 'oblimin', 'varimax', 'promax' or None, got {rotation!r}"
+        )
     if method not in _PREFIX:
         raise StatsInputError(f"efa: method must be 'minres', 'ml' or 'pa', got {method!r}")
     data = _numeric_items(items, "efa: items", min_columns=3)
     p = data.shape[1]
     if isinstance(nfactors, bool) or not isinstance(nfactors, (int, np.integer)) or not 1 <= nfactors < p:
-        raise StatsInputError(f"efa: nfactors must be an integer from 1 to {p - 1} (number of items - 1), "
-                              f"got {nfactors!r}")
+        raise StatsInputError(
+            f"efa: nfactors must be an integer from 1 to {p - 1} (number of items - 1), got {nfactors!r}"
+        )
     nfactors = int(nfactors)
     r = _correlation(data, "efa: items")
     n_obs = int(len(data))
@@ -356,7 +378,7 @@ def efa(items: pd.DataFrame, nfactors: int = 1, rotation: Rotation | None = "obl
         phi = phi * np.outer(signs, signs)
     names = [f"{_PREFIX[method]}{j + 1}" for j in range(nfactors)]
     if nfactors > 1:
-        ss = np.diag(phi @ rotated.T @ rotated) if phi is not None else np.sum(rotated ** 2, axis=0)
+        ss = np.diag(phi @ rotated.T @ rotated) if phi is not None else np.sum(rotated**2, axis=0)
         order = np.argsort(-ss, kind="stable")
         rotated = rotated[:, order]
         names = [names[j] for j in order]
@@ -366,9 +388,9 @@ def efa(items: pd.DataFrame, nfactors: int = 1, rotation: Rotation | None = "obl
     loadings = pd.DataFrame(rotated, index=index, columns=names)
     phi_df = None if phi is None else pd.DataFrame(phi, index=names, columns=names)
     structure = loadings if phi is None else pd.DataFrame(rotated @ phi, index=index, columns=names)
-    complexity = (np.sum(rotated ** 2, axis=1) ** 2) / np.sum(rotated ** 4, axis=1)
+    complexity = (np.sum(rotated**2, axis=1) ** 2) / np.sum(rotated**4, axis=1)
 
-    ss = np.diag(phi @ rotated.T @ rotated) if phi is not None else np.sum(rotated ** 2, axis=0)
+    ss = np.diag(phi @ rotated.T @ rotated) if phi is not None else np.sum(rotated**2, axis=0)
     vtotal = float(p)  # sum(h2 + u2) of a correlation matrix
     rows = {"SS loadings": ss, "Proportion Var": ss / vtotal}
     if nfactors > 1:
@@ -403,7 +425,7 @@ def _fa_values(r: np.ndarray) -> np.ndarray:
     """Eigenvalues of R with the one-factor minres communalities on the diagonal (psych's fa values)."""
     load, _ = minres(r, 1)
     reduced = r.copy()
-    np.fill_diagonal(reduced, np.sum(load ** 2, axis=1))
+    np.fill_diagonal(reduced, np.sum(load**2, axis=1))
     return np.sort(np.linalg.eigvalsh(reduced))[::-1]
 
 
@@ -438,18 +460,21 @@ class ParallelAnalysisResult:
 
     def summary(self, digits: int = 2) -> str:
         head = self.table.iloc[: max(self.nfactors, self.ncomponents) + 2]
-        return "\n".join([
-            f"Parallel analysis suggests that the number of factors =  {self.nfactors}  "
-            f"and the number of components =  {self.ncomponents} ",
-            "",
-            f"Eigenvalues (observed, and mean / {self.quantile:g} quantile of {self.n_iter} random normal "
-            f"data sets of {self.n_obs} x {len(self.table)}):",
-            format_frame(head.round(digits) + 0.0, digits),
-        ])
+        return "\n".join(
+            [
+                f"Parallel analysis suggests that the number of factors =  {self.nfactors}  "
+                f"and the number of components =  {self.ncomponents} ",
+                "",
+                f"Eigenvalues (observed, and mean / {self.quantile:g} quantile of {self.n_iter} random normal "
+                f"data sets of {self.n_obs} x {len(self.table)}):",
+                format_frame(head.round(digits) + 0.0, digits),
+            ]
+        )
 
 
-def parallel_analysis(items: pd.DataFrame, n_iter: int = 20, seed: int | None = None,
-                      quantile: float = 0.95) -> ParallelAnalysisResult:
+def parallel_analysis(
+    items: pd.DataFrame, n_iter: int = 20, seed: int | None = None, quantile: float = 0.95
+) -> ParallelAnalysisResult:
     """Horn's parallel analysis, as ``psych::fa.parallel(x, fa = "both")`` with simulated data.
 
     For each of ``n_iter`` data sets of independent standard normal variables (same n and p as
@@ -488,14 +513,25 @@ def parallel_analysis(items: pd.DataFrame, n_iter: int = 20, seed: int | None = 
         sim = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
         pc_sim[i] = np.sort(np.linalg.eigvalsh(sim))[::-1]
         fa_sim[i] = _fa_values(sim)
-    pc_q = np.quantile(pc_sim, quantile, axis=0)   # R's quantile type 7 = numpy's "linear"
+    pc_q = np.quantile(pc_sim, quantile, axis=0)  # R's quantile type 7 = numpy's "linear"
     fa_q = np.quantile(fa_sim, quantile, axis=0)
-    table = pd.DataFrame({
-        "pc_observed": pc_obs, "pc_sim_mean": pc_sim.mean(axis=0), "pc_sim_quantile": pc_q,
-        "fa_observed": fa_obs, "fa_sim_mean": fa_sim.mean(axis=0), "fa_sim_quantile": fa_q,
-    }, index=pd.RangeIndex(1, p + 1, name="position"))
+    table = pd.DataFrame(
+        {
+            "pc_observed": pc_obs,
+            "pc_sim_mean": pc_sim.mean(axis=0),
+            "pc_sim_quantile": pc_q,
+            "fa_observed": fa_obs,
+            "fa_sim_mean": fa_sim.mean(axis=0),
+            "fa_sim_quantile": fa_q,
+        },
+        index=pd.RangeIndex(1, p + 1, name="position"),
+    )
     return ParallelAnalysisResult(
         nfactors=_leading_above(fa_obs, fa_q),
         ncomponents=_leading_above(pc_obs, pc_q),
-        table=table, n_iter=int(n_iter), quantile=float(quantile), n_obs=int(n), seed=seed,
+        table=table,
+        n_iter=int(n_iter),
+        quantile=float(quantile),
+        n_obs=int(n),
+        seed=seed,
     )

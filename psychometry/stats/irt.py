@@ -27,6 +27,7 @@ Takane, Y. & de Leeuw, J. (1987). On the relationship between item response theo
 analysis of discretized variables. Psychometrika, 52, 393-408. Samejima, F. (1969). Estimation of
 latent ability using a response pattern of graded scores. Revelle, W. psych::irt.fa.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -38,7 +39,7 @@ from scipy import special
 
 from psychometry.errors import StatsInputError
 
-__all__ = ["irt_fa", "irt_from_cfa", "IRTResult"]
+__all__ = ["IRTResult", "irt_fa", "irt_from_cfa"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,25 +66,28 @@ class IRTResult:
         out.insert(0, "discrimination", self.discrimination)
         return out
 
-    def information(self, theta: np.ndarray | float | None = None, method: str = "normal",
-                    cut: float = 0.3) -> pd.DataFrame:
+    def information(
+        self, theta: np.ndarray | float | None = None, method: str = "normal", cut: float = 0.3
+    ) -> pd.DataFrame:
         """Item information at ``theta`` (default -3..3 by .1): DataFrame theta x items; the test
         information is its row sum (:meth:`test_information`)."""
         th = np.atleast_1d(np.arange(-3, 3.0001, 0.1) if theta is None else np.asarray(theta, float))
         a = self.discrimination.to_numpy(float)
         d = self.difficulty.to_numpy(float)
         if method == "psych":
-            dd = np.sign(a)[:, None] * d                                     # (items, k)
+            dd = np.sign(a)[:, None] * d  # (items, k)
             with np.errstate(over="ignore", invalid="ignore"):
                 e = np.exp(a[:, None, None] * (dd[:, :, None] - th[None, None, :]))
                 info = e * a[:, None, None] ** 2 / (1 + e) ** 2
-            info = np.where(np.isnan(info), 0.0, info).sum(axis=1)         # (items, theta)
+            info = np.where(np.isnan(info), 0.0, info).sum(axis=1)  # (items, theta)
             info[np.abs(a) <= cut] = 0.0
         elif method == "normal":
-            z = a[:, None, None] * th[None, None, :] - d[:, :, None]          # (items, k, theta)
-            z = np.where(np.isnan(z), -np.inf, z)                            # NaN-padded thresholds: no such category
-            upper = special.ndtr(z)                                          # P(x > k)
-            dens = a[:, None, None] * np.exp(-0.5 * np.where(np.isfinite(z), z, 0.0) ** 2) / np.sqrt(2 * np.pi)
+            z = a[:, None, None] * th[None, None, :] - d[:, :, None]  # (items, k, theta)
+            z = np.where(np.isnan(z), -np.inf, z)  # NaN-padded thresholds: no such category
+            upper = special.ndtr(z)  # P(x > k)
+            dens = (
+                a[:, None, None] * np.exp(-0.5 * np.where(np.isfinite(z), z, 0.0) ** 2) / np.sqrt(2 * np.pi)
+            )
             dens = np.where(np.isfinite(z), dens, 0.0)
             ones = np.ones((len(a), 1, len(th)))
             zeros = np.zeros((len(a), 1, len(th)))
@@ -92,10 +96,12 @@ class IRTResult:
             pc = pstar[:, :-1] - pstar[:, 1:]
             dc = dstar[:, :-1] - dstar[:, 1:]
             with np.errstate(divide="ignore", invalid="ignore"):
-                info = np.where(pc > 1e-300, dc ** 2 / np.where(pc > 1e-300, pc, 1.0), 0.0).sum(axis=1)
+                info = np.where(pc > 1e-300, dc**2 / np.where(pc > 1e-300, pc, 1.0), 0.0).sum(axis=1)
         else:
             raise StatsInputError(f"information: method must be 'normal' or 'psych', got {method!r}")
-        return pd.DataFrame(info.T, index=pd.Index(np.round(th, 10), name="theta"), columns=self.discrimination.index)
+        return pd.DataFrame(
+            info.T, index=pd.Index(np.round(th, 10), name="theta"), columns=self.discrimination.index
+        )
 
     def test_information(self, theta: np.ndarray | float | None = None, method: str = "normal") -> pd.Series:
         """Test information (sum of the item informations) at ``theta``; its standard error of
@@ -104,26 +110,37 @@ class IRTResult:
 
     def summary(self, digits: int = 2) -> str:
         """Item parameters like ``print(irt.fa(x)$irt)``: discrimination and difficulties per item."""
-        return ("Item Response Analysis using Factor Analysis (normal ogive)\n\n"
-                + self.to_frame().round(digits).to_string())
+        return (
+            "Item Response Analysis using Factor Analysis (normal ogive)\n\n"
+            + self.to_frame().round(digits).to_string()
+        )
 
 
 def _convert(loadings: pd.Series, tau: pd.DataFrame, n_obs: int, source: str) -> IRTResult:
     lam = loadings.to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        root = np.sqrt(1.0 - lam ** 2)
+        root = np.sqrt(1.0 - lam**2)
         a = lam / root
         d = tau.to_numpy(float) / root[:, None]
     bad = np.isnan(a)
     if bad.any():
         # psych: a Heywood case (|lambda| >= 1) gets the largest discrimination and the raw thresholds
-        warnings.warn("irt: a discrimination with a NaN value was replaced with the maximum discrimination "
-                      f"(Heywood case): {list(loadings.index[bad])}", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            "irt: a discrimination with a NaN value was replaced with the maximum discrimination "
+            f"(Heywood case): {list(loadings.index[bad])}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         a[bad] = np.nanmax(a)
         d[bad] = tau.to_numpy(float)[bad]
-    return IRTResult(discrimination=pd.Series(a, index=loadings.index, name="MR1"),
-                     difficulty=pd.DataFrame(d, index=tau.index, columns=tau.columns),
-                     loadings=loadings, tau=tau, n_obs=n_obs, source=source)
+    return IRTResult(
+        discrimination=pd.Series(a, index=loadings.index, name="MR1"),
+        difficulty=pd.DataFrame(d, index=tau.index, columns=tau.columns),
+        loadings=loadings,
+        tau=tau,
+        n_obs=n_obs,
+        source=source,
+    )
 
 
 def _psych_fa_minres(r: np.ndarray, nfactors: int) -> tuple[np.ndarray, list[str]]:
@@ -160,12 +177,20 @@ def irt_fa(data: pd.DataFrame, nfactors: int = 1) -> IRTResult | dict[str, IRTRe
     same two-step polychoric (psych would use ``tetrachoric``, whose zero-cell correction can differ)."""
     from psychometry.stats.polycor import polychoric
 
-    if isinstance(nfactors, bool) or not isinstance(nfactors, (int, np.integer)) or not 1 <= nfactors < data.shape[1]:
-        raise StatsInputError(f"irt_fa: nfactors must be an integer from 1 to {data.shape[1] - 1}, got {nfactors!r}")
+    if (
+        isinstance(nfactors, bool)
+        or not isinstance(nfactors, (int, np.integer))
+        or not 1 <= nfactors < data.shape[1]
+    ):
+        raise StatsInputError(
+            f"irt_fa: nfactors must be an integer from 1 to {data.shape[1] - 1}, got {nfactors!r}"
+        )
     pc = polychoric(data)
     load, names = _psych_fa_minres(pc.rho.to_numpy(), int(nfactors))
-    out = {name: _convert(pd.Series(load[:, j], index=pc.rho.index, name=name), pc.tau, pc.n_obs, "irt.fa")
-           for j, name in enumerate(names)}
+    out = {
+        name: _convert(pd.Series(load[:, j], index=pc.rho.index, name=name), pc.tau, pc.n_obs, "irt.fa")
+        for j, name in enumerate(names)
+    }
     return out[names[0]] if nfactors == 1 else out
 
 
@@ -185,8 +210,11 @@ def irt_from_cfa(result) -> dict[str, IRTResult]:
         items = list(sub["rhs"])
         rows = {i: th.loc[th["lhs"] == i, "est"].to_numpy(float) for i in items}
         k = max(len(v) for v in rows.values())
-        tau = pd.DataFrame([list(v) + [np.nan] * (k - len(v)) for v in rows.values()], index=items,
-                           columns=[f"t{c + 1}" for c in range(k)])
+        tau = pd.DataFrame(
+            [list(v) + [np.nan] * (k - len(v)) for v in rows.values()],
+            index=items,
+            columns=[f"t{c + 1}" for c in range(k)],
+        )
         loadings = pd.Series(sub["std_all"].to_numpy(float), index=items, name=str(factor))
         out[str(factor)] = _convert(loadings, tau, result.n_obs, "cfa")
     return out

@@ -40,12 +40,13 @@ Psychometrika, 36, 409-426. Meredith, W. (1993). Measurement invariance, factor 
 factorial invariance. Psychometrika, 58, 525-543. Chen, F. F. (2007). Sensitivity of goodness of fit
 indexes to lack of measurement invariance. Structural Equation Modeling, 14, 464-504.
 """
+
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ from scipy import stats
 from psychometry.errors import StatsInputError
 from psychometry.stats import confirmatory as _ml
 
-__all__ = ["multigroup_cfa", "invariance", "MultiGroupCFAResult", "InvarianceResult"]
+__all__ = ["InvarianceResult", "MultiGroupCFAResult", "invariance", "multigroup_cfa"]
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "configural": (),
@@ -64,7 +65,11 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 _EQUAL_OK = {"loadings", "intercepts", "residuals", "lv.variances", "lv.covariances", "means"}
 #: Chen (2007): largest acceptable drop in CFI / rise in RMSEA / rise in SRMR at each level
-CHEN_2007 = {"metric": (0.010, 0.015, 0.030), "scalar": (0.010, 0.015, 0.010), "strict": (0.010, 0.015, 0.010)}
+CHEN_2007 = {
+    "metric": (0.010, 0.015, 0.030),
+    "scalar": (0.010, 0.015, 0.010),
+    "strict": (0.010, 0.015, 0.010),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,11 +92,13 @@ class MultiGroupCFAResult:
 
     def summary(self) -> str:
         f = self.fit
-        lines = [f"Multi-group CFA (ML), groups {', '.join(self.groups)} (n = {', '.join(map(str, self.n_obs))}); "
-                 f"equal: {', '.join(self.group_equal) or 'none (configural)'}",
-                 f"  chisq {f['chisq']:.3f}  df {int(f['df'])}  p {f['pvalue']:.3f}  CFI {f['cfi']:.3f}  "
-                 f"TLI {f['tli']:.3f}  RMSEA {f['rmsea']:.3f} [{f['rmsea.ci.lower']:.3f}, {f['rmsea.ci.upper']:.3f}]  "
-                 f"SRMR {f['srmr']:.3f}"]
+        lines = [
+            f"Multi-group CFA (ML), groups {', '.join(self.groups)} (n = {', '.join(map(str, self.n_obs))}); "
+            f"equal: {', '.join(self.group_equal) or 'none (configural)'}",
+            f"  chisq {f['chisq']:.3f}  df {int(f['df'])}  p {f['pvalue']:.3f}  CFI {f['cfi']:.3f}  "
+            f"TLI {f['tli']:.3f}  RMSEA {f['rmsea']:.3f} [{f['rmsea.ci.lower']:.3f}, {f['rmsea.ci.upper']:.3f}]  "
+            f"SRMR {f['srmr']:.3f}",
+        ]
         return "\n".join(lines)
 
 
@@ -111,9 +118,15 @@ class InvarianceResult:
     def summary(self) -> str:
         t = self.table.copy()
         ordered = "chisq_standard" in t.columns
-        lines = [("Measurement invariance (WLSMV; scaled-shifted fit; Satorra 2000 difference test as lavTestLRT; "
-                  "Chen 2007 cut-offs on the scaled CFI/RMSEA)") if ordered else
-                 "Measurement invariance (ML; chi-square difference test as lavTestLRT; Chen 2007 cut-offs)", ""]
+        lines = [
+            (
+                "Measurement invariance (WLSMV; scaled-shifted fit; Satorra 2000 difference test as lavTestLRT; "
+                "Chen 2007 cut-offs on the scaled CFI/RMSEA)"
+            )
+            if ordered
+            else "Measurement invariance (ML; chi-square difference test as lavTestLRT; Chen 2007 cut-offs)",
+            "",
+        ]
         lines.append(t.round(4).to_string())
         return "\n".join(lines)
 
@@ -122,14 +135,14 @@ class InvarianceResult:
 class _Spec:
     items: list[str]
     factors: list[str]
-    lam_pos: list[tuple[int, int]]          # free loading positions (item, factor), same in every group
+    lam_pos: list[tuple[int, int]]  # free loading positions (item, factor), same in every group
     markers: list[tuple[int, int]]
-    phi_pos: list[tuple[int, int]]          # factor (co)variances (j <= l)
-    idx_lam: np.ndarray                      # (G, n_l) index into x
-    idx_nu: np.ndarray                       # (G, p)
-    idx_th: np.ndarray                       # (G, p)
-    idx_phi: np.ndarray                      # (G, n_phi)
-    idx_al: np.ndarray                       # (G, m), -1 = fixed 0
+    phi_pos: list[tuple[int, int]]  # factor (co)variances (j <= l)
+    idx_lam: np.ndarray  # (G, n_l) index into x
+    idx_nu: np.ndarray  # (G, p)
+    idx_th: np.ndarray  # (G, p)
+    idx_phi: np.ndarray  # (G, n_phi)
+    idx_al: np.ndarray  # (G, m), -1 = fixed 0
     q: int
 
 
@@ -153,12 +166,14 @@ def _build(spec: Mapping[str, Sequence[str]], items: list[str], ngroups: int, eq
     var_pos = [k for k, (j, l) in enumerate(phi_pos) if j == l]
     cov_pos = [k for k, (j, l) in enumerate(phi_pos) if j != l]
     for g in range(ngroups):
+
         def take(n: int, shared: bool, first: np.ndarray | None) -> np.ndarray:
-            if shared and g > 0 and first is not None:
+            if shared and g > 0 and first is not None:  # noqa: B023
                 return first
             out = np.arange(counter[0], counter[0] + n)
             counter[0] += n
             return out
+
         idx_lam[g] = take(len(lam_pos), "loadings" in equal, idx_lam[0] if g else None)
         idx_th[g] = take(p, "residuals" in equal, idx_th[0] if g else None)
         phi_g = np.empty(len(phi_pos), int)
@@ -168,11 +183,24 @@ def _build(spec: Mapping[str, Sequence[str]], items: list[str], ngroups: int, eq
         idx_nu[g] = take(p, "intercepts" in equal, idx_nu[0] if g else None)
         if free_means and g > 0:
             idx_al[g] = take(m, "means" in equal and g > 1, idx_al[1] if g > 1 else None)
-    return _Spec(items=items, factors=factors, lam_pos=lam_pos, markers=markers, phi_pos=phi_pos,
-                 idx_lam=idx_lam, idx_nu=idx_nu, idx_th=idx_th, idx_phi=idx_phi, idx_al=idx_al, q=counter[0])
+    return _Spec(
+        items=items,
+        factors=factors,
+        lam_pos=lam_pos,
+        markers=markers,
+        phi_pos=phi_pos,
+        idx_lam=idx_lam,
+        idx_nu=idx_nu,
+        idx_th=idx_th,
+        idx_phi=idx_phi,
+        idx_al=idx_al,
+        q=counter[0],
+    )
 
 
-def _matrices(sp: _Spec, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _matrices(
+    sp: _Spec, x: np.ndarray, g: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     p, m = len(sp.items), len(sp.factors)
     lam = np.zeros((p, m))
     for i, j in sp.markers:
@@ -193,8 +221,14 @@ def _moments(sp: _Spec, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
     return lam @ phi @ lam.T + np.diag(th), nu + lam @ al
 
 
-def _objective(sp: _Spec, x: np.ndarray, s: list[np.ndarray], mbar: list[np.ndarray], w: np.ndarray,
-               logdet_s: list[float]) -> float:
+def _objective(
+    sp: _Spec,
+    x: np.ndarray,
+    s: list[np.ndarray],
+    mbar: list[np.ndarray],
+    w: np.ndarray,
+    logdet_s: list[float],
+) -> float:
     total = 0.0
     p = len(sp.items)
     for g in range(len(s)):
@@ -214,8 +248,11 @@ def _jacobians(sp: _Spec, x: np.ndarray, g: int, h: float = 1e-5) -> tuple[np.nd
     p = len(sp.items)
     js = np.zeros((p * p, sp.q))
     jm = np.zeros((p, sp.q))
-    used = np.unique(np.concatenate([sp.idx_lam[g], sp.idx_nu[g], sp.idx_th[g], sp.idx_phi[g],
-                                     sp.idx_al[g][sp.idx_al[g] >= 0]]))
+    used = np.unique(
+        np.concatenate(
+            [sp.idx_lam[g], sp.idx_nu[g], sp.idx_th[g], sp.idx_phi[g], sp.idx_al[g][sp.idx_al[g] >= 0]]
+        )
+    )
     for k in used:
         e = np.zeros(sp.q)
         e[k] = h
@@ -226,8 +263,9 @@ def _jacobians(sp: _Spec, x: np.ndarray, g: int, h: float = 1e-5) -> tuple[np.nd
     return js, jm
 
 
-def _grad_info(sp: _Spec, x: np.ndarray, s: list[np.ndarray], mbar: list[np.ndarray], w: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _grad_info(
+    sp: _Spec, x: np.ndarray, s: list[np.ndarray], mbar: list[np.ndarray], w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of F and its expected Hessian H (= 2 x the unit expected information)."""
     grad = np.zeros(sp.q)
     hess = np.zeros((sp.q, sp.q))
@@ -249,18 +287,25 @@ def _start(sp: _Spec, spec, s: list[np.ndarray], mbar: list[np.ndarray]) -> np.n
     for g in range(len(s)):
         st = _ml._structure(spec, sp.items)
         lam, phi, th = st.unpack(_ml._lavaan_start(st, s[g], spec, sp.items))
-        vals = ([(sp.idx_lam[g, k], lam[i, j]) for k, (i, j) in enumerate(sp.lam_pos)]
-                + [(sp.idx_th[g, i], th[i]) for i in range(len(sp.items))]
-                + [(sp.idx_phi[g, k], phi[j, l]) for k, (j, l) in enumerate(sp.phi_pos)]
-                + [(sp.idx_nu[g, i], mbar[g][i]) for i in range(len(sp.items))])
+        vals = (
+            [(sp.idx_lam[g, k], lam[i, j]) for k, (i, j) in enumerate(sp.lam_pos)]
+            + [(sp.idx_th[g, i], th[i]) for i in range(len(sp.items))]
+            + [(sp.idx_phi[g, k], phi[j, l]) for k, (j, l) in enumerate(sp.phi_pos)]
+            + [(sp.idx_nu[g, i], mbar[g][i]) for i in range(len(sp.items))]
+        )
         for k, v in vals:
             x[k] += v
             cnt[k] += 1
     return np.where(cnt > 0, x / np.maximum(cnt, 1), 0.0)
 
 
-def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], group: str,
-                   group_equal: Sequence[str] = (), ordered: bool = False):
+def multigroup_cfa(
+    data: pd.DataFrame,
+    model: str | Mapping[str, Sequence[str]],
+    group: str,
+    group_equal: Sequence[str] = (),
+    ordered: bool = False,
+):
     """``lavaan::cfa(model, data, group = group, group.equal = group_equal)`` by ML (see the module
     docstring). Groups are ordered as they first appear in ``data`` (lavaan's order).
 
@@ -268,6 +313,7 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
     "loadings", "thresholds"); see :mod:`psychometry.stats.ordinal_groups`."""
     if ordered:
         from psychometry.stats.ordinal_groups import multigroup_wlsmv
+
         return multigroup_wlsmv(data, model, group, group_equal)
     spec = _ml.parse_model(model)
     if not isinstance(data, pd.DataFrame):
@@ -276,14 +322,16 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
         raise StatsInputError(f"multigroup_cfa: group column {group!r} is not in data")
     equal = set(group_equal)
     if equal - _EQUAL_OK:
-        raise StatsInputError(f"multigroup_cfa: group_equal {sorted(equal - _EQUAL_OK)} not supported "
-                              f"(choose from {sorted(_EQUAL_OK)})")
+        raise StatsInputError(
+            f"multigroup_cfa: group_equal {sorted(equal - _EQUAL_OK)} not supported "
+            f"(choose from {sorted(_EQUAL_OK)})"
+        )
     items = _ml.model_items(spec, data, "multigroup_cfa")
     d = data[items + [group]].dropna()
     labels = list(pd.unique(d[group]))
     if len(labels) < 2:
         raise StatsInputError("multigroup_cfa: need at least two groups")
-    p, m, ng = len(items), len(spec), len(labels)
+    p, _m, ng = len(items), len(spec), len(labels)
     s, mbar, ns, logdet = [], [], [], []
     for lab in labels:
         xg = d.loc[d[group] == lab, items].to_numpy(float)
@@ -303,7 +351,7 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
     fval = _objective(sp, x, s, mbar, w, logdet)
     converged = False
     it = 0
-    for it in range(1, 501):
+    for it in range(1, 501):  # noqa: B007
         grad, hess = _grad_info(sp, x, s, mbar, w)
         try:
             step = np.linalg.solve(hess, grad)
@@ -322,7 +370,7 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
                 accepted = True
                 break
             t /= 2
-        if not accepted:                      # no decrease left: at the optimum up to rounding
+        if not accepted:  # no decrease left: at the optimum up to rounding
             converged = dec < 1e-9
             break
         x, fval = cand, fc
@@ -337,10 +385,16 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
     df = ng * (p * (p + 1) // 2 + p) - sp.q
     chisq_b = float(sum(ns[g] * (np.sum(np.log(np.diag(s[g]))) - logdet[g]) for g in range(ng)))
     df_b = ng * p * (p - 1) // 2
-    fit: dict[str, float] = {"npar": float(sp.q), "fmin": fval / 2, "chisq": chisq, "df": float(df),
-                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
-                             "baseline.chisq": chisq_b, "baseline.df": float(df_b),
-                             "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b))}
+    fit: dict[str, float] = {
+        "npar": float(sp.q),
+        "fmin": fval / 2,
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+    }
     den = max(chisq - df, chisq_b - df_b, 0.0)
     fit["cfi"] = 1.0 - max(chisq - df, 0.0) / den if den > 0 else 1.0
     fit["tli"] = (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1.0) if df > 0 else 1.0
@@ -351,25 +405,32 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
         sig, mu = _moments(sp, x, g)
         inv = np.linalg.inv(sig)
         dvec = mbar[g] - mu
-        logl += -ns[g] / 2 * (p * math.log(2 * math.pi) + np.linalg.slogdet(sig)[1] + np.sum(inv * s[g]) + dvec @ inv @ dvec)
+        logl += (
+            -ns[g]
+            / 2
+            * (p * math.log(2 * math.pi) + np.linalg.slogdet(sig)[1] + np.sum(inv * s[g]) + dvec @ inv @ dvec)
+        )
         logl_h1 += -ns[g] / 2 * (p * math.log(2 * math.pi) + logdet[g] + p)
         sd = np.sqrt(np.diag(s[g]))
         res = (s[g] - sig) / np.outer(sd, sd)
         mres = dvec / sd
-        srmr_g = math.sqrt((np.sum(res[np.tril_indices(p)] ** 2) + np.sum(mres ** 2)) / (p * (p + 1) / 2 + p))
+        srmr_g = math.sqrt((np.sum(res[np.tril_indices(p)] ** 2) + np.sum(mres**2)) / (p * (p + 1) / 2 + p))
         srmr += w[g] * srmr_g
     fit["logl"] = float(logl)
     fit["unrestricted.logl"] = float(logl_h1)
     fit["aic"] = -2 * logl + 2 * sp.q
     fit["bic"] = -2 * logl + sp.q * math.log(n)
-    rm = _ml._rmsea(chisq, df, n) if df > 0 else {"rmsea": 0.0, "rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.0,
-                                                  "rmsea.pvalue": float("nan")}
+    rm = (
+        _ml._rmsea(chisq, df, n)
+        if df > 0
+        else {"rmsea": 0.0, "rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.0, "rmsea.pvalue": float("nan")}
+    )
     # lavaan's multi-group RMSEA: sqrt(G) times the single-group formula (also for the CI); the
     # close-fit p value tests RMSEA <= .05 on the same scale
     fit["rmsea"] = rm["rmsea"] * math.sqrt(ng)
     fit["rmsea.ci.lower"] = rm["rmsea.ci.lower"] * math.sqrt(ng)
     fit["rmsea.ci.upper"] = rm["rmsea.ci.upper"] * math.sqrt(ng)
-    fit["rmsea.pvalue"] = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2 / ng)) if df > 0 else float("nan")
+    fit["rmsea.pvalue"] = float(stats.ncx2.sf(chisq, df, n * df * 0.05**2 / ng)) if df > 0 else float("nan")
     fit["srmr"] = float(srmr)
     fit["ntotal"] = float(n)
     fit = {k: float(v) for k, v in fit.items()}
@@ -400,26 +461,53 @@ def multigroup_cfa(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]],
     est_frame = pd.DataFrame(rows)
     notes = []
     if not converged:
-        notes.append(f"multigroup_cfa: the optimizer did not converge after {it} iterations; the estimates "
-                     "are not trustworthy")
-    var = est_frame[(est_frame["op"] == "~~") & (est_frame["lhs"] == est_frame["rhs"]) & (est_frame["est"] < 0)]
+        notes.append(
+            f"multigroup_cfa: the optimizer did not converge after {it} iterations; the estimates "
+            "are not trustworthy"
+        )
+    var = est_frame[
+        (est_frame["op"] == "~~") & (est_frame["lhs"] == est_frame["rhs"]) & (est_frame["est"] < 0)
+    ]
     if not var.empty:
-        notes.append("multigroup_cfa: some estimated variances are negative: "
-                     + ", ".join(f"{r.lhs} (group {labels[r.group - 1]})" for r in var.itertuples()))
+        notes.append(
+            "multigroup_cfa: some estimated variances are negative: "
+            + ", ".join(f"{r.lhs} (group {labels[r.group - 1]})" for r in var.itertuples())
+        )
     for note in notes:
         warnings.warn(note, RuntimeWarning, stacklevel=2)
-    return MultiGroupCFAResult(fit=fit, estimates=est_frame, model=spec, groups=[str(l) for l in labels],
-                               n_obs=ns, group_equal=tuple(group_equal), converged=converged, iterations=it)
+    return MultiGroupCFAResult(
+        fit=fit,
+        estimates=est_frame,
+        model=spec,
+        groups=[str(l) for l in labels],
+        n_obs=ns,
+        group_equal=tuple(group_equal),
+        converged=converged,
+        iterations=it,
+    )
 
 
 def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str, object]:
     z = est / se if se > 0 else float("nan")
-    return {"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "est": float(est), "se": float(se), "z": float(z),
-            "pvalue": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan")}
+    return {
+        "lhs": lhs,
+        "op": op,
+        "rhs": rhs,
+        "group": g + 1,
+        "est": float(est),
+        "se": float(se),
+        "z": float(z),
+        "pvalue": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
+    }
 
 
-def invariance(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], group: str,
-               levels: Sequence[str] | None = None, ordered: bool = False) -> InvarianceResult:
+def invariance(
+    data: pd.DataFrame,
+    model: str | Mapping[str, Sequence[str]],
+    group: str,
+    levels: Sequence[str] | None = None,
+    ordered: bool = False,
+) -> InvarianceResult:
     """Configural, metric, scalar and strict invariance across ``group`` (ML), each level tested against
     the previous one as ``lavTestLRT`` does, with Delta CFI / RMSEA / SRMR and Chen's (2007) verdict.
 
@@ -429,6 +517,7 @@ def invariance(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], gro
     ``chisq_standard`` the DWLS statistic the difference test starts from."""
     if ordered:
         from psychometry.stats.ordinal_groups import ORDINAL_LEVELS, multigroup_wlsmv, satorra2000
+
         table_levels = ORDINAL_LEVELS
     else:
         table_levels = LEVELS
@@ -445,14 +534,29 @@ def invariance(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], gro
     prev = None
     for lv in levels:
         f = fits[lv].fit
-        row = {"level": lv, "npar": f["npar"], "chisq": f["chisq" + suffix], "df": f["df"],
-               "pvalue": f["pvalue" + suffix], "cfi": f["cfi" + suffix], "tli": f["tli" + suffix],
-               "rmsea": f["rmsea" + suffix], "srmr": f["srmr"]}
+        row = {
+            "level": lv,
+            "npar": f["npar"],
+            "chisq": f["chisq" + suffix],
+            "df": f["df"],
+            "pvalue": f["pvalue" + suffix],
+            "cfi": f["cfi" + suffix],
+            "tli": f["tli" + suffix],
+            "rmsea": f["rmsea" + suffix],
+            "srmr": f["srmr"],
+        }
         if ordered:
             row["chisq_standard"] = f["chisq"]
         if prev is None:
-            row.update(chisq_diff=np.nan, df_diff=np.nan, p_diff=np.nan, delta_cfi=np.nan, delta_rmsea=np.nan,
-                       delta_srmr=np.nan, chen2007=np.nan)
+            row.update(
+                chisq_diff=np.nan,
+                df_diff=np.nan,
+                p_diff=np.nan,
+                delta_cfi=np.nan,
+                delta_rmsea=np.nan,
+                delta_srmr=np.nan,
+                chen2007=np.nan,
+            )
         else:
             p0 = fits[prev].fit
             if ordered:
@@ -461,13 +565,24 @@ def invariance(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], gro
             else:
                 cd, dd = f["chisq"] - p0["chisq"], f["df"] - p0["df"]
                 pd_ = float(stats.chi2.sf(cd, dd)) if dd > 0 else np.nan
-            row.update(chisq_diff=cd, df_diff=dd, p_diff=pd_,
-                       delta_cfi=f["cfi" + suffix] - p0["cfi" + suffix],
-                       delta_rmsea=f["rmsea" + suffix] - p0["rmsea" + suffix],
-                       delta_srmr=f["srmr"] - p0["srmr"])
+            row.update(
+                chisq_diff=cd,
+                df_diff=dd,
+                p_diff=pd_,
+                delta_cfi=f["cfi" + suffix] - p0["cfi" + suffix],
+                delta_rmsea=f["rmsea" + suffix] - p0["rmsea" + suffix],
+                delta_srmr=f["srmr"] - p0["srmr"],
+            )
             cut = CHEN_2007.get(lv)
-            row["chen2007"] = (bool(row["delta_cfi"] >= -cut[0] and row["delta_rmsea"] <= cut[1]
-                                    and row["delta_srmr"] <= cut[2]) if cut else np.nan)
+            row["chen2007"] = (
+                bool(
+                    row["delta_cfi"] >= -cut[0]
+                    and row["delta_rmsea"] <= cut[1]
+                    and row["delta_srmr"] <= cut[2]
+                )
+                if cut
+                else np.nan
+            )
         rows.append(row)
         prev = lv
     return InvarianceResult(fits=fits, table=pd.DataFrame(rows).set_index("level"))

@@ -15,6 +15,7 @@ Steps (psych::schmid / psych::omegah, psych 2.2.9):
    = (sum g)^2/(V - sum u2), alpha = (V - k)/V k/(k-1), G6 = (V - k + sum smc)/V, ECV = share of the
    general factor in the common variance.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,19 +25,32 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from psychometry.stats._rprint import fmt_number, format_frame, format_named_vector, format_signif, format_strings
+from psychometry.stats._rprint import (
+    fmt_number,
+    format_frame,
+    format_named_vector,
+    format_signif,
+    format_strings,
+)
 from psychometry.stats.factor import minres as _factor_minres
 from psychometry.stats.reliability import ReliabilityError, _cov2cor, _numeric_items, _smc
+
 from ._rhtml import summary_html
 
-__all__ = ["omega", "OmegaResult", "minres"]
+__all__ = ["OmegaResult", "minres", "omega"]
 
 
 def _is_correlation(m: pd.DataFrame) -> bool:
     """psych::isCorrelation: square, symmetric, unit diagonal, entries within [-1, 1]."""
     a = m.to_numpy(dtype=float)
-    return (a.shape[0] == a.shape[1] and not np.isnan(a).any() and np.allclose(a, a.T)
-            and np.allclose(np.diag(a), 1.0) and a.min() >= -1 and a.max() <= 1)
+    return (
+        a.shape[0] == a.shape[1]
+        and not np.isnan(a).any()
+        and np.allclose(a, a.T)
+        and np.allclose(np.diag(a), 1.0)
+        and a.min() >= -1
+        and a.max() <= 1
+    )
 
 
 def _eigh_desc(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,9 +115,19 @@ class OmegaResult:
         return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"alpha": self.alpha, "G.6": self.g6, "omega_h": self.omega_h,
-                              "omega_h_asymptotic": self.omega_h_asymptotic, "omega_t": self.omega_total,
-                              "ECV": self.ecv}], index=[""])
+        return pd.DataFrame(
+            [
+                {
+                    "alpha": self.alpha,
+                    "G.6": self.g6,
+                    "omega_h": self.omega_h,
+                    "omega_h_asymptotic": self.omega_h_asymptotic,
+                    "omega_t": self.omega_total,
+                    "ECV": self.ecv,
+                }
+            ],
+            index=[""],
+        )
 
     def summary(self, digits: int = 2, cut: float = 0.2) -> str:
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate fits print Inf/NaN as R does
@@ -113,16 +137,21 @@ class OmegaResult:
         """psych's ``print(omega(...))``: the coefficients, the Schmid-Leiman loadings (entries below
         ``cut`` blank), sums of squares, ECV and the total/general/group omegas per subscale."""
         f = lambda v: fmt_number(v, digits)  # noqa: E731
-        lines = ["Omega ", f"Call: omega(items, nfactors = {self.nfactors})",
-                 f"Alpha:                 {f(self.alpha)} ",
-                 f"G.6:                   {f(self.g6)} ",
-                 f"Omega Hierarchical:    {f(self.omega_h)} ",
-                 f"Omega H asymptotic:    {f(self.omega_h_asymptotic)} ",
-                 f"Omega Total            {f(self.omega_total)} ",
-                 "", f"Schmid Leiman Factor loadings greater than  {fmt_number(cut, 7)} "]
+        lines = [
+            "Omega ",
+            f"Call: omega(items, nfactors = {self.nfactors})",
+            f"Alpha:                 {f(self.alpha)} ",
+            f"G.6:                   {f(self.g6)} ",
+            f"Omega Hierarchical:    {f(self.omega_h)} ",
+            f"Omega H asymptotic:    {f(self.omega_h_asymptotic)} ",
+            f"Omega Total            {f(self.omega_total)} ",
+            "",
+            f"Schmid Leiman Factor loadings greater than  {fmt_number(cut, 7)} ",
+        ]
         sl = self.schmid_leiman
         nf = self.nfactors
         loads = sl.round(digits)
+
         def fmt(col: pd.Series) -> list[str]:  # R's format(): common width within a column
             strs = format_signif(col.tolist(), digits)
             width = max(len(x) for x in strs)
@@ -141,20 +170,31 @@ class OmegaResult:
         groups = ev.iloc[1:]
         p2 = loads["p2"]  # psych takes mean and sd of the rounded p2
         if nf > 1:
-            lines += ["", f"general/max  {f(ev.iloc[0] / groups.max())}   max/min =   {f(groups.max() / groups.min())}"]
-        lines += [f"mean percent general =  {f(p2.mean())}    with sd =  {f(p2.std())} and cv of  "
-                  f"{f(p2.std() / p2.mean())} ",
-                  f"Explained Common Variance of the general factor =  {f(self.ecv)} ", ""]
+            lines += [
+                "",
+                f"general/max  {f(ev.iloc[0] / groups.max())}   max/min =   {f(groups.max() / groups.min())}",
+            ]
+        lines += [
+            f"mean percent general =  {f(p2.mean())}    with sd =  {f(p2.std())} and cv of  "
+            f"{f(p2.std() / p2.mean())} ",
+            f"Explained Common Variance of the general factor =  {f(self.ecv)} ",
+            "",
+        ]
         og = self.omega_group.copy()
-        og.columns = ["Omega total for total scores and subscales",
-                      "Omega general for total scores and subscales ",
-                      "Omega group for total scores and subscales"]
+        og.columns = [
+            "Omega total for total scores and subscales",
+            "Omega general for total scores and subscales ",
+            "Omega group for total scores and subscales",
+        ]
         lines += [" Total, General and Subset omega for each subset", format_frame(og.T.round(digits), 7)]
         if self.flipped:
             lines += ["", f"Reversed (negative general loading): {', '.join(self.flipped)}"]
         if self.heywood:
-            lines += ["", "Note: a group factor's general loading is at the bound (Heywood case in the "
-                      "factor analysis of Phi); omega_h is then determined only to about 1e-3."]
+            lines += [
+                "",
+                "Note: a group factor's general loading is at the bound (Heywood case in the "
+                "factor analysis of Phi); omega_h is then determined only to about 1e-3.",
+            ]
         if nf == 1:
             lines += ["", "One factor: omega_h is not meaningful, omega_t is the one-factor omega total."]
         return "\n".join(lines)
@@ -195,8 +235,9 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
     if isinstance(items_or_R, np.ndarray):
         items_or_R = pd.DataFrame(items_or_R)
     if not isinstance(items_or_R, pd.DataFrame):
-        raise ReliabilityError(f"omega: expected a DataFrame of items or a correlation matrix, got "
-                               f"{type(items_or_R).__name__}")
+        raise ReliabilityError(
+            f"omega: expected a DataFrame of items or a correlation matrix, got {type(items_or_R).__name__}"
+        )
     if not isinstance(nfactors, (int, np.integer)) or nfactors < 1:
         raise ReliabilityError(f"omega: nfactors must be a positive integer, got {nfactors!r}")
     n_obs: int | None
@@ -208,15 +249,17 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
         x = _numeric_items(items_or_R, "omega")
         Rdf = x.corr()
         if Rdf.isna().to_numpy().any():
-            raise ReliabilityError("omega: some item pairs have no respondents in common or an item has no "
-                                   "variance (correlation undefined)")
+            raise ReliabilityError(
+                "omega: some item pairs have no respondents in common or an item has no "
+                "variance (correlation undefined)"
+            )
         R, names, n_obs = Rdf.to_numpy(), list(x.columns), len(x)
     R = _cov2cor(R)
     k = R.shape[0]
     if nfactors >= k:
         raise ReliabilityError(f"omega: nfactors = {nfactors} needs more than {nfactors} items (got {k})")
 
-    L0, comm = minres(R, nfactors)
+    L0, _comm = minres(R, nfactors)
     heywood = False
     if nfactors == 1:
         orth = L0
@@ -232,8 +275,12 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
             heywood = bool((gcomm >= 0.995 - 1e-9).any())
         else:
             # psych::schmid's message: with two group factors the general loadings are not identified
-            warnings.warn("Three factors are required for identification -- general factor loadings set to "
-                          "be equal. Proceed with caution", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                "Three factors are required for identification -- general factor loadings set to "
+                "be equal. Proceed with caution",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             phi12 = Phi[0, 1]
             gamma = np.array([math.sqrt(abs(phi12)), math.copysign(math.sqrt(abs(phi12)), phi12)])
     g = P @ gamma
@@ -251,7 +298,9 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
         groups = groups * key[:, None]
     labels = [n + ("-" if s < 0 else "") for n, s in zip(names, key)]
     cols = ["g"] + [f"F{i + 1}*" for i in range(nfactors)]
-    sl = pd.DataFrame(np.column_stack([g, groups, h2, u2, p2]), index=labels, columns=cols + ["h2", "u2", "p2"])
+    sl = pd.DataFrame(
+        np.column_stack([g, groups, h2, u2, p2]), index=labels, columns=cols + ["h2", "u2", "p2"]
+    )
 
     V = R.sum()
     gsq = g.sum() ** 2
@@ -279,7 +328,18 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
     omg[0] = grs / V
     omega_group = pd.DataFrame({"total": omt, "general": omgo, "group": omg}, index=cols)
     return OmegaResult(
-        omega_h=float(gsq / V), omega_h_asymptotic=float(gsq / (V - u2.sum())), omega_total=float(om_tot),
-        alpha=float(alpha_), g6=float(g6), ecv=float(ecv), nfactors=int(nfactors), n_items=k, n_obs=n_obs,
-        schmid_leiman=sl, phi=None if Phi is None else pd.DataFrame(Phi, index=cols[1:], columns=cols[1:]),
-        omega_group=omega_group, flipped=flipped, heywood=heywood)
+        omega_h=float(gsq / V),
+        omega_h_asymptotic=float(gsq / (V - u2.sum())),
+        omega_total=float(om_tot),
+        alpha=float(alpha_),
+        g6=float(g6),
+        ecv=float(ecv),
+        nfactors=int(nfactors),
+        n_items=k,
+        n_obs=n_obs,
+        schmid_leiman=sl,
+        phi=None if Phi is None else pd.DataFrame(Phi, index=cols[1:], columns=cols[1:]),
+        omega_group=omega_group,
+        flipped=flipped,
+        heywood=heywood,
+    )

@@ -49,12 +49,13 @@ Asparouhov, T. & Muthen, B. (2010). Simple second order chi-square correction. M
 appendix. Savalei, V. (2021). Improving fit indices in structural equation modeling with categorical
 data. Multivariate Behavioral Research, 56, 390-407. Rosseel, Y. (2012). lavaan. Journal of Statistical Software, 48(2).
 """
+
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,10 +63,19 @@ from scipy import optimize, special, stats
 
 from psychometry.errors import StatsInputError
 from psychometry.stats import confirmatory as _ml
-from psychometry.stats.polycor import (BIG, _codes_observed, _ext, _lavaan_stats, _pad, _pearson_start,
-                                          _phi, cell_probabilities, fit_rho)
+from psychometry.stats.polycor import (
+    BIG,
+    _codes_observed,
+    _ext,
+    _lavaan_stats,
+    _pad,
+    _pearson_start,
+    _phi,
+    cell_probabilities,
+    fit_rho,
+)
 
-__all__ = ["ordinal_sample_stats", "cfa_wlsmv", "OrdinalCFAResult", "OrdinalStats"]
+__all__ = ["OrdinalCFAResult", "OrdinalStats", "cfa_wlsmv", "ordinal_sample_stats"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,11 +84,11 @@ class OrdinalStats:
 
     items: list[str]
     n: int
-    thresholds: list[np.ndarray]        # per item
-    th_names: list[str]                 # "item|t1", ...
-    rho: np.ndarray                     # p x p polychoric correlations
-    pairs: np.ndarray                   # (npairs, 2) (i, j), i > j, lavaan's vech order
-    gamma: np.ndarray                   # N x asymptotic covariance of (thresholds, correlations)
+    thresholds: list[np.ndarray]  # per item
+    th_names: list[str]  # "item|t1", ...
+    rho: np.ndarray  # p x p polychoric correlations
+    pairs: np.ndarray  # (npairs, 2) (i, j), i > j, lavaan's vech order
+    gamma: np.ndarray  # N x asymptotic covariance of (thresholds, correlations)
 
     @property
     def s(self) -> np.ndarray:
@@ -108,8 +118,16 @@ def ordinal_sample_stats(x: pd.DataFrame, gamma: bool = True) -> OrdinalStats:
     return OrdinalStats(items=items, n=n, thresholds=taus, th_names=th_names, rho=rho, pairs=pairs, gamma=g)
 
 
-def _gamma(codes: np.ndarray, taus: list[np.ndarray], tables: np.ndarray, ta: np.ndarray, tb: np.ndarray,
-           pairs: np.ndarray, rho_v: np.ndarray, k: int) -> np.ndarray:
+def _gamma(
+    codes: np.ndarray,
+    taus: list[np.ndarray],
+    tables: np.ndarray,
+    ta: np.ndarray,
+    tb: np.ndarray,
+    pairs: np.ndarray,
+    rho_v: np.ndarray,
+    k: int,
+) -> np.ndarray:
     """lavaan's NACOV (``muthen1984``) from per-cell scores; see the module docstring."""
     n, p = codes.shape
     nth_i = [len(t) for t in taus]
@@ -121,8 +139,8 @@ def _gamma(codes: np.ndarray, taus: list[np.ndarray], tables: np.ndarray, ta: np
     sc_th = np.zeros((n, nth))
     a11 = np.zeros((nth, nth))
     for i in range(p):
-        te = _ext(taus[i])                                   # K+1
-        pc = special.ndtr(te[1:]) - special.ndtr(te[:-1])    # K
+        te = _ext(taus[i])  # K+1
+        pc = special.ndtr(te[1:]) - special.ndtr(te[:-1])  # K
         kk = len(taus[i]) + 1
         tab = np.zeros((kk, kk - 1))
         dens = _phi(taus[i])
@@ -132,32 +150,32 @@ def _gamma(codes: np.ndarray, taus: list[np.ndarray], tables: np.ndarray, ta: np
             if c >= 1:
                 tab[c, c - 1] -= dens[c - 1] / pc[c]
         obs = codes[:, i] >= 0
-        sc_th[obs, start[i]:start[i + 1]] = tab[codes[obs, i]]
+        sc_th[obs, start[i] : start[i + 1]] = tab[codes[obs, i]]
         cnt = np.bincount(codes[obs, i], minlength=kk).astype(float)
-        a11[start[i]:start[i + 1], start[i]:start[i + 1]] = (tab * cnt[:, None]).T @ tab
+        a11[start[i] : start[i + 1], start[i] : start[i + 1]] = (tab * cnt[:, None]).T @ tab
     # bivariate scores per cell
     P, dP = cell_probabilities(ta, tb, rho_v, derivative=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        s_rho = np.where(P > 0, dP / np.where(P > 0, P, 1.0), 0.0)          # (npairs, k, k)
+        s_rho = np.where(P > 0, dP / np.where(P > 0, P, 1.0), 0.0)  # (npairs, k, k)
     sc_cor = np.empty((n, npairs))
     a22 = np.empty(npairs)
     a21 = np.zeros((npairs, nth))
-    s = np.sqrt(1.0 - rho_v ** 2)
+    s = np.sqrt(1.0 - rho_v**2)
     for t, (i, j) in enumerate(pairs):
         sr = s_rho[t]
         both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
         sc_cor[:, t] = np.where(both, sr[np.maximum(codes[:, i], 0), np.maximum(codes[:, j], 0)], 0.0)
         a22[t] = float(np.sum(tables[t] * sr * sr))
         r = rho_v[t]
-        for (item, other_ext, own_ext, axis) in ((i, tb[t], ta[t], 0), (j, ta[t], tb[t], 1)):
+        for item, other_ext, own_ext, axis in ((i, tb[t], ta[t], 0), (j, ta[t], tb[t], 1)):
             kt = nth_i[item]
             # G[m, b] = phi(own[m]) (Phi((other[b+1] - r own[m]) / s) - Phi((other[b] - r own[m]) / s))
-            own = np.clip(own_ext[1:kt + 1], -BIG, BIG)                       # finite thresholds
+            own = np.clip(own_ext[1 : kt + 1], -BIG, BIG)  # finite thresholds
             z = (np.clip(other_ext, -BIG, BIG)[None, :] - r * own[:, None]) / s[t]
             cdf = special.ndtr(z)
             cdf[:, 0] = 0.0
             cdf[:, -1] = 1.0
-            g = _phi(own)[:, None] * (cdf[:, 1:] - cdf[:, :-1])              # (kt, k)
+            g = _phi(own)[:, None] * (cdf[:, 1:] - cdf[:, :-1])  # (kt, k)
             for m in range(kt):
                 d = np.zeros((k, k))
                 if axis == 0:
@@ -204,54 +222,89 @@ class OrdinalCFAResult(_ml.CFAResult):
         def row2(label: str, a: str, b: str = "") -> str:
             return "  " + label.ljust(40) + a.rjust(14) + b.rjust(12)
 
-        lines = [f"psychometry cfa (ordered) {'ended normally' if self.converged else 'did NOT converge'} "
-                 f"after {self.iterations} iterations", "",
-                 row2("Estimator", "DWLS"), row2("Optimization method", "LM"),
-                 row2("Number of model parameters", str(int(f["npar"]))), "",
-                 row2("Number of observations", str(self.n_obs)), "",
-                 "Model Test User Model:", row2("", "Standard", "Scaled"),
-                 row2("Test Statistic", num(f["chisq"]), num(f["chisq.scaled"])),
-                 row2("Degrees of freedom", str(int(f["df"])), str(int(f["df"]))),
-                 row2("P-value (Chi-square)", num(f["pvalue"]), num(f["pvalue.scaled"])),
-                 row2("Scaling correction factor", "", num(self.scaling_factor)),
-                 row2("Shift parameter", "", num(self.shift)),
-                 row2("  simple second-order correction", ""), "",
-                 "Model Test Baseline Model:", "",
-                 row2("Test statistic", num(f["baseline.chisq"]), num(f["baseline.chisq.scaled"])),
-                 row2("Degrees of freedom", str(int(f["baseline.df"])), str(int(f["baseline.df"]))),
-                 row2("P-value", num(f["baseline.pvalue"]), num(f["baseline.pvalue.scaled"])),
-                 row2("Scaling correction factor", "", num(f["baseline.chisq.scaling.factor"])), "",
-                 "User Model versus Baseline Model:", "",
-                 row2("Comparative Fit Index (CFI)", num(f["cfi"]), num(f["cfi.scaled"])),
-                 row2("Tucker-Lewis Index (TLI)", num(f["tli"]), num(f["tli.scaled"])), "",
-                 row2("Robust Comparative Fit Index (CFI)", "", num(f["cfi.robust"])),
-                 row2("Robust Tucker-Lewis Index (TLI)", "", num(f["tli.robust"])), "",
-                 "Root Mean Square Error of Approximation:", "",
-                 row2("RMSEA", num(f["rmsea"]), num(f["rmsea.scaled"])),
-                 row2("90 Percent confidence interval - lower", num(f["rmsea.ci.lower"]), num(f["rmsea.ci.lower.scaled"])),
-                 row2("90 Percent confidence interval - upper", num(f["rmsea.ci.upper"]), num(f["rmsea.ci.upper.scaled"])),
-                 row2("P-value H_0: RMSEA <= 0.050", num(f["rmsea.pvalue"]), num(f["rmsea.pvalue.scaled"])),
-                 row2("P-value H_0: RMSEA >= 0.080", num(f["rmsea.notclose.pvalue"]), num(f["rmsea.notclose.pvalue.scaled"])),
-                 "",
-                 row2("Robust RMSEA", "", num(f["rmsea.robust"])),
-                 row2("90 Percent confidence interval - lower", "", num(f["rmsea.ci.lower.robust"])),
-                 row2("90 Percent confidence interval - upper", "", num(f["rmsea.ci.upper.robust"])),
-                 row2("P-value H_0: Robust RMSEA <= 0.050", "", num(f["rmsea.pvalue.robust"])),
-                 row2("P-value H_0: Robust RMSEA >= 0.080", "", num(f["rmsea.notclose.pvalue.robust"])),
-                 "", "Standardized Root Mean Square Residual:", "",
-                 row2("SRMR", num(f["srmr"]), num(f["srmr"])), "",
-                 "Parameter Estimates:", "",
-                 row2("Standard errors", "Robust.sem"), row2("Information", "Expected"),
-                 row2("Information saturated (h1) model", "Unstructured")]
+        lines = [
+            f"psychometry cfa (ordered) {'ended normally' if self.converged else 'did NOT converge'} "
+            f"after {self.iterations} iterations",
+            "",
+            row2("Estimator", "DWLS"),
+            row2("Optimization method", "LM"),
+            row2("Number of model parameters", str(int(f["npar"]))),
+            "",
+            row2("Number of observations", str(self.n_obs)),
+            "",
+            "Model Test User Model:",
+            row2("", "Standard", "Scaled"),
+            row2("Test Statistic", num(f["chisq"]), num(f["chisq.scaled"])),
+            row2("Degrees of freedom", str(int(f["df"])), str(int(f["df"]))),
+            row2("P-value (Chi-square)", num(f["pvalue"]), num(f["pvalue.scaled"])),
+            row2("Scaling correction factor", "", num(self.scaling_factor)),
+            row2("Shift parameter", "", num(self.shift)),
+            row2("  simple second-order correction", ""),
+            "",
+            "Model Test Baseline Model:",
+            "",
+            row2("Test statistic", num(f["baseline.chisq"]), num(f["baseline.chisq.scaled"])),
+            row2("Degrees of freedom", str(int(f["baseline.df"])), str(int(f["baseline.df"]))),
+            row2("P-value", num(f["baseline.pvalue"]), num(f["baseline.pvalue.scaled"])),
+            row2("Scaling correction factor", "", num(f["baseline.chisq.scaling.factor"])),
+            "",
+            "User Model versus Baseline Model:",
+            "",
+            row2("Comparative Fit Index (CFI)", num(f["cfi"]), num(f["cfi.scaled"])),
+            row2("Tucker-Lewis Index (TLI)", num(f["tli"]), num(f["tli.scaled"])),
+            "",
+            row2("Robust Comparative Fit Index (CFI)", "", num(f["cfi.robust"])),
+            row2("Robust Tucker-Lewis Index (TLI)", "", num(f["tli.robust"])),
+            "",
+            "Root Mean Square Error of Approximation:",
+            "",
+            row2("RMSEA", num(f["rmsea"]), num(f["rmsea.scaled"])),
+            row2(
+                "90 Percent confidence interval - lower",
+                num(f["rmsea.ci.lower"]),
+                num(f["rmsea.ci.lower.scaled"]),
+            ),
+            row2(
+                "90 Percent confidence interval - upper",
+                num(f["rmsea.ci.upper"]),
+                num(f["rmsea.ci.upper.scaled"]),
+            ),
+            row2("P-value H_0: RMSEA <= 0.050", num(f["rmsea.pvalue"]), num(f["rmsea.pvalue.scaled"])),
+            row2(
+                "P-value H_0: RMSEA >= 0.080",
+                num(f["rmsea.notclose.pvalue"]),
+                num(f["rmsea.notclose.pvalue.scaled"]),
+            ),
+            "",
+            row2("Robust RMSEA", "", num(f["rmsea.robust"])),
+            row2("90 Percent confidence interval - lower", "", num(f["rmsea.ci.lower.robust"])),
+            row2("90 Percent confidence interval - upper", "", num(f["rmsea.ci.upper.robust"])),
+            row2("P-value H_0: Robust RMSEA <= 0.050", "", num(f["rmsea.pvalue.robust"])),
+            row2("P-value H_0: Robust RMSEA >= 0.080", "", num(f["rmsea.notclose.pvalue.robust"])),
+            "",
+            "Standardized Root Mean Square Residual:",
+            "",
+            row2("SRMR", num(f["srmr"]), num(f["srmr"])),
+            "",
+            "Parameter Estimates:",
+            "",
+            row2("Standard errors", "Robust.sem"),
+            row2("Information", "Expected"),
+            row2("Information saturated (h1) model", "Unstructured"),
+        ]
         est = self.estimates
-        header = "".join(h.rjust(9) for h in ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all"))
+        header = "".join(
+            h.rjust(9) for h in ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
+        )
 
         def cells(r: pd.Series) -> str:
             vals = [r["est"], r["se"], r["z"], r["pvalue"], r["std_lv"], r["std_all"]]
             fixed = not (r["se"] > 0)
             out = []
             for k, v in enumerate(vals):
-                out.append(("" if (fixed and k in (1, 2, 3)) or v is None or math.isnan(v) else num(v)).rjust(9))
+                out.append(
+                    ("" if (fixed and k in (1, 2, 3)) or v is None or math.isnan(v) else num(v)).rjust(9)
+                )
             return "".join(out)
 
         lines += ["", "Latent Variables:", " " * 18 + header]
@@ -292,8 +345,9 @@ def _jac_cor(st: _ml._Structure, lam: np.ndarray, phi: np.ndarray, pairs: np.nda
     return np.concatenate([jl, jp], axis=1)
 
 
-def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], missing: str = "listwise"
-              ) -> OrdinalCFAResult:
+def cfa_wlsmv(
+    data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], missing: str = "listwise"
+) -> OrdinalCFAResult:
     """``lavaan::cfa(model, data, ordered = TRUE)`` (WLSMV, delta parameterisation); see the module
     docstring. Called by :func:`psychometry.stats.cfa` with ``ordered=True`` or ``estimator="WLSMV"``.
 
@@ -334,7 +388,9 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
     npar = q_model + nth
     df = nth + npairs - npar
     if df < 0:
-        raise StatsInputError(f"cfa: the model has {npar} free parameters but only {nth + npairs} sample statistics")
+        raise StatsInputError(
+            f"cfa: the model has {npar} free parameters but only {nth + npairs} sample statistics"
+        )
 
     # start values: the ML start rules applied to the polychoric matrix
     start_full = _ml._start_values(st, ss.rho, spec, items, "default")
@@ -360,7 +416,9 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
         lam, phi = unpack(v)
         return -sw[:, None] * _jac_cor(st, lam, phi, pairs)
 
-    sol = optimize.least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=2000)
+    sol = optimize.least_squares(
+        resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=2000
+    )
     v = sol.x
     lam, phi = unpack(v)
     converged = bool(sol.success)
@@ -370,8 +428,10 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
     sig = lam @ phi @ lam.T
     resvar = 1.0 - np.diag(sig)
     if np.any(resvar < 0):
-        notes.append("cfa: some estimated residual variances are negative (Heywood case): "
-                     + ", ".join(items[i] for i in np.flatnonzero(resvar < 0)))
+        notes.append(
+            "cfa: some estimated residual variances are negative (Heywood case): "
+            + ", ".join(items[i] for i in np.flatnonzero(resvar < 0))
+        )
     if np.any(np.diag(phi) < 0):
         notes.append("cfa: some estimated lv variances are negative")
     for note in notes:
@@ -381,17 +441,17 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
     jc = _jac_cor(st, lam, phi, pairs)
     delta = np.zeros((nth + npairs, npar))
     delta[nth:, :n_l] = jc[:, :n_l]
-    delta[:nth, n_l:n_l + nth] = np.eye(nth)
-    delta[nth:, n_l + nth:] = jc[:, n_l:]
+    delta[:nth, n_l : n_l + nth] = np.eye(nth)
+    delta[nth:, n_l + nth :] = jc[:, n_l:]
     wd = delta * w[:, None]
     e = delta.T @ wd
     e_inv = np.linalg.inv(e)
     meat = wd.T @ gamma @ wd
-    vcov = e_inv @ meat @ e_inv / (n - 1)          # lavaan: N - 1 with the categorical estimators
+    vcov = e_inv @ meat @ e_inv / (n - 1)  # lavaan: N - 1 with the categorical estimators
     se = np.sqrt(np.maximum(np.diag(vcov), 0.0))
 
     resid_cor = r_obs - sig[pairs[:, 0], pairs[:, 1]]
-    chisq = (n - 1) * float(np.sum(w_cor * resid_cor ** 2))     # lavaan: N - 1 (its fmin is chisq / 2N)
+    chisq = (n - 1) * float(np.sum(w_cor * resid_cor**2))  # lavaan: N - 1 (its fmin is chisq / 2N)
     fmin = chisq / (2.0 * n)
     # scaled-shifted statistic
     u = np.diag(w) - wd @ e_inv @ wd.T
@@ -402,7 +462,7 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
     b = df - a * tr_ug if df > 0 else float("nan")
     chisq_ss = a * chisq + b
     # baseline: correlations 0
-    chisq_b = float((n - 1) * np.sum(w_cor * r_obs ** 2))
+    chisq_b = float((n - 1) * np.sum(w_cor * r_obs**2))
     df_b = npairs
     gc = gamma[nth:, nth:]
     ugb = gc * w_cor[:, None]
@@ -419,18 +479,28 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
     def tli(t: float, tb: float) -> float:
         return (tb / df_b - t / df) / (tb / df_b - 1.0) if df > 0 else 1.0
 
-    fit: dict[str, float] = {"npar": float(npar), "fmin": fmin, "chisq": chisq, "df": float(df),
-                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
-                             "chisq.scaled": chisq_ss, "df.scaled": float(df),
-                             "pvalue.scaled": float(stats.chi2.sf(chisq_ss, df)) if df > 0 else float("nan"),
-                             "chisq.scaling.factor": 1.0 / a if df > 0 else float("nan"),
-                             "baseline.chisq": chisq_b, "baseline.df": float(df_b),
-                             "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
-                             "baseline.chisq.scaled": chisq_b_ss, "baseline.df.scaled": float(df_b),
-                             "baseline.pvalue.scaled": float(stats.chi2.sf(chisq_b_ss, df_b)),
-                             "baseline.chisq.scaling.factor": 1.0 / a_b,
-                             "cfi": cfi(chisq, chisq_b), "tli": tli(chisq, chisq_b),
-                             "cfi.scaled": cfi(chisq_ss, chisq_b_ss), "tli.scaled": tli(chisq_ss, chisq_b_ss)}
+    fit: dict[str, float] = {
+        "npar": float(npar),
+        "fmin": fmin,
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "chisq.scaled": chisq_ss,
+        "df.scaled": float(df),
+        "pvalue.scaled": float(stats.chi2.sf(chisq_ss, df)) if df > 0 else float("nan"),
+        "chisq.scaling.factor": 1.0 / a if df > 0 else float("nan"),
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        "baseline.chisq.scaled": chisq_b_ss,
+        "baseline.df.scaled": float(df_b),
+        "baseline.pvalue.scaled": float(stats.chi2.sf(chisq_b_ss, df_b)),
+        "baseline.chisq.scaling.factor": 1.0 / a_b,
+        "cfi": cfi(chisq, chisq_b),
+        "tli": tli(chisq, chisq_b),
+        "cfi.scaled": cfi(chisq_ss, chisq_b_ss),
+        "tli.scaled": tli(chisq_ss, chisq_b_ss),
+    }
     fit["nnfi"] = fit["tli"]
     fit["nnfi.scaled"] = fit["tli.scaled"]
     for suffix, t in (("", chisq), (".scaled", chisq_ss)):
@@ -441,7 +511,7 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
         fit["rmsea.pvalue" + suffix] = rm["rmsea.pvalue"]
         fit["rmsea.notclose.pvalue" + suffix] = rm["rmsea.notclose.pvalue"]
     fit.update(_robust_catml(ss.rho, sig, pairs, delta, w, e_inv, gamma, nth, df, df_b, n))
-    fit["srmr"] = float(np.sqrt(np.sum(resid_cor ** 2) / (p * (p + 1) / 2)))   # zero diagonal residuals count
+    fit["srmr"] = float(np.sqrt(np.sum(resid_cor**2) / (p * (p + 1) / 2)))  # zero diagonal residuals count
     fit["ntotal"] = float(n)
     fit = {k2: float(v2) for k2, v2 in fit.items()}
 
@@ -475,16 +545,35 @@ def cfa_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], miss
         rows.append(_row(name, "~*~", name, 1.0, 0.0, 1.0, 1.0))
     estimates = pd.DataFrame(rows)
     return OrdinalCFAResult(
-        fit=fit, estimates=estimates, model=spec,
+        fit=fit,
+        estimates=estimates,
+        model=spec,
         implied=pd.DataFrame(sig - np.diag(np.diag(sig)) + np.eye(p), index=items, columns=items),
         sample=pd.DataFrame(ss.rho, index=items, columns=items),
-        n_obs=n, iterations=int(sol.nfev), converged=converged, warnings=tuple(notes),
-        scaling_factor=fit["chisq.scaling.factor"], shift=float(b),
-        polychoric=pd.DataFrame(ss.rho, index=items, columns=items), gamma=gamma)
+        n_obs=n,
+        iterations=int(sol.nfev),
+        converged=converged,
+        warnings=tuple(notes),
+        scaling_factor=fit["chisq.scaling.factor"],
+        shift=float(b),
+        polychoric=pd.DataFrame(ss.rho, index=items, columns=items),
+        gamma=gamma,
+    )
 
 
-def _robust_catml(r: np.ndarray, sig: np.ndarray, pairs: np.ndarray, delta: np.ndarray, w: np.ndarray,
-                  e_inv: np.ndarray, gamma: np.ndarray, nth: int, df: int, df_b: int, n: int) -> dict[str, float]:
+def _robust_catml(
+    r: np.ndarray,
+    sig: np.ndarray,
+    pairs: np.ndarray,
+    delta: np.ndarray,
+    w: np.ndarray,
+    e_inv: np.ndarray,
+    gamma: np.ndarray,
+    nth: int,
+    df: int,
+    df_b: int,
+    n: int,
+) -> dict[str, float]:
     """lavaan's robust CFI / TLI / RMSEA for categorical data (``lav_fit_catml_dwls``; Savalei 2021):
     the ML discrepancy of the polychoric matrix R from the implied correlation matrix at the DWLS
     estimates, XX3 = N F_ML(R, Sigma), with the correction c = tr(U' V U Gamma_c) / df, where
@@ -495,11 +584,22 @@ def _robust_catml(r: np.ndarray, sig: np.ndarray, pairs: np.ndarray, delta: np.n
     rmsea.robust = sqrt(max(XX3 - c df, 0) / ((N - 1) df)) (lavaan's N - 1 of the categorical RMSEA),
     its CI and p values from XX3 / c with the noncentrality scaled by c, as lavaan."""
     nan = float("nan")
-    out = {k: nan for k in ("cfi.robust", "tli.robust", "nnfi.robust", "rmsea.robust", "rmsea.ci.lower.robust",
-                            "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")}
+    out = {
+        k: nan
+        for k in (
+            "cfi.robust",
+            "tli.robust",
+            "nnfi.robust",
+            "rmsea.robust",
+            "rmsea.ci.lower.robust",
+            "rmsea.ci.upper.robust",
+            "rmsea.pvalue.robust",
+            "rmsea.notclose.pvalue.robust",
+        )
+    }
     p = r.shape[0]
     if df <= 0 or np.linalg.eigvalsh(r)[0] < np.sqrt(np.finfo(float).eps):
-        return out                                         # lavaan: NA unless R is positive definite
+        return out  # lavaan: NA unless R is positive definite
     sigma = sig - np.diag(np.diag(sig)) + np.eye(p)
     sign, logdet_sig = np.linalg.slogdet(sigma)
     if sign <= 0:
@@ -507,7 +607,7 @@ def _robust_catml(r: np.ndarray, sig: np.ndarray, pairs: np.ndarray, delta: np.n
     logdet_r = np.linalg.slogdet(r)[1]
     sinv = np.linalg.inv(sigma)
     nn = n - 1
-    xx3 = n * (logdet_sig + float(np.sum(r * sinv)) - logdet_r - p)     # catML's test uses N
+    xx3 = n * (logdet_sig + float(np.sum(r * sinv)) - logdet_r - p)  # catML's test uses N
     xx3_null = -n * logdet_r
     i, j = pairs[:, 0], pairs[:, 1]
     v = sinv[np.ix_(i, i)] * sinv[np.ix_(j, j)] + sinv[np.ix_(i, j)] * sinv[np.ix_(j, i)]
@@ -520,19 +620,32 @@ def _robust_catml(r: np.ndarray, sig: np.ndarray, pairs: np.ndarray, delta: np.n
     t1 = max(xx3 - c3 * df, 0.0)
     t2 = max(xx3 - c3 * df, xx3_null - c3_null * df_b, 0.0)
     out["cfi.robust"] = 1.0 - t1 / t2 if t2 > 0 else 1.0
-    out["tli.robust"] = out["nnfi.robust"] = 1.0 - ((xx3 - c3 * df) * df_b) / ((xx3_null - c3_null * df_b) * df)
+    out["tli.robust"] = out["nnfi.robust"] = 1.0 - ((xx3 - c3 * df) * df_b) / (
+        (xx3_null - c3_null * df_b) * df
+    )
     out["rmsea.robust"] = math.sqrt(max(xx3 / nn / df - c3 / nn, 0.0))
     scaled = xx3 / c3
     ci = _ml._rmsea(scaled, df, nn)
     out["rmsea.ci.lower.robust"] = ci["rmsea.ci.lower"] * math.sqrt(c3)
     out["rmsea.ci.upper.robust"] = ci["rmsea.ci.upper"] * math.sqrt(c3)
-    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, nn * df * 0.05 ** 2 / c3))
-    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, nn * df * 0.08 ** 2 / c3))
+    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, nn * df * 0.05**2 / c3))
+    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, nn * df * 0.08**2 / c3))
     return out
 
 
-def _row(lhs: str, op: str, rhs: str, est: float, se: float, std_lv: float, std_all: float) -> dict[str, object]:
+def _row(
+    lhs: str, op: str, rhs: str, est: float, se: float, std_lv: float, std_all: float
+) -> dict[str, object]:
     z = est / se if se > 0 else float("nan")
     pval = 2 * stats.norm.sf(abs(z)) if se > 0 else float("nan")
-    return {"lhs": lhs, "op": op, "rhs": rhs, "est": float(est), "se": float(se), "z": float(z),
-            "pvalue": float(pval), "std_lv": float(std_lv), "std_all": float(std_all)}
+    return {
+        "lhs": lhs,
+        "op": op,
+        "rhs": rhs,
+        "est": float(est),
+        "se": float(se),
+        "z": float(z),
+        "pvalue": float(pval),
+        "std_lv": float(std_lv),
+        "std_all": float(std_all),
+    }

@@ -28,11 +28,12 @@ Reference: Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sam
 structures. In Heijmans, Pollock & Satorra (Eds.), Innovations in multivariate statistical analysis.
 Asparouhov, T. & Muthen, B. (2010). Simple second order chi-square correction.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ from psychometry.errors import StatsInputError
 from psychometry.stats import confirmatory as _ml
 from psychometry.stats.ordinal import ordinal_sample_stats
 
-__all__ = ["multigroup_wlsmv", "ORDINAL_LEVELS"]
+__all__ = ["ORDINAL_LEVELS", "multigroup_wlsmv"]
 
 ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
     "configural": (),
@@ -62,8 +63,8 @@ class _OSpec:
     idx_lam: np.ndarray
     idx_tau: np.ndarray
     idx_phi: np.ndarray
-    idx_delta: np.ndarray      # -1 = fixed 1
-    idx_al: np.ndarray         # -1 = fixed 0
+    idx_delta: np.ndarray  # -1 = fixed 1
+    idx_al: np.ndarray  # -1 = fixed 0
     q: int
 
 
@@ -94,9 +95,20 @@ def _build(spec, items: list[str], nth_i: list[int], ngroups: int, equal: set[st
         if th_equal and g:
             idx_delta[g] = take(p)
             idx_al[g] = take(m)
-    return _OSpec(items=items, factors=factors, nth_i=nth_i, lam_pos=lam_pos, markers=markers, phi_pos=phi_pos,
-                  idx_lam=idx_lam, idx_tau=idx_tau, idx_phi=idx_phi, idx_delta=idx_delta, idx_al=idx_al,
-                  q=counter[0])
+    return _OSpec(
+        items=items,
+        factors=factors,
+        nth_i=nth_i,
+        lam_pos=lam_pos,
+        markers=markers,
+        phi_pos=phi_pos,
+        idx_lam=idx_lam,
+        idx_tau=idx_tau,
+        idx_phi=idx_phi,
+        idx_delta=idx_delta,
+        idx_al=idx_al,
+        q=counter[0],
+    )
 
 
 def _mats(sp: _OSpec, x: np.ndarray, g: int):
@@ -125,8 +137,17 @@ def _moments(sp: _OSpec, x: np.ndarray, g: int, pairs: np.ndarray) -> np.ndarray
 
 
 def _jac(sp: _OSpec, x: np.ndarray, g: int, pairs: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    used = np.unique(np.concatenate([sp.idx_lam[g], sp.idx_tau[g], sp.idx_phi[g],
-                                     sp.idx_delta[g][sp.idx_delta[g] >= 0], sp.idx_al[g][sp.idx_al[g] >= 0]]))
+    used = np.unique(
+        np.concatenate(
+            [
+                sp.idx_lam[g],
+                sp.idx_tau[g],
+                sp.idx_phi[g],
+                sp.idx_delta[g][sp.idx_delta[g] >= 0],
+                sp.idx_al[g][sp.idx_al[g] >= 0],
+            ]
+        )
+    )
     base = _moments(sp, x, g, pairs)
     out = np.zeros((len(base), sp.q))
     for k in used:
@@ -161,21 +182,26 @@ class MultiGroupWLSMVResult:
 
     def summary(self) -> str:
         f = self.fit
-        return (f"Multi-group ordinal CFA (WLSMV), groups {', '.join(self.groups)} (n = "
-                f"{', '.join(map(str, self.n_obs))}); equal: {', '.join(self.group_equal) or 'none (configural)'}\n"
-                f"  chisq {f['chisq']:.3f} (scaled {f['chisq.scaled']:.3f}) df {int(f['df'])}  CFI.scaled "
-                f"{f['cfi.scaled']:.3f}  RMSEA.scaled {f['rmsea.scaled']:.3f}  SRMR {f['srmr']:.3f}")
+        return (
+            f"Multi-group ordinal CFA (WLSMV), groups {', '.join(self.groups)} (n = "
+            f"{', '.join(map(str, self.n_obs))}); equal: {', '.join(self.group_equal) or 'none (configural)'}\n"
+            f"  chisq {f['chisq']:.3f} (scaled {f['chisq.scaled']:.3f}) df {int(f['df'])}  CFI.scaled "
+            f"{f['cfi.scaled']:.3f}  RMSEA.scaled {f['rmsea.scaled']:.3f}  SRMR {f['srmr']:.3f}"
+        )
 
 
-def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], group: str,
-                     group_equal: Sequence[str] = ()) -> MultiGroupWLSMVResult:
+def multigroup_wlsmv(
+    data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], group: str, group_equal: Sequence[str] = ()
+) -> MultiGroupWLSMVResult:
     """``lavaan::cfa(model, data, group = group, ordered = TRUE, group.equal = group_equal)``; see the
     module docstring. ``group_equal`` may hold "loadings" and "thresholds"."""
     spec = _ml.parse_model(model)
     equal = set(group_equal)
     if equal - {"loadings", "thresholds"}:
-        raise StatsInputError(f"multigroup_cfa(ordered): group_equal {sorted(equal - {'loadings', 'thresholds'})} "
-                              "not supported (loadings, thresholds)")
+        raise StatsInputError(
+            f"multigroup_cfa(ordered): group_equal {sorted(equal - {'loadings', 'thresholds'})} "
+            "not supported (loadings, thresholds)"
+        )
     if group not in data.columns:
         raise StatsInputError(f"multigroup_cfa: group column {group!r} is not in data")
     items = _ml.model_items(spec, data, "multigroup_cfa")
@@ -192,8 +218,10 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
         xg = d.loc[d[group] == lab, items]
         for i, name in enumerate(items):
             if not np.array_equal(np.unique(xg[name].to_numpy(float)), cats[i]):
-                raise StatsInputError(f"multigroup_cfa(ordered): item {name!r} does not use the same categories "
-                                      f"in group {lab!r} as overall (an empty category in one group)")
+                raise StatsInputError(
+                    f"multigroup_cfa(ordered): item {name!r} does not use the same categories "
+                    f"in group {lab!r} as overall (an empty category in one group)"
+                )
         stats_g.append(ordinal_sample_stats(xg.astype(float)))
         ns.append(len(xg))
     ng, p, n = len(labels), len(items), sum(ns)
@@ -211,10 +239,12 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
     for g, st in enumerate(stats_g):
         one = _ml._structure(spec, items)
         lam, phi, _ = one.unpack(_ml._start_values(one, st.rho, spec, items, "default"))
-        vals0 = ([(sp.idx_lam[g, k], lam[i, j]) for k, (i, j) in enumerate(sp.lam_pos)]
-                 + [(sp.idx_phi[g, k], phi[j, l]) for k, (j, l) in enumerate(sp.phi_pos)]
-                 + [(sp.idx_tau[g, t], v) for t, v in enumerate(np.concatenate(st.thresholds))]
-                 + [(k, 1.0) for k in sp.idx_delta[g] if k >= 0])
+        vals0 = (
+            [(sp.idx_lam[g, k], lam[i, j]) for k, (i, j) in enumerate(sp.lam_pos)]
+            + [(sp.idx_phi[g, k], phi[j, l]) for k, (j, l) in enumerate(sp.phi_pos)]
+            + [(sp.idx_tau[g, t], v) for t, v in enumerate(np.concatenate(st.thresholds))]
+            + [(k, 1.0) for k in sp.idx_delta[g] if k >= 0]
+        )
         for k, v in vals0:
             x0[k] += v
             cnt[k] += 1
@@ -229,14 +259,18 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
     def jac(x: np.ndarray) -> np.ndarray:
         return np.concatenate([-sw[g][:, None] * _jac(sp, x, g, pairs) for g in range(ng)])
 
-    sol = optimize.least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=5000)
+    sol = optimize.least_squares(
+        resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=5000
+    )
     x = sol.x
     dlist = [_jac(sp, x, g, pairs) for g in range(ng)]
     e = sum(fg[g] * dlist[g].T @ (wts[g][:, None] * dlist[g]) for g in range(ng))
     e_inv = np.linalg.inv(e)
-    meat = sum(fg[g] * (wts[g][:, None] * dlist[g]).T @ stats_g[g].gamma @ (wts[g][:, None] * dlist[g])
-               for g in range(ng))
-    vcov = e_inv @ meat @ e_inv / (n - ng)          # lavaan: f_g = n_g / N in E and the meat, N - G
+    meat = sum(
+        fg[g] * (wts[g][:, None] * dlist[g]).T @ stats_g[g].gamma @ (wts[g][:, None] * dlist[g])
+        for g in range(ng)
+    )
+    vcov = e_inv @ meat @ e_inv / (n - ng)  # lavaan: f_g = n_g / N in E and the meat, N - G
     se = np.sqrt(np.maximum(np.diag(vcov), 0.0))
 
     res_g = [svec[g] - _moments(sp, x, g, pairs) for g in range(ng)]
@@ -280,15 +314,33 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
     srmr = 0.0
     for g in range(ng):
         rc = res_g[g][nth:]
-        srmr += fg[g] * math.sqrt(np.sum(rc ** 2) / (p * (p + 1) / 2))
-    fit = {"npar": float(sp.q), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),
-           "pvalue": float(stats.chi2.sf(chisq, df)), "chisq.scaled": chisq_ss, "df.scaled": float(df),
-           "pvalue.scaled": float(stats.chi2.sf(chisq_ss, df)), "chisq.scaling.factor": 1.0 / a,
-           "baseline.chisq": chisq_b, "baseline.df": float(df_b), "baseline.chisq.scaled": chisq_b_ss,
-           "cfi": cfi(chisq, chisq_b), "tli": tli(chisq, chisq_b), "cfi.scaled": cfi(chisq_ss, chisq_b_ss),
-           "tli.scaled": tli(chisq_ss, chisq_b_ss), "rmsea": rmsea(chisq), "rmsea.scaled": rmsea(chisq_ss),
-           "srmr": srmr, "ntotal": float(n), "shift": b}
-    fit.update(_robust_catml_groups(sp, x, stats_g, ns, pairs, dlist, wts, e_inv, nth, df, "thresholds" in equal))
+        srmr += fg[g] * math.sqrt(np.sum(rc**2) / (p * (p + 1) / 2))
+    fit = {
+        "npar": float(sp.q),
+        "fmin": chisq / (2 * n),
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)),
+        "chisq.scaled": chisq_ss,
+        "df.scaled": float(df),
+        "pvalue.scaled": float(stats.chi2.sf(chisq_ss, df)),
+        "chisq.scaling.factor": 1.0 / a,
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.chisq.scaled": chisq_b_ss,
+        "cfi": cfi(chisq, chisq_b),
+        "tli": tli(chisq, chisq_b),
+        "cfi.scaled": cfi(chisq_ss, chisq_b_ss),
+        "tli.scaled": tli(chisq_ss, chisq_b_ss),
+        "rmsea": rmsea(chisq),
+        "rmsea.scaled": rmsea(chisq_ss),
+        "srmr": srmr,
+        "ntotal": float(n),
+        "shift": b,
+    }
+    fit.update(
+        _robust_catml_groups(sp, x, stats_g, ns, pairs, dlist, wts, e_inv, nth, df, "thresholds" in equal)
+    )
     fit = {k: float(v) for k, v in fit.items()}
 
     rows = []
@@ -318,27 +370,55 @@ def multigroup_wlsmv(data: pd.DataFrame, model: str | Mapping[str, Sequence[str]
         for i, name in enumerate(items):
             k = sp.idx_delta[g, i]
             rows.append(_row(name, "~*~", name, g, delta[i], se[k] if k >= 0 else 0.0))
-        for i, name in enumerate(items):
+        for i, name in enumerate(items):  # noqa: B007
             rows.append(_row(name, "~1", "", g, 0.0, 0.0))
         for j, f in enumerate(spec):
             k = sp.idx_al[g, j]
             rows.append(_row(f, "~1", "", g, al[j], se[k] if k >= 0 else 0.0))
-    return MultiGroupWLSMVResult(fit=fit, estimates=pd.DataFrame(rows), model=spec, groups=[str(l) for l in labels],
-                                 n_obs=ns, group_equal=tuple(group_equal), converged=bool(sol.success),
-                                 iterations=int(sol.nfev), delta=dall, weights=wts,
-                                 gammas=[st.gamma for st in stats_g], info=e)
+    return MultiGroupWLSMVResult(
+        fit=fit,
+        estimates=pd.DataFrame(rows),
+        model=spec,
+        groups=[str(l) for l in labels],
+        n_obs=ns,
+        group_equal=tuple(group_equal),
+        converged=bool(sol.success),
+        iterations=int(sol.nfev),
+        delta=dall,
+        weights=wts,
+        gammas=[st.gamma for st in stats_g],
+        info=e,
+    )
 
 
-def _robust_catml_groups(sp: _OSpec, x: np.ndarray, stats_g: list, ns: list[int], pairs: np.ndarray,
-                         dlist: list[np.ndarray], wts: list[np.ndarray], e_inv: np.ndarray, nth: int, df: int,
-                         thresholds_equal: bool) -> dict[str, float]:
+def _robust_catml_groups(
+    sp: _OSpec,
+    x: np.ndarray,
+    stats_g: list,
+    ns: list[int],
+    pairs: np.ndarray,
+    dlist: list[np.ndarray],
+    wts: list[np.ndarray],
+    e_inv: np.ndarray,
+    nth: int,
+    df: int,
+    thresholds_equal: bool,
+) -> dict[str, float]:
     """lavaan's robust (catML) CFI / TLI / RMSEA for several groups (``lav_fit_catml_dwls``): as the
     single-group :func:`psychometry.stats.ordinal._robust_catml` with XX3 = sum_g n_g F_ML(R_g, Sigma_g),
     V = blockdiag(f_g V_g), W = blockdiag(f_g W_g), Gamma = blockdiag(Gamma_g / f_g) on the correlations,
     RMSEA with N - G and sqrt(G). lavaan returns NA once thresholds are constrained (its catML refit
     fails there): so do we."""
-    keys = ("cfi.robust", "tli.robust", "nnfi.robust", "rmsea.robust", "rmsea.ci.lower.robust",
-            "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
+    keys = (
+        "cfi.robust",
+        "tli.robust",
+        "nnfi.robust",
+        "rmsea.robust",
+        "rmsea.ci.lower.robust",
+        "rmsea.ci.upper.robust",
+        "rmsea.pvalue.robust",
+        "rmsea.notclose.pvalue.robust",
+    )
     out = {k: float("nan") for k in keys}
     ng = len(ns)
     n = sum(ns)
@@ -380,22 +460,32 @@ def _robust_catml_groups(sp: _OSpec, x: np.ndarray, stats_g: list, ns: list[int]
     t1 = max(xx3 - c3 * df, 0.0)
     t2 = max(xx3 - c3 * df, xx3_null - c3_null * df_b, 0.0)
     out["cfi.robust"] = 1.0 - t1 / t2 if t2 > 0 else 1.0
-    out["tli.robust"] = out["nnfi.robust"] = 1.0 - ((xx3 - c3 * df) * df_b) / ((xx3_null - c3_null * df_b) * df)
+    out["tli.robust"] = out["nnfi.robust"] = 1.0 - ((xx3 - c3 * df) * df_b) / (
+        (xx3_null - c3_null * df_b) * df
+    )
     nn = n - ng
     out["rmsea.robust"] = math.sqrt(max(xx3 / nn / df - c3 / nn, 0.0)) * math.sqrt(ng)
     scaled = xx3 / c3
     ci = _ml._rmsea(scaled, df, nn)
     out["rmsea.ci.lower.robust"] = ci["rmsea.ci.lower"] * math.sqrt(c3 * ng)
     out["rmsea.ci.upper.robust"] = ci["rmsea.ci.upper"] * math.sqrt(c3 * ng)
-    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, nn * df * 0.05 ** 2 / c3 / ng))
-    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, nn * df * 0.08 ** 2 / c3 / ng))
+    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, nn * df * 0.05**2 / c3 / ng))
+    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, nn * df * 0.08**2 / c3 / ng))
     return out
 
 
 def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str, object]:
     z = est / se if se > 0 else float("nan")
-    return {"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "est": float(est), "se": float(se), "z": float(z),
-            "pvalue": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan")}
+    return {
+        "lhs": lhs,
+        "op": op,
+        "rhs": rhs,
+        "group": g + 1,
+        "est": float(est),
+        "se": float(se),
+        "z": float(z),
+        "pvalue": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
+    }
 
 
 def satorra2000(less: MultiGroupWLSMVResult, more: MultiGroupWLSMVResult) -> dict[str, float]:

@@ -52,6 +52,7 @@ polyserial correlation coefficient. Psychometrika, 47, 337-347. Genz, A. (2004).
 computation of rectangular bivariate and trivariate normal and t probabilities. Statistics and
 Computing, 14, 251-260. Revelle, W. psych: polychoric. Rosseel, Y. (2012) lavaan.
 """
+
 from __future__ import annotations
 
 import math
@@ -64,7 +65,7 @@ from scipy import optimize, special
 
 from psychometry.errors import StatsInputError
 
-__all__ = ["polychoric", "polyserial", "PolychoricResult", "bvn_cdf"]
+__all__ = ["PolychoricResult", "bvn_cdf", "polychoric", "polyserial"]
 
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(20)
 _TWO_PI = 2.0 * math.pi
@@ -108,17 +109,33 @@ def _bvn_upper(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
             bs = (hh - kk) ** 2
             c = (4.0 - hk) / 8.0
             d = (12.0 - hk) / 16.0
-            v = a * np.exp(-(bs / as_ + hk) / 2.0) * (1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0
-                                                     + c * d * as_ * as_ / 5.0)
+            v = (
+                a
+                * np.exp(-(bs / as_ + hk) / 2.0)
+                * (1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0)
+            )
             b = np.sqrt(bs)
-            corr = np.exp(-hk / 2.0) * math.sqrt(_TWO_PI) * _Phi(-b / a) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0)
+            corr = (
+                np.exp(-hk / 2.0)
+                * math.sqrt(_TWO_PI)
+                * _Phi(-b / a)
+                * b
+                * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0)
+            )
             v = np.where(hk > -160.0, v - np.where(hk > -160.0, corr, 0.0), v)
             a2 = a / 2.0
             xs = (a2[:, None] * (_GL_T[None, :] + 1.0)) ** 2
             rs = np.sqrt(1.0 - xs)
             asr = -(bs[:, None] / xs + hk[:, None]) / 2.0
-            term = a2[:, None] * _GL_W[None, :] * np.exp(asr) * (
-                np.exp(-hk[:, None] * xs / (2.0 * (1.0 + rs) ** 2)) / rs - (1.0 + c[:, None] * xs * (1.0 + d[:, None] * xs)))
+            term = (
+                a2[:, None]
+                * _GL_W[None, :]
+                * np.exp(asr)
+                * (
+                    np.exp(-hk[:, None] * xs / (2.0 * (1.0 + rs) ** 2)) / rs
+                    - (1.0 + c[:, None] * xs * (1.0 + d[:, None] * xs))
+                )
+            )
             v = v + np.sum(np.where(asr > -100.0, term, 0.0), axis=1)
             bvn = np.where(lt1, -v / _TWO_PI, 0.0)
             pos = ~neg
@@ -158,8 +175,9 @@ def _ext(tau: np.ndarray) -> np.ndarray:
     return np.concatenate([lo, tau, hi], axis=-1)
 
 
-def cell_probabilities(ta: np.ndarray, tb: np.ndarray, rho: np.ndarray,
-                       derivative: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def cell_probabilities(
+    ta: np.ndarray, tb: np.ndarray, rho: np.ndarray, derivative: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Cell probabilities P (npairs, Ka, Kb) of the bivariate probit tables and dP/drho.
 
     ``ta`` (npairs, Ka+1), ``tb`` (npairs, Kb+1): extended thresholds (first -BIG, last +BIG).
@@ -183,8 +201,14 @@ def _loglik(tables: np.ndarray, P: np.ndarray) -> np.ndarray:
     return term.sum(axis=(1, 2))
 
 
-def fit_rho(tables: np.ndarray, ta: np.ndarray, tb: np.ndarray, start: np.ndarray | None = None,
-            tol: float = 1e-10, maxiter: int = 100) -> np.ndarray:
+def fit_rho(
+    tables: np.ndarray,
+    ta: np.ndarray,
+    tb: np.ndarray,
+    start: np.ndarray | None = None,
+    tol: float = 1e-10,
+    maxiter: int = 100,
+) -> np.ndarray:
     """Two-step ML polychoric correlations for many tables at once (thresholds fixed).
 
     ``tables`` (npairs, Ka, Kb) counts (or weights); ``ta``/``tb`` extended thresholds. Fisher scoring
@@ -204,7 +228,9 @@ def fit_rho(tables: np.ndarray, ta: np.ndarray, tb: np.ndarray, start: np.ndarra
         P, dP = cell_probabilities(ta[idx], tb[idx], rho[idx], derivative=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             ok = P > 1e-300
-            score = np.sum(np.where(ok & (tables[idx] > 0), tables[idx] * dP / np.where(ok, P, 1.0), 0.0), axis=(1, 2))
+            score = np.sum(
+                np.where(ok & (tables[idx] > 0), tables[idx] * dP / np.where(ok, P, 1.0), 0.0), axis=(1, 2)
+            )
             info = ntot[idx] * np.sum(np.where(ok, dP * dP / np.where(ok, P, 1.0), 0.0), axis=(1, 2))
         step = np.where(info > 0, score / np.where(info > 0, info, 1.0), 0.0)
         new = rho[idx].copy()
@@ -224,11 +250,18 @@ def fit_rho(tables: np.ndarray, ta: np.ndarray, tb: np.ndarray, start: np.ndarra
         rho[idx] = new
         done = (delta < tol) | ~accepted
         active[idx[done]] = False
-    for i in np.flatnonzero(active):   # not converged: bounded Brent on the 1-d likelihood
+    for i in np.flatnonzero(active):  # not converged: bounded Brent on the 1-d likelihood
+
         def nll(x: float, i: int = i) -> float:
-            return -float(_loglik(tables[i:i + 1], cell_probabilities(ta[i:i + 1], tb[i:i + 1], np.array([x]))[0])[0])
-        rho[i] = optimize.minimize_scalar(nll, bounds=(-lim, lim), method="bounded",
-                                          options={"xatol": 1e-12}).x
+            return -float(
+                _loglik(
+                    tables[i : i + 1], cell_probabilities(ta[i : i + 1], tb[i : i + 1], np.array([x]))[0]
+                )[0]
+            )
+
+        rho[i] = optimize.minimize_scalar(
+            nll, bounds=(-lim, lim), method="bounded", options={"xatol": 1e-12}
+        ).x
     return rho
 
 
@@ -246,7 +279,7 @@ def _pad(tau: np.ndarray, k: int) -> np.ndarray:
 
 def _tables(codes: np.ndarray, pairs: np.ndarray, k: int) -> np.ndarray:
     """(npairs, k, k) contingency tables of 0-based codes (-1 = missing) for the given item pairs."""
-    n, p = codes.shape
+    _n, _p = codes.shape
     out = np.zeros((len(pairs), k, k))
     for t, (i, j) in enumerate(pairs):
         a, b = codes[:, i], codes[:, j]
@@ -301,8 +334,10 @@ class PolychoricResult:
         """Printed like ``print(psych::polychoric(x))``: the lower triangle and the thresholds."""
         items = list(self.rho.index)
         w = max(max(len(i) for i in items), digits + 3)
-        lines = [f"Polychoric correlations ({self.method}, n = {self.n_obs})", " " * (w + 1) +
-                 " ".join(i[:digits + 3].rjust(digits + 3) for i in items)]
+        lines = [
+            f"Polychoric correlations ({self.method}, n = {self.n_obs})",
+            " " * (w + 1) + " ".join(i[: digits + 3].rjust(digits + 3) for i in items),
+        ]
         r = self.rho.to_numpy()
         for a, name in enumerate(items):
             cells = [f"{r[a, b]:.{digits}f}".replace("0.", ".", 1).rjust(digits + 3) for b in range(a + 1)]
@@ -319,7 +354,11 @@ def _integer_items(data: pd.DataFrame, what: str) -> pd.DataFrame:
         raise StatsInputError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")
     if data.shape[1] < 2:
         raise StatsInputError(f"{what}: need at least 2 item columns, got {data.shape[1]}")
-    bad = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])]
+    bad = [
+        c
+        for c in data.columns
+        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
+    ]
     if bad:
         raise StatsInputError(f"{what}: column(s) {bad} are not numeric")
     x = data.astype(float)
@@ -330,8 +369,9 @@ def _integer_items(data: pd.DataFrame, what: str) -> pd.DataFrame:
     return x
 
 
-def polychoric(data: pd.DataFrame, method: str = "psych", correct: float = 0.5, smooth: bool = True,
-               max_cat: int = 8) -> PolychoricResult:
+def polychoric(
+    data: pd.DataFrame, method: str = "psych", correct: float = 0.5, smooth: bool = True, max_cat: int = 8
+) -> PolychoricResult:
     """Polychoric correlations with thresholds, as ``psych::polychoric(data)`` (``method="psych"``)
     or ``lavaan::lavCor(data, ordered = names(data))`` (``method="lavaan"``).
 
@@ -369,29 +409,43 @@ def polychoric(data: pd.DataFrame, method: str = "psych", correct: float = 0.5, 
         rho_v = fit_rho(tables, ta, tb, start=_pearson_start(codes, pairs))
         r = _assemble(rho_v, pairs, len(items))
         kmax = max(len(t) for t in taus)
-        tau = pd.DataFrame([list(t) + [np.nan] * (kmax - len(t)) for t in taus], index=items,
-                           columns=[f"t{c + 1}" for c in range(kmax)])
-        return PolychoricResult(rho=pd.DataFrame(r, index=items, columns=items), tau=tau, n_obs=len(x),
-                                method="lavaan", global_thresholds=True, smoothed=False, n_corrected=0)
+        tau = pd.DataFrame(
+            [list(t) + [np.nan] * (kmax - len(t)) for t in taus],
+            index=items,
+            columns=[f"t{c + 1}" for c in range(kmax)],
+        )
+        return PolychoricResult(
+            rho=pd.DataFrame(r, index=items, columns=items),
+            tau=tau,
+            n_obs=len(x),
+            method="lavaan",
+            global_thresholds=True,
+            smoothed=False,
+            n_corrected=0,
+        )
 
     vals = x.to_numpy()
     sd = np.nanstd(vals, axis=0)
     bad = [items[i] for i in np.flatnonzero(~(sd > 0))]
     if bad:
-        raise StatsInputError(f"polychoric: item(s) {bad} have no variance (psych deletes them; drop them first)")
+        raise StatsInputError(
+            f"polychoric: item(s) {bad} have no variance (psych deletes them; drop them first)"
+        )
     gmin = np.nanmin(vals)
-    codes_f = vals - gmin                      # 0-based codes over the common range
+    codes_f = vals - gmin  # 0-based codes over the common range
     nvalues = int(np.nanmax(codes_f)) + 1
     if nvalues > max_cat:
-        raise StatsInputError(f"polychoric: {nvalues} categories (more than max_cat = {max_cat}); "
-                              "polychoric is probably not needed")
+        raise StatsInputError(
+            f"polychoric: {nvalues} categories (more than max_cat = {max_cat}); "
+            "polychoric is probably not needed"
+        )
     codes = np.where(np.isnan(codes_f), -1, codes_f).astype(int)
     p = len(items)
     counts = np.stack([np.bincount(codes[codes[:, i] >= 0, i], minlength=nvalues) for i in range(p)])
-    tau_g = thresholds_from_counts(counts)                     # (p, nvalues-1), +-inf for empty ends
+    tau_g = thresholds_from_counts(counts)  # (p, nvalues-1), +-inf for empty ends
     item_max = np.nanmax(codes_f, axis=0)
     global_ = bool(item_max.min() == item_max.max())
-    pairs = np.array([(i, j) for i in range(p) for j in range(i)])   # lower triangle, psych's order
+    pairs = np.array([(i, j) for i in range(p) for j in range(i)])  # lower triangle, psych's order
     tables = _tables(codes, pairs, nvalues)
     n_corr = 0
     if global_:
@@ -399,8 +453,10 @@ def polychoric(data: pd.DataFrame, method: str = "psych", correct: float = 0.5, 
         tb = _ext(tau_g[pairs[:, 1]])
         rho_v = fit_rho(tables, ta, tb, start=_pearson_start(codes, pairs))
     else:
-        notes.append("polychoric: the items do not have an equal number of response alternatives, "
-                     "global set to FALSE (psych's rule: thresholds per pair, zero cells corrected)")
+        notes.append(
+            "polychoric: the items do not have an equal number of response alternatives, "
+            "global set to FALSE (psych's rule: thresholds per pair, zero cells corrected)"
+        )
         rho_v = np.empty(len(pairs))
         for t, tab in enumerate(tables):
             tot = tab.sum()
@@ -415,11 +471,13 @@ def polychoric(data: pd.DataFrame, method: str = "psych", correct: float = 0.5, 
             cc = special.ndtri(np.cumsum(tab.sum(axis=0))[:-1] / tot)
             kk = max(tab.shape)
             padded = np.zeros((kk, kk))
-            padded[:tab.shape[0], :tab.shape[1]] = tab
+            padded[: tab.shape[0], : tab.shape[1]] = tab
             rho_v[t] = fit_rho(padded[None], _ext(_pad(rc, kk))[None], _ext(_pad(cc, kk))[None])[0]
         if n_corr and correct > 0:
-            notes.append(f"polychoric: {n_corr} cells were adjusted for 0 values using the correction "
-                         "for continuity (psych's wording and count: pairs with zero cells)")
+            notes.append(
+                f"polychoric: {n_corr} cells were adjusted for 0 values using the correction "
+                "for continuity (psych's wording and count: pairs with zero cells)"
+            )
     r = _assemble(rho_v, pairs, p)
     smoothed = False
     if smooth and not np.any(np.isnan(r)):
@@ -429,9 +487,16 @@ def polychoric(data: pd.DataFrame, method: str = "psych", correct: float = 0.5, 
     for note in notes:
         warnings.warn(note, RuntimeWarning, stacklevel=2)
     tau = pd.DataFrame(tau_g, index=items, columns=[str(c + 1) for c in range(nvalues - 1)])
-    return PolychoricResult(rho=pd.DataFrame(r, index=items, columns=items), tau=tau, n_obs=len(x),
-                            method="psych", global_thresholds=global_, smoothed=smoothed,
-                            n_corrected=n_corr, warnings=tuple(notes))
+    return PolychoricResult(
+        rho=pd.DataFrame(r, index=items, columns=items),
+        tau=tau,
+        n_obs=len(x),
+        method="psych",
+        global_thresholds=global_,
+        smoothed=smoothed,
+        n_corrected=n_corr,
+        warnings=tuple(notes),
+    )
 
 
 def _assemble(rho_v: np.ndarray, pairs: np.ndarray, p: int) -> np.ndarray:
@@ -465,14 +530,18 @@ def _codes_observed(vals: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return codes, levels
 
 
-def _lavaan_stats(codes: np.ndarray, levels: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int]:
+def _lavaan_stats(
+    codes: np.ndarray, levels: list[np.ndarray]
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int]:
     """Thresholds per item, tables for the pairs in lavaan's order (j < i, j outer), K = max categories."""
     p = codes.shape[1]
     k = max(len(lv) for lv in levels)
     if min(len(lv) for lv in levels) < 2:
         raise StatsInputError("polychoric: an item has only one observed category")
-    taus = [thresholds_from_counts(np.bincount(codes[codes[:, i] >= 0, i], minlength=len(levels[i])))
-            for i in range(p)]
+    taus = [
+        thresholds_from_counts(np.bincount(codes[codes[:, i] >= 0, i], minlength=len(levels[i])))
+        for i in range(p)
+    ]
     pairs = np.array([(i, j) for j in range(p - 1) for i in range(j + 1, p)])
     tables = _tables(codes, pairs, k)
     return taus, tables, pairs, k
@@ -487,7 +556,7 @@ def polyserial(x: pd.Series | np.ndarray, items: pd.DataFrame, method: str = "ps
     on complete rows (see the module docstring).
     """
     y = _integer_items(items if items.shape[1] >= 2 else pd.concat([items, items], axis=1), "polyserial")
-    y = y.iloc[:, :items.shape[1]]
+    y = y.iloc[:, : items.shape[1]]
     xv = np.asarray(x, float)
     if xv.ndim != 1 or len(xv) != len(y):
         raise StatsInputError("polyserial: x must be one variable with one value per row of items")
@@ -519,8 +588,12 @@ def polyserial(x: pd.Series | np.ndarray, items: pd.DataFrame, method: str = "ps
 
         def nll(r: float) -> float:
             s = math.sqrt(1 - r * r)
-            pr = _Phi((up - r * z) / s) - _Phi((lo_ - r * z) / s)
+            pr = _Phi((up - r * z) / s) - _Phi((lo_ - r * z) / s)  # noqa: B023
             return -float(np.sum(np.log(np.maximum(pr, 1e-300))))
-        out[name] = float(optimize.minimize_scalar(nll, bounds=(-0.9999, 0.9999), method="bounded",
-                                                   options={"xatol": 1e-12}).x)
+
+        out[name] = float(
+            optimize.minimize_scalar(
+                nll, bounds=(-0.9999, 0.9999), method="bounded", options={"xatol": 1e-12}
+            ).x
+        )
     return pd.Series(out)

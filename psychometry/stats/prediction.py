@@ -30,28 +30,37 @@ G - 1 degrees of freedom).
 
 This module imports nothing from the engine (it works on any table with the long-table columns).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from psychometry.errors import StatsInputError
 
-from ._rprint import _layout, format_named_vector, format_signif, format_strings
-from .tidy import LongTableError, require_columns, scale_scores
 from ._rhtml import summary_html
+from ._rprint import (
+    SIGNIF_LEGEND,
+    format_named_vector,
+    format_pval,
+    format_signif,
+    format_strings,
+    print_coefmat,
+    stars,
+)
+from .tidy import LongTableError, require_columns, scale_scores
 
 __all__ = [
+    "RESPONDENT_KEY",
+    "BehaviourRegression",
+    "RegressionFit",
     "behaviour_regression",
     "respondent_scores",
     "trait_behaviour_scores",
-    "BehaviourRegression",
-    "RegressionFit",
-    "RESPONDENT_KEY",
 ]
 
 #: The columns that identify one simulated person across instruments: templates and option orders
@@ -60,18 +69,25 @@ __all__ = [
 RESPONDENT_KEY: tuple[str, ...] = ("model", "persona", "repeat")
 
 ROBUST_TYPES = ("HC0", "HC1", "HC2", "HC3")
-SIGNIF_LEGEND = "0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 \u2018.\u2019 0.1 \u2018 \u2019 1"
 
 
 # --------------------------------------------------------------------------------------------------
 # long table -> per-respondent scores
 
 
-def respondent_scores(long: pd.DataFrame, instruments: str | Sequence[str] | None = None, *,
-                      key: Sequence[str] = RESPONDENT_KEY, value: str = "value",
-                      instrument: str = "instrument", scale: str = "scale", respondent: str = "respondent",
-                      keyed: str = "keyed", status: str | None = "status",
-                      shown_values: str = "shown_values") -> pd.DataFrame:
+def respondent_scores(
+    long: pd.DataFrame,
+    instruments: str | Sequence[str] | None = None,
+    *,
+    key: Sequence[str] = RESPONDENT_KEY,
+    value: str = "value",
+    instrument: str = "instrument",
+    scale: str = "scale",
+    respondent: str = "respondent",
+    keyed: str = "keyed",
+    status: str | None = "status",
+    shown_values: str = "shown_values",
+) -> pd.DataFrame:
     """Scale scores per respondent unit (default ``(model, persona, repeat)``), one column per scale.
 
     Two steps, for each instrument:
@@ -136,10 +152,14 @@ def respondent_scores(long: pd.DataFrame, instruments: str | Sequence[str] | Non
             raise LongTableError(f"{what}: no instrument given")
         missing = [i for i in ids if i not in available]
         if missing:
-            raise LongTableError(f"{what}: the long table has no rows of instrument(s) {', '.join(map(repr, missing))} "
-                                 f"(instruments: {', '.join(available) or 'none'})")
+            raise LongTableError(
+                f"{what}: the long table has no rows of instrument(s) {', '.join(map(repr, missing))} "
+                f"(instruments: {', '.join(available) or 'none'})"
+            )
     if len(set(ids)) != len(ids):
-        raise LongTableError(f"{what}: instrument given twice: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+        raise LongTableError(
+            f"{what}: instrument given twice: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}"
+        )
 
     per_inst: list[tuple[str, pd.DataFrame]] = []
     for iid in ids:
@@ -149,11 +169,24 @@ def respondent_scores(long: pd.DataFrame, instruments: str | Sequence[str] | Non
         if (nunique > 1).any().any():
             col = nunique.columns[(nunique > 1).any()][0]
             who = nunique.index[nunique[col] > 1][0]
-            raise LongTableError(f"{what}: respondent {who!r} has more than one {col!r}; the key columns "
-                                 f"{key} must identify groups of respondents")
-        ss = scale_scores(rows, respondent=respondent, scale=scale, instrument=None, value=value, keyed=keyed,
-                          status=status, shown_values=shown_values, factors=key)
-        agg = ss.groupby(key + [scale], sort=False, dropna=False)["score"].agg(["mean", "count"]).reset_index()
+            raise LongTableError(
+                f"{what}: respondent {who!r} has more than one {col!r}; the key columns "
+                f"{key} must identify groups of respondents"
+            )
+        ss = scale_scores(
+            rows,
+            respondent=respondent,
+            scale=scale,
+            instrument=None,
+            value=value,
+            keyed=keyed,
+            status=status,
+            shown_values=shown_values,
+            factors=key,
+        )
+        agg = (
+            ss.groupby(key + [scale], sort=False, dropna=False)["score"].agg(["mean", "count"]).reset_index()
+        )
         per_inst.append((iid, agg))
 
     # column names: the scale id, or <instrument>_<scale> where scale ids collide across instruments
@@ -183,9 +216,15 @@ def respondent_scores(long: pd.DataFrame, instruments: str | Sequence[str] | Non
     return out
 
 
-def trait_behaviour_scores(long: pd.DataFrame, traits: str | Sequence[str], behaviours: str | Sequence[str], *,
-                           key: Sequence[str] = RESPONDENT_KEY, value: str = "value",
-                           **columns: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def trait_behaviour_scores(
+    long: pd.DataFrame,
+    traits: str | Sequence[str],
+    behaviours: str | Sequence[str],
+    *,
+    key: Sequence[str] = RESPONDENT_KEY,
+    value: str = "value",
+    **columns: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Trait scores and behaviour scores of the same respondent units, on one shared index.
 
     ``traits`` are the questionnaire ids (e.g. ``"bfi44"``), ``behaviours`` the task ids (e.g.
@@ -202,7 +241,9 @@ def trait_behaviour_scores(long: pd.DataFrame, traits: str | Sequence[str], beha
     b_ids = [behaviours] if isinstance(behaviours, str) else list(behaviours)
     both = set(t_ids) & set(b_ids)
     if both:
-        raise LongTableError(f"trait_behaviour_scores: {', '.join(sorted(both))} given as both traits and behaviours")
+        raise LongTableError(
+            f"trait_behaviour_scores: {', '.join(sorted(both))} given as both traits and behaviours"
+        )
     scores = respondent_scores(long, t_ids + b_ids, key=key, value=value, **columns)
     owner = scores.attrs["instruments"]
     t_cols = [c for c in scores.columns if owner[c] in t_ids]
@@ -275,22 +316,31 @@ class RegressionFit:
         """
         lines = ["", "Call:", f"lm(formula = {_formula(self.behaviour, self.predictors)})", ""]
         lines += _residual_block(self.residuals, self.df_resid, digits)
-        se_note = {"classical": "", "cluster": f" (cluster-robust CR1 standard errors, {self.n_clusters} clusters)"}
+        se_note = {
+            "classical": "",
+            "cluster": f" (cluster-robust CR1 standard errors, {self.n_clusters} clusters)",
+        }
         note = se_note.get(self.se_type, f" ({self.se_type} standard errors)")
         lines += ["", f"Coefficients{note}:"]
         coef = self.coefficients[["estimate", "se", "t", "p"]]
         lines += print_coefmat(coef, digits=digits)
         lines.append("")
-        lines.append(f"Residual standard error: {format_signif([_signif(self.sigma, digits)], 7)[0]} on "
-                     f"{self.df_resid} degrees of freedom")
+        lines.append(
+            f"Residual standard error: {format_signif([_signif(self.sigma, digits)], 7)[0]} on "
+            f"{self.df_resid} degrees of freedom"
+        )
         if self.n_missing:
             word = "observation" if self.n_missing == 1 else "observations"
             lines.append(f"  ({self.n_missing} {word} deleted due to missingness)")
         f_label = "F-statistic:" if self.se_type == "classical" else f"Wald F-statistic ({self.se_type}):"
-        lines.append(f"Multiple R-squared:  {_format_c(self.r_squared, digits)},\tAdjusted R-squared:  "
-                     f"{_format_c(self.adj_r_squared, digits)} ")
-        lines.append(f"{f_label} {_format_c(self.f_statistic, digits)} on {_format_df(self.f_df[0])} and "
-                     f"{_format_df(self.f_df[1])} DF,  p-value: {format_pval([self.f_p], digits)[0]}")
+        lines.append(
+            f"Multiple R-squared:  {_format_c(self.r_squared, digits)},\tAdjusted R-squared:  "
+            f"{_format_c(self.adj_r_squared, digits)} "
+        )
+        lines.append(
+            f"{f_label} {_format_c(self.f_statistic, digits)} on {_format_df(self.f_df[0])} and "
+            f"{_format_df(self.f_df[1])} DF,  p-value: {format_pval([self.f_p], digits)[0]}"
+        )
         lines.append("")
         return "\n".join(lines)
 
@@ -328,9 +378,20 @@ class BehaviourRegression:
     @property
     def fit_statistics(self) -> pd.DataFrame:
         """One row per behaviour: n, n_missing, r_squared, adj_r_squared, sigma, F, df1, df2, p."""
-        rows = {b: {"n": f.n, "n_missing": f.n_missing, "r_squared": f.r_squared,
-                    "adj_r_squared": f.adj_r_squared, "sigma": f.sigma, "F": f.f_statistic,
-                    "df1": f.f_df[0], "df2": f.f_df[1], "p": f.f_p} for b, f in self.fits.items()}
+        rows = {
+            b: {
+                "n": f.n,
+                "n_missing": f.n_missing,
+                "r_squared": f.r_squared,
+                "adj_r_squared": f.adj_r_squared,
+                "sigma": f.sigma,
+                "F": f.f_statistic,
+                "df1": f.f_df[0],
+                "df2": f.f_df[1],
+                "p": f.f_p,
+            }
+            for b, f in self.fits.items()
+        }
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "behaviour"
         return out
@@ -344,29 +405,42 @@ class BehaviourRegression:
         """An overview (standardised betas with stars, R², adjusted R², n per behaviour), then each
         behaviour's ``summary(lm())``."""
         se = {"classical": "classical standard errors", "cluster": "cluster-robust (CR1) standard errors"}
-        head = (f"Behaviour regressed on traits: OLS, {se.get(self.se_type, self.se_type + ' standard errors')}, "
-                f"{len(self.fits)} behaviour{'s' if len(self.fits) != 1 else ''}")
+        head = (
+            f"Behaviour regressed on traits: OLS, {se.get(self.se_type, self.se_type + ' standard errors')}, "
+            f"{len(self.fits)} behaviour{'s' if len(self.fits) != 1 else ''}"
+        )
         betas = self.betas
         cells = pd.DataFrame(index=betas.index, dtype=object)
         for c in betas.columns:  # each column formatted like R prints round(x, 2), then the stars
             text = format_signif(list(betas[c].round(2)), 2)
-            codes = [_stars(float(self.fits[b].coefficients.loc[c, "p"])).rstrip() for b in betas.index]
+            codes = [stars(float(self.fits[b].coefficients.loc[c, "p"])).rstrip() for b in betas.index]
             cells[c] = [t + code for t, code in zip(text, codes)]
         stats_ = self.fit_statistics
         cells["R2"] = format_signif(list(stats_["r_squared"].round(3)), 3)
         cells["adj.R2"] = format_signif(list(stats_["adj_r_squared"].round(3)), 3)
         cells["n"] = [str(int(v)) for v in stats_["n"]]
-        parts = [head, "", "Standardised coefficients (beta; stars from the tests of b):",
-                 format_strings(cells), "---", f"Signif. codes:  {SIGNIF_LEGEND}"]
+        parts = [
+            head,
+            "",
+            "Standardised coefficients (beta; stars from the tests of b):",
+            format_strings(cells),
+            "---",
+            f"Signif. codes:  {SIGNIF_LEGEND}",
+        ]
         for b, f in self.fits.items():
             parts += ["", f"== {b} " + "=" * max(0, 60 - len(b)), f.summary(digits).rstrip("\n")]
         return "\n".join(parts) + "\n"
 
 
-def behaviour_regression(traits: pd.DataFrame, behaviour: pd.Series | pd.DataFrame, *,
-                         predictors: Sequence[str] | None = None, robust: str | None = None,
-                         cluster: str | pd.Series | Sequence | None = None,
-                         conf_level: float = 0.95) -> BehaviourRegression:
+def behaviour_regression(
+    traits: pd.DataFrame,
+    behaviour: pd.Series | pd.DataFrame,
+    *,
+    predictors: Sequence[str] | None = None,
+    robust: str | None = None,
+    cluster: str | pd.Series | Sequence | None = None,
+    conf_level: float = 0.95,
+) -> BehaviourRegression:
     """Regress each behaviour on the trait scores by OLS (statsmodels), one model per behaviour.
 
     For behaviour y and traits x_1..x_k over the n respondents with no missing value in y or any x
@@ -423,26 +497,36 @@ def behaviour_regression(traits: pd.DataFrame, behaviour: pd.Series | pd.DataFra
 
     what = "behaviour_regression"
     if not isinstance(traits, pd.DataFrame):
-        raise StatsInputError(f"{what}: traits must be a pandas DataFrame (one row per respondent, one column "
-                              f"per trait), got {type(traits).__name__}")
+        raise StatsInputError(
+            f"{what}: traits must be a pandas DataFrame (one row per respondent, one column "
+            f"per trait), got {type(traits).__name__}"
+        )
     if isinstance(behaviour, pd.Series):
         behaviour = behaviour.to_frame(name=behaviour.name if behaviour.name is not None else "behaviour")
     if not isinstance(behaviour, pd.DataFrame):
-        raise StatsInputError(f"{what}: behaviour must be a pandas Series or DataFrame, got {type(behaviour).__name__}")
+        raise StatsInputError(
+            f"{what}: behaviour must be a pandas Series or DataFrame, got {type(behaviour).__name__}"
+        )
     if behaviour.shape[1] == 0:
         raise StatsInputError(f"{what}: behaviour has no columns")
     if not 0 < conf_level < 1:
         raise StatsInputError(f"{what}: conf_level must lie between 0 and 1, not {conf_level!r}")
     if robust is not None and robust not in ROBUST_TYPES:
-        raise StatsInputError(f"{what}: robust must be one of {', '.join(ROBUST_TYPES)} or None, not {robust!r}")
+        raise StatsInputError(
+            f"{what}: robust must be one of {', '.join(ROBUST_TYPES)} or None, not {robust!r}"
+        )
     if robust is not None and cluster is not None:
-        raise StatsInputError(f"{what}: give robust= or cluster=, not both (cluster-robust errors are "
-                              f"already heteroskedasticity-robust)")
+        raise StatsInputError(
+            f"{what}: give robust= or cluster=, not both (cluster-robust errors are "
+            f"already heteroskedasticity-robust)"
+        )
     for name, frame in (("traits", traits), ("behaviour", behaviour)):
         if frame.index.has_duplicates:
             dup = frame.index[frame.index.duplicated()][0]
-            raise StatsInputError(f"{what}: {name} has the row label {dup!r} more than once; rows are matched by "
-                                  f"index, so each respondent needs one row")
+            raise StatsInputError(
+                f"{what}: {name} has the row label {dup!r} more than once; rows are matched by "
+                f"index, so each respondent needs one row"
+            )
 
     groups: pd.Series | None = None
     cluster_col: str | None = None
@@ -453,13 +537,19 @@ def behaviour_regression(traits: pd.DataFrame, behaviour: pd.Series | pd.DataFra
             elif cluster in (traits.index.names or []):
                 groups = pd.Series(traits.index.get_level_values(cluster), index=traits.index)
             else:
-                raise StatsInputError(f"{what}: cluster {cluster!r} is neither a column nor an index level of "
-                                      f"traits (columns: {', '.join(map(str, traits.columns))}; index levels: "
-                                      f"{', '.join(str(n) for n in traits.index.names)})")
+                raise StatsInputError(
+                    f"{what}: cluster {cluster!r} is neither a column nor an index level of "
+                    f"traits (columns: {', '.join(map(str, traits.columns))}; index levels: "
+                    f"{', '.join(str(n) for n in traits.index.names)})"
+                )
         else:
-            groups = cluster if isinstance(cluster, pd.Series) else pd.Series(list(cluster), index=traits.index)
+            groups = (
+                cluster if isinstance(cluster, pd.Series) else pd.Series(list(cluster), index=traits.index)
+            )
             if len(groups) != len(traits):
-                raise StatsInputError(f"{what}: cluster has {len(groups)} entries for {len(traits)} rows of traits")
+                raise StatsInputError(
+                    f"{what}: cluster has {len(groups)} entries for {len(traits)} rows of traits"
+                )
             if not groups.index.equals(traits.index):
                 groups = groups.reindex(traits.index)
 
@@ -469,22 +559,33 @@ def behaviour_regression(traits: pd.DataFrame, behaviour: pd.Series | pd.DataFra
         predictors = [predictors] if isinstance(predictors, str) else list(predictors)
         unknown = [p for p in predictors if p not in traits.columns]
         if unknown:
-            raise StatsInputError(f"{what}: predictor(s) {', '.join(map(repr, unknown))} are not columns of traits "
-                                  f"(columns: {', '.join(map(str, traits.columns))})")
+            raise StatsInputError(
+                f"{what}: predictor(s) {', '.join(map(repr, unknown))} are not columns of traits "
+                f"(columns: {', '.join(map(str, traits.columns))})"
+            )
     if not predictors:
         raise StatsInputError(f"{what}: no predictor columns in traits")
     clash = [str(c) for c in behaviour.columns if c in predictors]
     if clash:
         raise StatsInputError(f"{what}: {', '.join(clash)} is both a predictor and a behaviour")
-    for name, frame, cols in (("traits", traits, predictors), ("behaviour", behaviour, list(behaviour.columns))):
-        bad = [str(c) for c in cols if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+    for name, frame, cols in (
+        ("traits", traits, predictors),
+        ("behaviour", behaviour, list(behaviour.columns)),
+    ):
+        bad = [
+            str(c)
+            for c in cols
+            if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
+        ]
         if bad:
             raise StatsInputError(f"{what}: {name} column(s) {', '.join(bad)} are not numeric")
 
     common = traits.index.intersection(behaviour.index, sort=False)
     if len(common) == 0:
-        raise StatsInputError(f"{what}: traits and behaviour share no row labels (index); align them on the "
-                              f"respondent, e.g. with trait_behaviour_scores()")
+        raise StatsInputError(
+            f"{what}: traits and behaviour share no row labels (index); align them on the "
+            f"respondent, e.g. with trait_behaviour_scores()"
+        )
     X_all = traits.loc[common, predictors].astype(float)
     fits: dict[str, RegressionFit] = {}
     for b in behaviour.columns:
@@ -496,27 +597,37 @@ def behaviour_regression(traits: pd.DataFrame, behaviour: pd.Series | pd.DataFra
         y, X = y_all[keep], X_all[keep]
         n, k = len(y), len(predictors)
         if n < k + 2:
-            raise StatsInputError(f"{what}: behaviour {b!r}: {n} complete respondent(s) for {k} predictor(s) and an "
-                                  f"intercept; need at least {k + 2}")
+            raise StatsInputError(
+                f"{what}: behaviour {b!r}: {n} complete respondent(s) for {k} predictor(s) and an "
+                f"intercept; need at least {k + 2}"
+            )
         if float(y.std(ddof=1)) == 0.0:
-            raise StatsInputError(f"{what}: behaviour {b!r} does not vary (every respondent scored {y.iloc[0]:g}): "
-                                  f"nothing to predict; drop it")
+            raise StatsInputError(
+                f"{what}: behaviour {b!r} does not vary (every respondent scored {y.iloc[0]:g}): "
+                f"nothing to predict; drop it"
+            )
         sd_x = X.std(ddof=1)
         const = [str(c) for c in predictors if not sd_x[c] > 0]
         if const:
-            raise StatsInputError(f"{what}: behaviour {b!r}: predictor(s) {', '.join(const)} do not vary over the "
-                                  f"{n} respondents used; drop them")
+            raise StatsInputError(
+                f"{what}: behaviour {b!r}: predictor(s) {', '.join(const)} do not vary over the "
+                f"{n} respondents used; drop them"
+            )
         design = sm.add_constant(X, has_constant="add", prepend=True)
         if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
-            raise StatsInputError(f"{what}: behaviour {b!r}: the predictors are collinear (one is a linear "
-                                  f"combination of the others: {', '.join(map(str, predictors))}); drop one")
+            raise StatsInputError(
+                f"{what}: behaviour {b!r}: the predictors are collinear (one is a linear "
+                f"combination of the others: {', '.join(map(str, predictors))}); drop one"
+            )
         model = sm.OLS(y, design)
         n_clusters = None
         if groups is not None:
             codes, uniq = pd.factorize(groups.reindex(common)[keep])
             n_clusters = len(uniq)
             if n_clusters < 2:
-                raise StatsInputError(f"{what}: cluster-robust standard errors need at least 2 clusters, got {n_clusters}")
+                raise StatsInputError(
+                    f"{what}: cluster-robust standard errors need at least 2 clusters, got {n_clusters}"
+                )
             res = model.fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
             se_type, df_inf = "cluster", float(n_clusters - 1)
         elif robust is not None:
@@ -527,25 +638,49 @@ def behaviour_regression(traits: pd.DataFrame, behaviour: pd.Series | pd.DataFra
             se_type, df_inf = "classical", float(res.df_resid)
         ci = res.conf_int(alpha=1 - conf_level)
         beta = res.params * pd.concat([pd.Series({"const": math.nan}), sd_x]) / float(y.std(ddof=1))
-        coef = pd.DataFrame({
-            "estimate": res.params, "se": res.bse, "t": res.tvalues, "p": res.pvalues,
-            "ci_low": ci.iloc[:, 0], "ci_high": ci.iloc[:, 1], "beta": beta,
-        }).astype(float)
+        coef = pd.DataFrame(
+            {
+                "estimate": res.params,
+                "se": res.bse,
+                "t": res.tvalues,
+                "p": res.pvalues,
+                "ci_low": ci.iloc[:, 0],
+                "ci_high": ci.iloc[:, 1],
+                "beta": beta,
+            }
+        ).astype(float)
         coef.index = ["(Intercept)"] + [str(p) for p in predictors]
         coef.index.name = "term"
         if se_type == "classical":
-            f_val, f_p, f_df = float(res.fvalue), float(res.f_pvalue), (float(res.df_model), float(res.df_resid))
+            f_val, f_p, f_df = (
+                float(res.fvalue),
+                float(res.f_pvalue),
+                (float(res.df_model), float(res.df_resid)),
+            )
         else:  # Wald test of all slopes with the robust covariance (statsmodels: F on (k, df_inference))
             r_mat = np.eye(k + 1)[1:]
             w = res.f_test(r_mat)
             f_val, f_p = float(np.squeeze(w.fvalue)), float(np.squeeze(w.pvalue))
             f_df = (float(w.df_num), float(w.df_denom))
         fits[str(b)] = RegressionFit(
-            behaviour=str(b), predictors=tuple(str(p) for p in predictors), coefficients=coef, n=n,
-            n_missing=n_missing, df_model=k, df_resid=int(res.df_resid), df_inference=df_inf,
-            sigma=float(np.sqrt(res.scale)), r_squared=float(res.rsquared), adj_r_squared=float(res.rsquared_adj),
-            f_statistic=f_val, f_df=f_df, f_p=f_p, residuals=res.resid.rename("residual"), se_type=se_type,
-            n_clusters=n_clusters, conf_level=conf_level,
+            behaviour=str(b),
+            predictors=tuple(str(p) for p in predictors),
+            coefficients=coef,
+            n=n,
+            n_missing=n_missing,
+            df_model=k,
+            df_resid=int(res.df_resid),
+            df_inference=df_inf,
+            sigma=float(np.sqrt(res.scale)),
+            r_squared=float(res.rsquared),
+            adj_r_squared=float(res.rsquared_adj),
+            f_statistic=f_val,
+            f_df=f_df,
+            f_p=f_p,
+            residuals=res.resid.rename("residual"),
+            se_type=se_type,
+            n_clusters=n_clusters,
+            conf_level=conf_level,
         )
     return BehaviourRegression(fits=fits, se_type=next(iter(fits.values())).se_type, conf_level=conf_level)
 
@@ -574,87 +709,6 @@ def _format_c(x: float, digits: int) -> str:
 
 def _format_df(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else format_signif([x], 7)[0]
-
-
-def format_pval(pv: Sequence[float], digits: int, eps: float = float(np.finfo(float).eps)) -> list[str]:
-    """R's ``format.pval(pv, digits, eps = .Machine$double.eps)``: p-values below ``eps`` print as
-    ``< 2.2e-16`` (``<2e-16`` in coefficient tables), the others with ``digits`` significant digits,
-    fixed notation where the exponent is -3 or more (-4 too when ``digits`` > 1), formatted together
-    (R 4.2's rule)."""
-    vals = [float(p) for p in pv]
-    out = ["NA" if math.isnan(v) else "" for v in vals]
-    idx_ok = [i for i, v in enumerate(vals) if not math.isnan(v)]
-    is0 = [i for i in idx_ok if vals[i] < eps]
-    rest = [i for i in idx_ok if vals[i] >= eps]
-    rr: dict[int, str] = {}
-    if rest:
-        expo = {i: math.floor(math.log10(vals[i])) if vals[i] > 0 else -50 for i in rest}
-        fixp = [i for i in rest if expo[i] >= -3 or (expo[i] == -4 and digits > 1)]
-        sci = [i for i in rest if i not in fixp]
-        for group in (fixp, sci):
-            if group:
-                for i, s in zip(group, format_signif([vals[i] for i in group], digits)):
-                    rr[i] = s
-        for i, s in rr.items():
-            out[i] = s
-    if is0:
-        d = max(1, digits - 2)
-        if rest:
-            nc = max(len(s) for s in rr.values())
-            if d > 1 and d + 6 > nc:
-                d = max(1, nc - 7)
-            sep = "" if d == 1 and nc <= 6 else " "
-        else:
-            sep = "" if d == 1 else " "
-        text = "<" + sep + format_signif([eps], d)[0]
-        for i in is0:
-            out[i] = text
-    return out
-
-
-def _stars(p: float) -> str:
-    """R's ``symnum`` significance codes (intervals closed on the right)."""
-    if p is None or math.isnan(p):
-        return "   "
-    for cut, sym in ((0.001, "***"), (0.01, "** "), (0.05, "*  "), (0.1, ".  ")):
-        if p <= cut:
-            return sym
-    return "   "
-
-
-def print_coefmat(coef: pd.DataFrame, digits: int = 4) -> list[str]:
-    """R's ``printCoefmat`` for a table of estimate, standard error, t and p (as ``summary.lm`` prints
-    it): estimate and SE rounded together to ``max(1, digits - (1 + floor(log10(min |value|))))``
-    decimals and formatted with ``digits`` significant digits; t rounded to ``dig.tst = digits - 1``
-    decimals; p with :func:`format_pval` (``dig.tst`` digits); stars and their legend when any p < 0.1.
-    """
-    est, se, tv, pv = (coef.iloc[:, j].astype(float).tolist() for j in range(4))
-    n = len(est)
-    dig_tst = max(1, min(5, digits - 1))
-    cs = est + se
-    finite = [abs(v) for v in cs if math.isfinite(v) and v != 0]
-    digmin = 1 + (math.floor(math.log10(min(finite))) if finite else 0)
-    dec = max(1, digits - digmin)
-    cs_str = format_signif([round(v, dec) if math.isfinite(v) else v for v in cs], digits)
-    # entries rounded to 0 that are not 0 are reprinted with digits - 1 significant digits
-    zero_bad = [i for i, (v, s) in enumerate(zip(cs, cs_str)) if math.isfinite(v) and (v == 0) != (float(s) == 0)]
-    if zero_bad:
-        for i, s in zip(zero_bad, format_signif([cs[i] for i in zero_bad], max(1, digits - 1))):
-            cs_str[i] = s
-    t_str = format_signif([round(v, dig_tst) if math.isfinite(v) else v for v in tv], digits)
-    p_str = format_pval(pv, dig_tst)
-    cols = {"Estimate": cs_str[:n], "Std. Error": cs_str[n:], "t value": t_str, "Pr(>|t|)": p_str}
-    show_stars = any(p < 0.1 for p in pv if not math.isnan(p))
-    if show_stars:  # format(symnum(...)): padded on the right to the longest code present
-        codes = [_stars(p).rstrip() or " " for p in pv]
-        width = max(len(c) for c in codes)
-        cols[""] = [c.ljust(width) for c in codes]
-    names = [str(i) for i in coef.index]
-    # laid out by _rprint's R layout (the same characters), so _repr_html_ gets the table as a <table>
-    lines = _layout(list(cols), list(cols.values()), names).split("\n")
-    if show_stars:
-        lines += ["---", f"Signif. codes:  {SIGNIF_LEGEND}"]
-    return lines
 
 
 def _zapsmall(x: np.ndarray, digits: int) -> np.ndarray:

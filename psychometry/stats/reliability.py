@@ -6,13 +6,15 @@ All functions take a wide DataFrame (one row per respondent, one column per item
 result object with the numbers as attributes, ``to_frame()`` and ``summary()`` printed like R.
 Formulas, references and the tests that check each number: docs/statistics/reliability.md.
 """
+
 from __future__ import annotations
 
 import itertools
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence, Union
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -20,11 +22,12 @@ from scipy import stats as _st
 
 from psychometry.errors import StatsInputError
 from psychometry.stats._rprint import fmt_number, format_frame, format_frame_signif
+
 from ._rhtml import summary_html
 
-__all__ = ["alpha", "splithalf", "icc", "AlphaResult", "SplitHalfResult", "ICCResult", "ReliabilityError"]
+__all__ = ["AlphaResult", "ICCResult", "ReliabilityError", "SplitHalfResult", "alpha", "icc", "splithalf"]
 
-Keys = Union[None, Sequence[str], Sequence[int], Mapping[str, int]]
+Keys = Union[None, Sequence[str], Sequence[int], Mapping[str, int]]  # noqa: UP007
 
 
 class ReliabilityError(StatsInputError):
@@ -40,8 +43,10 @@ def _numeric_items(items: pd.DataFrame, what: str = "items") -> pd.DataFrame:
     if isinstance(items, np.ndarray):
         items = pd.DataFrame(items, columns=[f"V{i + 1}" for i in range(items.shape[1])])
     if not isinstance(items, pd.DataFrame):
-        raise ReliabilityError(f"{what}: expected a pandas DataFrame (one row per respondent, one column "
-                               f"per item), got {type(items).__name__}")
+        raise ReliabilityError(
+            f"{what}: expected a pandas DataFrame (one row per respondent, one column "
+            f"per item), got {type(items).__name__}"
+        )
     if items.shape[1] < 2:
         raise ReliabilityError(f"{what}: need at least 2 item columns, got {items.shape[1]}")
     if items.columns.duplicated().any():
@@ -54,8 +59,9 @@ def _numeric_items(items: pd.DataFrame, what: str = "items") -> pd.DataFrame:
             conv = pd.to_numeric(s, errors="coerce")
             bad = s[conv.isna() & s.notna()]
             if len(bad):
-                raise ReliabilityError(f"{what}: item '{col}' has non-numeric value {bad.iloc[0]!r} "
-                                       f"(row {bad.index[0]!r})")
+                raise ReliabilityError(
+                    f"{what}: item '{col}' has non-numeric value {bad.iloc[0]!r} (row {bad.index[0]!r})"
+                )
             s = conv
         out[str(col)] = s.astype(float)
     df = pd.DataFrame(out, index=items.index)
@@ -82,24 +88,28 @@ def _key_vector(columns: Sequence[str], keys: Keys) -> np.ndarray:
             vec[list(columns).index(str(name))] = sign
         return vec
     keys = list(keys)
-    if keys and all(isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
-                    for x in keys):
+    if keys and all(
+        isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) for x in keys
+    ):
         if len(keys) != k or any(x not in (1, -1) for x in keys):
-            raise ReliabilityError(f"keys: a numeric keys vector needs one +1/-1 per item ({k} items), "
-                                   f"got {keys}")
+            raise ReliabilityError(
+                f"keys: a numeric keys vector needs one +1/-1 per item ({k} items), got {keys}"
+            )
         return np.asarray(keys, dtype=float)
     for name in keys:
         name = str(name)
         bare = name[1:] if name.startswith("-") and name[1:] in columns else name
         if bare not in columns:
-            raise ReliabilityError(f"keys: item '{name}' is not one of the item columns "
-                                   f"({', '.join(columns)})")
+            raise ReliabilityError(
+                f"keys: item '{name}' is not one of the item columns ({', '.join(columns)})"
+            )
         vec[list(columns).index(bare)] = -1
     return vec
 
 
-def reverse_items(items: pd.DataFrame, keys: Keys, *, mini: float | None = None,
-                  maxi: float | None = None) -> pd.DataFrame:
+def reverse_items(
+    items: pd.DataFrame, keys: Keys, *, mini: float | None = None, maxi: float | None = None
+) -> pd.DataFrame:
     """Reverse the keyed items: x -> (maxi + mini) - x.
 
     By default ``mini`` and ``maxi`` are the smallest and largest value over all items of the call
@@ -158,8 +168,9 @@ def _alpha_core_unguarded(C: np.ndarray, R: np.ndarray) -> dict[str, float]:
     med_r = float(np.median(low))
     sn = k * av_r / (1 - av_r)
     CC = C @ C
-    q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (total * (np.trace(CC) + np.trace(C) ** 2)
-                                                 - 2 * np.trace(C) * CC.sum())
+    q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (
+        total * (np.trace(CC) + np.trace(C) ** 2) - 2 * np.trace(C) * CC.sum()
+    )
     return dict(raw=raw, std=std, g6=g6, av_r=av_r, sn=sn, q=q, var_r=var_r, med_r=med_r)
 
 
@@ -173,7 +184,11 @@ def _response_frequencies(x: pd.DataFrame, max_categories: int = 10) -> pd.DataF
     if sel.shape[1] == 0:
         return None
     values = np.unique(sel.to_numpy()[~np.isnan(sel.to_numpy())])
-    if (rng > max_categories).all() or sel.iloc[:, 0].nunique() > max_categories or len(values) > max_categories:
+    if (
+        (rng > max_categories).all()
+        or sel.iloc[:, 0].nunique() > max_categories
+        or len(values) > max_categories
+    ):
         return None
     rows = {}
     for col in sel.columns:
@@ -223,17 +238,33 @@ class AlphaResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The summary row, with psych's column names."""
-        return pd.DataFrame([{
-            "raw_alpha": self.raw_alpha, "std.alpha": self.std_alpha, "G6(smc)": self.g6,
-            "average_r": self.average_r, "S/N": self.signal_noise, "ase": self.ase, "mean": self.mean,
-            "sd": self.sd, "median_r": self.median_r,
-        }], index=[""])
+        return pd.DataFrame(
+            [
+                {
+                    "raw_alpha": self.raw_alpha,
+                    "std.alpha": self.std_alpha,
+                    "G6(smc)": self.g6,
+                    "average_r": self.average_r,
+                    "S/N": self.signal_noise,
+                    "ase": self.ase,
+                    "mean": self.mean,
+                    "sd": self.sd,
+                    "median_r": self.median_r,
+                }
+            ],
+            index=[""],
+        )
 
     def confidence_intervals(self) -> pd.DataFrame:
         """95% confidence boundaries: Feldt and Duhachek rows (lower, alpha, upper)."""
         return pd.DataFrame(
-            [[self.feldt[0], self.raw_alpha, self.feldt[1]], [self.duhachek[0], self.raw_alpha, self.duhachek[1]]],
-            index=["Feldt", "Duhachek"], columns=["lower", "alpha", "upper"])
+            [
+                [self.feldt[0], self.raw_alpha, self.feldt[1]],
+                [self.duhachek[0], self.raw_alpha, self.duhachek[1]],
+            ],
+            index=["Feldt", "Duhachek"],
+            columns=["lower", "alpha", "upper"],
+        )
 
     def summary(self, digits: int = 2) -> str:
         """The blocks of psych's ``print(alpha(...))``, with ``digits`` significant digits."""
@@ -250,24 +281,31 @@ class AlphaResult:
             lines.append(format_frame(self.response_freq.round(digits), 7))
         notes = []
         if self.na == "pairwise":
-            notes.append("Covariances and correlations use pairwise complete observations (psych's "
-                         "use = \"pairwise\"); the scale score is the mean of the answered items.")
+            notes.append(
+                "Covariances and correlations use pairwise complete observations (psych's "
+                "use = \"pairwise\"); the scale score is the mean of the answered items."
+            )
         else:
             notes.append(f"Listwise deletion: {self.n_obs} complete respondents.")
         if self.dropped_items:
-            notes.append(f"Items without variance were dropped (still counted in the score): "
-                         f"{', '.join(self.dropped_items)}.")
+            notes.append(
+                f"Items without variance were dropped (still counted in the score): "
+                f"{', '.join(self.dropped_items)}."
+            )
         if self.negative_items:
-            notes.append(f"Items ({', '.join(self.negative_items)}) correlate negatively with the total "
-                         f"scale and probably should be reversed (keys=).")
+            notes.append(
+                f"Items ({', '.join(self.negative_items)}) correlate negatively with the total "
+                f"scale and probably should be reversed (keys=)."
+            )
         return "\n".join(lines + [""] + notes)
 
     def __str__(self) -> str:
         return self.summary()
 
 
-def alpha(items: pd.DataFrame, keys: Keys = None, *, na: str = "pairwise",
-          max_categories: int = 10) -> AlphaResult:
+def alpha(
+    items: pd.DataFrame, keys: Keys = None, *, na: str = "pairwise", max_categories: int = 10
+) -> AlphaResult:
     r"""Cronbach's alpha with psych's item analysis (equal to R's ``psych::alpha(items, keys)``).
 
     With C the item covariance matrix (n-1 divisor), R the correlation matrix and k items:
@@ -322,32 +360,39 @@ def alpha(items: pd.DataFrame, keys: Keys = None, *, na: str = "pairwise",
     first_bad = x.loc[x.index[0], bad] if bad else None
     if bad:
         for c in bad:
-            warnings.warn(f"Item = {c} had no variance and was deleted but still is counted in the score",
-                          stacklevel=2)
+            warnings.warn(
+                f"Item = {c} had no variance and was deleted but still is counted in the score", stacklevel=2
+            )
         keep = [c not in bad for c in x.columns]
         x = x.loc[:, keep]
         kvec = kvec_all[keep]
     else:
         kvec = kvec_all
     if x.shape[1] < 2:
-        raise ReliabilityError("alpha: fewer than 2 items with variance"
-                               + (f" (constant: {', '.join(bad)})" if bad else ""))
+        raise ReliabilityError(
+            "alpha: fewer than 2 items with variance" + (f" (constant: {', '.join(bad)})" if bad else "")
+        )
     response_freq = _response_frequencies(x, max_categories)
     C0 = x.cov().to_numpy()
     if np.isnan(C0).any():
         i, j = np.argwhere(np.isnan(C0))[0]
-        raise ReliabilityError(f"alpha: items '{x.columns[i]}' and '{x.columns[j]}' have no respondents "
-                               f"in common; their covariance is undefined")
+        raise ReliabilityError(
+            f"alpha: items '{x.columns[i]}' and '{x.columns[j]}' have no respondents "
+            f"in common; their covariance is undefined"
+        )
 
     # psych warns when some first-principal-component loadings are negative and no keys were given
     negative: tuple[str, ...] = ()
     if keys is None:
-        vals, vecs = np.linalg.eigh(_cov2cor(C0))
+        _vals, vecs = np.linalg.eigh(_cov2cor(C0))
         v1 = vecs[:, -1] * np.sign(vecs[:, -1].sum() or 1.0)
         if (v1 < 0).any():
             negative = tuple(str(c) for c, v in zip(x.columns, v1) if v < 0)
-            warnings.warn(f"Some items ({' '.join(negative)}) were negatively correlated with the total "
-                          f"scale and probably should be reversed (keys=)", stacklevel=2)
+            warnings.warn(
+                f"Some items ({' '.join(negative)}) were negatively correlated with the total "
+                f"scale and probably should be reversed (keys=)",
+                stacklevel=2,
+            )
 
     D = np.diag(kvec)
     C = D @ C0 @ D
@@ -377,9 +422,11 @@ def alpha(items: pd.DataFrame, keys: Keys = None, *, na: str = "pairwise",
         smc1 = _smc(R)[0]
         rows.append([C[0, 1] / C[1, 1], r12, smc1, r12, r12 / (1 - r12), math.nan, 0.0, r12])
         rows.append([C[0, 1] / C[0, 0], r12, smc1, r12, r12 / (1 - r12), math.nan, 0.0, r12])
-    drop = pd.DataFrame(rows, index=names,
-                        columns=["raw_alpha", "std.alpha", "G6(smc)", "average_r", "S/N", "alpha se",
-                                 "var.r", "med.r"])
+    drop = pd.DataFrame(
+        rows,
+        index=names,
+        columns=["raw_alpha", "std.alpha", "G6(smc)", "average_r", "S/N", "alpha se", "var.r", "med.r"],
+    )
     if n_sub > k:
         with np.errstate(invalid="ignore"):
             drop["alpha se"] = np.sqrt(drop["alpha se"] / n_sub)
@@ -399,9 +446,18 @@ def alpha(items: pd.DataFrame, keys: Keys = None, *, na: str = "pairwise",
         with np.errstate(invalid="ignore", divide="ignore"):  # NaN (as R) for a degenerate rest score
             r_drop[i] = (C[:, i].sum() - C[i, i]) / np.sqrt(C[i, i] * C[np.ix_(idx, idx)].sum())
     raw_r = np.array([total.corr(x.iloc[:, j]) for j in range(k)])
-    item_stats = pd.DataFrame({
-        "n": x.notna().sum().to_numpy().astype(float), "raw.r": raw_r, "std.r": std_r, "r.cor": r_cor,
-        "r.drop": r_drop, "mean": x.mean().to_numpy(), "sd": x.std().to_numpy()}, index=names)
+    item_stats = pd.DataFrame(
+        {
+            "n": x.notna().sum().to_numpy().astype(float),
+            "raw.r": raw_r,
+            "std.r": std_r,
+            "r.cor": r_cor,
+            "r.drop": r_drop,
+            "mean": x.mean().to_numpy(),
+            "sd": x.std().to_numpy(),
+        },
+        index=names,
+    )
 
     raw_a = float(tot["raw"])
     ase = float(np.sqrt(tot["q"] / n_sub)) if tot["q"] >= 0 else math.nan
@@ -409,14 +465,33 @@ def alpha(items: pd.DataFrame, keys: Keys = None, *, na: str = "pairwise",
     feldt = (1 - (1 - raw_a) * _st.f.ppf(0.975, df1, df2), 1 - (1 - raw_a) * _st.f.ppf(0.025, df1, df2))
     key_map = {c: int(s) for c, s in zip(x.columns, kvec)}
     rev = [c for c, s in key_map.items() if s < 0]
-    call = "alpha(items" + (f", keys={rev}" if rev else "") + (f", na={na!r}" if na != "pairwise" else "") + ")"
+    call = (
+        "alpha(items" + (f", keys={rev}" if rev else "") + (f", na={na!r}" if na != "pairwise" else "") + ")"
+    )
     return AlphaResult(
-        raw_alpha=raw_a, std_alpha=float(tot["std"]), g6=float(tot["g6"]), average_r=float(tot["av_r"]),
-        signal_noise=float(tot["sn"]), ase=ase, mean=float(total.mean()), sd=float(total.std()),
-        median_r=float(tot["med_r"]), feldt=(float(feldt[0]), float(feldt[1])),
-        duhachek=(raw_a - 1.96 * ase, raw_a + 1.96 * ase), n_obs=n_sub, n_items=k, keys=key_map, na=na,
-        alpha_drop=drop, item_stats=item_stats, response_freq=response_freq, scores=total,
-        dropped_items=tuple(bad), negative_items=negative, call=call)
+        raw_alpha=raw_a,
+        std_alpha=float(tot["std"]),
+        g6=float(tot["g6"]),
+        average_r=float(tot["av_r"]),
+        signal_noise=float(tot["sn"]),
+        ase=ase,
+        mean=float(total.mean()),
+        sd=float(total.std()),
+        median_r=float(tot["med_r"]),
+        feldt=(float(feldt[0]), float(feldt[1])),
+        duhachek=(raw_a - 1.96 * ase, raw_a + 1.96 * ase),
+        n_obs=n_sub,
+        n_items=k,
+        keys=key_map,
+        na=na,
+        alpha_drop=drop,
+        item_stats=item_stats,
+        response_freq=response_freq,
+        scores=total,
+        dropped_items=tuple(bad),
+        negative_items=negative,
+        call=call,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -449,11 +524,21 @@ class SplitHalfResult:
         return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "first/second (SB)": self.first_second, "odd/even (SB)": self.odd_even,
-            "max split (lambda4)": self.max_split, "min split (beta)": self.min_split,
-            "average split": self.mean_split, "alpha": self.alpha, "lambda2": self.lambda2,
-            "lambda6": self.lambda6}], index=[""])
+        return pd.DataFrame(
+            [
+                {
+                    "first/second (SB)": self.first_second,
+                    "odd/even (SB)": self.odd_even,
+                    "max split (lambda4)": self.max_split,
+                    "min split (beta)": self.min_split,
+                    "average split": self.mean_split,
+                    "alpha": self.alpha,
+                    "lambda2": self.lambda2,
+                    "lambda6": self.lambda6,
+                }
+            ],
+            index=[""],
+        )
 
     def summary(self, digits: int = 2) -> str:
         f = lambda v: fmt_number(v, digits)  # noqa: E731
@@ -489,7 +574,9 @@ def _sb(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> float:
     return 2 * r / (1 + r)
 
 
-def splithalf(items: pd.DataFrame, keys: Keys = None, *, n_sample: int = 10000, seed: int = 0) -> SplitHalfResult:
+def splithalf(
+    items: pd.DataFrame, keys: Keys = None, *, n_sample: int = 10000, seed: int = 0
+) -> SplitHalfResult:
     r"""Split-half reliability.
 
     * ``first_second`` and ``odd_even``: the correlation r of the two half sums (first
@@ -550,10 +637,23 @@ def splithalf(items: pd.DataFrame, keys: Keys = None, *, n_sample: int = 10000, 
 
     low = _lower(R)
     return SplitHalfResult(
-        first_second=float(fs), odd_even=float(oe), max_split=float(rab[best]), min_split=float(rab[worst]),
-        mean_split=float(rab.mean()), n_splits=len(rab), exhaustive=exhaustive, best_split=halves_of(splits[best]),
-        worst_split=halves_of(splits[worst]), alpha=float(alpha_), lambda2=float(lambda2), lambda6=float(lambda6),
-        average_r=float(low.mean()), median_r=float(np.median(low)), n_obs=len(x), n_items=k)
+        first_second=float(fs),
+        odd_even=float(oe),
+        max_split=float(rab[best]),
+        min_split=float(rab[worst]),
+        mean_split=float(rab.mean()),
+        n_splits=len(rab),
+        exhaustive=exhaustive,
+        best_split=halves_of(splits[best]),
+        worst_split=halves_of(splits[worst]),
+        alpha=float(alpha_),
+        lambda2=float(lambda2),
+        lambda6=float(lambda6),
+        average_r=float(low.mean()),
+        median_r=float(np.median(low)),
+        n_obs=len(x),
+        n_items=k,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -569,8 +669,14 @@ _ICC_MEANING = {
 }
 
 
-_MCGRAW_WONG = {"ICC(1,1)": "ICC1", "ICC(A,1)": "ICC2", "ICC(C,1)": "ICC3",
-                "ICC(1,k)": "ICC1k", "ICC(A,k)": "ICC2k", "ICC(C,k)": "ICC3k"}
+_MCGRAW_WONG = {
+    "ICC(1,1)": "ICC1",
+    "ICC(A,1)": "ICC2",
+    "ICC(C,1)": "ICC3",
+    "ICC(1,k)": "ICC1k",
+    "ICC(A,k)": "ICC2k",
+    "ICC(C,k)": "ICC3k",
+}
 
 
 @dataclass(frozen=True)
@@ -605,9 +711,13 @@ class ICCResult:
         t = self.table[["ICC", "F", "df1", "df2", "pval"]].copy()
         t["lower bound"] = [ci[0] for ci in self.table["CI95"]]
         t["upper bound"] = [ci[1] for ci in self.table["CI95"]]
-        lines = ["Intraclass correlation coefficients (pingouin.intraclass_corr; Shrout & Fleiss 1979)",
-                 f"Targets = {self.n_targets}   Raters = {self.n_raters}", "",
-                 format_frame_signif(t, digits + 1), ""]
+        lines = [
+            "Intraclass correlation coefficients (pingouin.intraclass_corr; Shrout & Fleiss 1979)",
+            f"Targets = {self.n_targets}   Raters = {self.n_raters}",
+            "",
+            format_frame_signif(t, digits + 1),
+            "",
+        ]
         mw = {v: k for k, v in _MCGRAW_WONG.items()}
         lines += [f"  {form:<5} = {mw[form]:<8} {desc}" for form, desc in _ICC_MEANING.items()]
         lines += ["", f"Recommended: {self.recommended} = {fmt_number(self.value, digits)} ({self.reason})"]
@@ -617,8 +727,15 @@ class ICCResult:
         return self.summary()
 
 
-def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str, *, average: bool = False,
-        nan_policy: str = "raise") -> ICCResult:
+def icc(
+    data: pd.DataFrame,
+    targets: str,
+    raters: str,
+    ratings: str,
+    *,
+    average: bool = False,
+    nan_policy: str = "raise",
+) -> ICCResult:
     """Intraclass correlations (all six Shrout & Fleiss forms) via :func:`pingouin.intraclass_corr`.
 
     ``data`` is long: one row per (target, rater) with the rating. For test-retest or inter-template
@@ -640,24 +757,31 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str, *, average:
         raise ReliabilityError(f"icc: expected a long DataFrame, got {type(data).__name__}")
     for arg, col in (("targets", targets), ("raters", raters), ("ratings", ratings)):
         if col not in data.columns:
-            raise ReliabilityError(f"icc: {arg} column '{col}' not in the data (columns: "
-                                   f"{', '.join(map(str, data.columns))})")
+            raise ReliabilityError(
+                f"icc: {arg} column '{col}' not in the data (columns: {', '.join(map(str, data.columns))})"
+            )
     n_t, n_r = data[targets].nunique(), data[raters].nunique()
     if n_t < 2 or n_r < 2:
         raise ReliabilityError(f"icc: need at least 2 targets and 2 raters, got {n_t} and {n_r}")
     try:
-        table = pg.intraclass_corr(data=data, targets=targets, raters=raters, ratings=ratings,
-                                   nan_policy=nan_policy)
+        table = pg.intraclass_corr(
+            data=data, targets=targets, raters=raters, ratings=ratings, nan_policy=nan_policy
+        )
     except (AssertionError, ValueError) as exc:
         raise ReliabilityError(f"icc: pingouin.intraclass_corr refused the data: {exc}") from None
     # pingouin >= 0.7 names the forms after McGraw & Wong (ICC(A,1)...), older versions ICC1...;
     # we index by Shrout & Fleiss names and keep both.
     table = table.rename(columns={"CI95%": "CI95"})
-    table["McGraw-Wong"] = [{v: k for k, v in _MCGRAW_WONG.items()}.get(t, t) for t in
-                            (_MCGRAW_WONG.get(t, t) for t in table["Type"])]
+    table["McGraw-Wong"] = [
+        {v: k for k, v in _MCGRAW_WONG.items()}.get(t, t)
+        for t in (_MCGRAW_WONG.get(t, t) for t in table["Type"])
+    ]
     table["Type"] = [_MCGRAW_WONG.get(t, t) for t in table["Type"]]
     table = table.set_index("Type")
     form = "ICC2k" if average else "ICC2"
-    reason = ("two-way random, absolute agreement, " + ("mean of k raters" if average else "single rater")
-              + ": raters (sessions/templates) are a sample of possible ones, and their level matters")
+    reason = (
+        "two-way random, absolute agreement, "
+        + ("mean of k raters" if average else "single rater")
+        + ": raters (sessions/templates) are a sample of possible ones, and their level matters"
+    )
     return ICCResult(table=table, recommended=form, reason=reason, n_targets=int(n_t), n_raters=int(n_r))

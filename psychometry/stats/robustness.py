@@ -14,14 +14,16 @@ Every function is pure (DataFrame in, frozen result object out with the numbers 
 the column names as parameters (defaults: the long-table contract of docs/architecture.md).
 Formulas, references and the tests that check each number: docs/statistics/robustness.md.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence, Union
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -30,23 +32,44 @@ from scipy import stats as _st
 from statsmodels.stats.proportion import proportion_confint
 
 from psychometry.stats._rprint import fmt_number, format_frame
-from psychometry.stats.tidy import (FACTORS, LongTableError, numeric_column, ok_values, present,
-                                    require_columns, scale_bounds, scale_scores, show, shown_lists)
+from psychometry.stats.tidy import (
+    FACTORS,
+    LongTableError,
+    numeric_column,
+    ok_values,
+    present,
+    require_columns,
+    scale_bounds,
+    scale_scores,
+    show,
+    shown_lists,
+)
+
 from ._rhtml import summary_html
 
 __all__ = [
-    "refusal_rates", "template_sensitivity", "order_sensitivity", "position_bias", "response_styles",
-    "RefusalRates", "TemplateSensitivity", "OrderSensitivity", "PositionBias", "ResponseStyles",
     "LongTableError",
+    "OrderSensitivity",
+    "PositionBias",
+    "RefusalRates",
+    "ResponseStyles",
+    "TemplateSensitivity",
+    "order_sensitivity",
+    "position_bias",
+    "refusal_rates",
+    "response_styles",
+    "template_sensitivity",
 ]
 
-By = Union[None, str, Sequence[Union[str, Sequence[str]]]]
+By = Union[None, str, Sequence[str | Sequence[str]]]  # noqa: UP007
 
 #: The factors refusal_rates breaks the rates down by when ``by`` is not given.
 REFUSAL_FACTORS: tuple[str, ...] = ("model", "template", "order", "instrument", "persona")
 
-SIGNIFICANCE_RULE = ("significant = Friedman test across conditions (scale scores paired on everything else), "
-                     "p < alpha; our definition (Gupta et al. 2024 do not state their test)")
+SIGNIFICANCE_RULE = (
+    "significant = Friedman test across conditions (scale scores paired on everything else), "
+    "p < alpha; our definition (Gupta et al. 2024 do not state their test)"
+)
 
 
 def _col(df: pd.DataFrame, *names: str) -> pd.Series:
@@ -64,7 +87,7 @@ def _first(df: pd.DataFrame, *names: str) -> float:
         return math.nan
 
 
-def _as_list(x: None | str | Sequence[str]) -> list[str]:
+def _as_list(x: str | Sequence[str] | None) -> list[str]:
     if x is None:
         return []
     if isinstance(x, str):
@@ -113,18 +136,29 @@ class RefusalRates:
         t.index = [f"{f}={lv}" if f != "all" else "all" for f, lv in zip(t["factor"], t["level"])]
         t = t.drop(columns=["factor", "level"])
         pct = int(round(self.conf_level * 100))
-        return "\n".join([
-            "Refusal and unparsed rates (psychometry.stats.refusal_rates)",
-            f"Wilson score {pct}% confidence intervals (statsmodels proportion_confint; "
-            "R: prop.test(x, n, correct = FALSE))",
-            "", format_frame(t, digits)])
+        return "\n".join(
+            [
+                "Refusal and unparsed rates (psychometry.stats.refusal_rates)",
+                f"Wilson score {pct}% confidence intervals (statsmodels proportion_confint; "
+                "R: prop.test(x, n, correct = FALSE))",
+                "",
+                format_frame(t, digits),
+            ]
+        )
 
     def __str__(self) -> str:
         return self.summary()
 
 
-def refusal_rates(long: pd.DataFrame, by: By = None, *, status: str = "status", refused: str = "refused",
-                  unparsed: str = "unparsed", conf_level: float = 0.95) -> RefusalRates:
+def refusal_rates(
+    long: pd.DataFrame,
+    by: By = None,
+    *,
+    status: str = "status",
+    refused: str = "refused",
+    unparsed: str = "unparsed",
+    conf_level: float = 0.95,
+) -> RefusalRates:
     """Refusal rate and unparsed rate with Wilson score confidence intervals.
 
     For a group of n responses of which x have the status::
@@ -161,21 +195,44 @@ def refusal_rates(long: pd.DataFrame, by: By = None, *, status: str = "status", 
     if by is None:
         groups = [[c] for c in present(long, REFUSAL_FACTORS)]
     else:
-        for b in ([by] if isinstance(by, str) else list(by)):
+        for b in [by] if isinstance(by, str) else list(by):
             groups.append(_as_list(b))
     for g in groups:
         require_columns(long, g, what)
     st = long[status].astype(str)
-    flags = pd.DataFrame({"__r": (st == refused).to_numpy(dtype=np.int64),
-                          "__u": (st == unparsed).to_numpy(dtype=np.int64)}, index=long.index)
-    parts = [pd.DataFrame({"factor": ["all"], "level": ["all"], "n": [len(long)],
-                           "refused": [int(flags["__r"].sum())], "unparsed": [int(flags["__u"].sum())]})]
+    flags = pd.DataFrame(
+        {"__r": (st == refused).to_numpy(dtype=np.int64), "__u": (st == unparsed).to_numpy(dtype=np.int64)},
+        index=long.index,
+    )
+    parts = [
+        pd.DataFrame(
+            {
+                "factor": ["all"],
+                "level": ["all"],
+                "n": [len(long)],
+                "refused": [int(flags["__r"].sum())],
+                "unparsed": [int(flags["__u"].sum())],
+            }
+        )
+    ]
     for g in groups:
-        agg = flags.groupby([long[c] for c in g], sort=True, dropna=False, observed=True).agg(
-            n=("__r", "size"), refused=("__r", "sum"), unparsed=("__u", "sum")).reset_index()
+        agg = (
+            flags.groupby([long[c] for c in g], sort=True, dropna=False, observed=True)
+            .agg(n=("__r", "size"), refused=("__r", "sum"), unparsed=("__u", "sum"))
+            .reset_index()
+        )
         level = agg[g].astype(str).agg("/".join, axis=1) if len(g) > 1 else agg[g[0]].astype(str)
-        parts.append(pd.DataFrame({"factor": "x".join(g), "level": level.to_numpy(), "n": agg["n"].to_numpy(),
-                                   "refused": agg["refused"].to_numpy(), "unparsed": agg["unparsed"].to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "factor": "x".join(g),
+                    "level": level.to_numpy(),
+                    "n": agg["n"].to_numpy(),
+                    "refused": agg["refused"].to_numpy(),
+                    "unparsed": agg["unparsed"].to_numpy(),
+                }
+            )
+        )
     t = pd.concat(parts, ignore_index=True)
     a = 1 - conf_level
     for name in ("refused", "unparsed"):
@@ -184,16 +241,22 @@ def refusal_rates(long: pd.DataFrame, by: By = None, *, status: str = "status", 
         t.insert(t.columns.get_loc(name) + 1, f"{name}_rate", rate.to_numpy())
         t.insert(t.columns.get_loc(name) + 2, f"{name}_lower", np.asarray(lo, dtype=float))
         t.insert(t.columns.get_loc(name) + 3, f"{name}_upper", np.asarray(hi, dtype=float))
-    return RefusalRates(table=t, refused=float(t["refused_rate"].iloc[0]), unparsed=float(t["unparsed_rate"].iloc[0]),
-                        n=int(t["n"].iloc[0]), conf_level=conf_level)
+    return RefusalRates(
+        table=t,
+        refused=float(t["refused_rate"].iloc[0]),
+        unparsed=float(t["unparsed_rate"].iloc[0]),
+        n=int(t["n"].iloc[0]),
+        conf_level=conf_level,
+    )
 
 
 # ==================================================================================================
 # shared: scale scores paired across the levels of one factor
 
 
-def _paired_scores(long: pd.DataFrame, factor: str, pair_on: Sequence[str] | None, by: Sequence[str],
-                   what: str, **score_kw) -> tuple[pd.DataFrame, list[str], list[str]]:
+def _paired_scores(
+    long: pd.DataFrame, factor: str, pair_on: Sequence[str] | None, by: Sequence[str], what: str, **score_kw
+) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Scale scores with a subject id (``__s``) pairing respondents on ``pair_on`` (default: every
     identifying factor except ``factor``); returns (scores, group columns, pair_on)."""
     require_columns(long, [factor], what)
@@ -201,8 +264,10 @@ def _paired_scores(long: pd.DataFrame, factor: str, pair_on: Sequence[str] | Non
     if pair_on is None:
         pair_on = [c for c in present(ss, FACTORS) if c != factor and c not in by]
         if not pair_on:
-            raise LongTableError(f"{what}: no identifying columns to pair respondents on (looked for "
-                                 f"{', '.join(c for c in FACTORS if c != factor)}); pass pair_on=")
+            raise LongTableError(
+                f"{what}: no identifying columns to pair respondents on (looked for "
+                f"{', '.join(c for c in FACTORS if c != factor)}); pass pair_on="
+            )
     else:
         pair_on = _as_list(pair_on)
         require_columns(ss, pair_on, what)
@@ -212,9 +277,11 @@ def _paired_scores(long: pd.DataFrame, factor: str, pair_on: Sequence[str] | Non
     dup = ss.duplicated(groups + ["__s", factor])
     if dup.any():
         row = ss[dup].iloc[0]
-        raise LongTableError(f"{what}: more than one respondent for {factor}={row[factor]!r} and "
-                             f"{', '.join(f'{c}={row[c]!r}' for c in pair_on)}: the pairing columns "
-                             f"({', '.join(pair_on)}) do not identify a respondent; pass pair_on= or by=")
+        raise LongTableError(
+            f"{what}: more than one respondent for {factor}={row[factor]!r} and "
+            f"{', '.join(f'{c}={row[c]!r}' for c in pair_on)}: the pairing columns "
+            f"({', '.join(pair_on)}) do not identify a respondent; pass pair_on= or by="
+        )
     return ss, groups, list(pair_on)
 
 
@@ -231,7 +298,9 @@ def _friedman(dl: pd.DataFrame) -> tuple[float, float, float, float]:
     return _first(f, "Q"), _first(f, "ddof1"), _first(f, "p_unc", "p-unc"), _first(f, "W")
 
 
-def _complete_long(g: pd.DataFrame, factor: str, levels: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _complete_long(
+    g: pd.DataFrame, factor: str, levels: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Wide (subject x level) complete cases and the same as a long (subject, condition, score) frame."""
     wide = g.pivot(index="__s", columns=factor, values="score")
     if levels is not None:
@@ -247,10 +316,29 @@ def _complete_long(g: pd.DataFrame, factor: str, levels: Sequence[str] | None = 
 # template sensitivity
 
 
-_TEMPLATE_COLS = ["n_targets", "n_templates", "var_means", "var_within", "ICC2", "ICC2_lower", "ICC2_upper",
-                  "ICC3", "ICC3_lower", "ICC3_upper", "friedman_Q", "friedman_df", "friedman_p", "kendall_W",
-                  "anova_F", "anova_df1", "anova_df2", "anova_p", "anova_p_GG", "pairs_significant",
-                  "significant"]
+_TEMPLATE_COLS = [
+    "n_targets",
+    "n_templates",
+    "var_means",
+    "var_within",
+    "ICC2",
+    "ICC2_lower",
+    "ICC2_upper",
+    "ICC3",
+    "ICC3_lower",
+    "ICC3_upper",
+    "friedman_Q",
+    "friedman_df",
+    "friedman_p",
+    "kendall_W",
+    "anova_F",
+    "anova_df1",
+    "anova_df2",
+    "anova_p",
+    "anova_p_GG",
+    "pairs_significant",
+    "significant",
+]
 
 
 @dataclass(frozen=True)
@@ -281,8 +369,10 @@ class TemplateSensitivity:
     def significant(self) -> dict[str, bool]:
         """The per-scale answer, keyed "instrument/scale" (True = the template changes the score)."""
         keys = [c for c in self.table.columns if c not in _TEMPLATE_COLS]
-        return {_label(tuple(r[:-1])): bool(r[-1])
-                for r in self.table[keys + ["significant"]].itertuples(index=False)}
+        return {
+            _label(tuple(r[:-1])): bool(r[-1])
+            for r in self.table[keys + ["significant"]].itertuples(index=False)
+        }
 
     def _repr_html_(self) -> str:
         """The summary with its tables as HTML tables (Jupyter)."""
@@ -295,29 +385,56 @@ class TemplateSensitivity:
         t = self.table.copy()
         keys = [c for c in t.columns if c not in _TEMPLATE_COLS]
         t.index = [_label(tuple(r)) for r in t[keys].itertuples(index=False)]
-        show = t[["n_targets", "n_templates", "ICC2", "ICC3", "friedman_Q", "friedman_df", "friedman_p",
-                  "anova_F", "anova_p", "pairs_significant"]].copy()
+        show = t[
+            [
+                "n_targets",
+                "n_templates",
+                "ICC2",
+                "ICC3",
+                "friedman_Q",
+                "friedman_df",
+                "friedman_p",
+                "anova_F",
+                "anova_p",
+                "pairs_significant",
+            ]
+        ].copy()
         show.columns = ["n", "k", "ICC2", "ICC3", "Q", "df", "p", "F", "p(F)", "pairs"]
         show["significant"] = np.where(t["significant"], "yes", "no")
-        return "\n".join([
-            "Template sensitivity of scale scores (psychometry.stats.template_sensitivity)",
-            f"targets = {' x '.join(self.targets)}; raters = templates",
-            f"ICC2 = ICC(A,1), two-way random, absolute agreement (headline); ICC3 = ICC(C,1), consistency",
-            f"Q: Friedman chi-squared across templates; F: repeated-measures ANOVA; pairs: Holm-corrected "
-            f"paired t tests with p < {fmt_number(self.alpha, 3)}",
-            f"Significant at alpha = {fmt_number(self.alpha, 3)}: {self.rule}", "",
-            format_frame(show, digits)])
+        return "\n".join(
+            [
+                "Template sensitivity of scale scores (psychometry.stats.template_sensitivity)",
+                f"targets = {' x '.join(self.targets)}; raters = templates",
+                "ICC2 = ICC(A,1), two-way random, absolute agreement (headline); ICC3 = ICC(C,1), consistency",
+                f"Q: Friedman chi-squared across templates; F: repeated-measures ANOVA; pairs: Holm-corrected "
+                f"paired t tests with p < {fmt_number(self.alpha, 3)}",
+                f"Significant at alpha = {fmt_number(self.alpha, 3)}: {self.rule}",
+                "",
+                format_frame(show, digits),
+            ]
+        )
 
     def __str__(self) -> str:
         return self.summary()
 
 
-def template_sensitivity(long: pd.DataFrame, *, template: str = "template", targets: Sequence[str] | None = None,
-                         by: str | Sequence[str] | None = None, alpha: float = 0.05,
-                         respondent: str = "respondent", scale: str = "scale", instrument: str = "instrument",
-                         value: str = "value", keyed: str = "keyed", status: str | None = "status",
-                         shown_values: str = "shown_values", scale_min: float | None = None,
-                         scale_max: float | None = None) -> TemplateSensitivity:
+def template_sensitivity(
+    long: pd.DataFrame,
+    *,
+    template: str = "template",
+    targets: Sequence[str] | None = None,
+    by: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+    respondent: str = "respondent",
+    scale: str = "scale",
+    instrument: str = "instrument",
+    value: str = "value",
+    keyed: str = "keyed",
+    status: str | None = "status",
+    shown_values: str = "shown_values",
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+) -> TemplateSensitivity:
     """Does the prompt template change the scale score? One test per (by..., instrument, scale).
 
     Scale scores (:func:`psychometry.stats.tidy.scale_scores`) are paired across templates on the
@@ -355,12 +472,26 @@ def template_sensitivity(long: pd.DataFrame, *, template: str = "template", targ
     what = "template_sensitivity"
     by_ = _as_list(by)
     ss, groups, pair_on = _paired_scores(
-        long, template, targets, by_, what, respondent=respondent, scale=scale, instrument=instrument,
-        value=value, keyed=keyed, status=status, shown_values=shown_values, scale_min=scale_min,
-        scale_max=scale_max)
+        long,
+        template,
+        targets,
+        by_,
+        what,
+        respondent=respondent,
+        scale=scale,
+        instrument=instrument,
+        value=value,
+        keyed=keyed,
+        status=status,
+        shown_values=shown_values,
+        scale_min=scale_min,
+        scale_max=scale_max,
+    )
     if ss[template].nunique() < 2:
-        raise LongTableError(f"{what}: the table has only one {template} ({ss[template].iloc[0]!r}); "
-                             f"need at least 2 to compare")
+        raise LongTableError(
+            f"{what}: the table has only one {template} ({ss[template].iloc[0]!r}); "
+            f"need at least 2 to compare"
+        )
     rows, means, pairs = [], [], []
     for key, g in ss.groupby(groups, sort=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -389,8 +520,14 @@ def template_sensitivity(long: pd.DataFrame, *, template: str = "template", targ
                     pass
                 r["friedman_Q"], r["friedman_df"], r["friedman_p"], r["kendall_W"] = _friedman(dl)
                 try:
-                    aov = pg.rm_anova(dl, dv="score", within="condition", subject="subject",
-                                      correction=bool(k > 2), detailed=False)
+                    aov = pg.rm_anova(
+                        dl,
+                        dv="score",
+                        within="condition",
+                        subject="subject",
+                        correction=bool(k > 2),
+                        detailed=False,
+                    )
                     r["anova_F"] = _first(aov, "F")
                     r["anova_df1"] = _first(aov, "ddof1", "DF")
                     r["anova_df2"] = _first(aov, "ddof2")
@@ -399,14 +536,25 @@ def template_sensitivity(long: pd.DataFrame, *, template: str = "template", targ
                 except (ValueError, KeyError, ZeroDivisionError, FloatingPointError, AssertionError):
                     pass
                 try:
-                    pw = pg.pairwise_tests(dl, dv="score", within="condition", subject="subject",
-                                           padjust="holm" if k > 2 else "none")
+                    pw = pg.pairwise_tests(
+                        dl,
+                        dv="score",
+                        within="condition",
+                        subject="subject",
+                        padjust="holm" if k > 2 else "none",
+                    )
                     p_corr = _col(pw, "p_corr", "p-corr") if k > 2 else _col(pw, "p_unc", "p-unc")
-                    part = pd.DataFrame({**{c: [v] * len(pw) for c, v in ident.items()},
-                                         "A": pw["A"].to_numpy(), "B": pw["B"].to_numpy(),
-                                         "T": pw["T"].to_numpy(dtype=float), "dof": pw["dof"].to_numpy(dtype=float),
-                                         "p_unc": _col(pw, "p_unc", "p-unc").to_numpy(dtype=float),
-                                         "p_holm": p_corr.to_numpy(dtype=float)})
+                    part = pd.DataFrame(
+                        {
+                            **{c: [v] * len(pw) for c, v in ident.items()},
+                            "A": pw["A"].to_numpy(),
+                            "B": pw["B"].to_numpy(),
+                            "T": pw["T"].to_numpy(dtype=float),
+                            "dof": pw["dof"].to_numpy(dtype=float),
+                            "p_unc": _col(pw, "p_unc", "p-unc").to_numpy(dtype=float),
+                            "p_holm": p_corr.to_numpy(dtype=float),
+                        }
+                    )
                     pairs.append(part)
                     r["pairs_significant"] = int((part["p_holm"] < alpha).sum())
                 except (ValueError, KeyError, ZeroDivisionError, FloatingPointError, AssertionError):
@@ -414,19 +562,40 @@ def template_sensitivity(long: pd.DataFrame, *, template: str = "template", targ
             r["significant"] = bool(r["friedman_p"] < alpha)
         rows.append({**ident, **r})
     table = pd.DataFrame(rows, columns=groups + _TEMPLATE_COLS)
-    pairwise = (pd.concat(pairs, ignore_index=True) if pairs
-                else pd.DataFrame(columns=groups + ["A", "B", "T", "dof", "p_unc", "p_holm"]))
-    return TemplateSensitivity(table=table, means=pd.DataFrame(means), pairwise=pairwise,
-                               targets=tuple(pair_on), alpha=alpha)
+    pairwise = (
+        pd.concat(pairs, ignore_index=True)
+        if pairs
+        else pd.DataFrame(columns=groups + ["A", "B", "T", "dof", "p_unc", "p_holm"])
+    )
+    return TemplateSensitivity(
+        table=table, means=pd.DataFrame(means), pairwise=pairwise, targets=tuple(pair_on), alpha=alpha
+    )
 
 
 # ==================================================================================================
 # order sensitivity
 
 
-_ORDER_COLS = ["n_pairs", "mean_a", "mean_b", "mean_diff", "mean_abs_diff", "t", "t_df", "t_p", "V",
-               "wilcoxon_p", "r", "r_p", "n_orders", "n_complete", "friedman_Q", "friedman_df", "friedman_p",
-               "significant"]
+_ORDER_COLS = [
+    "n_pairs",
+    "mean_a",
+    "mean_b",
+    "mean_diff",
+    "mean_abs_diff",
+    "t",
+    "t_df",
+    "t_p",
+    "V",
+    "wilcoxon_p",
+    "r",
+    "r_p",
+    "n_orders",
+    "n_complete",
+    "friedman_Q",
+    "friedman_df",
+    "friedman_p",
+    "significant",
+]
 
 
 @dataclass(frozen=True)
@@ -448,8 +617,10 @@ class OrderSensitivity:
     pair_on: tuple[str, ...]
     alpha: float
     orders: tuple[str, ...]
-    rule: str = ("significant = paired Wilcoxon signed-rank test of a vs b, p < alpha, or (more than two "
-                 "orders) Friedman test across all orders, p < alpha; our definition")
+    rule: str = (
+        "significant = paired Wilcoxon signed-rank test of a vs b, p < alpha, or (more than two "
+        "orders) Friedman test across all orders, p < alpha; our definition"
+    )
 
     def _repr_html_(self) -> str:
         """The summary with its tables as HTML tables (Jupyter)."""
@@ -470,14 +641,18 @@ class OrderSensitivity:
         show = t[cols].copy()
         show.columns = names
         show["significant"] = np.where(t["significant"], "yes", "no")
-        return "\n".join([
-            "Option-order sensitivity of scale scores (psychometry.stats.order_sensitivity)",
-            f"{self.a} vs {self.b}, paired on {' x '.join(self.pair_on)}; orders in the table: "
-            f"{', '.join(self.orders)}",
-            "t: paired t test; V: Wilcoxon signed-rank (R's V, sum of ranks of positive a - b); r: Pearson"
-            + ("; Q: Friedman test across all orders" if len(self.orders) > 2 else ""),
-            f"Significant at alpha = {fmt_number(self.alpha, 3)}: {self.rule}", "",
-            format_frame(show, digits)])
+        return "\n".join(
+            [
+                "Option-order sensitivity of scale scores (psychometry.stats.order_sensitivity)",
+                f"{self.a} vs {self.b}, paired on {' x '.join(self.pair_on)}; orders in the table: "
+                f"{', '.join(self.orders)}",
+                "t: paired t test; V: Wilcoxon signed-rank (R's V, sum of ranks of positive a - b); r: Pearson"
+                + ("; Q: Friedman test across all orders" if len(self.orders) > 2 else ""),
+                f"Significant at alpha = {fmt_number(self.alpha, 3)}: {self.rule}",
+                "",
+                format_frame(show, digits),
+            ]
+        )
 
     def __str__(self) -> str:
         return self.summary()
@@ -496,17 +671,31 @@ def _wilcoxon_r(d: np.ndarray) -> tuple[float, float]:
     exact = nz.size < 50 and nz.size == d.size and np.unique(np.abs(nz)).size == nz.size
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = _st.wilcoxon(nz, zero_method="wilcox", correction=not exact,
-                           method="exact" if exact else "approx")
+        res = _st.wilcoxon(
+            nz, zero_method="wilcox", correction=not exact, method="exact" if exact else "approx"
+        )
     return v, float(res.pvalue)
 
 
-def order_sensitivity(long: pd.DataFrame, a: str = "original", b: str = "reversed", *, order: str = "order",
-                      pair_on: Sequence[str] | None = None, by: str | Sequence[str] | None = None,
-                      alpha: float = 0.05, respondent: str = "respondent", scale: str = "scale",
-                      instrument: str = "instrument", value: str = "value", keyed: str = "keyed",
-                      status: str | None = "status", shown_values: str = "shown_values",
-                      scale_min: float | None = None, scale_max: float | None = None) -> OrderSensitivity:
+def order_sensitivity(
+    long: pd.DataFrame,
+    a: str = "original",
+    b: str = "reversed",
+    *,
+    order: str = "order",
+    pair_on: Sequence[str] | None = None,
+    by: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+    respondent: str = "respondent",
+    scale: str = "scale",
+    instrument: str = "instrument",
+    value: str = "value",
+    keyed: str = "keyed",
+    status: str | None = "status",
+    shown_values: str = "shown_values",
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+) -> OrderSensitivity:
     """Does the order of the response options change the scale score? One row per (by..., instrument, scale).
 
     Each respondent's scale score under order ``a`` is paired with the score of the respondent that
@@ -531,15 +720,28 @@ def order_sensitivity(long: pd.DataFrame, a: str = "original", b: str = "reverse
     what = "order_sensitivity"
     by_ = _as_list(by)
     ss, groups, pair_on_ = _paired_scores(
-        long, order, pair_on, by_, what, respondent=respondent, scale=scale, instrument=instrument,
-        value=value, keyed=keyed, status=status, shown_values=shown_values, scale_min=scale_min,
-        scale_max=scale_max)
+        long,
+        order,
+        pair_on,
+        by_,
+        what,
+        respondent=respondent,
+        scale=scale,
+        instrument=instrument,
+        value=value,
+        keyed=keyed,
+        status=status,
+        shown_values=shown_values,
+        scale_min=scale_min,
+        scale_max=scale_max,
+    )
     ss[order] = ss[order].astype(str)
     orders = tuple(pd.unique(ss[order]))
     for o, name in ((a, "a"), (b, "b")):
         if str(o) not in orders:
-            raise LongTableError(f"{what}: order {name}={o!r} is not in column '{order}' "
-                                 f"(orders: {', '.join(orders)})")
+            raise LongTableError(
+                f"{what}: order {name}={o!r} is not in column '{order}' (orders: {', '.join(orders)})"
+            )
     if str(a) == str(b):
         raise LongTableError(f"{what}: a and b are the same order {a!r}")
     rows = []
@@ -553,8 +755,12 @@ def order_sensitivity(long: pd.DataFrame, a: str = "original", b: str = "reverse
         d = x - y
         r.update(n_pairs=n, n_orders=len(orders), significant=False)
         if n:
-            r.update(mean_a=float(x.mean()), mean_b=float(y.mean()), mean_diff=float(d.mean()),
-                     mean_abs_diff=float(np.abs(d).mean()))
+            r.update(
+                mean_a=float(x.mean()),
+                mean_b=float(y.mean()),
+                mean_diff=float(d.mean()),
+                mean_abs_diff=float(np.abs(d).mean()),
+            )
         if n >= 2:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -575,7 +781,9 @@ def order_sensitivity(long: pd.DataFrame, a: str = "original", b: str = "reverse
             r["significant"] = bool(r["wilcoxon_p"] < alpha)
         rows.append({**dict(zip(groups, key)), **r})
     table = pd.DataFrame(rows, columns=groups + _ORDER_COLS)
-    return OrderSensitivity(table=table, a=str(a), b=str(b), pair_on=tuple(pair_on_), alpha=alpha, orders=orders)
+    return OrderSensitivity(
+        table=table, a=str(a), b=str(b), pair_on=tuple(pair_on_), alpha=alpha, orders=orders
+    )
 
 
 # ==================================================================================================
@@ -601,8 +809,9 @@ class PositionBias:
 
     def proportions(self) -> pd.DataFrame:
         """Proportions as a (by..., n_options) x position table."""
-        return self.counts.pivot_table(index=list(self.by) + ["n_options"], columns="position",
-                                       values="proportion", aggfunc="first")
+        return self.counts.pivot_table(
+            index=list(self.by) + ["n_options"], columns="position", values="proportion", aggfunc="first"
+        )
 
     def _repr_html_(self) -> str:
         """The summary with its tables as HTML tables (Jupyter)."""
@@ -618,15 +827,23 @@ class PositionBias:
         t = self.tests.set_index(keys)
         show = pd.concat([t[["n"]], prop, t[["chi2", "df", "p"]]], axis=1)
         show.index = [_label(i) for i in show.index]
-        lines = ["Position bias (psychometry.stats.position_bias)",
-                 "Proportion of answers at each shown position (p1 = first shown option); "
-                 "chi-square goodness of fit against uniform", "", format_frame(show, digits)]
+        lines = [
+            "Position bias (psychometry.stats.position_bias)",
+            "Proportion of answers at each shown position (p1 = first shown option); "
+            "chi-square goodness of fit against uniform",
+            "",
+            format_frame(show, digits),
+        ]
         if self.counts["mean_prob"].notna().any():
             mp = self.counts.pivot_table(index=keys, columns="position", values="mean_prob", aggfunc="first")
             mp.columns = [f"p{int(c)}" for c in mp.columns]
             mp.index = [_label(i) for i in mp.index]
-            lines += ["", "Mean option probability at each shown position (logprob mode)", "",
-                      format_frame(mp, digits)]
+            lines += [
+                "",
+                "Mean option probability at each shown position (logprob mode)",
+                "",
+                format_frame(mp, digits),
+            ]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -650,8 +867,11 @@ def _probs_matrix(texts: np.ndarray, vals: tuple[float, ...], probs: str) -> np.
             if (karr == karr[0]).all():
                 first = [float(x) for x in karr[0]]
                 col = [first.index(v) if v in first else -1 for v in vals]
-                mat = np.array([math.nan if x == "null" else float(x) for x in nums]).reshape(n, k) \
-                    if "null" in big else np.asarray(nums, dtype=float).reshape(n, k)
+                mat = (
+                    np.array([math.nan if x == "null" else float(x) for x in nums]).reshape(n, k)
+                    if "null" in big
+                    else np.asarray(nums, dtype=float).reshape(n, k)
+                )
                 out = np.full((n, len(vals)), np.nan)
                 for pos, c in enumerate(col):
                     if c >= 0:
@@ -660,12 +880,19 @@ def _probs_matrix(texts: np.ndarray, vals: tuple[float, ...], probs: str) -> np.
         dicts = [{float(key): v for key, v in json.loads(t).items()} for t in texts]
         return np.array([[d.get(v, math.nan) for v in vals] for d in dicts], dtype=float)
     except (ValueError, TypeError, AttributeError):
-        raise LongTableError(f"position_bias: column '{probs}' must hold JSON {{scale value: probability}}, "
-                             f"got {str(texts[0])[:60]!r}") from None
+        raise LongTableError(
+            f"position_bias: column '{probs}' must hold JSON {{scale value: probability}}, "
+            f"got {str(texts[0])[:60]!r}"
+        ) from None
 
 
-def _position_probs(long: pd.DataFrame, probs: str | None, shown: pd.Series,
-                    parsed: dict[str, tuple[float, ...]], position_probs: str | None = None) -> pd.DataFrame | None:
+def _position_probs(
+    long: pd.DataFrame,
+    probs: str | None,
+    shown: pd.Series,
+    parsed: dict[str, tuple[float, ...]],
+    position_probs: str | None = None,
+) -> pd.DataFrame | None:
     """Rows x positions matrix of option probabilities: from the ``position_probs`` JSON list (one
     probability per shown position) where a row has one, else from the ``probs`` JSON ({value: p};
     exact only when the shown values are distinct)."""
@@ -697,7 +924,7 @@ def _position_probs(long: pd.DataFrame, probs: str | None, shown: pd.Series,
             for sv in pd.unique(shown_rows):
                 sel = shown_rows == sv
                 vals = parsed[sv]
-                out[pos_rows[sel], :len(vals)] = _probs_matrix(texts[sel], vals, probs)
+                out[pos_rows[sel], : len(vals)] = _probs_matrix(texts[sel], vals, probs)
     if not found:
         return None
     return pd.DataFrame(out, index=long.index, columns=range(1, kmax + 1))
@@ -717,13 +944,22 @@ def _list_matrix(texts: np.ndarray, k: int, column: str) -> np.ndarray:
             raise ValueError
         return np.array([[math.nan if x is None else float(x) for x in r] for r in rows], dtype=float)
     except (ValueError, TypeError, AttributeError):
-        raise LongTableError(f"position_bias: column '{column}' must hold a JSON list of {k} probabilities "
-                             f"(one per shown position), got {str(texts[0])[:60]!r}") from None
+        raise LongTableError(
+            f"position_bias: column '{column}' must hold a JSON list of {k} probabilities "
+            f"(one per shown position), got {str(texts[0])[:60]!r}"
+        ) from None
 
 
-def position_bias(long: pd.DataFrame, *, by: str | Sequence[str] | None = "order", position: str = "position",
-                  shown_values: str = "shown_values", status: str | None = "status",
-                  probs: str | None = "probs", position_probs: str | None = "position_probs") -> PositionBias:
+def position_bias(
+    long: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = "order",
+    position: str = "position",
+    shown_values: str = "shown_values",
+    status: str | None = "status",
+    probs: str | None = "probs",
+    position_probs: str | None = "position_probs",
+) -> PositionBias:
     """How often each shown position is chosen regardless of content, by order condition.
 
     For a group (order condition; items with k options) with n_p answers at shown position p
@@ -760,8 +996,10 @@ def position_bias(long: pd.DataFrame, *, by: str | Sequence[str] | None = "order
     bad = pos.notna() & ((pos < 1) | (pos > k) | (pos != np.round(pos)))
     if bad.any():
         i = bad[bad].index[0]
-        raise LongTableError(f"{what}: column '{position}' must be a 1-based position among the "
-                             f"{k.loc[i]} shown options, got {show(long[position].loc[i])} (row {i!r})")
+        raise LongTableError(
+            f"{what}: column '{position}' must be a 1-based position among the "
+            f"{k.loc[i]} shown options, got {show(long[position].loc[i])} (row {i!r})"
+        )
     keys = by_ + ["n_options"]
     frame = long[by_].copy() if by_ else pd.DataFrame(index=long.index)
     frame["n_options"] = k.to_numpy()
@@ -780,7 +1018,9 @@ def position_bias(long: pd.DataFrame, *, by: str | Sequence[str] | None = "order
     total = counts.groupby(keys, sort=False, dropna=False)["n"].transform("sum")
     counts["proportion"] = counts["n"] / total
     counts["mean_prob"] = math.nan
-    if (probs is not None and probs in long.columns) or (position_probs is not None and position_probs in long.columns):
+    if (probs is not None and probs in long.columns) or (
+        position_probs is not None and position_probs in long.columns
+    ):
         pm = _position_probs(long, probs, shown, parsed, position_probs)
         if pm is not None:
             pf = pd.concat([frame[keys], pm], axis=1)
@@ -801,16 +1041,28 @@ def position_bias(long: pd.DataFrame, *, by: str | Sequence[str] | None = "order
         else:
             chi2, p = math.nan, math.nan
         tests.append({**dict(zip(keys, key)), "n": int(n), "chi2": chi2, "df": len(obs) - 1, "p": p})
-    return PositionBias(counts=counts[keys + ["position", "n", "proportion", "mean_prob"]],
-                        tests=pd.DataFrame(tests, columns=keys + ["n", "chi2", "df", "p"]), by=tuple(by_))
+    return PositionBias(
+        counts=counts[keys + ["position", "n", "proportion", "mean_prob"]],
+        tests=pd.DataFrame(tests, columns=keys + ["n", "chi2", "df", "p"]),
+        by=tuple(by_),
+    )
 
 
 # ==================================================================================================
 # response styles
 
 
-_STYLE_COLS = ["n_items", "acquiescence", "agree_both", "n_pairs", "extreme", "midpoint", "straightlining",
-               "longest_run", "entropy"]
+_STYLE_COLS = [
+    "n_items",
+    "acquiescence",
+    "agree_both",
+    "n_pairs",
+    "extreme",
+    "midpoint",
+    "straightlining",
+    "longest_run",
+    "entropy",
+]
 
 
 @dataclass(frozen=True)
@@ -837,7 +1089,15 @@ class ResponseStyles:
     def summary(self, digits: int = 3, by: str | Sequence[str] | None = None) -> str:
         """Mean of each index over respondents, by ``by`` (default: model and instrument, if present)."""
         keys = _as_list(by) if by is not None else present(self.table, ["model", "instrument"])
-        cols = ["acquiescence", "agree_both", "extreme", "midpoint", "straightlining", "longest_run", "entropy"]
+        cols = [
+            "acquiescence",
+            "agree_both",
+            "extreme",
+            "midpoint",
+            "straightlining",
+            "longest_run",
+            "entropy",
+        ]
         t = self.table
         if keys:
             g = t.groupby(keys, sort=True, dropna=False)
@@ -846,22 +1106,37 @@ class ResponseStyles:
         else:
             show = pd.DataFrame([{"n": len(t), **t[cols].mean().to_dict()}], index=["all"])
         show = show.dropna(axis=1, how="all")
-        return "\n".join([
-            "Response styles (psychometry.stats.response_styles), means over respondents",
-            "acquiescence: mean raw answer; agree_both: share of forward/reverse item pairs agreed with "
-            "on both poles; extreme / midpoint: share of answers at the scale end points / midpoint; "
-            "straightlining: share of identical consecutive answers", "",
-            format_frame(show, digits)])
+        return "\n".join(
+            [
+                "Response styles (psychometry.stats.response_styles), means over respondents",
+                "acquiescence: mean raw answer; agree_both: share of forward/reverse item pairs agreed with "
+                "on both poles; extreme / midpoint: share of answers at the scale end points / midpoint; "
+                "straightlining: share of identical consecutive answers",
+                "",
+                format_frame(show, digits),
+            ]
+        )
 
     def __str__(self) -> str:
         return self.summary()
 
 
-def response_styles(long: pd.DataFrame, *, respondent: str = "respondent", instrument: str | None = "instrument",
-                    scale: str = "scale", value: str = "value", keyed: str = "keyed", status: str | None = "status",
-                    shown_values: str = "shown_values", entropy: str | None = "entropy",
-                    sequence: str | None = None, factors: Sequence[str] = FACTORS,
-                    scale_min: float | None = None, scale_max: float | None = None) -> ResponseStyles:
+def response_styles(
+    long: pd.DataFrame,
+    *,
+    respondent: str = "respondent",
+    instrument: str | None = "instrument",
+    scale: str = "scale",
+    value: str = "value",
+    keyed: str = "keyed",
+    status: str | None = "status",
+    shown_values: str = "shown_values",
+    entropy: str | None = "entropy",
+    sequence: str | None = None,
+    factors: Sequence[str] = FACTORS,
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+) -> ResponseStyles:
     """Response-style indices per respondent x instrument, on the raw answers (before reverse keying).
 
     With x_1..x_n the respondent's answered items (status ``ok``) in administration order (table order, or
@@ -902,7 +1177,9 @@ def response_styles(long: pd.DataFrame, *, respondent: str = "respondent", instr
     grp = [respondent] + ([instrument] if instrument is not None and instrument in long.columns else [])
     facs = [c for c in present(long, factors) if c not in grp]
     x = ok_values(long, value, status, what)
-    lo, hi = scale_bounds(long, shown_values=shown_values, scale_min=scale_min, scale_max=scale_max, what=what)
+    lo, hi = scale_bounds(
+        long, shown_values=shown_values, scale_min=scale_min, scale_max=scale_max, what=what
+    )
     mid = (lo + hi) / 2
     if scale_min is None or scale_max is None:
         shown, parsed = shown_lists(long, shown_values, what)
@@ -916,7 +1193,11 @@ def response_styles(long: pd.DataFrame, *, respondent: str = "respondent", instr
     if sequence is not None:
         require_columns(long, [sequence], what)
         f["__seq"] = long[sequence].to_numpy()
-    f["__ent"] = numeric_column(long, entropy, what).to_numpy() if entropy is not None and entropy in long.columns else math.nan
+    f["__ent"] = (
+        numeric_column(long, entropy, what).to_numpy()
+        if entropy is not None and entropy in long.columns
+        else math.nan
+    )
     has_keys = keyed in long.columns and scale in long.columns
     if has_keys:
         k = numeric_column(long, keyed, what)
@@ -932,13 +1213,22 @@ def response_styles(long: pd.DataFrame, *, respondent: str = "respondent", instr
     if sequence is not None:
         f = f.sort_values(grp + ["__seq"], kind="stable")
     else:
-        f = f.sort_values(grp, kind="stable")  # stable: keeps table (administration) order within a respondent
+        f = f.sort_values(
+            grp, kind="stable"
+        )  # stable: keeps table (administration) order within a respondent
     g = f.groupby(grp, sort=False, dropna=False)
-    out = g.agg(n_items=("__x", "size"), acquiescence=("__x", "mean"), extreme=("__ext", "mean"),
-                midpoint=("__mid", "mean"), entropy=("__ent", "mean"))
+    out = g.agg(
+        n_items=("__x", "size"),
+        acquiescence=("__x", "mean"),
+        extreme=("__ext", "mean"),
+        midpoint=("__mid", "mean"),
+        entropy=("__ent", "mean"),
+    )
     # agreement with both poles: pairs within a scale
     if has_keys:
-        per_scale = f.groupby(grp + ["__scale"], sort=False, dropna=False)[["__fN", "__rN", "__fA", "__rA"]].sum()
+        per_scale = f.groupby(grp + ["__scale"], sort=False, dropna=False)[
+            ["__fN", "__rN", "__fA", "__rA"]
+        ].sum()
         per_scale["__pairs"] = per_scale["__fN"] * per_scale["__rN"]
         per_scale["__both"] = per_scale["__fA"] * per_scale["__rA"]
         pr = per_scale.groupby(level=list(range(len(grp))), sort=False)[["__pairs", "__both"]].sum()

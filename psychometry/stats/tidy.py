@@ -12,16 +12,17 @@ it into
 Every column name is a parameter (defaults: the long-table contract), so the functions work on other
 long tables too, e.g. human data in long format. Formulas and tests: docs/statistics/robustness.md.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from psychometry.errors import StatsInputError
 
-__all__ = ["item_matrix", "scale_scores", "scale_bounds", "FACTORS", "LongTableError"]
+__all__ = ["FACTORS", "LongTableError", "item_matrix", "scale_bounds", "scale_scores"]
 
 #: The columns that identify a simulated respondent in the long table (its id is their join).
 FACTORS: tuple[str, ...] = ("model", "persona", "template", "order", "repeat")
@@ -38,12 +39,15 @@ class LongTableError(StatsInputError):
 def require_columns(long: pd.DataFrame, columns: Iterable[str | None], what: str) -> None:
     """Raise a :class:`LongTableError` naming the missing column(s)."""
     if not isinstance(long, pd.DataFrame):
-        raise LongTableError(f"{what}: expected the long results table as a pandas DataFrame, "
-                             f"got {type(long).__name__}")
+        raise LongTableError(
+            f"{what}: expected the long results table as a pandas DataFrame, got {type(long).__name__}"
+        )
     missing = [c for c in columns if c is not None and c not in long.columns]
     if missing:
-        raise LongTableError(f"{what}: the long table has no column(s) {', '.join(map(repr, missing))} "
-                             f"(columns: {', '.join(map(str, long.columns))})")
+        raise LongTableError(
+            f"{what}: the long table has no column(s) {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(map(str, long.columns))})"
+        )
 
 
 def numeric_column(long: pd.DataFrame, column: str, what: str) -> pd.Series:
@@ -54,8 +58,9 @@ def numeric_column(long: pd.DataFrame, column: str, what: str) -> pd.Series:
     conv = pd.to_numeric(s, errors="coerce")
     bad = s[conv.isna() & s.notna() & (s.astype(str).str.strip() != "")]
     if len(bad):
-        raise LongTableError(f"{what}: column '{column}' has non-numeric value {show(bad.iloc[0])} "
-                             f"(row {bad.index[0]!r})")
+        raise LongTableError(
+            f"{what}: column '{column}' has non-numeric value {show(bad.iloc[0])} (row {bad.index[0]!r})"
+        )
     return conv.astype(float)
 
 
@@ -81,14 +86,17 @@ def _parse_shown(text: object, what: str, column: str) -> tuple[float, ...]:
     try:
         vals = tuple(float(x) for x in str(text).split(",") if x.strip() != "")
     except ValueError:
-        raise LongTableError(f"{what}: column '{column}' must hold comma-separated numbers "
-                             f"(e.g. '1,2,3,4,5'), got {text!r}") from None
+        raise LongTableError(
+            f"{what}: column '{column}' must hold comma-separated numbers (e.g. '1,2,3,4,5'), got {text!r}"
+        ) from None
     if not vals:
         raise LongTableError(f"{what}: column '{column}' has an empty value list {text!r}")
     return vals
 
 
-def shown_lists(long: pd.DataFrame, shown_values: str, what: str) -> tuple[pd.Series, dict[str, tuple[float, ...]]]:
+def shown_lists(
+    long: pd.DataFrame, shown_values: str, what: str
+) -> tuple[pd.Series, dict[str, tuple[float, ...]]]:
     """The ``shown_values`` column as strings plus a dict from each distinct string to its parsed
     values (parsed once per distinct string: a run has a handful, so this is vectorised in effect)."""
     s = long[shown_values].astype(str)
@@ -96,9 +104,14 @@ def shown_lists(long: pd.DataFrame, shown_values: str, what: str) -> tuple[pd.Se
     return s, parsed
 
 
-def scale_bounds(long: pd.DataFrame, *, shown_values: str = "shown_values",
-                 scale_min: float | None = None, scale_max: float | None = None,
-                 what: str = "scale_bounds") -> tuple[pd.Series, pd.Series]:
+def scale_bounds(
+    long: pd.DataFrame,
+    *,
+    shown_values: str = "shown_values",
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+    what: str = "scale_bounds",
+) -> tuple[pd.Series, pd.Series]:
     """Per row, the scale minimum and maximum used for reverse keying and end-point counts.
 
     Either given (``scale_min`` / ``scale_max``, the same for every row) or, by default, the smallest
@@ -108,8 +121,10 @@ def scale_bounds(long: pd.DataFrame, *, shown_values: str = "shown_values",
         idx = long.index
         return pd.Series(float(scale_min), index=idx), pd.Series(float(scale_max), index=idx)
     if shown_values not in long.columns:
-        raise LongTableError(f"{what}: pass scale_min and scale_max, or give the table a "
-                             f"'{shown_values}' column to take them from")
+        raise LongTableError(
+            f"{what}: pass scale_min and scale_max, or give the table a "
+            f"'{shown_values}' column to take them from"
+        )
     s, parsed = shown_lists(long, shown_values, what)
     lo = s.map({k: min(v) for k, v in parsed.items()}).astype(float)
     hi = s.map({k: max(v) for k, v in parsed.items()}).astype(float)
@@ -120,20 +135,31 @@ def scale_bounds(long: pd.DataFrame, *, shown_values: str = "shown_values",
     return lo, hi
 
 
-def keyed_values(long: pd.DataFrame, *, value: str = "value", keyed: str = "keyed",
-                 status: str | None = "status", shown_values: str = "shown_values",
-                 scale_min: float | None = None, scale_max: float | None = None,
-                 what: str = "scale_scores") -> pd.Series:
+def keyed_values(
+    long: pd.DataFrame,
+    *,
+    value: str = "value",
+    keyed: str = "keyed",
+    status: str | None = "status",
+    shown_values: str = "shown_values",
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+    what: str = "scale_scores",
+) -> pd.Series:
     """Values after reverse keying: ``x`` for forward items, ``min + max - x`` for reverse-keyed ones."""
     v = ok_values(long, value, status, what)
     k = numeric_column(long, keyed, what)
     bad = k[~k.isin([1.0, -1.0])]
     if len(bad):
-        raise LongTableError(f"{what}: column '{keyed}' must be +1 or -1, got {show(long[keyed].loc[bad.index[0]])} "
-                             f"(row {bad.index[0]!r})")
+        raise LongTableError(
+            f"{what}: column '{keyed}' must be +1 or -1, got {show(long[keyed].loc[bad.index[0]])} "
+            f"(row {bad.index[0]!r})"
+        )
     if not (k < 0).any():
         return v
-    lo, hi = scale_bounds(long, shown_values=shown_values, scale_min=scale_min, scale_max=scale_max, what=what)
+    lo, hi = scale_bounds(
+        long, shown_values=shown_values, scale_min=scale_min, scale_max=scale_max, what=what
+    )
     return v.where(k > 0, lo + hi - v)
 
 
@@ -141,9 +167,16 @@ def keyed_values(long: pd.DataFrame, *, value: str = "value", keyed: str = "keye
 # public API
 
 
-def item_matrix(long: pd.DataFrame, respondent: str = "respondent", item: str = "item",
-                value: str = "value", *, status: str | None = "status",
-                instrument: str | None = None, instrument_column: str = "instrument") -> pd.DataFrame:
+def item_matrix(
+    long: pd.DataFrame,
+    respondent: str = "respondent",
+    item: str = "item",
+    value: str = "value",
+    *,
+    status: str | None = "status",
+    instrument: str | None = None,
+    instrument_column: str = "instrument",
+) -> pd.DataFrame:
     """The wide item matrix of a long table: one row per respondent, one column per item, raw values.
 
     ``M[r, j] = value`` of the row with ``respondent == r`` and ``item == j`` (NaN where the item was
@@ -182,15 +215,20 @@ def item_matrix(long: pd.DataFrame, respondent: str = "respondent", item: str = 
         if long.empty:
             raise LongTableError(f"{what}: no rows of instrument {instrument!r}")
     v = ok_values(long, value, status, what)
-    frame = pd.DataFrame({respondent: long[respondent].to_numpy(), item: long[item].to_numpy(),
-                          "__v": v.to_numpy()})
+    frame = pd.DataFrame(
+        {respondent: long[respondent].to_numpy(), item: long[item].to_numpy(), "__v": v.to_numpy()}
+    )
     dup = frame.duplicated([respondent, item])
     if dup.any():
         first = frame[dup].iloc[0]
-        hint = (" (rows of two runs or tables combined?)" if instrument is not None else
-                " (item ids shared by two instruments? pass instrument=; or rows of two runs combined?)")
-        raise LongTableError(f"{what}: respondent {first[respondent]!r} has more than one row for item "
-                             f"{first[item]!r}{hint}")
+        hint = (
+            " (rows of two runs or tables combined?)"
+            if instrument is not None
+            else " (item ids shared by two instruments? pass instrument=; or rows of two runs combined?)"
+        )
+        raise LongTableError(
+            f"{what}: respondent {first[respondent]!r} has more than one row for item {first[item]!r}{hint}"
+        )
     rows = pd.unique(frame[respondent])
     cols = pd.unique(frame[item])
     wide = frame.pivot(index=respondent, columns=item, values="__v").reindex(index=rows, columns=cols)
@@ -199,11 +237,21 @@ def item_matrix(long: pd.DataFrame, respondent: str = "respondent", item: str = 
     return wide.astype(float)
 
 
-def scale_scores(long: pd.DataFrame, *, respondent: str = "respondent", scale: str = "scale",
-                 instrument: str | None = "instrument", value: str = "value", keyed: str = "keyed",
-                 status: str | None = "status", shown_values: str = "shown_values",
-                 factors: Sequence[str] = FACTORS, scale_min: float | None = None,
-                 scale_max: float | None = None, item: str = "item") -> pd.DataFrame:
+def scale_scores(
+    long: pd.DataFrame,
+    *,
+    respondent: str = "respondent",
+    scale: str = "scale",
+    instrument: str | None = "instrument",
+    value: str = "value",
+    keyed: str = "keyed",
+    status: str | None = "status",
+    shown_values: str = "shown_values",
+    factors: Sequence[str] = FACTORS,
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+    item: str = "item",
+) -> pd.DataFrame:
     """Scale scores per respondent: the mean of the respondent's answered items after reverse keying.
 
     For respondent r and scale s with answered items I (status ``ok``)::
@@ -238,15 +286,33 @@ def scale_scores(long: pd.DataFrame, *, respondent: str = "respondent", scale: s
     what = "scale_scores"
     require_columns(long, [respondent, scale, value, keyed], what)
     if item in long.columns:  # an item answered twice would be averaged silently: refuse it
-        ident = [respondent] + ([instrument] if instrument is not None and instrument in long.columns else []) + [item]
+        ident = (
+            [respondent]
+            + ([instrument] if instrument is not None and instrument in long.columns else [])
+            + [item]
+        )
         dup = long.duplicated(ident)
         if dup.any():
             first = long[dup].iloc[0]
-            raise LongTableError(f"{what}: respondent {first[respondent]!r} has more than one row for item "
-                                 f"{first[item]!r} (rows of two runs or tables combined?)")
-    x = keyed_values(long, value=value, keyed=keyed, status=status, shown_values=shown_values,
-                     scale_min=scale_min, scale_max=scale_max, what=what)
-    keys = [respondent] + ([instrument] if instrument is not None and instrument in long.columns else []) + [scale]
+            raise LongTableError(
+                f"{what}: respondent {first[respondent]!r} has more than one row for item "
+                f"{first[item]!r} (rows of two runs or tables combined?)"
+            )
+    x = keyed_values(
+        long,
+        value=value,
+        keyed=keyed,
+        status=status,
+        shown_values=shown_values,
+        scale_min=scale_min,
+        scale_max=scale_max,
+        what=what,
+    )
+    keys = (
+        [respondent]
+        + ([instrument] if instrument is not None and instrument in long.columns else [])
+        + [scale]
+    )
     facs = [c for c in present(long, factors) if c not in keys]
     frame = long[keys + facs].copy()
     frame["__x"] = x.to_numpy()

@@ -11,30 +11,38 @@
 Checked against R (``cor.test``, ``t.test``, ``psych::cohen.d.ci``) in
 ``tests/test_stats_validity.py``; formulas in ``docs/statistics/validity.md``.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ._rprint import format_frame
 from psychometry.errors import StatsInputError
-from ._rhtml import summary_html
 
-__all__ = ["mtmm", "compare_norms", "MTMMResult", "NormComparisonResult", "cohens_d_ci"]
+from ._rhtml import summary_html
+from ._rprint import format_frame
+
+__all__ = ["MTMMResult", "NormComparisonResult", "cohens_d_ci", "compare_norms", "mtmm"]
 
 
 def _scores_frame(x: object, what: str) -> pd.DataFrame:
     if isinstance(x, pd.Series):
         x = x.to_frame()
     if not isinstance(x, pd.DataFrame):
-        raise StatsInputError(f"{what}: expected a pandas DataFrame of scale scores (one row per respondent, "
-                              f"one column per scale), got {type(x).__name__}")
-    bad = [str(c) for c in x.columns if not pd.api.types.is_numeric_dtype(x[c]) or pd.api.types.is_bool_dtype(x[c])]
+        raise StatsInputError(
+            f"{what}: expected a pandas DataFrame of scale scores (one row per respondent, "
+            f"one column per scale), got {type(x).__name__}"
+        )
+    bad = [
+        str(c)
+        for c in x.columns
+        if not pd.api.types.is_numeric_dtype(x[c]) or pd.api.types.is_bool_dtype(x[c])
+    ]
     if bad:
         raise StatsInputError(f"{what}: column(s) {bad} are not numeric")
     return x.astype(float)
@@ -85,27 +93,34 @@ class MTMMResult:
         disc["exceeds_hthm"] = self.discriminant["exceeds_hthm"].map({True: "yes", False: "no"})
         disc["exceeds_htmm"] = self.discriminant["exceeds_htmm"].map({True: "yes", False: "no"})
         pct = int(round(self.conf_level * 100))
-        return "\n".join([
-            f"Multitrait-multimethod matrix ({a} vs {b}), n = {self.n}",
-            format_frame(flat.round(digits) + 0.0, digits),
-            "",
-            f"Convergent validity (same trait, different method) with {pct}% CI (Fisher z):",
-            format_frame(conv.round(3) + 0.0, 3),
-            "",
-            "Discriminant validity (Campbell & Fiske 1959; |r| compared):",
-            format_frame(disc, digits),
-            "",
-            f"Mean convergent r = {self.mean_convergent:.{digits}f}; "
-            f"mean |r| heterotrait-heteromethod = {self.mean_abs_hthm:.{digits}f}",
-        ])
+        return "\n".join(
+            [
+                f"Multitrait-multimethod matrix ({a} vs {b}), n = {self.n}",
+                format_frame(flat.round(digits) + 0.0, digits),
+                "",
+                f"Convergent validity (same trait, different method) with {pct}% CI (Fisher z):",
+                format_frame(conv.round(3) + 0.0, 3),
+                "",
+                "Discriminant validity (Campbell & Fiske 1959; |r| compared):",
+                format_frame(disc, digits),
+                "",
+                f"Mean convergent r = {self.mean_convergent:.{digits}f}; "
+                f"mean |r| heterotrait-heteromethod = {self.mean_abs_hthm:.{digits}f}",
+            ]
+        )
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.summary()
 
 
-def mtmm(scores_a: pd.DataFrame, scores_b: pd.DataFrame,
-         pairs: Mapping[str, str] | Sequence[tuple[str, str]], *,
-         methods: tuple[str, str] = ("a", "b"), conf_level: float = 0.95) -> MTMMResult:
+def mtmm(
+    scores_a: pd.DataFrame,
+    scores_b: pd.DataFrame,
+    pairs: Mapping[str, str] | Sequence[tuple[str, str]],
+    *,
+    methods: tuple[str, str] = ("a", "b"),
+    conf_level: float = 0.95,
+) -> MTMMResult:
     """Multitrait-multimethod analysis of two instruments measuring the same traits.
 
     Parameters
@@ -142,14 +157,18 @@ def mtmm(scores_a: pd.DataFrame, scores_b: pd.DataFrame,
         raise StatsInputError("mtmm: pairs needs at least two traits (a multitrait matrix)")
     for p in pair_list:
         if len(p) != 2:
-            raise StatsInputError(f"mtmm: each pair must be (scale in scores_a, scale in scores_b), got {p!r}")
+            raise StatsInputError(
+                f"mtmm: each pair must be (scale in scores_a, scale in scores_b), got {p!r}"
+            )
     ta = [str(p[0]) for p in pair_list]
     tb = [str(p[1]) for p in pair_list]
     for names, frame, what in ((ta, a, "scores_a"), (tb, b, "scores_b")):
         missing = [t for t in names if t not in frame.columns]
         if missing:
-            raise StatsInputError(f"mtmm: pairs name scale(s) {missing} that are not columns of {what} "
-                                  f"(columns: {[str(c) for c in frame.columns]})")
+            raise StatsInputError(
+                f"mtmm: pairs name scale(s) {missing} that are not columns of {what} "
+                f"(columns: {[str(c) for c in frame.columns]})"
+            )
         if len(set(names)) != len(names):
             raise StatsInputError(f"mtmm: a scale of {what} appears in two pairs: {names}")
     if not 0 < conf_level < 1:
@@ -157,22 +176,32 @@ def mtmm(scores_a: pd.DataFrame, scores_b: pd.DataFrame,
     if a.index.has_duplicates or b.index.has_duplicates:
         raise StatsInputError("mtmm: scores_a and scores_b must have unique row indexes (respondent ids)")
     common = a.index.intersection(b.index, sort=False)
-    joined = pd.concat([a.loc[common, ta].set_axis([f"a:{t}" for t in ta], axis=1),
-                        b.loc[common, tb].set_axis([f"b:{t}" for t in tb], axis=1)], axis=1).dropna()
+    joined = pd.concat(
+        [
+            a.loc[common, ta].set_axis([f"a:{t}" for t in ta], axis=1),
+            b.loc[common, tb].set_axis([f"b:{t}" for t in tb], axis=1),
+        ],
+        axis=1,
+    ).dropna()
     n = len(joined)
     if n < 4:
-        raise StatsInputError(f"mtmm: only {n} respondents have all paired scores in both frames "
-                              "(rows are matched on the index); need at least 4")
-    const = [c[2:] if c.startswith("a:") else c[2:] for c in joined.columns if joined[c].std() == 0]
+        raise StatsInputError(
+            f"mtmm: only {n} respondents have all paired scores in both frames "
+            "(rows are matched on the index); need at least 4"
+        )
+    const = [c[2:] for c in joined.columns if joined[c].std() == 0]
     if const:
-        raise StatsInputError(f"mtmm: scale(s) {const} have zero variance, so their correlations are undefined")
+        raise StatsInputError(
+            f"mtmm: scale(s) {const} have zero variance, so their correlations are undefined"
+        )
     k = len(ta)
     corr = joined.corr().to_numpy()
     traits = ta
-    idx = pd.MultiIndex.from_tuples([(methods[0], t) for t in traits] + [(methods[1], t) for t in traits],
-                                    names=["method", "trait"])
+    idx = pd.MultiIndex.from_tuples(
+        [(methods[0], t) for t in traits] + [(methods[1], t) for t in traits], names=["method", "trait"]
+    )
     correlations = pd.DataFrame(corr, index=idx, columns=idx)
-    hh = corr[:k, k:]          # rows: method a traits, columns: method b traits
+    hh = corr[:k, k:]  # rows: method a traits, columns: method b traits
     ma = corr[:k, :k]
     mb = corr[k:, k:]
 
@@ -180,21 +209,41 @@ def mtmm(scores_a: pd.DataFrame, scores_b: pd.DataFrame,
     for i, (sa, sb) in enumerate(zip(ta, tb)):
         res = stats.pearsonr(joined[f"a:{sa}"], joined[f"b:{sb}"])
         ci = res.confidence_interval(confidence_level=conf_level)
-        conv_rows.append({"scale_a": sa, "scale_b": sb, "r": float(res.statistic), "ci_low": float(ci.low),
-                          "ci_high": float(ci.high), "p": float(res.pvalue), "n": n})
+        conv_rows.append(
+            {
+                "scale_a": sa,
+                "scale_b": sb,
+                "r": float(res.statistic),
+                "ci_low": float(ci.low),
+                "ci_high": float(ci.high),
+                "p": float(res.pvalue),
+                "n": n,
+            }
+        )
         others = [j for j in range(k) if j != i]
         hthm = np.abs(np.concatenate([hh[i, others], hh[others, i]]))
         htmm = np.abs(np.concatenate([ma[i, others], mb[i, others]]))
         r_ii = hh[i, i]
-        disc_rows.append({"max_hthm": float(hthm.max()), "max_htmm": float(htmm.max()),
-                          "exceeds_hthm": bool(r_ii > hthm.max()), "exceeds_htmm": bool(r_ii > htmm.max())})
+        disc_rows.append(
+            {
+                "max_hthm": float(hthm.max()),
+                "max_htmm": float(htmm.max()),
+                "exceeds_hthm": bool(r_ii > hthm.max()),
+                "exceeds_htmm": bool(r_ii > htmm.max()),
+            }
+        )
     convergent = pd.DataFrame(conv_rows, index=pd.Index(traits, name="trait"))
     discriminant = pd.DataFrame(disc_rows, index=pd.Index(traits, name="trait"))
     off = ~np.eye(k, dtype=bool)
     return MTMMResult(
-        correlations=correlations, convergent=convergent, discriminant=discriminant,
-        mean_abs_hthm=float(np.mean(np.abs(hh[off]))), mean_convergent=float(np.mean(np.diag(hh))),
-        n=n, methods=(str(methods[0]), str(methods[1])), conf_level=float(conf_level),
+        correlations=correlations,
+        convergent=convergent,
+        discriminant=discriminant,
+        mean_abs_hthm=float(np.mean(np.abs(hh[off]))),
+        mean_convergent=float(np.mean(np.diag(hh))),
+        n=n,
+        methods=(str(methods[0]), str(methods[1])),
+        conf_level=float(conf_level),
     )
 
 
@@ -231,8 +280,10 @@ def _norm_table(norms: object) -> pd.DataFrame:
         cols = {str(c).lower(): c for c in norms.columns}
         missing = [c for c in ("mean", "sd", "n") if c not in cols]
         if missing:
-            raise StatsInputError(f"compare_norms: norms DataFrame lacks column(s) {missing} "
-                                  "(needs mean, sd, n; one row per scale)")
+            raise StatsInputError(
+                f"compare_norms: norms DataFrame lacks column(s) {missing} "
+                "(needs mean, sd, n; one row per scale)"
+            )
         table = pd.DataFrame({c: norms[cols[c]] for c in ("mean", "sd", "n")})
         table.index = [str(i) for i in norms.index]
     elif isinstance(norms, Mapping):
@@ -242,26 +293,37 @@ def _norm_table(norms: object) -> pd.DataFrame:
                 try:
                     rows[str(scale)] = (val["mean"], val["sd"], val["n"])
                 except KeyError as exc:
-                    raise StatsInputError(f"compare_norms: norm of scale {scale!r} lacks {exc.args[0]!r} "
-                                          "(needs mean, sd, n)") from None
+                    raise StatsInputError(
+                        f"compare_norms: norm of scale {scale!r} lacks {exc.args[0]!r} (needs mean, sd, n)"
+                    ) from None
             elif isinstance(val, Sequence) and not isinstance(val, str) and len(val) == 3:
                 rows[str(scale)] = tuple(val)
             else:
-                raise StatsInputError(f"compare_norms: norm of scale {scale!r} must be (mean, sd, n) or "
-                                      f"{{'mean':, 'sd':, 'n':}}, got {val!r}")
+                raise StatsInputError(
+                    f"compare_norms: norm of scale {scale!r} must be (mean, sd, n) or "
+                    f"{{'mean':, 'sd':, 'n':}}, got {val!r}"
+                )
         table = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "sd", "n"])
     else:
-        raise StatsInputError(f"compare_norms: norms must be a DataFrame (mean, sd, n columns) or a dict "
-                              f"scale -> (mean, sd, n), got {type(norms).__name__}")
+        raise StatsInputError(
+            f"compare_norms: norms must be a DataFrame (mean, sd, n columns) or a dict "
+            f"scale -> (mean, sd, n), got {type(norms).__name__}"
+        )
     for scale, row in table.iterrows():
         try:
             m, s, n = float(row["mean"]), float(row["sd"]), float(row["n"])
         except (TypeError, ValueError):
-            raise StatsInputError(f"compare_norms: norm of scale {scale!r} is not numeric: {tuple(row)}") from None
+            raise StatsInputError(
+                f"compare_norms: norm of scale {scale!r} is not numeric: {tuple(row)}"
+            ) from None
         if not (math.isfinite(m) and math.isfinite(s) and s > 0):
-            raise StatsInputError(f"compare_norms: norm of scale {scale!r}: sd must be a positive number, got {s}")
+            raise StatsInputError(
+                f"compare_norms: norm of scale {scale!r}: sd must be a positive number, got {s}"
+            )
         if not (math.isfinite(n) and n >= 2 and float(n).is_integer()):
-            raise StatsInputError(f"compare_norms: norm of scale {scale!r}: n must be an integer >= 2, got {n}")
+            raise StatsInputError(
+                f"compare_norms: norm of scale {scale!r}: n must be an integer >= 2, got {n}"
+            )
     return table.astype(float)
 
 
@@ -283,23 +345,40 @@ class NormComparisonResult:
     def summary(self, digits: int = 2) -> str:
         t = self.table.copy()
         pct = int(round(self.conf_level * 100))
-        cols = ["n", "mean", "sd", "norm_mean", "norm_sd", "norm_n", "z", "t", "df", "p", "d", "d_low", "d_high"]
+        cols = [
+            "n",
+            "mean",
+            "sd",
+            "norm_mean",
+            "norm_sd",
+            "norm_n",
+            "z",
+            "t",
+            "df",
+            "p",
+            "d",
+            "d_low",
+            "d_high",
+        ]
         shown = t[cols].round(digits) + 0.0
-        from .prediction import format_pval  # R's format.pval: tiny p-values as "<2e-16", not 0
+        from ._rprint import format_pval  # R's format.pval: tiny p-values as "<2e-16", not 0
 
         shown["p"] = format_pval(t["p"].tolist(), digits)
-        return "\n".join([
-            "Comparison with human norms (sample mean vs norm: z in the norm distribution, Welch t test,",
-            f"Cohen's d with pooled SD and {pct}% noncentral-t CI)",
-            format_frame(shown, digits),
-        ])
+        return "\n".join(
+            [
+                "Comparison with human norms (sample mean vs norm: z in the norm distribution, Welch t test,",
+                f"Cohen's d with pooled SD and {pct}% noncentral-t CI)",
+                format_frame(shown, digits),
+            ]
+        )
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.summary()
 
 
-def compare_norms(scores: pd.DataFrame, norms: pd.DataFrame | Mapping[str, object], *,
-                  conf_level: float = 0.95) -> NormComparisonResult:
+def compare_norms(
+    scores: pd.DataFrame, norms: pd.DataFrame | Mapping[str, object], *, conf_level: float = 0.95
+) -> NormComparisonResult:
     """Compare a sample's scale scores with human norms given as (mean, sd, n) per scale.
 
     Parameters
@@ -333,8 +412,10 @@ def compare_norms(scores: pd.DataFrame, norms: pd.DataFrame | Mapping[str, objec
         raise StatsInputError(f"compare_norms: conf_level must be in (0, 1), got {conf_level!r}")
     missing = [s for s in table.index if s not in data.columns]
     if missing:
-        raise StatsInputError(f"compare_norms: norm scale(s) {missing} are not columns of scores "
-                              f"(columns: {[str(c) for c in data.columns]})")
+        raise StatsInputError(
+            f"compare_norms: norm scale(s) {missing} are not columns of scores "
+            f"(columns: {[str(c) for c in data.columns]})"
+        )
     rows = []
     for scale, norm in table.iterrows():
         x = data[scale].dropna().to_numpy()
@@ -345,17 +426,34 @@ def compare_norms(scores: pd.DataFrame, norms: pd.DataFrame | Mapping[str, objec
         s1 = float(np.std(x, ddof=1)) if n1 > 1 else float("nan")
         m2, s2, n2 = float(norm["mean"]), float(norm["sd"]), int(norm["n"])
         z = (m1 - m2) / s2
-        row = {"n": n1, "mean": m1, "sd": s1, "norm_mean": m2, "norm_sd": s2, "norm_n": n2, "diff": m1 - m2,
-               "z": z, "percentile": float(stats.norm.cdf(z))}
+        row = {
+            "n": n1,
+            "mean": m1,
+            "sd": s1,
+            "norm_mean": m2,
+            "norm_sd": s2,
+            "norm_n": n2,
+            "diff": m1 - m2,
+            "z": z,
+            "percentile": float(stats.norm.cdf(z)),
+        }
         if n1 > 1:
             welch = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
-            v1, v2 = s1 ** 2 / n1, s2 ** 2 / n2
-            df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
-            sp = math.sqrt(((n1 - 1) * s1 ** 2 + (n2 - 1) * s2 ** 2) / (n1 + n2 - 2))
+            v1, v2 = s1**2 / n1, s2**2 / n2
+            df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+            sp = math.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2))
             d = (m1 - m2) / sp
             lo, hi = cohens_d_ci(d, n1, n2, conf_level)
-            row.update({"t": float(welch.statistic), "df": float(df), "p": float(welch.pvalue), "d": d,
-                        "d_low": lo, "d_high": hi})
+            row.update(
+                {
+                    "t": float(welch.statistic),
+                    "df": float(df),
+                    "p": float(welch.pvalue),
+                    "d": d,
+                    "d_low": lo,
+                    "d_high": hi,
+                }
+            )
         else:
             nan = float("nan")
             row.update({"t": nan, "df": nan, "p": nan, "d": (m1 - m2) / s2, "d_low": nan, "d_high": nan})
