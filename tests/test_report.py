@@ -378,34 +378,6 @@ def test_cli_bad_input_is_a_one_line_error(argv, message, both_run, tmp_path, ca
     assert "Traceback" not in err
 
 
-# --------------------------------------------------------------------------------------------------
-# layering
-
-
-def _imported_psychometry_modules(src: str, package: str) -> set[str]:
-    """Top-level psychometry modules a source file imports, absolute or relative (from a sub-package)."""
-    absolute = re.findall(r"^\s*(?:from|import) psychometry\.(\w+)", src, re.M)
-    relative = re.findall(r"^\s*from \.\.(\w+)", src, re.M)  # from ..engine import x
-    parent = re.findall(r"^\s*from \.\. import (\w+)", src, re.M)  # from .. import engine
-    return set(absolute) | set(relative) | set(parent)
-
-
-def test_stats_imports_nothing_from_psychometry_but_its_errors():
-    # docs/architecture.md: psychometry.stats works on human data; only psychometry.errors is shared
-    stats_dir = Path(st.__file__).parent
-    for f in stats_dir.glob("*.py"):
-        mods = _imported_psychometry_modules(f.read_text(encoding="utf-8"), "stats") - {"stats"}
-        assert mods <= {"errors"}, f"{f.name} imports {sorted(mods)}"
-
-
-def test_report_package_imports_only_the_allowed_layers():
-    pkg = Path(psychometry.__file__).parent / "report"
-    allowed = {"stats", "results", "instrument", "scoring", "errors"}
-    for f in pkg.glob("*.py"):
-        mods = _imported_psychometry_modules(f.read_text(encoding="utf-8"), "report")
-        assert mods <= allowed, f"{f.name} imports {sorted(mods - allowed)}"
-
-
 def test_response_styles_use_the_chosen_options_when_the_report_analyses_expected_values(big_run):
     long = load_results(big_run)
     chosen = build_report(long, ["bfi44"], plots=False).section("bfi44/styles").body

@@ -1,0 +1,99 @@
+"""The layers of docs/architecture.md, checked on the import graph.
+
+Data flows one way: instrument YAML -> Instrument -> plan -> backend -> store -> tidy DataFrame ->
+statistics -> report. Each top-level part of the package may import only the parts listed for it
+below (every ``import`` statement counts, also those inside functions). ``psychometry.stats`` imports
+nothing but the error class, so it works on human data; a backend knows only the backend interface;
+SQL lives in the store, which the CLI reaches only through the Python API.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+import psychometry
+
+ROOT = Path(psychometry.__file__).parent
+
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "resources": {"errors"},
+    "instrument": {"errors", "resources"},
+    "orders": {"errors"},
+    "templates": {"errors", "resources", "instrument", "orders"},
+    "personas": {"errors", "resources", "instrument"},
+    "plan": {"errors", "instrument", "orders", "templates", "personas"},
+    "backends": {"errors"},
+    "answers": {"errors", "instrument"},
+    "store": {"errors"},
+    "results": {"errors", "store"},
+    "stats": {"errors"},
+    "scoring": {"errors", "instrument", "stats"},
+    "report": {"errors", "instrument", "results", "scoring", "stats"},
+    "config": {"errors", "instrument", "orders", "templates", "personas", "backends"},
+    "engine": {
+        "errors", "resources", "instrument", "orders", "templates", "personas", "plan", "backends",
+        "answers", "store", "results", "scoring", "config",
+    },
+    "doctor": {"errors", "backends", "engine", "config"},
+    "cli": {
+        "errors", "instrument", "orders", "backends", "engine", "results", "report", "doctor", "scoring",
+        "stats", "config",
+    },
+}  # fmt: skip
+
+
+def _part(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    return rel.parts[0] if rel.parts[0] not in ("__init__", "__main__") else "psychometry"
+
+
+@functools.cache
+def import_graph() -> dict[str, set[str]]:
+    """Top-level part of psychometry -> the parts its modules import (absolute and relative imports)."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    for f in ROOT.rglob("*.py"):
+        package = list(f.relative_to(ROOT.parent).with_suffix("").parts)[:-1]
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = ".".join(package[: len(package) - (node.level - 1)])
+                    names = (
+                        [f"{base}.{node.module}"] if node.module else [f"{base}.{a.name}" for a in node.names]
+                    )
+                else:
+                    names = [str(node.module)] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                bits = name.split(".")
+                if (
+                    bits[0] == "psychometry"
+                    and len(bits) > 1
+                    and (ROOT / bits[1]).exists() | (ROOT / f"{bits[1]}.py").exists()
+                ):
+                    graph[_part(f)].add(bits[1])
+    return {k: v - {k} for k, v in graph.items()}
+
+
+def test_every_part_of_the_package_has_a_place_in_the_layers():
+    parts = {_part(f) for f in ROOT.rglob("*.py")} - {"psychometry", "_instruments"}
+    assert parts <= set(ALLOWED), f"add {sorted(parts - set(ALLOWED))} to ALLOWED and docs/architecture.md"
+
+
+@pytest.mark.parametrize("part", sorted(ALLOWED))
+def test_each_part_imports_only_the_layers_below_it(part):
+    imported = import_graph().get(part, set())
+    assert imported <= ALLOWED[part], f"psychometry.{part} imports {sorted(imported - ALLOWED[part])}"
+
+
+def test_the_graph_sees_relative_and_function_level_imports():
+    graph = import_graph()
+    assert "store" in graph["results"]  # from .store import Store
+    assert "engine" in graph["psychometry"]  # inside psychometry.__getattr__
