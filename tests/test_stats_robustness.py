@@ -25,7 +25,7 @@ import pingouin as pg
 import pytest
 
 import psychometry.stats as s
-from psychometry.errors import PsychometryError
+from psychometry.errors import PsychometryError, StatsInputError
 from psychometry.stats.robustness import (
     LongTableError,
     order_sensitivity,
@@ -409,6 +409,33 @@ def test_position_bias_names_a_malformed_probs_value(long):
     bad.loc[3, "probs"] = "not json"
     with pytest.raises(LongTableError, match="'probs' must hold JSON"):
         position_bias(bad)
+
+
+def test_position_bias_accepts_decoded_probs(long):
+    # load_results may decode the JSON fields once: dicts {scale value: p} (numeric or text keys)
+    decoded = long.copy()
+    decoded["probs"] = [
+        {float(k): v for k, v in json.loads(t).items()} if isinstance(t, str) and t.strip() else None
+        for t in long["probs"]
+    ]
+    np.testing.assert_allclose(
+        position_bias(decoded).counts["mean_prob"], position_bias(long).counts["mean_prob"], atol=1e-12
+    )
+    bad = decoded.copy()
+    bad.loc[3, "probs"] = 0.5  # neither a dict nor JSON text
+    with pytest.raises(StatsInputError, match="'probs' must hold JSON"):
+        position_bias(bad)
+
+
+def test_position_bias_accepts_decoded_position_probs():
+    t = _choice_rows(position_probs=True)
+    t["position_probs"] = [json.loads(x) for x in t["position_probs"]]
+    t["probs"] = [json.loads(x) for x in t["probs"]]
+    pb = position_bias(t, by=None)
+    np.testing.assert_allclose(pb.counts["mean_prob"], [0.4, 0.3, 0.2, 0.1])
+    t.at[0, "position_probs"] = [0.5, 0.5]
+    with pytest.raises(StatsInputError, match="'position_probs' must hold a JSON list of 4"):
+        position_bias(t)
 
 
 def _choice_rows(position_probs: bool) -> pd.DataFrame:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -850,40 +849,56 @@ class PositionBias:
         return self.summary()
 
 
-def _probs_matrix(texts: np.ndarray, vals: tuple[float, ...], probs: str) -> np.ndarray:
-    """Rows x shown positions matrix of probabilities from JSON texts {scale value: p}.
+def _missing(value: object) -> bool:
+    """A JSON cell that holds nothing: None, NaN, pd.NA or empty text."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (str, bytes)):
+        return not value.strip()
+    return False
 
-    Fast path: the engine writes every dict with the same keys in the same order, so one regular
-    expression over the joined texts reads all of them at once (checked: every row's keys must equal
-    the first row's); otherwise each text is parsed with json.loads."""
-    n = len(texts)
-    try:
-        big = "\n".join(texts.astype(str).tolist())
-        keys = re.findall(r'"([^"]*)"\s*:', big)
-        nums = re.findall(r':\s*([-+0-9.eE]+|NaN|null)\s*[,}]', big)
-        k = len(keys) // n if n else 0
-        if k and len(keys) == n * k and len(nums) == n * k:
-            karr = np.array(keys, dtype=object).reshape(n, k)
-            if (karr == karr[0]).all():
-                first = [float(x) for x in karr[0]]
-                col = [first.index(v) if v in first else -1 for v in vals]
-                mat = (
-                    np.array([math.nan if x == "null" else float(x) for x in nums]).reshape(n, k)
-                    if "null" in big
-                    else np.asarray(nums, dtype=float).reshape(n, k)
-                )
-                out = np.full((n, len(vals)), np.nan)
-                for pos, c in enumerate(col):
-                    if c >= 0:
-                        out[:, pos] = mat[:, c]
-                return out
-        dicts = [{float(key): v for key, v in json.loads(t).items()} for t in texts]
-        return np.array([[d.get(v, math.nan) for v in vals] for d in dicts], dtype=float)
-    except (ValueError, TypeError, AttributeError):
-        raise LongTableError(
-            f"position_bias: column '{probs}' must hold JSON {{scale value: probability}}, "
-            f"got {str(texts[0])[:60]!r}"
-        ) from None
+
+def _decoded(value: object) -> object:
+    """A stored JSON field as a Python value: decoded values (dict, list, tuple, array) as they are,
+    JSON text (str or bytes) through :func:`json.loads`."""
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode()
+    if isinstance(value, str):
+        return json.loads(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _has_value(col: pd.Series) -> np.ndarray:
+    """Rows of a JSON column that hold something."""
+    return np.fromiter((not _missing(v) for v in col.to_numpy()), dtype=bool, count=len(col))
+
+
+def _cell(value: object) -> str:
+    """A bad cell, shortened for an error message."""
+    return repr(value)[:60]
+
+
+def _probs_matrix(values: np.ndarray, vals: tuple[float, ...], probs: str) -> np.ndarray:
+    """Rows x shown positions matrix of probabilities from {scale value: p} cells: dicts (already
+    decoded) or their JSON text (:func:`json.loads`); keys may be numbers or numeric strings."""
+    out = np.full((len(values), len(vals)), np.nan)
+    for i, v in enumerate(values):
+        try:
+            d = _decoded(v)
+            if not isinstance(d, dict):
+                raise TypeError
+            m = {float(key): math.nan if p is None else float(p) for key, p in d.items()}
+        except (ValueError, TypeError, AttributeError):
+            raise LongTableError(
+                f"position_bias: column '{probs}' must hold JSON {{scale value: probability}} "
+                f"(a dict or its JSON text), got {_cell(v)}"
+            ) from None
+        out[i] = [m.get(x, math.nan) for x in vals]
+    return out
 
 
 def _position_probs(
@@ -902,7 +917,7 @@ def _position_probs(
     done = np.zeros(len(long), dtype=bool)
     if position_probs is not None and position_probs in long.columns:
         col = long[position_probs]
-        mask = (col.notna() & (col.astype(str).str.strip() != "")).to_numpy()
+        mask = _has_value(col)
         if mask.any():
             found = True
             rows = np.flatnonzero(mask)
@@ -915,7 +930,7 @@ def _position_probs(
             done = mask
     if probs is not None and probs in long.columns:
         col = long[probs]
-        mask = (col.notna() & (col.astype(str).str.strip() != "")).to_numpy() & ~done
+        mask = _has_value(col) & ~done
         if mask.any():
             found = True
             pos_rows = np.flatnonzero(mask)
@@ -930,24 +945,22 @@ def _position_probs(
     return pd.DataFrame(out, index=long.index, columns=range(1, kmax + 1))
 
 
-def _list_matrix(texts: np.ndarray, k: int, column: str) -> np.ndarray:
-    """Rows x k matrix from JSON lists of k numbers (one regular expression over the joined texts;
-    json.loads per row when that does not give k numbers per row)."""
-    n = len(texts)
-    try:
-        big = "\n".join(texts.astype(str).tolist())
-        nums = re.findall(r"[-+0-9.eE]+|NaN|null", big)
-        if len(nums) == n * k and big.count("[") == n:
-            return np.array([math.nan if x == "null" else float(x) for x in nums], dtype=float).reshape(n, k)
-        rows = [json.loads(t) for t in texts]
-        if any(not isinstance(r, list) or len(r) != k for r in rows):
-            raise ValueError
-        return np.array([[math.nan if x is None else float(x) for x in r] for r in rows], dtype=float)
-    except (ValueError, TypeError, AttributeError):
-        raise LongTableError(
-            f"position_bias: column '{column}' must hold a JSON list of {k} probabilities "
-            f"(one per shown position), got {str(texts[0])[:60]!r}"
-        ) from None
+def _list_matrix(values: np.ndarray, k: int, column: str) -> np.ndarray:
+    """Rows x k matrix from cells holding k probabilities, one per shown position: lists (already
+    decoded) or their JSON text (:func:`json.loads`); ``null`` is NaN."""
+    out = np.full((len(values), k), np.nan)
+    for i, v in enumerate(values):
+        try:
+            row = _decoded(v)
+            if not isinstance(row, (list, tuple)) or len(row) != k:
+                raise ValueError
+            out[i] = [math.nan if x is None else float(x) for x in row]
+        except (ValueError, TypeError, AttributeError):
+            raise LongTableError(
+                f"position_bias: column '{column}' must hold a JSON list of {k} probabilities "
+                f"(one per shown position; a list or its JSON text), got {_cell(v)}"
+            ) from None
+    return out
 
 
 def position_bias(
@@ -983,7 +996,9 @@ def position_bias(
     ----------
     by : column(s) to break the counts down by (default ``order``); ``None`` pools everything.
     position, shown_values, status, probs, position_probs : column names (``probs`` and
-        ``position_probs`` may be absent or ``None``).
+        ``position_probs`` may be absent or ``None``). Their cells may hold the stored JSON text or
+        the decoded value (a dict ``{scale value: p}`` for ``probs``, a list of floats for
+        ``position_probs``); anything else raises a :class:`~psychometry.errors.StatsInputError`.
     """
     what = "position_bias"
     by_ = _as_list(by)
