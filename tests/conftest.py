@@ -1,7 +1,7 @@
 """Shared test configuration.
 
-Tests marked ``model`` (the real default GGUF model) and ``r`` (R run live as the oracle) skip when
-their tool is missing on a developer's machine. In CI they must not: with
+Tests marked ``model`` (the real default GGUF model), ``r`` (R run live as the oracle) and ``lint``
+(ruff, mypy) skip when their tool is missing on a developer's machine. In CI they must not: with
 ``PSYCHOMETRY_STRICT_TESTS=1`` (set by ``.ci/run``) a skip of such a test is reported as a failure,
 so a missing model or a broken R installation cannot pass unnoticed.
 """
@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_STRICT_MARKERS = ("model", "r")
+_STRICT_MARKERS = ("model", "r", "lint")
 
 
 @pytest.hookimpl(hookwrapper=True)
