@@ -277,8 +277,8 @@ def _random_perms(k: int, want: int, seed: int, avoid: set[tuple[int, ...]]) -> 
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, k])
     if total <= MAX_PERMUTATIONS and want >= total:
         perms = list(itertools.permutations(range(k)))
-        base = [tuple(perms[j]) for j in rng.permutation(total)]  # every permutation once
-        return [base[i % total] for i in range(want)]
+        shuffled = [tuple(perms[j]) for j in rng.permutation(total)]  # every permutation once
+        return [shuffled[i % total] for i in range(want)]
     base: list[tuple[int, ...]] = []
     seen: set[tuple[int, ...]] = set()
     while len(base) < min(want, total):

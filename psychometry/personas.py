@@ -187,6 +187,7 @@ def parse_shape(spec: str | Mapping[str, object] | Iterable[str] | None) -> list
     """
     if spec is None or spec == "" or spec == ():
         return []
+    pairs: list[tuple[str, object]]
     if isinstance(spec, Mapping):
         pairs = [(str(k), v) for k, v in spec.items()]
     else:
@@ -198,8 +199,8 @@ def parse_shape(spec: str | Mapping[str, object] | Iterable[str] | None) -> list
                 continue
             if "=" not in tok:
                 raise PersonaError(f"bad --shape {tok!r}: expected TRAIT=LEVEL, e.g. extraversion=high")
-            k, v = tok.split("=", 1)
-            pairs.append((k, v))
+            name, level = tok.split("=", 1)
+            pairs.append((name, level))
     choices: dict[str, list[int]] = {}
     for k, v in pairs:
         trait = _trait_name(k)

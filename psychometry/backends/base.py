@@ -111,23 +111,23 @@ class Backend(Protocol):
 # Backends without these methods are served one request at a time by the functions below.
 
 
-def batch_size(backend: object) -> int:
+def batch_size(backend: Backend) -> int:
     """The backend's preferred number of requests per batch (1 when it has none)."""
     size = getattr(backend, "batch_size", 1)
     return size if isinstance(size, int) and size >= 1 else 1
 
 
-def score_many(backend: object, requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, OptionScores]]:
+def score_many(backend: Backend, requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, OptionScores]]:
     """``backend.score_many(requests)`` where it exists, else one ``option_logprobs`` per request."""
     method = getattr(backend, "score_many", None)
     if method is not None:
         yield from method(requests)
         return
     for i, req in enumerate(requests):
-        yield i, backend.option_logprobs(req.prompt, list(req.labels))  # type: ignore[attr-defined]
+        yield i, backend.option_logprobs(req.prompt, list(req.labels))
 
 
-def generate_many(backend: object, requests: Sequence[GenerateRequest]) -> Iterator[tuple[int, Generation]]:
+def generate_many(backend: Backend, requests: Sequence[GenerateRequest]) -> Iterator[tuple[int, Generation]]:
     """``backend.generate_many(requests)`` where it exists, else one ``generate`` per request.
 
     ``choices`` is passed only when set, so backends written before it keep working.
@@ -140,7 +140,7 @@ def generate_many(backend: object, requests: Sequence[GenerateRequest]) -> Itera
         kwargs = {"choices": list(req.choices)} if req.choices is not None else {}
         yield (
             i,
-            backend.generate(  # type: ignore[attr-defined]
+            backend.generate(
                 req.prompt, max_tokens=req.max_tokens, temperature=req.temperature, seed=req.seed, **kwargs
             ),
         )

@@ -66,7 +66,7 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -578,11 +578,13 @@ class LlamaCppBackend:
     def _clear(self) -> None:
         self._lc.llama_memory_clear(self._mem, True)
 
-    def _decode_nodes(self, nodes: Sequence[_Node], on_logits: Any) -> None:
+    def _decode_nodes(self, nodes: Sequence[_Node], on_logits: Callable[[_Node, int], None]) -> None:
         """Decode ``nodes`` (depth-first order) in calls of at most ``n_batch`` tokens; after each
         call, ``on_logits(node, row)`` for every node that wants logits (``row``: the batch index
         to read with ``llama_get_logits_ith``)."""
         lc, batch = self._lc, self._tokbatch
+        if batch is None:  # freed by close()
+            raise ModelError("the llama.cpp backend is closed")
         step = self._n_batch
         for start in range(0, len(nodes), step):
             part = nodes[start : start + step]
@@ -854,7 +856,12 @@ class LlamaCppBackend:
             self._clear()
             self.groups += 1
             before = self.tokens_evaluated
-            self._decode_nodes(trie.layout(), lambda node, row: [take(s, row) for s in by_node[id(node)]])
+
+            def take_all(node: _Node, row: int) -> None:
+                for s in by_node[id(node)]:
+                    take(s, row)
+
+            self._decode_nodes(trie.layout(), take_all)
             while not all(done):
                 active = [s for s in range(len(group)) if not done[s]]
                 step_nodes = []
@@ -930,6 +937,7 @@ class LlamaCppBackend:
         if not self._use_template:
             return f"{system.strip()}\n\n{user}" if system else user
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        from llama_cpp.llama_types import ChatCompletionRequestMessage
 
         fmt = Jinja2ChatFormatter(
             template=self._template or "",
@@ -937,14 +945,18 @@ class LlamaCppBackend:
             bos_token=self._bos_text,
             add_generation_prompt=True,
         )
-        messages = [{"role": "system", "content": system}] if system else []
+        messages: list[ChatCompletionRequestMessage] = (
+            [{"role": "system", "content": system}] if system else []
+        )
         messages.append({"role": "user", "content": user})
         try:
             return fmt(messages=messages).prompt
         except Exception:
             if not system:
                 raise
-            merged = [{"role": "user", "content": f"{system.strip()}\n\n{user}"}]
+            merged: list[ChatCompletionRequestMessage] = [
+                {"role": "user", "content": f"{system.strip()}\n\n{user}"}
+            ]
             return fmt(messages=merged).prompt
 
     def __repr__(self) -> str:

@@ -518,6 +518,7 @@ class OpenAIBackend:
         for s, entry in zip(self._servers, self._server_info):
             if s.dead_since is not None:
                 continue
+            payload: dict[str, Any]
             if self.chat:
                 path, payload = "/chat/completions", {"messages": [{"role": "user", "content": "Hello"}]}
             else:
@@ -810,8 +811,8 @@ class OpenAIBackend:
             end_lp[v] = lp + _log1m(p_ext)
         logprobs = []
         for lab, vs in zip(labels, spellings):
-            found = [end_lp.get(v, walked[v][0]) for v in vs if walked[v][1]]
-            if not found:
+            readable = [end_lp.get(v, walked[v][0]) for v in vs if walked[v][1]]
+            if not readable:
                 raise _NeedMoreTokens(
                     f"label {lab!r} is not among the {k} most likely next tokens the server returned "
                     f"(nor any of its spellings {', '.join(repr(v) for v in vs)}); its probability cannot be "
@@ -819,7 +820,7 @@ class OpenAIBackend:
                     "--max-logprobs on the server), or --mode generate"
                 )
             tail += sum(walked[v][2] for v in vs if not walked[v][1])
-            logprobs.append(_logsumexp(found))
+            logprobs.append(_logsumexp(readable))
         mass = float(sum(math.exp(lp) for lp in logprobs))
         rel = tail / mass if mass > 0 else math.inf
         if rel > self.tail_tolerance:

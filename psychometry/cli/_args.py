@@ -92,7 +92,8 @@ class _ArgType:
 
     @property
     def __name__(self) -> str:  # argparse uses the type's __name__ in its own messages
-        return type(self).__name__
+        cls: type = type(self)  # typed as `type`: the class name, not this property (what mypy saw)
+        return cls.__name__
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.allowed()})"

@@ -87,9 +87,10 @@ def read_yaml(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line_no = raw[: exc.start].count(b"\n") + 1
         raise fail(
-            path, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8"
+            path,
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line_no}); save it as UTF-8",
         ) from None
     try:
         return yaml.load(text, Loader=_StrictSafeLoader)
