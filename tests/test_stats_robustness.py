@@ -23,11 +23,17 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
+from vocabulary import check_frame
 
 import psychometry.stats as s
 from psychometry.errors import PsychometryError, StatsInputError
 from psychometry.stats.robustness import (
     LongTableError,
+    OrderSensitivityResult,
+    PositionBiasResult,
+    RefusalRatesResult,
+    ResponseStylesResult,
+    TemplateSensitivityResult,
     order_sensitivity,
     position_bias,
     refusal_rates,
@@ -562,7 +568,7 @@ def test_results_are_frozen_with_to_frame_and_an_r_style_summary(long):
         response_styles(long),
     ):
         with pytest.raises(dataclasses.FrozenInstanceError):
-            res.alpha = 0.1
+            res.conf_level = 0.9
         assert isinstance(res.to_frame(), pd.DataFrame) and not res.to_frame().empty
         assert res.summary().splitlines()[0] and str(res) == res.summary()
 
@@ -587,9 +593,118 @@ def test_bad_input_raises_a_psychometry_error_naming_the_problem(long):
     with pytest.raises(LongTableError, match="1-based position among the 5 shown options, got 9.0"):
         position_bias(bad)
     with pytest.raises(LongTableError, match="do not identify a respondent"):
-        template_sensitivity(long, targets=["persona"])
+        template_sensitivity(long, pair_on=["persona"])
     with pytest.raises(LongTableError, match="expected the long results table as a pandas DataFrame"):
         refusal_rates([1, 2, 3])
+
+
+# ------------------------------------------------------------------------------------------------------
+# docs/api.md: result classes, to_frame() vocabulary, deprecated spellings
+
+
+def test_result_classes_and_to_frame_follow_the_vocabulary(long):
+    for res, cls in (
+        (refusal_rates(long), RefusalRatesResult),
+        (template_sensitivity(long), TemplateSensitivityResult),
+        (order_sensitivity(long), OrderSensitivityResult),
+        (position_bias(long), PositionBiasResult),
+        (response_styles(long), ResponseStylesResult),
+    ):
+        assert isinstance(res, cls) and isinstance(res, s._api.Result)
+        check_frame(res.to_frame())
+        assert "<table" in res._repr_html_()
+
+
+def test_to_frame_holds_the_numbers_of_the_r_named_tables(long):
+    rr = refusal_rates(long)
+    f = rr.to_frame()
+    np.testing.assert_array_equal(f["n_refused"], rr.table["refused"])
+    np.testing.assert_array_equal(f["refused_rate_ci_low"], rr.table["refused_lower"])
+    np.testing.assert_array_equal(f["unparsed_rate_ci_high"], rr.table["unparsed_upper"])
+    ts = template_sensitivity(long)
+    f = ts.to_frame()
+    for old, new in (("friedman_p", "p_friedman"), ("ICC2_lower", "icc2_ci_low"), ("anova_p", "p_anova")):
+        np.testing.assert_array_equal(f[new], ts.table[old])
+    os_ = order_sensitivity(long)
+    f = os_.to_frame()
+    for old, new in (("n_pairs", "n"), ("wilcoxon_p", "p_wilcoxon"), ("t_p", "p_t"), ("V", "v")):
+        np.testing.assert_array_equal(f[new], os_.table[old])
+
+
+def test_old_to_frame_column_names_warn_and_give_the_same_values(long):
+    f = template_sensitivity(long).to_frame()
+    with pytest.warns(DeprecationWarning, match="'friedman_p' is now 'p_friedman'"):
+        old = f["friedman_p"]
+    np.testing.assert_array_equal(old, f["p_friedman"])
+    f = refusal_rates(long).to_frame()
+    with pytest.warns(DeprecationWarning, match="'refused_lower' is now 'refused_rate_ci_low'"):
+        old = f["refused_lower"]
+    np.testing.assert_array_equal(old, f["refused_rate_ci_low"])
+    f = order_sensitivity(long).to_frame()
+    with pytest.warns(DeprecationWarning, match="'wilcoxon_p' is now 'p_wilcoxon'"):
+        old = f["wilcoxon_p"]
+    np.testing.assert_array_equal(old, f["p_wilcoxon"])
+
+
+@pytest.mark.parametrize(
+    "old", ["RefusalRates", "TemplateSensitivity", "OrderSensitivity", "PositionBias", "ResponseStyles"]
+)
+def test_old_result_class_names_warn_and_give_the_new_class(old):
+    import psychometry.stats.robustness as rob
+
+    with pytest.warns(DeprecationWarning, match=f"{old} is now {old}Result"):
+        cls = getattr(rob, old)
+    assert cls is getattr(rob, f"{old}Result")
+
+
+def test_refusal_rates_by_by_position_warns_and_gives_the_same_value(long):
+    new = refusal_rates(long, by="template").to_frame()
+    with pytest.warns(DeprecationWarning, match="passing by=... by position"):
+        old = refusal_rates(long, "template").to_frame()
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_template_sensitivity_targets_warns_and_is_pair_on(long):
+    new = template_sensitivity(long, pair_on=["model", "persona", "order", "repeat"])
+    with pytest.warns(DeprecationWarning, match="targets= is deprecated; use pair_on="):
+        old = template_sensitivity(long, targets=["model", "persona", "order", "repeat"])
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    with pytest.warns(DeprecationWarning, match="targets is now .pair_on"):
+        assert old.targets == new.pair_on == ("model", "persona", "order", "repeat")
+
+
+@pytest.mark.parametrize("fn", [template_sensitivity, order_sensitivity])
+def test_alpha_warns_and_is_one_minus_conf_level(long, fn):
+    new = fn(long, conf_level=0.999)
+    with pytest.warns(DeprecationWarning, match="alpha= is deprecated; use conf_level="):
+        old = fn(long, alpha=0.001)
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    assert old.conf_level == pytest.approx(0.999)
+    with pytest.warns(DeprecationWarning, match="alpha is now 1 - .conf_level"):
+        assert new.alpha == pytest.approx(0.001)
+    # significant means p < 1 - conf_level
+    p = new.to_frame()["p_friedman" if fn is template_sensitivity else "p_wilcoxon"]
+    if fn is template_sensitivity:
+        np.testing.assert_array_equal(new.to_frame()["significant"], p < 1 - 0.999)
+
+
+def test_order_sensitivity_a_b_by_position_warns_and_gives_the_same_value(long):
+    new = order_sensitivity(long, a="original", b="rotate1").to_frame()
+    with pytest.warns(DeprecationWarning, match="passing a=..., b=... by position"):
+        old = order_sensitivity(long, "original", "rotate1").to_frame()
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_new_spellings_raise_no_deprecation_warning(long):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        refusal_rates(long, by="template").to_frame()
+        template_sensitivity(long, pair_on=["model", "persona", "order", "repeat"], conf_level=0.9).summary()
+        order_sensitivity(long, a="original", b="reversed", conf_level=0.9).summary()
+        position_bias(long).summary()
+        response_styles(long).summary()
 
 
 if __name__ == "__main__":

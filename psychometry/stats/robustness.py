@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import ClassVar, Union
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,8 @@ import pingouin as pg
 from scipy import stats as _st
 from statsmodels.stats.proportion import proportion_confint
 
+from psychometry.stats._api import Result, deprecated_params, frame, renamed_module_attrs
+from psychometry.stats._api import _warn as _deprecation
 from psychometry.stats._rprint import fmt_number, format_frame
 from psychometry.stats.tidy import (
     FACTORS,
@@ -44,15 +46,13 @@ from psychometry.stats.tidy import (
     shown_lists,
 )
 
-from ._rhtml import summary_html
-
 __all__ = [
     "LongTableError",
-    "OrderSensitivity",
-    "PositionBias",
-    "RefusalRates",
-    "ResponseStyles",
-    "TemplateSensitivity",
+    "OrderSensitivityResult",
+    "PositionBiasResult",
+    "RefusalRatesResult",
+    "ResponseStylesResult",
+    "TemplateSensitivityResult",
     "order_sensitivity",
     "position_bias",
     "refusal_rates",
@@ -67,8 +67,30 @@ REFUSAL_FACTORS: tuple[str, ...] = ("model", "template", "order", "instrument", 
 
 SIGNIFICANCE_RULE = (
     "significant = Friedman test across conditions (scale scores paired on everything else), "
-    "p < alpha; our definition (Gupta et al. 2024 do not state their test)"
+    "p < 1 - conf_level; our definition (Gupta et al. 2024 do not state their test)"
 )
+
+#: Old result class names (deprecated; removed in psychometry 1.1).
+__getattr__ = renamed_module_attrs(
+    __name__,
+    {
+        "RefusalRates": "RefusalRatesResult",
+        "TemplateSensitivity": "TemplateSensitivityResult",
+        "OrderSensitivity": "OrderSensitivityResult",
+        "PositionBias": "PositionBiasResult",
+        "ResponseStyles": "ResponseStylesResult",
+    },
+)
+
+
+def _check_conf_level(conf_level: float, what: str) -> None:
+    if not 0 < conf_level < 1:
+        raise LongTableError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}")
+
+
+def _tidy(table: pd.DataFrame, renamed: dict[str, str]) -> pd.DataFrame:
+    """``table`` with its columns renamed to docs/api.md's vocabulary (old names still answer)."""
+    return frame(table.rename(columns=renamed), renamed)
 
 
 def _col(df: pd.DataFrame, *names: str) -> pd.Series:
@@ -104,15 +126,26 @@ def _label(key: object) -> str:
 # refusal rates
 
 
+_REFUSAL_RENAMED = {
+    "refused": "n_refused",
+    "refused_lower": "refused_rate_ci_low",
+    "refused_upper": "refused_rate_ci_high",
+    "unparsed": "n_unparsed",
+    "unparsed_lower": "unparsed_rate_ci_low",
+    "unparsed_upper": "unparsed_rate_ci_high",
+}
+
+
 @dataclass(frozen=True)
-class RefusalRates:
+class RefusalRatesResult(Result):
     """Refusal and unparsed rates with Wilson confidence intervals, overall and by factor.
 
     Attributes
     ----------
     table : one row per (factor, level); ``factor == "all"`` is the whole table. Columns ``n``,
         ``refused``, ``refused_rate``, ``refused_lower``, ``refused_upper``, ``unparsed``,
-        ``unparsed_rate``, ``unparsed_lower``, ``unparsed_upper``.
+        ``unparsed_rate``, ``unparsed_lower``, ``unparsed_upper`` (R's prop.test names; ``to_frame()``
+        has them in docs/api.md's vocabulary).
     refused, unparsed : overall rates.
     conf_level : the confidence level of the intervals.
     """
@@ -123,12 +156,10 @@ class RefusalRates:
     n: int
     conf_level: float
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
-
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per (factor, level): ``n``, ``n_refused``, ``refused_rate``, ``refused_rate_ci_low``,
+        ``refused_rate_ci_high``, and the same for ``unparsed``."""
+        return _tidy(self.table, _REFUSAL_RENAMED)
 
     def summary(self, digits: int = 3) -> str:
         t = self.table.copy()
@@ -149,15 +180,16 @@ class RefusalRates:
         return self.summary()
 
 
+@deprecated_params(positional=("by",))
 def refusal_rates(
     long: pd.DataFrame,
-    by: By = None,
     *,
+    by: By = None,
     status: str = "status",
     refused: str = "refused",
     unparsed: str = "unparsed",
     conf_level: float = 0.95,
-) -> RefusalRates:
+) -> RefusalRatesResult:
     """Refusal rate and unparsed rate with Wilson score confidence intervals.
 
     For a group of n responses of which x have the status::
@@ -176,17 +208,32 @@ def refusal_rates(
         factors, e.g. ``[("model", "template")]``).
     status : the status column; ``refused`` / ``unparsed`` its two non-``ok`` values.
 
+    conf_level : confidence level of the intervals (default 0.95).
+
+    Returns
+    -------
+    RefusalRatesResult: ``refused``, ``unparsed`` (overall rates), ``n``, ``table``; ``to_frame()``.
+
     Example
     -------
-    >>> r = refusal_rates(long)                     # doctest: +SKIP
-    >>> r.refused, r.table.query("factor == 'template'")  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from psychometry.stats import refusal_rates
+    >>> long = pd.DataFrame({"template": ["t1"] * 10 + ["t2"] * 10,
+    ...                      "status": ["ok"] * 9 + ["refused"] + ["ok"] * 7 + ["refused", "unparsed", "ok"]})
+    >>> r = refusal_rates(long, by="template")
+    >>> round(r.refused, 3), round(r.unparsed, 3)
+    (0.1, 0.05)
+    >>> r.to_frame()[["level", "n", "n_refused", "refused_rate", "refused_rate_ci_low"]].round(3)
+      level   n  n_refused  refused_rate  refused_rate_ci_low
+    0   all  20          2           0.1                0.028
+    1    t1  10          1           0.1                0.018
+    2    t2  10          1           0.1                0.018
 
     Reference: Wilson, E. B. (1927). JASA 22, 209-212. Brown, Cai & DasGupta (2001). Statistical
     Science 16, 101-133.
     """
     what = "refusal_rates"
-    if not 0 < conf_level < 1:
-        raise LongTableError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}")
+    _check_conf_level(conf_level, what)
     require_columns(long, [status], what)
     if long.empty:
         raise LongTableError(f"{what}: the long table has no rows")
@@ -240,7 +287,7 @@ def refusal_rates(
         t.insert(t.columns.get_loc(name) + 1, f"{name}_rate", rate.to_numpy())
         t.insert(t.columns.get_loc(name) + 2, f"{name}_lower", np.asarray(lo, dtype=float))
         t.insert(t.columns.get_loc(name) + 3, f"{name}_upper", np.asarray(hi, dtype=float))
-    return RefusalRates(
+    return RefusalRatesResult(
         table=t,
         refused=float(t["refused_rate"].iloc[0]),
         unparsed=float(t["unparsed_rate"].iloc[0]),
@@ -340,8 +387,25 @@ _TEMPLATE_COLS = [
 ]
 
 
+_TEMPLATE_RENAMED = {
+    "ICC2": "icc2",
+    "ICC2_lower": "icc2_ci_low",
+    "ICC2_upper": "icc2_ci_high",
+    "ICC3": "icc3",
+    "ICC3_lower": "icc3_ci_low",
+    "ICC3_upper": "icc3_ci_high",
+    "friedman_Q": "friedman_q",
+    "friedman_p": "p_friedman",
+    "kendall_W": "kendall_w",
+    "anova_F": "anova_f",
+    "anova_p": "p_anova",
+    "anova_p_GG": "p_anova_gg",
+    "pairs_significant": "n_pairs_significant",
+}
+
+
 @dataclass(frozen=True)
-class TemplateSensitivity:
+class TemplateSensitivityResult(Result):
     """Per scale: how much the prompt template moves the scale score.
 
     Attributes
@@ -350,19 +414,29 @@ class TemplateSensitivity:
         ``var_means`` (variance of the template means), ``var_within`` (mean over targets of the variance
         across templates), ``ICC2`` (headline) / ``ICC3`` with 95% CIs, ``friedman_Q/df/p``, ``kendall_W``,
         ``anova_F/df1/df2/p/p_GG`` (repeated-measures ANOVA, Greenhouse-Geisser p), ``pairs_significant``
-        (Holm-corrected pairs with p < alpha) and ``significant`` (the headline answer, see ``rule``).
+        (Holm-corrected pairs with p < 1 - conf_level) and ``significant`` (the headline answer, see
+        ``rule``). Names as R and pingouin print them; ``to_frame()`` has docs/api.md's vocabulary.
     means : mean score per (group, template).
     pairwise : Holm-corrected paired t tests (pingouin ``pairwise_tests``) per group.
-    targets : the columns that define a target (the respondent without its template).
+    pair_on : the columns that define a target (the respondent without its template).
+    conf_level : significant means p < 1 - conf_level.
     """
+
+    _renamed: ClassVar[Mapping[str, str]] = {"targets": "pair_on"}
 
     table: pd.DataFrame = field(repr=False)
     means: pd.DataFrame = field(repr=False)
     pairwise: pd.DataFrame = field(repr=False)
-    targets: tuple[str, ...]
-    alpha: float
+    pair_on: tuple[str, ...]
+    conf_level: float = 0.95
     headline_icc: str = "ICC2"
     rule: str = SIGNIFICANCE_RULE
+
+    @property
+    def alpha(self) -> float:
+        """Deprecated: the significance level ``1 - conf_level``."""
+        _deprecation(f"{type(self).__name__}.alpha is now 1 - .conf_level")
+        return 1.0 - self.conf_level
 
     @property
     def significant(self) -> dict[str, bool]:
@@ -373,12 +447,13 @@ class TemplateSensitivity:
             for r in self.table[keys + ["significant"]].itertuples(index=False)
         }
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
-
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per (by..., instrument, scale): ``n_targets``, ``n_templates``, ``var_means``,
+        ``var_within``, ``icc2`` / ``icc3`` with ``_ci_low`` / ``_ci_high``, the Friedman test
+        (``friedman_q``, ``friedman_df``, ``p_friedman``) with ``kendall_w``, the repeated-measures ANOVA
+        (``anova_f``, ``anova_df1``, ``anova_df2``, ``p_anova``, ``p_anova_gg``), ``n_pairs_significant``
+        and ``significant``."""
+        return _tidy(self.table, _TEMPLATE_RENAMED)
 
     def summary(self, digits: int = 3) -> str:
         t = self.table.copy()
@@ -403,11 +478,12 @@ class TemplateSensitivity:
         return "\n".join(
             [
                 "Template sensitivity of scale scores (psychometry.stats.template_sensitivity)",
-                f"targets = {' x '.join(self.targets)}; raters = templates",
+                f"targets = {' x '.join(self.pair_on)}; raters = templates",
                 "ICC2 = ICC(A,1), two-way random, absolute agreement (headline); ICC3 = ICC(C,1), consistency",
                 f"Q: Friedman chi-squared across templates; F: repeated-measures ANOVA; pairs: Holm-corrected "
-                f"paired t tests with p < {fmt_number(self.alpha, 3)}",
-                f"Significant at alpha = {fmt_number(self.alpha, 3)}: {self.rule}",
+                f"paired t tests with p < {fmt_number(1 - self.conf_level, 3)}",
+                f"Significant at p < {fmt_number(1 - self.conf_level, 3)} (conf_level = "
+                f"{fmt_number(self.conf_level, 3)}): {self.rule}",
                 "",
                 format_frame(show, digits),
             ]
@@ -417,13 +493,14 @@ class TemplateSensitivity:
         return self.summary()
 
 
+@deprecated_params(targets="pair_on", alpha="conf_level")
 def template_sensitivity(
     long: pd.DataFrame,
     *,
     template: str = "template",
-    targets: Sequence[str] | None = None,
+    pair_on: Sequence[str] | None = None,
     by: str | Sequence[str] | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     respondent: str = "respondent",
     scale: str = "scale",
     instrument: str = "instrument",
@@ -433,11 +510,11 @@ def template_sensitivity(
     shown_values: str = "shown_values",
     scale_min: float | None = None,
     scale_max: float | None = None,
-) -> TemplateSensitivity:
+) -> TemplateSensitivityResult:
     """Does the prompt template change the scale score? One test per (by..., instrument, scale).
 
     Scale scores (:func:`psychometry.stats.tidy.scale_scores`) are paired across templates on the
-    ``targets`` (default: every identifying factor but the template present, i.e. model x persona x
+    ``pair_on`` columns (default: every identifying factor but the template present, i.e. model x persona x
     order x repeat); targets missing a template are dropped (complete cases). With k templates and n
     targets, y_ij the score of target i under template j:
 
@@ -454,7 +531,7 @@ def template_sensitivity(
       R ``pairwise.t.test(paired = TRUE, p.adjust.method = "holm")``).
 
     ``significant`` (the per-scale yes/no of Gupta et al. 2024, who do not state their test) is OUR
-    definition: Friedman p < alpha. The Friedman test is the headline because scale scores from Likert
+    definition: Friedman p < 1 - ``conf_level``. The Friedman test is the headline because scale scores from Likert
     items are bounded and heavily tied, and it needs neither normality nor sphericity.
 
     References: Gupta, Song & Anumanchipalli (2024), "Self-Assessment Tests are Unreliable Measures of LLM
@@ -463,17 +540,38 @@ def template_sensitivity(
     moderate, .75-.9 good, > .9 excellent). Friedman (1937), JASA 32, 675-701. Holm (1979), Scand. J.
     Statist. 6, 65-70.
 
+    Parameters
+    ----------
+    long : the long results table.
+    template : the column holding the prompt template (the conditions compared).
+    pair_on : the columns identifying a target across templates (default: the identifying factors
+        of docs/architecture.md present, but the template and ``by``).
+    by : column(s) to break the tests down by.
+    conf_level : significant means p < 1 - conf_level (default 0.95).
+    respondent, scale, instrument, value, keyed, status, shown_values, scale_min, scale_max : as in
+        :func:`psychometry.stats.tidy.scale_scores`.
+
     Example
     -------
-    >>> ts = template_sensitivity(long)   # doctest: +SKIP
-    >>> print(ts.summary())               # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from psychometry.stats import template_sensitivity
+    >>> rows = [{"persona": p, "template": t, "respondent": f"{p}/{t}", "instrument": "i", "scale": "E",
+    ...          "item": "e1", "keyed": 1, "status": "ok", "shown_values": "1,2,3,4,5",
+    ...          "value": float(base + shift)}
+    ...         for p, base in zip("abcdef", [1, 2, 2, 3, 3, 4]) for t, shift in (("t1", 0), ("t2", 1))]
+    >>> ts = template_sensitivity(pd.DataFrame(rows))
+    >>> ts.to_frame()[["scale", "n_targets", "friedman_q", "p_friedman", "significant"]].round(4)
+      scale  n_targets  friedman_q  p_friedman  significant
+    0     E          6         6.0      0.0143         True
     """
     what = "template_sensitivity"
+    _check_conf_level(conf_level, what)
+    alpha = 1.0 - conf_level
     by_ = _as_list(by)
-    ss, groups, pair_on = _paired_scores(
+    ss, groups, pair_on_ = _paired_scores(
         long,
         template,
-        targets,
+        pair_on,
         by_,
         what,
         respondent=respondent,
@@ -566,8 +664,12 @@ def template_sensitivity(
         if pairs
         else pd.DataFrame(columns=groups + ["A", "B", "T", "dof", "p_unc", "p_holm"])
     )
-    return TemplateSensitivity(
-        table=table, means=pd.DataFrame(means), pairwise=pairwise, targets=tuple(pair_on), alpha=alpha
+    return TemplateSensitivityResult(
+        table=table,
+        means=pd.DataFrame(means),
+        pairwise=pairwise,
+        pair_on=tuple(pair_on_),
+        conf_level=conf_level,
     )
 
 
@@ -597,8 +699,19 @@ _ORDER_COLS = [
 ]
 
 
+_ORDER_RENAMED = {
+    "n_pairs": "n",
+    "t_p": "p_t",
+    "V": "v",
+    "wilcoxon_p": "p_wilcoxon",
+    "r_p": "p_r",
+    "friedman_Q": "friedman_q",
+    "friedman_p": "p_friedman",
+}
+
+
 @dataclass(frozen=True)
-class OrderSensitivity:
+class OrderSensitivityResult(Result):
     """Per scale: the scale score under option order ``a`` vs ``b`` (paired), and across all orders.
 
     Attributes
@@ -607,26 +720,34 @@ class OrderSensitivity:
         (a - b), ``mean_abs_diff``, paired ``t`` / ``t_df`` / ``t_p``, Wilcoxon ``V`` / ``wilcoxon_p``,
         Pearson ``r`` / ``r_p``; ``n_orders`` orders in the table and, when more than two,
         ``friedman_Q/df/p`` across all of them (``n_complete`` targets with every order);
-        ``significant`` (see ``rule``).
+        ``significant`` (see ``rule``). Names as R prints them; ``to_frame()`` has docs/api.md's
+        vocabulary.
+    conf_level : significant means p < 1 - conf_level.
     """
 
     table: pd.DataFrame = field(repr=False)
     a: str
     b: str
     pair_on: tuple[str, ...]
-    alpha: float
     orders: tuple[str, ...]
+    conf_level: float = 0.95
     rule: str = (
-        "significant = paired Wilcoxon signed-rank test of a vs b, p < alpha, or (more than two "
-        "orders) Friedman test across all orders, p < alpha; our definition"
+        "significant = paired Wilcoxon signed-rank test of a vs b, p < 1 - conf_level, or (more than "
+        "two orders) Friedman test across all orders, p < 1 - conf_level; our definition"
     )
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
+    @property
+    def alpha(self) -> float:
+        """Deprecated: the significance level ``1 - conf_level``."""
+        _deprecation(f"{type(self).__name__}.alpha is now 1 - .conf_level")
+        return 1.0 - self.conf_level
 
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per (by..., instrument, scale): ``n`` (pairs), ``mean_a``, ``mean_b``, ``mean_diff``,
+        ``mean_abs_diff``, the paired t test (``t``, ``t_df``, ``p_t``), the Wilcoxon test (``v``,
+        ``p_wilcoxon``), Pearson's ``r`` (``p_r``), ``n_orders``, ``n_complete``, the Friedman test
+        across all orders (``friedman_q``, ``friedman_df``, ``p_friedman``) and ``significant``."""
+        return _tidy(self.table, _ORDER_RENAMED)
 
     def summary(self, digits: int = 3) -> str:
         t = self.table.copy()
@@ -647,7 +768,8 @@ class OrderSensitivity:
                 f"{', '.join(self.orders)}",
                 "t: paired t test; V: Wilcoxon signed-rank (R's V, sum of ranks of positive a - b); r: Pearson"
                 + ("; Q: Friedman test across all orders" if len(self.orders) > 2 else ""),
-                f"Significant at alpha = {fmt_number(self.alpha, 3)}: {self.rule}",
+                f"Significant at p < {fmt_number(1 - self.conf_level, 3)} (conf_level = "
+                f"{fmt_number(self.conf_level, 3)}): {self.rule}",
                 "",
                 format_frame(show, digits),
             ]
@@ -676,15 +798,16 @@ def _wilcoxon_r(d: np.ndarray) -> tuple[float, float]:
     return v, float(res.pvalue)
 
 
+@deprecated_params(positional=("a", "b"), alpha="conf_level")
 def order_sensitivity(
     long: pd.DataFrame,
+    *,
     a: str = "original",
     b: str = "reversed",
-    *,
     order: str = "order",
     pair_on: Sequence[str] | None = None,
     by: str | Sequence[str] | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     respondent: str = "respondent",
     scale: str = "scale",
     instrument: str = "instrument",
@@ -694,7 +817,7 @@ def order_sensitivity(
     shown_values: str = "shown_values",
     scale_min: float | None = None,
     scale_max: float | None = None,
-) -> OrderSensitivity:
+) -> OrderSensitivityResult:
     """Does the order of the response options change the scale score? One row per (by..., instrument, scale).
 
     Each respondent's scale score under order ``a`` is paired with the score of the respondent that
@@ -710,13 +833,41 @@ def order_sensitivity(
     * Pearson r between y(a) and y(b) (``scipy.stats.pearsonr``; R ``cor.test``);
     * when the table has more than two orders, the Friedman test across all of them (complete targets).
 
-    ``significant`` is our definition: Wilcoxon p < alpha (or, with more than two orders, Friedman
-    p < alpha). Scores that never change give NaN tests and ``significant = False``.
+    ``significant`` is our definition: Wilcoxon p < 1 - ``conf_level`` (or, with more than two orders,
+    Friedman p < 1 - ``conf_level``). Scores that never change give NaN tests and ``significant = False``.
+
+    Parameters
+    ----------
+    long : the long results table.
+    a, b : the two option orders compared (values of ``order``).
+    order : the column holding the option order.
+    pair_on : the columns identifying a respondent across orders (default: the identifying factors
+        of docs/architecture.md present, but the order and ``by``).
+    by : column(s) to break the tests down by.
+    conf_level : significant means p < 1 - conf_level (default 0.95).
+    respondent, scale, instrument, value, keyed, status, shown_values, scale_min, scale_max : as in
+        :func:`psychometry.stats.tidy.scale_scores`.
 
     References: Wilcoxon (1945), Biometrics Bull. 1, 80-83. Friedman (1937), JASA 32, 675-701.
     Gupta et al. (2024) (reversed option order as a robustness check).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from psychometry.stats import order_sensitivity
+    >>> rows = [{"persona": p, "order": o, "respondent": f"{p}/{o}", "instrument": "i", "scale": "E",
+    ...          "item": "e1", "keyed": 1, "status": "ok", "shown_values": "1,2,3,4,5",
+    ...          "value": float(base + (shift if o == "reversed" else 0))}
+    ...         for p, base, shift in zip("abcdefgh", [1, 2, 2, 3, 3, 4, 1, 2], [1, 2, 1, 1, 2, 1, 3, 1])
+    ...         for o in ("original", "reversed")]
+    >>> os_ = order_sensitivity(pd.DataFrame(rows), a="original", b="reversed")
+    >>> os_.to_frame()[["scale", "n", "mean_diff", "v", "p_wilcoxon", "significant"]].round(4)
+      scale  n  mean_diff    v  p_wilcoxon  significant
+    0     E  8       -1.5  0.0      0.0119         True
     """
     what = "order_sensitivity"
+    _check_conf_level(conf_level, what)
+    alpha = 1.0 - conf_level
     by_ = _as_list(by)
     ss, groups, pair_on_ = _paired_scores(
         long,
@@ -780,8 +931,8 @@ def order_sensitivity(
             r["significant"] = bool(r["wilcoxon_p"] < alpha)
         rows.append({**dict(zip(groups, key)), **r})
     table = pd.DataFrame(rows, columns=groups + _ORDER_COLS)
-    return OrderSensitivity(
-        table=table, a=str(a), b=str(b), pair_on=tuple(pair_on_), alpha=alpha, orders=orders
+    return OrderSensitivityResult(
+        table=table, a=str(a), b=str(b), pair_on=tuple(pair_on_), orders=orders, conf_level=conf_level
     )
 
 
@@ -790,7 +941,7 @@ def order_sensitivity(
 
 
 @dataclass(frozen=True)
-class PositionBias:
+class PositionBiasResult(Result):
     """How often each shown position is chosen, whatever its content, by order condition.
 
     Attributes
@@ -812,11 +963,8 @@ class PositionBias:
             index=list(self.by) + ["n_options"], columns="position", values="proportion", aggfunc="first"
         )
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
-
     def to_frame(self) -> pd.DataFrame:
+        """The counts: one row per (by..., n_options, position) with ``n``, ``proportion``, ``mean_prob``."""
         return self.counts.copy()
 
     def summary(self, digits: int = 3) -> str:
@@ -972,7 +1120,7 @@ def position_bias(
     status: str | None = "status",
     probs: str | None = "probs",
     position_probs: str | None = "position_probs",
-) -> PositionBias:
+) -> PositionBiasResult:
     """How often each shown position is chosen regardless of content, by order condition.
 
     For a group (order condition; items with k options) with n_p answers at shown position p
@@ -999,6 +1147,32 @@ def position_bias(
         ``position_probs`` may be absent or ``None``). Their cells may hold the stored JSON text or
         the decoded value (a dict ``{scale value: p}`` for ``probs``, a list of floats for
         ``position_probs``); anything else raises a :class:`~psychometry.errors.StatsInputError`.
+
+    Returns
+    -------
+    PositionBiasResult: ``counts`` (= ``to_frame()``), ``tests``, ``proportions()``, ``summary()``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from psychometry.stats import position_bias
+    >>> long = pd.DataFrame({"order": ["original"] * 6 + ["reversed"] * 6, "status": "ok",
+    ...                      "shown_values": ["1,2,3", "1,2,3"] * 3 + ["3,2,1", "3,2,1"] * 3,
+    ...                      "position": [1, 1, 1, 1, 2, 3, 1, 1, 1, 2, 1, 3],
+    ...                      "probs": [{1: 0.6, 2: 0.3, 3: 0.1}] * 6 + ['{"1": 0.2, "2": 0.3, "3": 0.5}'] * 6})
+    >>> pb = position_bias(long)
+    >>> pb.tests.round(4)
+          order  n_options  n  chi2  df       p
+    0  original          3  6   3.0   2  0.2231
+    1  reversed          3  6   3.0   2  0.2231
+    >>> pb.to_frame()[["order", "position", "proportion", "mean_prob"]].round(3)
+          order  position  proportion  mean_prob
+    0  original         1       0.667        0.6
+    1  original         2       0.167        0.3
+    2  original         3       0.167        0.1
+    3  reversed         1       0.667        0.5
+    4  reversed         2       0.167        0.3
+    5  reversed         3       0.167        0.2
     """
     what = "position_bias"
     by_ = _as_list(by)
@@ -1056,7 +1230,7 @@ def position_bias(
         else:
             chi2, p = math.nan, math.nan
         tests.append({**dict(zip(keys, key)), "n": int(n), "chi2": chi2, "df": len(obs) - 1, "p": p})
-    return PositionBias(
+    return PositionBiasResult(
         counts=counts[keys + ["position", "n", "proportion", "mean_prob"]],
         tests=pd.DataFrame(tests, columns=keys + ["n", "chi2", "df", "p"]),
         by=tuple(by_),
@@ -1081,7 +1255,7 @@ _STYLE_COLS = [
 
 
 @dataclass(frozen=True)
-class ResponseStyles:
+class ResponseStylesResult(Result):
     """Response-style indices per respondent (and instrument).
 
     Attributes
@@ -1094,11 +1268,8 @@ class ResponseStyles:
     table: pd.DataFrame = field(repr=False)
     group: tuple[str, ...]
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
-
     def to_frame(self) -> pd.DataFrame:
+        """One row per (respondent, instrument): the identifying factors and the indices."""
         return self.table.copy()
 
     def summary(self, digits: int = 3, by: str | Sequence[str] | None = None) -> str:
@@ -1151,7 +1322,7 @@ def response_styles(
     factors: Sequence[str] = FACTORS,
     scale_min: float | None = None,
     scale_max: float | None = None,
-) -> ResponseStyles:
+) -> ResponseStylesResult:
     """Response-style indices per respondent x instrument, on the raw answers (before reverse keying).
 
     With x_1..x_n the respondent's answered items (status ``ok``) in administration order (table order, or
@@ -1184,6 +1355,23 @@ def response_styles(
     length on response quality. Public Opinion Quarterly 45, 549-559. Kim, Y., Dykema, J., Stevenson, J.,
     Black, P. & Moberg, D. P. (2019). Straightlining: overview of measurement, comparison of indicators,
     and effects in mail-web mixed-mode surveys. Social Science Computer Review 37, 214-233.
+
+    Returns
+    -------
+    ResponseStylesResult: ``table`` (= ``to_frame()``), ``summary()``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from psychometry.stats import response_styles
+    >>> long = pd.DataFrame({"respondent": ["r1"] * 4 + ["r2"] * 4, "instrument": "i", "scale": "E",
+    ...                      "keyed": [1, 1, -1, -1] * 2, "status": "ok", "shown_values": "1,2,3,4,5",
+    ...                      "value": [5.0, 5.0, 5.0, 5.0, 4.0, 3.0, 2.0, 1.0]})
+    >>> response_styles(long).to_frame()[["respondent", "acquiescence", "agree_both", "extreme",
+    ...                                   "straightlining"]].round(3)
+      respondent  acquiescence  agree_both  extreme  straightlining
+    0         r1           5.0         1.0     1.00             1.0
+    1         r2           2.5         0.0     0.25             0.0
     """
     what = "response_styles"
     require_columns(long, [respondent, value], what)
@@ -1272,4 +1460,4 @@ def response_styles(
     if facs:
         out = pd.concat([g[facs].first(), out], axis=1)
     out = out.reset_index()
-    return ResponseStyles(table=out[facs + grp + _STYLE_COLS], group=tuple(grp))
+    return ResponseStylesResult(table=out[facs + grp + _STYLE_COLS], group=tuple(grp))
