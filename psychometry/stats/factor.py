@@ -28,8 +28,9 @@ promax as ``psych::kaiser(L, "Promax")``: Kaiser-normalised varimax, then the le
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,8 @@ from scipy import optimize
 
 from psychometry.errors import StatsInputError
 
-from ._rhtml import summary_html
+from ._api import Result, deprecated_params
+from ._linalg import numeric_items, oblimin, smc, top_eigen, varimax
 from ._rprint import fmt_number, format_frame
 
 __all__ = ["EFAResult", "ParallelAnalysisResult", "StatsInputError", "efa", "minres", "parallel_analysis"]
@@ -50,25 +52,9 @@ _PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA"}
 
 # ----------------------------------------------------------------------------- input checks
 def _numeric_items(items: object, what: str = "items", *, min_columns: int = 2) -> pd.DataFrame:
-    """Check that ``items`` is a DataFrame of numeric columns; return it as float."""
-    if not isinstance(items, pd.DataFrame):
-        raise StatsInputError(
-            f"{what}: expected a pandas DataFrame (one row per respondent, one column per item), "
-            f"got {type(items).__name__}"
-        )
-    if items.shape[1] < min_columns:
-        raise StatsInputError(f"{what}: needs at least {min_columns} columns, got {items.shape[1]}")
-    if items.columns.duplicated().any():
-        dup = [str(c) for c in items.columns[items.columns.duplicated()]]
-        raise StatsInputError(f"{what}: duplicated column names {dup}")
-    bad = [
-        str(c)
-        for c in items.columns
-        if not pd.api.types.is_numeric_dtype(items[c]) or pd.api.types.is_bool_dtype(items[c])
-    ]
-    if bad:
-        raise StatsInputError(f"{what}: column(s) {bad} are not numeric")
-    out = items.astype(float)
+    """Check that ``items`` is a DataFrame of numeric columns (:func:`psychometry.stats._linalg.numeric_items`)
+    with finite values, at least 3 observations per column and no constant column; return it as float."""
+    out = numeric_items(items, what, min_columns=min_columns, arrays=False)
     if np.isinf(out.to_numpy()).any():
         raise StatsInputError(f"{what}: infinite values")
     empty = [str(c) for c in out.columns if out[c].notna().sum() < 3]
@@ -92,25 +78,11 @@ def _correlation(items: pd.DataFrame, what: str = "items") -> np.ndarray:
     return r
 
 
-def _smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 - 1/diag(R^-1) (pseudo-inverse, clipped to [0, 1])."""
-    inv = np.linalg.pinv(r)
-    smc = 1.0 - 1.0 / np.diag(inv)
-    return np.clip(smc, 0.0, 1.0)
-
-
-def _top_eigen(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k largest eigenvalues (descending) and their eigenvectors of a symmetric matrix."""
-    values, vectors = np.linalg.eigh(m)
-    order = np.argsort(values)[::-1][:k]
-    return values[order], vectors[:, order]
-
-
 # ----------------------------------------------------------------------------- extraction
 def _minres_loadings(psi: np.ndarray, r: np.ndarray, k: int) -> np.ndarray:
     """psych's FAout.wls: L = V_k diag(sqrt(max(lambda_k, 0))) of R - diag(psi)."""
     reduced = r - np.diag(psi)
-    values, vectors = _top_eigen(reduced, k)
+    values, vectors = top_eigen(reduced, k)
     return vectors * np.sqrt(np.maximum(values, 0.0))
 
 
@@ -127,7 +99,7 @@ def minres(r: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
     r = np.asarray(r, dtype=float)
     p = r.shape[0]
     lower = np.tril_indices(p, -1)
-    upper_bound = max(1.0, float(np.max(_smc(r))))
+    upper_bound = max(1.0, float(np.max(smc(r))))
 
     diag_r = np.diag(r)
 
@@ -136,14 +108,14 @@ def minres(r: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
         # matrix for a correlation matrix
         s = r.copy()
         s[np.diag_indices(p)] = diag_r - psi
-        values, vectors = _top_eigen(s, nfactors)
+        values, vectors = top_eigen(s, nfactors)
         load = vectors * np.sqrt(np.maximum(values, 100 * np.finfo(float).eps))
         model = load @ load.T
         resid = (s - model)[lower]
         grad = np.diag(model) + psi - diag_r  # psych's FAgr.minres
         return float(np.sum(resid**2)), grad
 
-    start = 1.0 - _smc(r)
+    start = 1.0 - smc(r)
     start = np.clip(start, 0.005, upper_bound)
     res = optimize.minimize(
         objective,
@@ -165,7 +137,7 @@ def _ml(r: np.ndarray, nfactors: int, n_obs: int) -> np.ndarray:
     fitted = model.fit(maxiter=1000, tol=1e-10, rng=np.random.default_rng(0))
     psi = np.clip(np.asarray(fitted.uniqueness, dtype=float), 0.005, None)
     scale = 1.0 / np.sqrt(psi)
-    values, vectors = _top_eigen(r * np.outer(scale, scale), nfactors)
+    values, vectors = top_eigen(r * np.outer(scale, scale), nfactors)
     return (np.sqrt(psi)[:, None] * vectors) * np.sqrt(np.maximum(values - 1.0, 0.0))
 
 
@@ -177,11 +149,11 @@ def _pa(r: np.ndarray, nfactors: int, min_err: float = 0.001, max_iter: int = 50
     the third decimal on bfi, so the loop is written out here.
     """
     m = r.copy()
-    np.fill_diagonal(m, _smc(r))
+    np.fill_diagonal(m, smc(r))
     comm = float(np.trace(m))
     load = np.zeros((r.shape[0], nfactors))
     for _ in range(max_iter):
-        values, vectors = _top_eigen(m, nfactors)
+        values, vectors = top_eigen(m, nfactors)
         load = vectors * np.sqrt(values)
         new = np.sum(load**2, axis=1)
         comm1 = float(np.sum(new))
@@ -197,28 +169,20 @@ def _pa(r: np.ndarray, nfactors: int, min_err: float = 0.001, max_iter: int = 50
 
 # ----------------------------------------------------------------------------- rotation
 def _rotate(load: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray | None]:
-    from statsmodels.multivariate.factor_rotation import procrustes, rotate_factors
+    """Rotate loadings: (rotated, Phi), Phi None for orthogonal rotations (and for one factor)."""
+    from statsmodels.multivariate.factor_rotation import procrustes
 
     k = load.shape[1]
     if rotation == "none" or k < 2:
         return load, None
     if rotation == "oblimin":
-        rotated, t = rotate_factors(load, "oblimin", 0.0, "oblique", tol=1e-5, max_tries=1000)
-        return rotated, t.T @ t
-    # varimax with Kaiser normalisation (R's stats::varimax(normalize = TRUE))
-    h = np.sqrt(np.sum(load**2, axis=1))
-
-    def kaiser_varimax(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sc = np.sqrt(np.sum(x**2, axis=1))
-        rot, t = rotate_factors(x / sc[:, None], "varimax", tol=1e-7, max_tries=1000)
-        return rot * sc[:, None], t  # orthogonal: rot = (x / sc) @ t
-
-    if rotation == "varimax":
-        return kaiser_varimax(load)[0], None
+        return oblimin(load)
+    if rotation == "varimax":  # Kaiser-normalised, R's stats::varimax(normalize = TRUE)
+        return varimax(load)[0], None
     if rotation == "promax":
         # psych::kaiser(L, rotate = "Promax"): rows normalised, psych::Promax(m = 4), rows restored
-        x = load / h[:, None]
-        v, t_var = kaiser_varimax(x)
+        h = np.sqrt(np.sum(load**2, axis=1))
+        v, t_var = varimax(load / h[:, None])
         q = v * np.abs(v) ** 3
         u = procrustes(v, q)  # (V'V)^-1 V'Q, R's lm.fit(V, Q)
         d = np.diag(np.linalg.inv(u.T @ u))
@@ -231,7 +195,7 @@ def _rotate(load: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray | N
 
 # ----------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class EFAResult:
+class EFAResult(Result):
     """Result of :func:`efa` (the numbers of ``psych::fa``).
 
     Attributes
@@ -259,12 +223,10 @@ class EFAResult:
     nfactors: int
     rotation: str
     method: str
-    n_obs: int
+    n: int
     rmsr: float = field(default=float("nan"))
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         """Loadings with h2, u2 and com columns (psych's printed table, unrounded)."""
@@ -294,7 +256,7 @@ class EFAResult:
             "",
             f"Mean item complexity =  {fmt_number(float(self.complexity.mean()), 1)}",
             f"The root mean square of the residuals (RMSR) is  {fmt_number(self.rmsr, 2)} ",
-            f"The number of observations was  {self.n_obs} ",
+            f"The number of observations was  {self.n} ",
         ]
         return "\n".join(lines)
 
@@ -302,14 +264,15 @@ class EFAResult:
         return self.summary()
 
 
+@deprecated_params(positional=("nfactors", "rotation", "method"), items="data")
 def efa(
-    items: pd.DataFrame, nfactors: int = 1, rotation: Rotation | None = "oblimin", method: Method = "minres"
+    data: pd.DataFrame, *, nfactors: int = 1, rotation: Rotation | None = "oblimin", method: Method = "minres"
 ) -> EFAResult:
     """Exploratory factor analysis of a wide item table, as ``psych::fa``.
 
     Parameters
     ----------
-    items : DataFrame, one row per respondent, one numeric column per item (NaN allowed:
+    data : DataFrame, one row per respondent, one numeric column per item (NaN allowed:
         correlations use pairwise-complete observations, as psych's default ``use = "pairwise"``).
     nfactors : number of factors k (1 <= k < number of items).
     rotation : "oblimin" (psych's default), "varimax", "promax" or None/"none".
@@ -331,7 +294,7 @@ def efa(
     >>> import pandas as pd, psychometry.stats as st
     >>> bfi = pd.read_csv("tests/data/psych_bfi.csv").iloc[:, :25]
     >>> res = st.efa(bfi, nfactors=5)                     # psych::fa(bfi[1:25], 5)
-    >>> round(res.variance.loc["SS loadings", "MR2"], 2)
+    >>> round(float(res.variance.loc["SS loadings", "MR2"]), 2)
     2.57
     """
     rotation_name = "none" if rotation is None else str(rotation)
@@ -341,15 +304,15 @@ def efa(
         )
     if method not in _PREFIX:
         raise StatsInputError(f"efa: method must be 'minres', 'ml' or 'pa', got {method!r}")
-    data = _numeric_items(items, "efa: items", min_columns=3)
-    p = data.shape[1]
+    x = _numeric_items(data, "efa: data", min_columns=3)
+    p = x.shape[1]
     if isinstance(nfactors, bool) or not isinstance(nfactors, (int, np.integer)) or not 1 <= nfactors < p:
         raise StatsInputError(
             f"efa: nfactors must be an integer from 1 to {p - 1} (number of items - 1), got {nfactors!r}"
         )
     nfactors = int(nfactors)
-    r = _correlation(data, "efa: items")
-    n_obs = int(len(data))
+    r = _correlation(x, "efa: data")
+    n_obs = int(len(x))
 
     if method == "minres":
         load, _ = minres(r, nfactors)
@@ -384,7 +347,7 @@ def efa(
         names = [names[j] for j in order]
         if phi is not None:
             phi = phi[np.ix_(order, order)]
-    index = [str(c) for c in data.columns]
+    index = [str(c) for c in x.columns]
     loadings = pd.DataFrame(rotated, index=index, columns=names)
     phi_df = None if phi is None else pd.DataFrame(phi, index=names, columns=names)
     structure = loadings if phi is None else pd.DataFrame(rotated @ phi, index=index, columns=names)
@@ -415,7 +378,7 @@ def efa(
         nfactors=nfactors,
         rotation=rotation_name,
         method=method,
-        n_obs=n_obs,
+        n=n_obs,
         rmsr=rmsr,
     )
 
@@ -436,7 +399,7 @@ def _leading_above(observed: np.ndarray, threshold: np.ndarray) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class ParallelAnalysisResult:
+class ParallelAnalysisResult(Result):
     """Result of :func:`parallel_analysis` (``psych::fa.parallel``).
 
     Attributes: ``nfactors`` and ``ncomponents`` (suggested numbers), and ``table`` with, per
@@ -448,12 +411,10 @@ class ParallelAnalysisResult:
     table: pd.DataFrame
     n_iter: int
     quantile: float
-    n_obs: int
+    n: int
     seed: int | None
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -466,19 +427,20 @@ class ParallelAnalysisResult:
                 f"and the number of components =  {self.ncomponents} ",
                 "",
                 f"Eigenvalues (observed, and mean / {self.quantile:g} quantile of {self.n_iter} random normal "
-                f"data sets of {self.n_obs} x {len(self.table)}):",
+                f"data sets of {self.n} x {len(self.table)}):",
                 format_frame(head.round(digits) + 0.0, digits),
             ]
         )
 
 
+@deprecated_params(positional=("n_iter", "seed", "quantile"), items="data")
 def parallel_analysis(
-    items: pd.DataFrame, n_iter: int = 20, seed: int | None = None, quantile: float = 0.95
+    data: pd.DataFrame, *, n_iter: int = 20, seed: int | None = None, quantile: float = 0.95
 ) -> ParallelAnalysisResult:
     """Horn's parallel analysis, as ``psych::fa.parallel(x, fa = "both")`` with simulated data.
 
     For each of ``n_iter`` data sets of independent standard normal variables (same n and p as
-    ``items``) the eigenvalues of the correlation matrix (PC) and of the correlation matrix with
+    ``data``, a wide item table) the eigenvalues of the correlation matrix (PC) and of the correlation matrix with
     one-factor minres communalities on its diagonal (FA, psych's default ``SMC = FALSE``) are found.
     The suggested number of components (factors) is the number of leading observed PC (FA)
     eigenvalues larger than the ``quantile`` (default .95, psych's ``quant``) of the simulated
@@ -493,17 +455,19 @@ def parallel_analysis(
 
     Example
     -------
+    >>> import pandas as pd, psychometry.stats as st
     >>> hs = pd.read_csv("tests/data/holzinger_swineford_1939.csv")
-    >>> parallel_analysis(hs[[f"x{i}" for i in range(1, 10)]], seed=1).nfactors
-    3
+    >>> res = st.parallel_analysis(hs[[f"x{i}" for i in range(1, 10)]], seed=1)
+    >>> res.nfactors, res.ncomponents, round(float(res.table.loc[1, "pc_observed"]), 2)
+    (3, 3, 3.22)
     """
-    data = _numeric_items(items, "parallel_analysis: items", min_columns=3)
+    x = _numeric_items(data, "parallel_analysis: data", min_columns=3)
     if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
         raise StatsInputError(f"parallel_analysis: n_iter must be a positive integer, got {n_iter!r}")
     if not 0 < quantile < 1:
         raise StatsInputError(f"parallel_analysis: quantile must be in (0, 1), got {quantile!r}")
-    r = _correlation(data, "parallel_analysis: items")
-    n, p = data.shape
+    r = _correlation(x, "parallel_analysis: data")
+    n, p = x.shape
     pc_obs = np.sort(np.linalg.eigvalsh(r))[::-1]
     fa_obs = _fa_values(r)
     rng = np.random.default_rng(seed)
@@ -532,6 +496,6 @@ def parallel_analysis(
         table=table,
         n_iter=int(n_iter),
         quantile=float(quantile),
-        n_obs=int(n),
+        n=int(n),
         seed=seed,
     )

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -33,9 +35,10 @@ from psychometry.stats._rprint import (
     format_strings,
 )
 from psychometry.stats.factor import minres as _factor_minres
-from psychometry.stats.reliability import ReliabilityError, _cov2cor, _numeric_items, _smc
+from psychometry.stats.reliability import ReliabilityError, _numeric_items
 
-from ._rhtml import summary_html
+from ._api import Result, deprecated_params, frame
+from ._linalg import cov2cor, oblimin, smc, varimax
 
 __all__ = ["OmegaResult", "minres", "omega"]
 
@@ -53,11 +56,6 @@ def _is_correlation(m: pd.DataFrame) -> bool:
     )
 
 
-def _eigh_desc(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    vals, vecs = np.linalg.eigh(S)
-    return vals[::-1], vecs[:, ::-1]
-
-
 def minres(R: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
     """Minimum-residual loadings of a correlation matrix (:func:`psychometry.stats.factor.minres`,
     as ``psych::fa(fm="minres")`` before rotation), columns signed to a positive sum as psych does.
@@ -69,12 +67,9 @@ def minres(R: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _varimax(L: np.ndarray) -> np.ndarray:
-    """Kaiser-normalised varimax (stats::varimax), signed and sorted as psych::fa does."""
-    from statsmodels.multivariate.factor_rotation import rotate_factors
-
-    h = np.sqrt((L**2).sum(axis=1))
-    rotated, _ = rotate_factors(L / h[:, None], "varimax")
-    rotated = rotated * h[:, None]
+    """Kaiser-normalised varimax (:func:`psychometry.stats._linalg.varimax`), columns signed to
+    positive sums and sorted by decreasing sums of squares, as psych::fa does."""
+    rotated, _ = varimax(L)
     signs = np.sign(rotated.sum(axis=0))
     signs[signs == 0] = 1
     rotated = rotated * signs
@@ -82,18 +77,10 @@ def _varimax(L: np.ndarray) -> np.ndarray:
     return rotated[:, order]
 
 
-def _oblimin(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Oblimin (gamma = 0, i.e. quartimin; GPArotation::oblimin with normalize = FALSE).
-    statsmodels returns L = A (T')^-1 with Phi = T'T, GPArotation's convention."""
-    from statsmodels.multivariate.factor_rotation import rotate_factors
-
-    P, T = rotate_factors(L, "oblimin", 0, "oblique")
-    return P, T.T @ T
-
-
 @dataclass(frozen=True)
-class OmegaResult:
-    """McDonald's omega by Schmid-Leiman (see :func:`omega`)."""
+class OmegaResult(Result):
+    """McDonald's omega by Schmid-Leiman (see :func:`omega`). ``n`` is the number of respondents
+    (None when omega was given a correlation matrix)."""
 
     omega_h: float
     omega_h_asymptotic: float
@@ -103,31 +90,35 @@ class OmegaResult:
     ecv: float
     nfactors: int
     n_items: int
-    n_obs: int | None
+    n: int | None
     schmid_leiman: pd.DataFrame = field(repr=False)
     phi: pd.DataFrame | None = field(repr=False)
     omega_group: pd.DataFrame = field(repr=False)
     flipped: tuple[str, ...] = ()
     heywood: bool = False
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
+        """One row: alpha, g6 (psych's G.6), omega_h, omega_h_asymptotic, omega_t, ecv (ECV),
+        nfactors, n_items and n (NaN for a correlation matrix)."""
+        df = pd.DataFrame(
             [
                 {
                     "alpha": self.alpha,
-                    "G.6": self.g6,
+                    "g6": self.g6,
                     "omega_h": self.omega_h,
                     "omega_h_asymptotic": self.omega_h_asymptotic,
                     "omega_t": self.omega_total,
-                    "ECV": self.ecv,
+                    "ecv": self.ecv,
+                    "nfactors": self.nfactors,
+                    "n_items": self.n_items,
+                    "n": math.nan if self.n is None else self.n,
                 }
             ],
             index=[""],
         )
+        return frame(df, {"G.6": "g6", "ECV": "ecv"})
 
     def summary(self, digits: int = 2, cut: float = 0.2) -> str:
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate fits print Inf/NaN as R does
@@ -203,7 +194,8 @@ class OmegaResult:
         return self.summary()
 
 
-def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
+@deprecated_params(positional=("nfactors",), items_or_R="data")
+def omega(data: pd.DataFrame, *, nfactors: int = 3) -> OmegaResult:
     r"""McDonald's omega hierarchical and total by Schmid-Leiman, equal to ``psych::omega(m, nfactors)``.
 
     .. math::
@@ -217,7 +209,7 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
     1'R1 denominator). Also returns alpha (standardised), G6, ECV, the Schmid-Leiman table
     (g, F1*, ..., h2, u2, p2) and per-subscale omegas.
 
-    ``items_or_R`` is a wide item DataFrame (pairwise-complete correlations are used, as psych) or a
+    ``data`` is a wide item DataFrame (pairwise-complete correlations are used, as psych) or a
     correlation matrix (square, symmetric, unit diagonal; e.g. Thurstone's). Items whose general
     loading is negative are reversed (psych's flip = TRUE) and marked with '-'.
 
@@ -232,21 +224,21 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
     >>> round(s.omega(R).omega_h, 2)
     0.74
     """
-    if isinstance(items_or_R, np.ndarray):
-        items_or_R = pd.DataFrame(items_or_R)
-    if not isinstance(items_or_R, pd.DataFrame):
+    if isinstance(data, np.ndarray):
+        data = pd.DataFrame(data)
+    if not isinstance(data, pd.DataFrame):
         raise ReliabilityError(
-            f"omega: expected a DataFrame of items or a correlation matrix, got {type(items_or_R).__name__}"
+            f"omega: expected a DataFrame of items or a correlation matrix, got {type(data).__name__}"
         )
     if not isinstance(nfactors, (int, np.integer)) or nfactors < 1:
         raise ReliabilityError(f"omega: nfactors must be a positive integer, got {nfactors!r}")
     n_obs: int | None
-    if _is_correlation(items_or_R):
-        R = items_or_R.to_numpy(dtype=float)
-        names = [str(c) for c in items_or_R.columns]
+    if _is_correlation(data):
+        R = data.to_numpy(dtype=float)
+        names = [str(c) for c in data.columns]
         n_obs = None
     else:
-        x = _numeric_items(items_or_R, "omega")
+        x = _numeric_items(data, "omega")
         Rdf = x.corr()
         if Rdf.isna().to_numpy().any():
             raise ReliabilityError(
@@ -254,7 +246,7 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
                 "variance (correlation undefined)"
             )
         R, names, n_obs = Rdf.to_numpy(), list(x.columns), len(x)
-    R = _cov2cor(R)
+    R = cov2cor(R)
     k = R.shape[0]
     if nfactors >= k:
         raise ReliabilityError(f"omega: nfactors = {nfactors} needs more than {nfactors} items (got {k})")
@@ -268,7 +260,7 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
         Phi = None
     else:
         orth = _varimax(L0)
-        P, Phi = _oblimin(orth)
+        P, Phi = oblimin(orth)
         if nfactors > 2:
             gl, gcomm = minres(Phi, 1)
             gamma = gl[:, 0]
@@ -306,7 +298,7 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
     gsq = g.sum() ** 2
     om_tot = (V - u2.sum()) / V
     alpha_ = (V - np.trace(R)) / V * k / (k - 1)
-    g6 = (V + _smc(R).sum() - np.trace(R)) / V
+    g6 = (V + smc(R).sum() - np.trace(R)) / V
     ev = (sl[cols] ** 2).sum()
     ecv = ev.iloc[0] / ev.sum()
 
@@ -336,7 +328,7 @@ def omega(items_or_R: pd.DataFrame, nfactors: int = 3) -> OmegaResult:
         ecv=float(ecv),
         nfactors=int(nfactors),
         n_items=k,
-        n_obs=n_obs,
+        n=n_obs,
         schmid_leiman=sl,
         phi=None if Phi is None else pd.DataFrame(Phi, index=cols[1:], columns=cols[1:]),
         omega_group=omega_group,

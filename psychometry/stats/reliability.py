@@ -14,7 +14,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import ClassVar, Union
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,8 @@ from scipy import stats as _st
 from psychometry.errors import StatsInputError
 from psychometry.stats._rprint import fmt_number, format_frame, format_frame_signif
 
-from ._rhtml import summary_html
+from ._api import Result, deprecated_params, frame
+from ._linalg import cov2cor, lower_triangle, numeric_items, smc
 
 __all__ = ["AlphaResult", "ICCResult", "ReliabilityError", "SplitHalfResult", "alpha", "icc", "splithalf"]
 
@@ -38,36 +39,9 @@ class ReliabilityError(StatsInputError):
 # input handling shared by alpha / splithalf / omega
 
 
-def _numeric_items(items: pd.DataFrame, what: str = "items") -> pd.DataFrame:
+def _numeric_items(items: object, what: str = "items") -> pd.DataFrame:
     """Check a wide item DataFrame and return it as float columns (NaN = missing)."""
-    if isinstance(items, np.ndarray):
-        items = pd.DataFrame(items, columns=[f"V{i + 1}" for i in range(items.shape[1])])
-    if not isinstance(items, pd.DataFrame):
-        raise ReliabilityError(
-            f"{what}: expected a pandas DataFrame (one row per respondent, one column "
-            f"per item), got {type(items).__name__}"
-        )
-    if items.shape[1] < 2:
-        raise ReliabilityError(f"{what}: need at least 2 item columns, got {items.shape[1]}")
-    if items.columns.duplicated().any():
-        dup = [str(c) for c in items.columns[items.columns.duplicated()]]
-        raise ReliabilityError(f"{what}: duplicated item column(s) {', '.join(dup)}")
-    out = {}
-    for col in items.columns:
-        s = items[col]
-        if s.dtype == bool or not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
-            conv = pd.to_numeric(s, errors="coerce")
-            bad = s[conv.isna() & s.notna()]
-            if len(bad):
-                raise ReliabilityError(
-                    f"{what}: item '{col}' has non-numeric value {bad.iloc[0]!r} (row {bad.index[0]!r})"
-                )
-            s = conv
-        out[str(col)] = s.astype(float)
-    df = pd.DataFrame(out, index=items.index)
-    if len(df) < 2:
-        raise ReliabilityError(f"{what}: need at least 2 respondents (rows), got {len(df)}")
-    return df
+    return numeric_items(items, what, error=ReliabilityError)
 
 
 def _key_vector(columns: Sequence[str], keys: Keys) -> np.ndarray:
@@ -128,23 +102,6 @@ def reverse_items(
     return df
 
 
-def _smc(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 - 1/diag(R^+) (pseudo-inverse; clipped to [0, 1] as psych::smc)."""
-    inv = np.linalg.pinv(R)
-    with np.errstate(divide="ignore"):
-        smc = 1 - 1 / np.diag(inv)
-    return np.clip(smc, 0, 1)
-
-
-def _cov2cor(C: np.ndarray) -> np.ndarray:
-    d = np.sqrt(np.diag(C))
-    return C / np.outer(d, d)
-
-
-def _lower(R: np.ndarray) -> np.ndarray:
-    return R[np.tril_indices_from(R, -1)]
-
-
 # --------------------------------------------------------------------------------------------------
 # alpha
 
@@ -161,9 +118,9 @@ def _alpha_core_unguarded(C: np.ndarray, R: np.ndarray) -> dict[str, float]:
     raw = (1 - np.trace(C) / total) * k / (k - 1)
     sum_r = R.sum()
     std = (1 - k / sum_r) * k / (k - 1)
-    g6 = 1 - (k - _smc(R).sum()) / sum_r
+    g6 = 1 - (k - smc(R).sum()) / sum_r
     av_r = (sum_r - k) / (k * (k - 1))
-    low = _lower(R)
+    low = lower_triangle(R)
     var_r = float(np.var(low, ddof=1)) if low.size > 1 else math.nan
     med_r = float(np.median(low))
     sn = k * av_r / (1 - av_r)
@@ -206,8 +163,12 @@ def _response_frequencies(x: pd.DataFrame, max_categories: int = 10) -> pd.DataF
 
 
 @dataclass(frozen=True)
-class AlphaResult:
-    """Cronbach's alpha and the item analysis of ``psych::alpha`` (see :func:`alpha`)."""
+class AlphaResult(Result):
+    """Cronbach's alpha and the item analysis of ``psych::alpha`` (see :func:`alpha`).
+
+    ``feldt`` and ``duhachek`` are alpha's 95% intervals (lower, upper); ``n`` is the number of
+    respondents (complete ones with ``na="listwise"``).
+    """
 
     raw_alpha: float
     std_alpha: float
@@ -220,7 +181,7 @@ class AlphaResult:
     median_r: float
     feldt: tuple[float, float]
     duhachek: tuple[float, float]
-    n_obs: int
+    n: int
     n_items: int
     keys: dict[str, int]
     na: str
@@ -232,12 +193,41 @@ class AlphaResult:
     negative_items: tuple[str, ...] = ()
     call: str = "alpha(items)"
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
-        """The summary row, with psych's column names."""
+        """One row: ``alpha`` (psych's raw_alpha) with its Feldt interval (``alpha_ci_low``,
+        ``alpha_ci_high``) and its Duhachek interval (``alpha_duhachek_ci_low``/``_ci_high``),
+        ``std_alpha``, ``g6`` (G6(smc)), ``average_r``, ``signal_noise`` (S/N), ``ase``, ``mean``,
+        ``sd``, ``median_r``, ``n`` and ``n_items``."""
+        df = pd.DataFrame(
+            [
+                {
+                    "alpha": self.raw_alpha,
+                    "alpha_ci_low": self.feldt[0],
+                    "alpha_ci_high": self.feldt[1],
+                    "alpha_duhachek_ci_low": self.duhachek[0],
+                    "alpha_duhachek_ci_high": self.duhachek[1],
+                    "std_alpha": self.std_alpha,
+                    "g6": self.g6,
+                    "average_r": self.average_r,
+                    "signal_noise": self.signal_noise,
+                    "ase": self.ase,
+                    "mean": self.mean,
+                    "sd": self.sd,
+                    "median_r": self.median_r,
+                    "n": self.n,
+                    "n_items": self.n_items,
+                }
+            ],
+            index=[""],
+        )
+        return frame(
+            df, {"raw_alpha": "alpha", "std.alpha": "std_alpha", "G6(smc)": "g6", "S/N": "signal_noise"}
+        )
+
+    def _psych_total(self) -> pd.DataFrame:
+        """psych's printed summary row, with psych's column names."""
         return pd.DataFrame(
             [
                 {
@@ -269,7 +259,7 @@ class AlphaResult:
     def summary(self, digits: int = 2) -> str:
         """The blocks of psych's ``print(alpha(...))``, with ``digits`` significant digits."""
         lines = ["", "Reliability analysis   ", f"Call: {self.call}", ""]
-        lines.append(" " + format_frame_signif(self.to_frame(), digits))
+        lines.append(" " + format_frame_signif(self._psych_total(), digits))
         lines += ["", "    95% confidence boundaries "]
         lines.append(format_frame(self.confidence_intervals().round(digits), 7))
         lines += ["", " Reliability if an item is dropped:"]
@@ -286,7 +276,7 @@ class AlphaResult:
                 "use = \"pairwise\"); the scale score is the mean of the answered items."
             )
         else:
-            notes.append(f"Listwise deletion: {self.n_obs} complete respondents.")
+            notes.append(f"Listwise deletion: {self.n} complete respondents.")
         if self.dropped_items:
             notes.append(
                 f"Items without variance were dropped (still counted in the score): "
@@ -303,8 +293,9 @@ class AlphaResult:
         return self.summary()
 
 
+@deprecated_params(positional=("keys",), items="data")
 def alpha(
-    items: pd.DataFrame, keys: Keys = None, *, na: str = "pairwise", max_categories: int = 10
+    data: pd.DataFrame, *, keys: Keys = None, na: str = "pairwise", max_categories: int = 10
 ) -> AlphaResult:
     r"""Cronbach's alpha with psych's item analysis (equal to R's ``psych::alpha(items, keys)``).
 
@@ -325,7 +316,7 @@ def alpha(
 
     Parameters
     ----------
-    items : DataFrame, one row per respondent, one numeric column per item (NaN = missing).
+    data : DataFrame, one row per respondent, one numeric column per item (NaN = missing).
     keys : items to reverse: a list of names (``["A1"]``), a ``{name: +1/-1}`` mapping, or one
         +1/-1 per item (psych's ``keys=``). Reversal is (max + min) - x with max/min over all items.
     na : ``"pairwise"`` (default, as psych: pairwise complete covariances, scores = mean of the
@@ -342,12 +333,16 @@ def alpha(
     --------
     >>> import pandas as pd, psychometry.stats as s
     >>> att = pd.read_csv("tests/data/attitude.csv")
-    >>> round(s.alpha(att).raw_alpha, 2)
-    0.84
+    >>> res = s.alpha(att)
+    >>> round(res.raw_alpha, 2), [round(v, 2) for v in res.feldt]
+    (0.84, [0.74, 0.92])
+    >>> small = pd.DataFrame({"q1": [1, 2, 3, 4, 5], "q2": [2, 2, 3, 5, 4], "q3": [5, 4, 3, 2, 2]})
+    >>> round(s.alpha(small, keys=["q3"]).raw_alpha, 3)
+    0.964
     """
     if na not in ("pairwise", "listwise"):
         raise ReliabilityError(f"na: expected 'pairwise' or 'listwise', got {na!r}")
-    x = _numeric_items(items)
+    x = _numeric_items(data)
     if na == "listwise":
         x = x.dropna()
         if len(x) < 2:
@@ -384,7 +379,7 @@ def alpha(
     # psych warns when some first-principal-component loadings are negative and no keys were given
     negative: tuple[str, ...] = ()
     if keys is None:
-        _vals, vecs = np.linalg.eigh(_cov2cor(C0))
+        _vals, vecs = np.linalg.eigh(cov2cor(C0))
         v1 = vecs[:, -1] * np.sign(vecs[:, -1].sum() or 1.0)
         if (v1 < 0).any():
             negative = tuple(str(c) for c, v in zip(x.columns, v1) if v < 0)
@@ -407,7 +402,7 @@ def alpha(
         total = (k * x.mean(axis=1) + float(np.nansum(first_bad.to_numpy()))) / (k + len(bad))
     else:
         total = x.mean(axis=1)
-    R = _cov2cor(C)
+    R = cov2cor(C)
     tot = _alpha_core(C, R)
 
     # reliability if an item is dropped
@@ -419,7 +414,7 @@ def alpha(
             rows.append([d["raw"], d["std"], d["g6"], d["av_r"], d["sn"], d["q"], d["var_r"], d["med_r"]])
     else:
         r12 = R[0, 1]
-        smc1 = _smc(R)[0]
+        smc1 = smc(R)[0]
         rows.append([C[0, 1] / C[1, 1], r12, smc1, r12, r12 / (1 - r12), math.nan, 0.0, r12])
         rows.append([C[0, 1] / C[0, 0], r12, smc1, r12, r12 / (1 - r12), math.nan, 0.0, r12])
     drop = pd.DataFrame(
@@ -436,7 +431,7 @@ def alpha(
     # item statistics
     v_t = R.sum()
     RC = R.copy()
-    np.fill_diagonal(RC, _smc(R))
+    np.fill_diagonal(RC, smc(R))
     with np.errstate(invalid="ignore", divide="ignore"):
         std_r = R.sum(axis=0) / np.sqrt(v_t)
         r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
@@ -480,7 +475,7 @@ def alpha(
         median_r=float(tot["med_r"]),
         feldt=(float(feldt[0]), float(feldt[1])),
         duhachek=(raw_a - 1.96 * ase, raw_a + 1.96 * ase),
-        n_obs=n_sub,
+        n=n_sub,
         n_items=k,
         keys=key_map,
         na=na,
@@ -499,7 +494,7 @@ def alpha(
 
 
 @dataclass(frozen=True)
-class SplitHalfResult:
+class SplitHalfResult(Result):
     """Split-half reliabilities (see :func:`splithalf`)."""
 
     first_second: float
@@ -516,28 +511,42 @@ class SplitHalfResult:
     lambda6: float
     average_r: float
     median_r: float
-    n_obs: int
+    n: int
     n_items: int
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
+        """One row: the split-half coefficients (first_second, odd_even, max_split, min_split,
+        mean_split), alpha, lambda2, lambda6, average_r, median_r, n, n_items."""
+        df = pd.DataFrame(
             [
                 {
-                    "first/second (SB)": self.first_second,
-                    "odd/even (SB)": self.odd_even,
-                    "max split (lambda4)": self.max_split,
-                    "min split (beta)": self.min_split,
-                    "average split": self.mean_split,
+                    "first_second": self.first_second,
+                    "odd_even": self.odd_even,
+                    "max_split": self.max_split,
+                    "min_split": self.min_split,
+                    "mean_split": self.mean_split,
                     "alpha": self.alpha,
                     "lambda2": self.lambda2,
                     "lambda6": self.lambda6,
+                    "average_r": self.average_r,
+                    "median_r": self.median_r,
+                    "n": self.n,
+                    "n_items": self.n_items,
                 }
             ],
             index=[""],
+        )
+        return frame(
+            df,
+            {
+                "first/second (SB)": "first_second",
+                "odd/even (SB)": "odd_even",
+                "max split (lambda4)": "max_split",
+                "min split (beta)": "min_split",
+                "average split": "mean_split",
+            },
         )
 
     def summary(self, digits: int = 2) -> str:
@@ -545,7 +554,7 @@ class SplitHalfResult:
         how = "all" if self.exhaustive else "a random sample of"
         lines = [
             "Split half reliabilities  ",
-            f"Call: splithalf(items)  [{self.n_items} items, {self.n_obs} respondents]",
+            f"Call: splithalf(items)  [{self.n_items} items, {self.n} respondents]",
             "",
             f"Spearman-Brown, first/second half      = {f(self.first_second)}",
             f"Spearman-Brown, odd/even items         = {f(self.odd_even)}",
@@ -574,8 +583,9 @@ def _sb(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> float:
     return 2 * r / (1 + r)
 
 
+@deprecated_params(positional=("keys",), items="data")
 def splithalf(
-    items: pd.DataFrame, keys: Keys = None, *, n_sample: int = 10000, seed: int = 0
+    data: pd.DataFrame, *, keys: Keys = None, n_sample: int = 10000, seed: int = 0
 ) -> SplitHalfResult:
     r"""Split-half reliability.
 
@@ -593,10 +603,21 @@ def splithalf(
     choose(k, floor(k/2))/2 combinations (and divides the sum by that non-integer count), i.e. about
     half of the distinct splits; we use all of them. For even k the results are identical.
 
+    ``data`` is a wide item table (one row per respondent, one column per item); ``keys`` reverses
+    items as in :func:`alpha`.
+
     References: Spearman (1910), Brown (1910) Brit. J. Psychol. 3; Guttman (1945) Psychometrika 10,
     255-282; Revelle (1979) Multivariate Behav. Res. 14, 57-74; psych::splitHalf.
+
+    Examples
+    --------
+    >>> import pandas as pd, psychometry.stats as s
+    >>> att = pd.read_csv("tests/data/attitude.csv").iloc[:, :6]
+    >>> res = s.splithalf(att)
+    >>> round(res.max_split, 2), round(res.mean_split, 2), res.n_splits
+    (0.91, 0.83, 10)
     """
-    x = reverse_items(items, keys)
+    x = reverse_items(data, keys)
     cols = list(x.columns)
     k = len(cols)
     C = x.cov().to_numpy()
@@ -606,13 +627,13 @@ def splithalf(
     odd = np.array([1.0 if i % 2 == 0 else 0.0 for i in range(k)])
     fs, oe = _sb(first, 1 - first, C), _sb(odd, 1 - odd, C)
 
-    R = _cov2cor(C)
+    R = cov2cor(C)
     sum_r = R.sum()
     sum_off = sum_r - np.trace(R)
     off = R - np.diag(np.diag(R))
     alpha_ = sum_off / sum_r * k / (k - 1)
     lambda2 = (sum_off + math.sqrt((off**2).sum() * k / (k - 1))) / sum_r
-    lambda6 = (sum_off + _smc(R).sum()) / sum_r
+    lambda6 = (sum_off + smc(R).sum()) / sum_r
 
     m = k // 2
     total_splits = math.comb(k, m) // (2 if 2 * m == k else 1)
@@ -635,7 +656,7 @@ def splithalf(
     def halves_of(w: np.ndarray) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return (tuple(c for c, v in zip(cols, w) if v), tuple(c for c, v in zip(cols, w) if not v))
 
-    low = _lower(R)
+    low = lower_triangle(R)
     return SplitHalfResult(
         first_second=float(fs),
         odd_even=float(oe),
@@ -651,7 +672,7 @@ def splithalf(
         lambda6=float(lambda6),
         average_r=float(low.mean()),
         median_r=float(np.median(low)),
-        n_obs=len(x),
+        n=len(x),
         n_items=k,
     )
 
@@ -680,8 +701,12 @@ _MCGRAW_WONG = {
 
 
 @dataclass(frozen=True)
-class ICCResult:
-    """Intraclass correlations of :func:`pingouin.intraclass_corr`, with the recommended form."""
+class ICCResult(Result):
+    """Intraclass correlations of :func:`pingouin.intraclass_corr`, with the recommended form.
+
+    ``table`` is pingouin's table (indexed by the Shrout & Fleiss form, with its ``CI95`` column);
+    ``to_frame()`` is the same table in the column vocabulary of docs/api.md.
+    """
 
     table: pd.DataFrame = field(repr=False)
     recommended: str
@@ -700,12 +725,33 @@ class ICCResult:
             raise ReliabilityError(f"icc: unknown form {form!r}; one of {', '.join(self.table.index)}")
         return float(self.table.loc[form, "ICC"])
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
-
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per form (index: ICC1 ... ICC3k): ``icc``, ``icc_ci_low``,
+        ``icc_ci_high`` (pingouin's 95% interval), the F test (``statistic``, ``df1``, ``df2``,
+        ``p``) and ``mcgraw_wong`` (McGraw & Wong's name of the form)."""
+        t = self.table
+        df = pd.DataFrame(
+            {
+                "icc": t["ICC"].astype(float),
+                "icc_ci_low": [float(ci[0]) for ci in t["CI95"]],
+                "icc_ci_high": [float(ci[1]) for ci in t["CI95"]],
+                "statistic": t["F"].astype(float),
+                "df1": t["df1"],
+                "df2": t["df2"],
+                "p": t["pval"].astype(float),
+                "mcgraw_wong": t["McGraw-Wong"],
+            },
+            index=t.index,
+        )
+        return frame(
+            df,
+            {
+                "ICC": "icc",
+                "F": "statistic",
+                "pval": "p",
+                "McGraw-Wong": "mcgraw_wong",
+            },
+        )
 
     def summary(self, digits: int = 2) -> str:
         t = self.table[["ICC", "F", "df1", "df2", "pval"]].copy()
@@ -727,16 +773,17 @@ class ICCResult:
         return self.summary()
 
 
+@deprecated_params(positional=("targets", "raters", "ratings"))
 def icc(
     data: pd.DataFrame,
+    *,
     targets: str,
     raters: str,
     ratings: str,
-    *,
     average: bool = False,
     nan_policy: str = "raise",
 ) -> ICCResult:
-    """Intraclass correlations (all six Shrout & Fleiss forms) via :func:`pingouin.intraclass_corr`.
+    r"""Intraclass correlations (all six Shrout & Fleiss forms) via :func:`pingouin.intraclass_corr`.
 
     ``data`` is long: one row per (target, rater) with the rating. For test-retest or inter-template
     agreement (targets = respondents or items, raters = sessions or prompt templates, which stand for
@@ -745,11 +792,24 @@ def icc(
     (``average=True``). Koo & Li (2016) J. Chiropr. Med. 15, 155-163; Shrout & Fleiss (1979)
     Psychol. Bull. 86, 420-428. The ICCs themselves are pingouin's; nothing is reimplemented here.
 
+    With n targets, k raters and the two-way ANOVA mean squares MS_R (targets), MS_C (raters),
+    MS_E (residual) and MS_W (within targets):
+
+    .. math::
+
+        ICC1 = \frac{MS_R - MS_W}{MS_R + (k-1) MS_W},\quad
+        ICC2 = \frac{MS_R - MS_E}{MS_R + (k-1) MS_E + k (MS_C - MS_E)/n},\quad
+        ICC3 = \frac{MS_R - MS_E}{MS_R + (k-1) MS_E}
+
+    and the k-rater forms ICC1k = (MS_R - MS_W)/MS_R, ICC2k = (MS_R - MS_E)/(MS_R + (MS_C - MS_E)/n),
+    ICC3k = (MS_R - MS_E)/MS_R.
+
     Examples
     --------
     >>> import pingouin as pg, psychometry.stats as s
-    >>> round(s.icc(pg.read_dataset("icc"), "Wine", "Judge", "Scores")["ICC1"], 3)
-    0.728
+    >>> res = s.icc(pg.read_dataset("icc"), targets="Wine", raters="Judge", ratings="Scores")
+    >>> round(res["ICC1"], 3), res.recommended, round(res.value, 3)
+    (0.728, 'ICC2', 0.728)
     """
     import pingouin as pg
 

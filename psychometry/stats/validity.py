@@ -24,7 +24,7 @@ from scipy import optimize, stats
 
 from psychometry.errors import StatsInputError
 
-from ._rhtml import summary_html
+from ._api import Result, deprecated_params, frame
 from ._rprint import format_frame
 
 __all__ = ["MTMMResult", "NormComparisonResult", "cohens_d_ci", "compare_norms", "mtmm"]
@@ -50,7 +50,7 @@ def _scores_frame(x: object, what: str) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- MTMM
 @dataclass(frozen=True, eq=False)
-class MTMMResult:
+class MTMMResult(Result):
     """Result of :func:`mtmm`.
 
     Attributes
@@ -74,10 +74,6 @@ class MTMMResult:
     n: int
     methods: tuple[str, str]
     conf_level: float
-
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         """Convergent and discriminant columns side by side, one row per trait."""
@@ -113,11 +109,12 @@ class MTMMResult:
         return self.summary()
 
 
+@deprecated_params(positional=("other", "pairs"), scores_a="data", scores_b="other")
 def mtmm(
-    scores_a: pd.DataFrame,
-    scores_b: pd.DataFrame,
-    pairs: Mapping[str, str] | Sequence[tuple[str, str]],
+    data: pd.DataFrame,
     *,
+    other: pd.DataFrame,
+    pairs: Mapping[str, str] | Sequence[tuple[str, str]],
     methods: tuple[str, str] = ("a", "b"),
     conf_level: float = 0.95,
 ) -> MTMMResult:
@@ -125,9 +122,10 @@ def mtmm(
 
     Parameters
     ----------
-    scores_a, scores_b : DataFrames of scale scores of the same respondents (rows matched on the
-        index; only respondents in both are used, and only those with every paired score present).
-    pairs : {scale in scores_a: scale in scores_b} (or a list of pairs): the same trait measured by
+    data, other : DataFrames of scale scores of the same respondents by method a (``data``) and
+        method b (``other``); rows are matched on the index; only respondents in both are used, and
+        only those with every paired score present.
+    pairs : {scale in data: scale in other} (or a list of pairs): the same trait measured by
         the two instruments, e.g. ``{"extraversion": "E", ...}`` for BFI-44 vs IPIP-NEO.
     methods : labels of the two instruments (for the printed matrix).
     conf_level : level of the convergent correlations' confidence intervals.
@@ -147,34 +145,38 @@ def mtmm(
 
     Example
     -------
-    >>> res = mtmm(bfi_scores, ipip_scores, {"E": "extraversion", "A": "agreeableness"})
-    >>> res.convergent["r"], res.mean_abs_hthm
+    >>> import numpy as np, pandas as pd, psychometry.stats as st
+    >>> rng = np.random.default_rng(1)
+    >>> traits = rng.standard_normal((200, 3))
+    >>> a = pd.DataFrame(traits + 0.5 * rng.standard_normal((200, 3)), columns=["E", "A", "C"])
+    >>> b = pd.DataFrame(traits + 0.5 * rng.standard_normal((200, 3)), columns=["ext", "agr", "con"])
+    >>> res = st.mtmm(a, other=b, pairs={"E": "ext", "A": "agr", "C": "con"})
+    >>> res.convergent["r"].round(2).tolist(), round(res.mean_abs_hthm, 2)
+    ([0.77, 0.73, 0.78], 0.05)
     """
-    a = _scores_frame(scores_a, "mtmm: scores_a")
-    b = _scores_frame(scores_b, "mtmm: scores_b")
+    a = _scores_frame(data, "mtmm: data")
+    b = _scores_frame(other, "mtmm: other")
     pair_list = list(pairs.items()) if isinstance(pairs, Mapping) else [tuple(p) for p in pairs]
     if len(pair_list) < 2:
         raise StatsInputError("mtmm: pairs needs at least two traits (a multitrait matrix)")
     for p in pair_list:
         if len(p) != 2:
-            raise StatsInputError(
-                f"mtmm: each pair must be (scale in scores_a, scale in scores_b), got {p!r}"
-            )
+            raise StatsInputError(f"mtmm: each pair must be (scale in data, scale in other), got {p!r}")
     ta = [str(p[0]) for p in pair_list]
     tb = [str(p[1]) for p in pair_list]
-    for names, frame, what in ((ta, a, "scores_a"), (tb, b, "scores_b")):
-        missing = [t for t in names if t not in frame.columns]
+    for names, scores, what in ((ta, a, "data"), (tb, b, "other")):
+        missing = [t for t in names if t not in scores.columns]
         if missing:
             raise StatsInputError(
                 f"mtmm: pairs name scale(s) {missing} that are not columns of {what} "
-                f"(columns: {[str(c) for c in frame.columns]})"
+                f"(columns: {[str(c) for c in scores.columns]})"
             )
         if len(set(names)) != len(names):
             raise StatsInputError(f"mtmm: a scale of {what} appears in two pairs: {names}")
     if not 0 < conf_level < 1:
         raise StatsInputError(f"mtmm: conf_level must be in (0, 1), got {conf_level!r}")
     if a.index.has_duplicates or b.index.has_duplicates:
-        raise StatsInputError("mtmm: scores_a and scores_b must have unique row indexes (respondent ids)")
+        raise StatsInputError("mtmm: data and other must have unique row indexes (respondent ids)")
     common = a.index.intersection(b.index, sort=False)
     joined = pd.concat(
         [
@@ -328,19 +330,20 @@ def _norm_table(norms: object) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class NormComparisonResult:
-    """Result of :func:`compare_norms`: ``table`` has one row per scale with n, mean, sd (sample),
-    norm_mean, norm_sd, norm_n, diff, z, percentile, t, df, p (Welch), d, d_low, d_high."""
+class NormComparisonResult(Result):
+    """Result of :func:`compare_norms`: ``table`` (the printed table) has one row per scale with n,
+    mean, sd (sample), norm_mean, norm_sd, norm_n, diff, z, percentile, t, df, p (Welch), d, d_low,
+    d_high; ``to_frame()`` is the same table in docs/api.md's vocabulary (``statistic`` for t,
+    ``d_ci_low``/``d_ci_high`` for d's interval)."""
 
     table: pd.DataFrame
     conf_level: float
 
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
-
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per scale: n, mean, sd, norm_mean, norm_sd, norm_n, diff, z, percentile, statistic
+        (Welch's t), df, p, d, d_ci_low, d_ci_high."""
+        renamed = {"t": "statistic", "d_low": "d_ci_low", "d_high": "d_ci_high"}
+        return frame(self.table.rename(columns=renamed), renamed)
 
     def summary(self, digits: int = 2) -> str:
         t = self.table.copy()
@@ -376,17 +379,19 @@ class NormComparisonResult:
         return self.summary()
 
 
+@deprecated_params(positional=("norms",), scores="data", alpha="conf_level")
 def compare_norms(
-    scores: pd.DataFrame, norms: pd.DataFrame | Mapping[str, object], *, conf_level: float = 0.95
+    data: pd.DataFrame, *, norms: pd.DataFrame | Mapping[str, object], conf_level: float = 0.95
 ) -> NormComparisonResult:
     """Compare a sample's scale scores with human norms given as (mean, sd, n) per scale.
 
     Parameters
     ----------
-    scores : DataFrame of scale scores (one row per respondent, e.g. per simulated participant;
+    data : DataFrame of scale scores (one row per respondent, e.g. per simulated participant;
         one column per scale); NaN are ignored per scale.
     norms : DataFrame indexed by scale with columns mean, sd, n, or {scale: (mean, sd, n)}.
-        Every scale of ``norms`` must be a column of ``scores``; other score columns are ignored.
+        Every scale of ``norms`` must be a column of ``data``; other score columns are ignored.
+    conf_level : level of the confidence interval of d.
 
     Per scale, with the sample's M1, s1, n1 and the norm's M2, s2, n2:
 
@@ -404,21 +409,26 @@ def compare_norms(
 
     Example
     -------
-    >>> compare_norms(scores, {"extraversion": (3.25, 0.90, 6076)}).table[["z", "t", "p", "d"]]
+    >>> import pandas as pd, psychometry.stats as st
+    >>> scores = pd.DataFrame({"extraversion": [3.0, 3.5, 2.5, 4.0, 3.0, 2.0]})
+    >>> res = st.compare_norms(scores, norms={"extraversion": (3.25, 0.90, 6076)})
+    >>> row = res.to_frame().loc["extraversion"]
+    >>> [round(float(row[c]), 3) for c in ("z", "statistic", "p", "d", "d_ci_low", "d_ci_high")]
+    [-0.278, -0.865, 0.426, -0.278, -1.078, 0.523]
     """
-    data = _scores_frame(scores, "compare_norms: scores")
+    scores = _scores_frame(data, "compare_norms: data")
     table = _norm_table(norms)
     if not 0 < conf_level < 1:
         raise StatsInputError(f"compare_norms: conf_level must be in (0, 1), got {conf_level!r}")
-    missing = [s for s in table.index if s not in data.columns]
+    missing = [s for s in table.index if s not in scores.columns]
     if missing:
         raise StatsInputError(
-            f"compare_norms: norm scale(s) {missing} are not columns of scores "
-            f"(columns: {[str(c) for c in data.columns]})"
+            f"compare_norms: norm scale(s) {missing} are not columns of data "
+            f"(columns: {[str(c) for c in scores.columns]})"
         )
     rows = []
     for scale, norm in table.iterrows():
-        x = data[scale].dropna().to_numpy()
+        x = scores[scale].dropna().to_numpy()
         n1 = len(x)
         if n1 == 0:
             raise StatsInputError(f"compare_norms: scale {scale!r} has no non-missing score")
