@@ -52,7 +52,7 @@ class Section:
     html: str | None = field(default=None, repr=False)
 
     @classmethod
-    def skipped(cls, key: str, title: str, reason: str, level: int = 3) -> Section:
+    def skipped(cls, key: str, title: str, reason: str | None, level: int = 3) -> Section:
         """A section that could not be computed: the body is one ``not computed: reason`` line."""
         reason = " ".join(str(reason).split())  # always one line
         return cls(key=key, title=title, level=level, body=NOT_COMPUTED + reason, computed=False)

@@ -267,13 +267,13 @@ def trait_profile(
     width = 0.6 / n
     for j, ((lab, df), color) in enumerate(zip(profiles.items(), _COLORS * 20)):
         stats_ = [_ci95(df[s].to_numpy(dtype=float)) if s in df.columns else (math.nan,) * 3 for s in scales]
-        m = np.array([s[0] for s in stats_])
+        mid = np.array([s[0] for s in stats_])
         lo = np.array([s[1] for s in stats_])
         hi = np.array([s[2] for s in stats_])
-        err = np.vstack([np.nan_to_num(m - lo), np.nan_to_num(hi - m)])
+        err = np.vstack([np.nan_to_num(mid - lo), np.nan_to_num(hi - mid)])
         ax.errorbar(
             x - 0.3 + width * (j + 0.5),
-            m,
+            mid,
             yerr=err,
             fmt="o",
             color=color,

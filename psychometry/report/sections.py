@@ -1122,14 +1122,14 @@ def comparison_sections(
         }
         if rel:
             cells = pd.DataFrame(index=scale_ids, dtype=object)
-            for name, t in rel.items():
-                t = t.set_index("scale")
+            for name, tab0 in rel.items():
+                tab = tab0.set_index("scale")
                 col = []
                 for s in scale_ids:
-                    if s not in t.index or not np.isfinite(t.loc[s, "alpha"]):
+                    if s not in tab.index or not np.isfinite(tab.loc[s, "alpha"]):
                         col.append("NA")
                         continue
-                    r = t.loc[s]
+                    r = tab.loc[s]
                     txt = f"{r['alpha']:.2f} [{r['alpha_low']:.2f}, {r['alpha_high']:.2f}]"
                     if np.isfinite(r["omega_t"]):
                         txt += f"; omega {r['omega_t']:.2f}"

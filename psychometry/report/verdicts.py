@@ -516,6 +516,7 @@ def _check_orders(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Verdic
         if worst is None or key > worst[0]:
             worst = (key, scale, mad, share, dz, p)
     level = _worst(levels)
+    assert worst is not None  # levels is not empty
     _, scale, mad, share, dz, p = worst
     n_bad = sum(lv != "ok" for lv in levels)
     fig = (
@@ -574,6 +575,7 @@ def _check_templates(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Ver
         if worst is None or key > worst[0]:
             worst = (key, scale, spread, share, w, p)
     level = _worst(levels)
+    assert worst is not None  # levels is not empty
     _, scale, spread, share, w, p = worst
     n_bad = sum(lv != "ok" for lv in levels)
     fig = (

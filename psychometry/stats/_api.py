@@ -114,7 +114,7 @@ class _Frame(pd.DataFrame):
     def __getitem__(self, key: Any) -> Any:
         return super().__getitem__(self._new_name(key))
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # type: ignore[misc]  # pandas-stubs mark it final; pandas allows it
         renamed = object.__getattribute__(self, "__dict__").get("_renamed_columns") or {}
         if name in renamed and name not in self.columns:
             _warn(f"column {name!r} is now {renamed[name]!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,7 @@ def _sig_parts(x: float, digits: int) -> tuple[int, int, int]:
     return int(x < 0), int(exponent), max(len(sig), 1)
 
 
-def format_signif(values: Iterable[object], digits: int = 2) -> list[str]:
+def format_signif(values: Iterable[Any], digits: int = 2) -> list[str]:
     """Format numbers the way R's ``format(x, digits = digits)`` formats one column (fixed notation
     with a common number of decimals; R switches to scientific notation only when fixed is wider)."""
     vals = [float(v) if v is not None else math.nan for v in values]
