@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from vocabulary import check_frame
 
 import psychometry.stats as s
 from psychometry.errors import StatsInputError
 from psychometry.stats.prediction import (
     RESPONDENT_KEY,
-    BehaviourRegression,
+    BehaviourRegressionResult,
+    TraitBehaviourScoresResult,
     behaviour_regression,
     format_pval,
     respondent_scores,
@@ -47,7 +49,7 @@ def data_for(case: dict) -> pd.DataFrame:
 
 def fit_case(case: dict, **kw):
     d = data_for(case)
-    return behaviour_regression(d[case["x"]], d[case["y"]], **kw)[case["y"]]
+    return behaviour_regression(d[case["x"]], behaviour=d[case["y"]], **kw)[case["y"]]
 
 
 def assert_table_matches(fit, ref: dict, columns=("estimate", "se", "t", "p", "ci_low", "ci_high")) -> None:
@@ -136,8 +138,8 @@ def test_cluster_robust_cr1_errors_use_g_minus_1_degrees_of_freedom(name):
 def test_several_behaviours_are_one_model_each_on_the_same_traits():
     d = pd.read_csv(DATA / "attitude.csv")
     traits = ["complaints", "privileges", "learning", "raises"]
-    res = behaviour_regression(d[traits], d[["rating", "critical", "advance"]])
-    assert isinstance(res, BehaviourRegression) and res.behaviours == ("rating", "critical", "advance")
+    res = behaviour_regression(d[traits], behaviour=d[["rating", "critical", "advance"]])
+    assert isinstance(res, BehaviourRegressionResult) and res.behaviours == ("rating", "critical", "advance")
     for b in res.behaviours:
         assert_table_matches(res[b], CASES[f"attitude_{b}"])
     frame = res.to_frame()
@@ -165,7 +167,7 @@ def test_summary_prints_exactly_what_r_prints_for_summary_lm(name):
 
 def test_the_overview_lists_betas_with_stars_and_r2_per_behaviour():
     d = pd.read_csv(DATA / "attitude.csv")
-    text = behaviour_regression(d[["complaints", "learning"]], d[["rating", "advance"]]).summary()
+    text = behaviour_regression(d[["complaints", "learning"]], behaviour=d[["rating", "advance"]]).summary()
     assert text.startswith("Behaviour regressed on traits: OLS, classical standard errors, 2 behaviours")
     header = next(line for line in text.splitlines() if "complaints" in line and "R2" in line)
     assert header.split() == ["complaints", "learning", "R2", "adj.R2", "n"]
@@ -174,9 +176,11 @@ def test_the_overview_lists_betas_with_stars_and_r2_per_behaviour():
 
 def test_robust_summaries_name_the_estimator():
     d = pd.read_csv(DATA / "attitude.csv")
-    text = behaviour_regression(d[["complaints"]], d["rating"], robust="HC3")["rating"].summary()
+    text = behaviour_regression(d[["complaints"]], behaviour=d["rating"], robust="HC3")["rating"].summary()
     assert "Coefficients (HC3 standard errors):" in text and "Wald F-statistic (HC3):" in text
-    text = behaviour_regression(d[["complaints"]], d["rating"], cluster=ATTITUDE_CLUSTERS)["rating"].summary()
+    text = behaviour_regression(d[["complaints"]], behaviour=d["rating"], cluster=ATTITUDE_CLUSTERS)[
+        "rating"
+    ].summary()
     assert "cluster-robust CR1 standard errors, 10 clusters" in text
 
 
@@ -204,25 +208,25 @@ def test_rows_are_matched_by_index_and_missing_values_dropped_per_behaviour():
     beh = d[["rating", "advance"]].copy()
     beh.loc[[0, 1], "rating"] = np.nan
     shuffled = beh.sample(frac=1.0, random_state=1)  # order does not matter, labels do
-    res = behaviour_regression(traits, shuffled)
+    res = behaviour_regression(traits, behaviour=shuffled)
     assert (res["rating"].n, res["rating"].n_missing) == (28, 2)
     assert (res["advance"].n, res["advance"].n_missing) == (30, 0)
-    ref = behaviour_regression(traits.iloc[2:], beh["rating"].iloc[2:])["rating"]
+    ref = behaviour_regression(traits.iloc[2:], behaviour=beh["rating"].iloc[2:])["rating"]
     np.testing.assert_allclose(res["rating"].coefficients["estimate"], ref.coefficients["estimate"])
 
 
 def test_cluster_may_name_an_index_level_or_a_column():
     d = pd.read_csv(DATA / "attitude.csv")
     d["team"] = ATTITUDE_CLUSTERS
-    by_col = behaviour_regression(d[["complaints", "learning", "team"]], d["rating"], cluster="team")[
-        "rating"
-    ]
+    by_col = behaviour_regression(
+        d[["complaints", "learning", "team"]], behaviour=d["rating"], cluster="team"
+    )["rating"]
     assert by_col.predictors == ("complaints", "learning")  # the cluster column is not a predictor
     idx = d.set_index(["team", d.index])
     idx.index.names = ["persona", "row"]
-    by_level = behaviour_regression(idx[["complaints", "learning"]], idx["rating"], cluster="persona")[
-        "rating"
-    ]
+    by_level = behaviour_regression(
+        idx[["complaints", "learning"]], behaviour=idx["rating"], cluster="persona"
+    )["rating"]
     np.testing.assert_allclose(by_col.coefficients["se"], by_level.coefficients["se"])
 
 
@@ -239,7 +243,7 @@ def test_cluster_may_name_an_index_level_or_a_column():
         (lambda t, b: (t, b), {"robust": "HC9"}, "robust must be one of"),
         (lambda t, b: (t, b), {"robust": "HC3", "cluster": ATTITUDE_CLUSTERS}, "not both"),
         (lambda t, b: (t, b), {"cluster": "nowhere"}, "neither a column nor an index level"),
-        (lambda t, b: (t, b), {"predictors": ["missing"]}, "not columns of traits"),
+        (lambda t, b: (t, b), {"predictors": ["missing"]}, "not columns of data"),
         (lambda t, b: (t.to_numpy(), b), {}, "must be a pandas DataFrame"),
     ],
 )
@@ -247,7 +251,7 @@ def test_bad_input_is_refused_with_a_message_naming_the_problem(mutate, kwargs, 
     d = pd.read_csv(DATA / "attitude.csv")
     traits, beh = mutate(d[["complaints", "learning"]], d["rating"])
     with pytest.raises(StatsInputError, match=words):
-        behaviour_regression(traits, beh, **kwargs)
+        behaviour_regression(traits, behaviour=beh, **kwargs)
 
 
 # --- from the long results table to respondent scores --------------------------------------------------
@@ -308,13 +312,14 @@ def test_respondent_scores_average_each_persona_over_templates_and_orders():
 
 
 def test_expected_values_and_other_keys_can_be_chosen():
-    scores = respondent_scores(long_table(), "dictator", value="expected", key=("persona",))
+    scores = respondent_scores(long_table(), instruments="dictator", value="expected", key=("persona",))
     assert list(scores.index) == ["p1", "p2"] and list(scores.columns) == ["generosity"]
     assert scores.loc["p1", "generosity"] == pytest.approx(10.5)
 
 
 def test_trait_behaviour_scores_split_the_columns_on_one_index():
-    traits, behaviour = trait_behaviour_scores(long_table(), "bfi", "dictator")
+    tb = trait_behaviour_scores(long_table(), trait_instruments="bfi", behaviour_instruments="dictator")
+    traits, behaviour = tb.traits, tb.behaviour
     assert list(traits.columns) == ["E"] and list(behaviour.columns) == ["generosity"]
     assert traits.index.equals(behaviour.index)
 
@@ -322,17 +327,17 @@ def test_trait_behaviour_scores_split_the_columns_on_one_index():
 def test_shared_scale_ids_are_prefixed_with_the_instrument():
     long = long_table()
     twin = long[long["instrument"] == "bfi"].assign(instrument="bfi_copy")
-    scores = respondent_scores(pd.concat([long, twin]), ["bfi", "bfi_copy"])
+    scores = respondent_scores(pd.concat([long, twin]), instruments=["bfi", "bfi_copy"])
     assert list(scores.columns) == ["bfi_E", "bfi_copy_E"]
 
 
 def test_unknown_instruments_and_missing_columns_are_named():
     with pytest.raises(LongTableError, match="no rows of instrument.*'risk'.*instruments: bfi, dictator"):
-        respondent_scores(long_table(), ["bfi", "risk"])
+        respondent_scores(long_table(), instruments=["bfi", "risk"])
     with pytest.raises(LongTableError, match="no column"):
         respondent_scores(long_table().drop(columns="persona"))
-    with pytest.raises(LongTableError, match="both traits and behaviours"):
-        trait_behaviour_scores(long_table(), "bfi", ["bfi"])
+    with pytest.raises(LongTableError, match="given as both trait and behaviour"):
+        trait_behaviour_scores(long_table(), trait_instruments="bfi", behaviour_instruments=["bfi"])
 
 
 def test_the_exports_are_registered_in_psychometry_stats():
@@ -390,3 +395,68 @@ def test_respondent_scores_have_one_row_per_existing_unit_not_every_combination(
     )
     scores = respondent_scores(long)
     assert len(scores) == 4 and scores["generosity"].notna().all()
+
+
+# --- docs/api.md: result classes, vocabulary, deprecated spellings --------------------------------------
+
+
+def _attitude():
+    return pd.read_csv(DATA / "attitude.csv")
+
+
+def test_result_classes_follow_the_convention():
+    d = _attitude()
+    res = behaviour_regression(d[["complaints", "learning"]], behaviour=d[["rating", "advance"]])
+    assert isinstance(res, s._api.Result) and isinstance(res["rating"], s._api.Result)
+    check_frame(res.to_frame())
+    check_frame(res["rating"].to_frame())
+    assert "<table" in res._repr_html_() or "<pre" in res._repr_html_()
+    tb = trait_behaviour_scores(long_table(), trait_instruments="bfi", behaviour_instruments="dictator")
+    assert isinstance(tb, TraitBehaviourScoresResult) and isinstance(tb, s._api.Result)
+    f = check_frame(tb.to_frame())
+    assert list(f.columns) == [*RESPONDENT_KEY, "role", "instrument", "scale", "score", "n_conditions"]
+    assert f.loc[f["scale"] == "E", "score"].tolist() == tb.traits["E"].tolist()
+    assert (f["n_conditions"] == 4).all()
+    assert "generosity" in tb.summary() and tb._repr_html_()
+
+
+def test_behaviour_regression_old_spellings_warn_and_give_the_same_fit():
+    d = _attitude()
+    new = behaviour_regression(d[["complaints", "learning"]], behaviour=d["rating"]).to_frame()
+    with pytest.warns(DeprecationWarning, match="passing behaviour=... by position"):
+        old = behaviour_regression(d[["complaints", "learning"]], d["rating"]).to_frame()
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(DeprecationWarning, match="traits= is deprecated; use data="):
+        old = behaviour_regression(traits=d[["complaints", "learning"]], behaviour=d["rating"]).to_frame()
+    pd.testing.assert_frame_equal(old, new)
+
+
+@pytest.mark.parametrize("old", ["BehaviourRegression", "RegressionFit"])
+def test_old_result_class_names_warn(old):
+    import psychometry.stats.prediction as pred
+
+    with pytest.warns(DeprecationWarning, match=f"{old} is now {old}Result"):
+        assert getattr(pred, old) is getattr(pred, f"{old}Result")
+
+
+def test_respondent_scores_instruments_by_position_warns_and_gives_the_same_value():
+    new = respondent_scores(long_table(), instruments="dictator")
+    with pytest.warns(DeprecationWarning, match="passing instruments=... by position"):
+        old = respondent_scores(long_table(), "dictator")
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_trait_behaviour_scores_old_spellings_warn_and_unpack_as_before():
+    new = trait_behaviour_scores(long_table(), trait_instruments="bfi", behaviour_instruments="dictator")
+    with pytest.warns(DeprecationWarning, match="passing trait_instruments=..., behaviour_instruments=..."):
+        res = trait_behaviour_scores(long_table(), "bfi", "dictator")
+    with pytest.warns(DeprecationWarning, match="unpacking it as a tuple is deprecated"):
+        traits, behaviour = res
+    pd.testing.assert_frame_equal(traits, new.traits)
+    pd.testing.assert_frame_equal(behaviour, new.behaviour)
+    with pytest.warns(DeprecationWarning, match="traits= is deprecated; use trait_instruments="):
+        res = trait_behaviour_scores(long_table(), traits="bfi", behaviour_instruments="dictator")
+    pd.testing.assert_frame_equal(res.traits, new.traits)
+    with pytest.warns(DeprecationWarning, match="behaviours= is deprecated; use behaviour_instruments="):
+        res = trait_behaviour_scores(long_table(), trait_instruments="bfi", behaviours="dictator")
+    pd.testing.assert_frame_equal(res.behaviour, new.behaviour)

@@ -34,7 +34,7 @@ This module imports nothing from the engine (it works on any table with the long
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,9 +42,11 @@ import pandas as pd
 
 from psychometry.errors import StatsInputError
 
-from ._rhtml import summary_html
+from ._api import Result, deprecated_params, renamed_module_attrs
+from ._api import _warn as _deprecation
 from ._rprint import (
     SIGNIF_LEGEND,
+    format_frame,
     format_named_vector,
     format_pval,
     format_signif,
@@ -56,12 +58,19 @@ from .tidy import LongTableError, require_columns, scale_scores
 
 __all__ = [
     "RESPONDENT_KEY",
-    "BehaviourRegression",
-    "RegressionFit",
+    "BehaviourRegressionResult",
+    "RegressionFitResult",
+    "TraitBehaviourScoresResult",
     "behaviour_regression",
     "respondent_scores",
     "trait_behaviour_scores",
 ]
+
+#: Old result class names (deprecated; removed in psychometry 1.1).
+__getattr__ = renamed_module_attrs(
+    __name__,
+    {"BehaviourRegression": "BehaviourRegressionResult", "RegressionFit": "RegressionFitResult"},
+)
 
 #: The columns that identify one simulated person across instruments: templates and option orders
 #: differ between a questionnaire (likert templates) and a task (choice templates), so the
@@ -75,10 +84,11 @@ ROBUST_TYPES = ("HC0", "HC1", "HC2", "HC3")
 # long table -> per-respondent scores
 
 
+@deprecated_params(positional=("instruments",))
 def respondent_scores(
     long: pd.DataFrame,
-    instruments: str | Sequence[str] | None = None,
     *,
+    instruments: str | Sequence[str] | None = None,
     key: Sequence[str] = RESPONDENT_KEY,
     value: str = "value",
     instrument: str = "instrument",
@@ -216,35 +226,134 @@ def respondent_scores(
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class TraitBehaviourScoresResult(Result):
+    """Result of :func:`trait_behaviour_scores`: trait and behaviour scores on one shared index.
+
+    Attributes
+    ----------
+    traits : DataFrame indexed by the unit key, one column per trait scale (``data`` of
+        :func:`behaviour_regression`).
+    behaviour : DataFrame on the same index, one column per behaviour scale (``behaviour`` of
+        :func:`behaviour_regression`).
+    key : the columns identifying a unit.
+
+    Both carry ``attrs["instruments"]`` (column -> instrument) and ``attrs["conditions"]`` (per unit
+    and column, the number of conditions averaged). Unpacking (``traits, behaviour = result``) still
+    works for one release, with a :class:`DeprecationWarning`.
+    """
+
+    traits: pd.DataFrame = field(repr=False)
+    behaviour: pd.DataFrame = field(repr=False)
+    key: tuple[str, ...]
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        _deprecation(
+            "trait_behaviour_scores() returns a TraitBehaviourScoresResult; unpacking it as a tuple is "
+            "deprecated: use .traits and .behaviour"
+        )
+        return iter((self.traits, self.behaviour))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (unit, scale): the ``key`` columns, ``role`` (``trait`` / ``behaviour``),
+        ``instrument``, ``scale`` (the column name), ``score`` and ``n_conditions``."""
+        parts = []
+        for role, wide in (("trait", self.traits), ("behaviour", self.behaviour)):
+            if wide.shape[1] == 0:
+                continue
+            cond = wide.attrs["conditions"].reindex(index=wide.index, columns=wide.columns)
+            score = wide.rename_axis(index=list(self.key)).reset_index()
+            score = score.melt(id_vars=list(self.key), var_name="scale", value_name="score")
+            n_cond = cond.to_numpy().T.reshape(-1)  # melt stacks column by column
+            part = score.assign(score=score["score"].astype(float))
+            part["n_conditions"] = pd.Series(n_cond).fillna(0).astype(int).to_numpy()
+            part.insert(len(self.key), "role", role)
+            part.insert(len(self.key) + 1, "instrument", part["scale"].map(wide.attrs["instruments"]))
+            parts.append(part)
+        cols = [*self.key, "role", "instrument", "scale", "score", "n_conditions"]
+        return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+    def summary(self, digits: int = 3) -> str:
+        """Per scale: instrument, number of units with a score, mean and SD over units."""
+        rows = {}
+        for role, wide in (("trait", self.traits), ("behaviour", self.behaviour)):
+            for c in wide.columns:
+                rows[c] = {
+                    "role": role,
+                    "instrument": wide.attrs["instruments"].get(c, ""),
+                    "n": int(wide[c].notna().sum()),
+                    "mean": float(wide[c].mean()),
+                    "sd": float(wide[c].std(ddof=1)),
+                }
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        return "\n".join(
+            [
+                "Trait and behaviour scores per unit (psychometry.stats.trait_behaviour_scores)",
+                f"units = {' x '.join(self.key)} ({len(self.traits)} units); scores averaged over the "
+                "unit's templates and option orders",
+                "",
+                format_frame(table, digits) if len(table) else "(no scales)",
+            ]
+        )
+
+
+@deprecated_params(
+    positional=("trait_instruments", "behaviour_instruments"),
+    traits="trait_instruments",
+    behaviours="behaviour_instruments",
+)
 def trait_behaviour_scores(
     long: pd.DataFrame,
-    traits: str | Sequence[str],
-    behaviours: str | Sequence[str],
     *,
+    trait_instruments: str | Sequence[str],
+    behaviour_instruments: str | Sequence[str],
     key: Sequence[str] = RESPONDENT_KEY,
     value: str = "value",
     **columns: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> TraitBehaviourScoresResult:
     """Trait scores and behaviour scores of the same respondent units, on one shared index.
 
-    ``traits`` are the questionnaire ids (e.g. ``"bfi44"``), ``behaviours`` the task ids (e.g.
-    ``["dictator", "honesty"]``); both are scored with :func:`respondent_scores` (mean over the
-    unit's templates and orders) and aligned on ``key`` (default ``(model, persona, repeat)``).
-    Units missing from one side get NaN there; :func:`behaviour_regression` drops them per model.
+    ``trait_instruments`` are the questionnaire ids (e.g. ``"bfi44"``), ``behaviour_instruments`` the
+    task ids (e.g. ``["dictator", "honesty"]``); both are scored with :func:`respondent_scores`
+    (the unit's score on scale c is ``s_uc = mean_{t in T_u} s_tc``, the
+    mean over the unit's templates and orders of the item-mean scale scores) and aligned on ``key``
+    (default ``(model, persona, repeat)``). Units missing from one side get NaN there;
+    :func:`behaviour_regression` drops them per model. Reference: as :func:`respondent_scores`.
+
+    Parameters
+    ----------
+    long : the long results table.
+    trait_instruments, behaviour_instruments : instrument id(s) (the two must not overlap).
+    key, value, **columns : as in :func:`respondent_scores`.
+
+    Returns
+    -------
+    TraitBehaviourScoresResult with ``traits`` and ``behaviour`` (DataFrames on one index).
 
     Example
     -------
-    >>> traits, behaviour = trait_behaviour_scores(results, "bfi44", ["dictator", "risk"])  # doctest: +SKIP
-    >>> print(behaviour_regression(traits, behaviour, cluster="persona").summary())  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from psychometry.stats import trait_behaviour_scores
+    >>> long = pd.DataFrame({
+    ...     "model": "m", "persona": ["p1", "p1", "p2", "p2"], "repeat": 0,
+    ...     "respondent": ["m/p1/likert", "m/p1/choice", "m/p2/likert", "m/p2/choice"],
+    ...     "instrument": ["bfi", "dictator"] * 2, "item": ["e1", "dg1"] * 2,
+    ...     "scale": ["E", "generosity"] * 2, "keyed": 1, "value": [2.0, 20.0, 5.0, 80.0],
+    ...     "status": "ok", "shown_values": ["1,2,3,4,5", "0,20,50,80"] * 2})
+    >>> tb = trait_behaviour_scores(long, trait_instruments="bfi", behaviour_instruments="dictator")
+    >>> tb.traits["E"].tolist(), tb.behaviour["generosity"].tolist()
+    ([2.0, 5.0], [20.0, 80.0])
     """
+    traits, behaviours = trait_instruments, behaviour_instruments
     t_ids = [traits] if isinstance(traits, str) else list(traits)
     b_ids = [behaviours] if isinstance(behaviours, str) else list(behaviours)
     both = set(t_ids) & set(b_ids)
     if both:
         raise LongTableError(
-            f"trait_behaviour_scores: {', '.join(sorted(both))} given as both traits and behaviours"
+            f"trait_behaviour_scores: {', '.join(sorted(both))} given as both trait and behaviour instruments"
         )
-    scores = respondent_scores(long, t_ids + b_ids, key=key, value=value, **columns)
+    key = [key] if isinstance(key, str) else list(key)
+    scores = respondent_scores(long, instruments=t_ids + b_ids, key=key, value=value, **columns)
     owner = scores.attrs["instruments"]
     t_cols = [c for c in scores.columns if owner[c] in t_ids]
     b_cols = [c for c in scores.columns if owner[c] in b_ids]
@@ -252,7 +361,7 @@ def trait_behaviour_scores(
     for part, cols in ((t, t_cols), (b, b_cols)):
         part.attrs["instruments"] = {c: owner[c] for c in cols}
         part.attrs["conditions"] = scores.attrs["conditions"][cols]
-    return t, b
+    return TraitBehaviourScoresResult(traits=t, behaviour=b, key=tuple(key))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -260,7 +369,7 @@ def trait_behaviour_scores(
 
 
 @dataclass(frozen=True, eq=False)
-class RegressionFit:
+class RegressionFitResult(Result):
     """One behaviour's OLS fit (see :func:`behaviour_regression`).
 
     Attributes
@@ -298,10 +407,6 @@ class RegressionFit:
     se_type: str = "classical"
     n_clusters: int | None = None
     conf_level: float = 0.95
-
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table (one row per term)."""
@@ -346,28 +451,24 @@ class RegressionFit:
 
 
 @dataclass(frozen=True, eq=False)
-class BehaviourRegression:
-    """Result of :func:`behaviour_regression`: one :class:`RegressionFit` per behaviour.
+class BehaviourRegressionResult(Result):
+    """Result of :func:`behaviour_regression`: one :class:`RegressionFitResult` per behaviour.
 
     ``fits[behaviour]`` (or ``result[behaviour]``) is one model; :meth:`to_frame` stacks the
     coefficient tables; :attr:`fit_statistics` has one row per behaviour (n, R², adjusted R²,
     sigma, F, its degrees of freedom and p).
     """
 
-    fits: Mapping[str, RegressionFit]
+    fits: Mapping[str, RegressionFitResult]
     se_type: str
     conf_level: float
 
-    def __getitem__(self, behaviour: str) -> RegressionFit:
+    def __getitem__(self, behaviour: str) -> RegressionFitResult:
         return self.fits[behaviour]
 
     @property
     def behaviours(self) -> tuple[str, ...]:
         return tuple(self.fits)
-
-    def _repr_html_(self) -> str:
-        """The summary with its tables as HTML tables (Jupyter)."""
-        return summary_html(self)
 
     def to_frame(self) -> pd.DataFrame:
         """All coefficients: a MultiIndex (behaviour, term) by estimate, se, t, p, ci_low, ci_high, beta."""
@@ -413,7 +514,10 @@ class BehaviourRegression:
         cells = pd.DataFrame(index=betas.index, dtype=object)
         for c in betas.columns:  # each column formatted like R prints round(x, 2), then the stars
             text = format_signif(list(betas[c].round(2)), 2)
-            codes = [stars(float(self.fits[b].coefficients.loc[c, "p"])).rstrip() for b in betas.index]
+            codes = [
+                stars(float(np.asarray(self.fits[b].coefficients.loc[c, "p"], dtype=float))).rstrip()
+                for b in betas.index
+            ]
             cells[c] = [t + code for t, code in zip(text, codes)]
         stats_ = self.fit_statistics
         cells["R2"] = format_signif(list(stats_["r_squared"].round(3)), 3)
@@ -432,15 +536,16 @@ class BehaviourRegression:
         return "\n".join(parts) + "\n"
 
 
+@deprecated_params(positional=("behaviour",), traits="data")
 def behaviour_regression(
-    traits: pd.DataFrame,
-    behaviour: pd.Series | pd.DataFrame,
+    data: pd.DataFrame,
     *,
+    behaviour: pd.Series | pd.DataFrame,
     predictors: Sequence[str] | None = None,
     robust: str | None = None,
     cluster: str | pd.Series | Sequence | None = None,
     conf_level: float = 0.95,
-) -> BehaviourRegression:
+) -> BehaviourRegressionResult:
     """Regress each behaviour on the trait scores by OLS (statsmodels), one model per behaviour.
 
     For behaviour y and traits x_1..x_k over the n respondents with no missing value in y or any x
@@ -463,20 +568,20 @@ def behaviour_regression(
 
     Parameters
     ----------
-    traits : DataFrame, one row per respondent, numeric trait columns (e.g. from
-        :func:`trait_behaviour_scores`). Rows are matched to ``behaviour`` by index.
+    data : DataFrame of trait scores, one row per respondent, numeric trait columns (e.g. ``.traits``
+        of :func:`trait_behaviour_scores`). Rows are matched to ``behaviour`` by index.
     behaviour : Series (one behaviour) or DataFrame (one column per behaviour), same index.
-    predictors : the trait columns to use (default: every column of ``traits`` except a ``cluster``
+    predictors : the trait columns to use (default: every column of ``data`` except a ``cluster``
         column).
     robust : ``None`` (classical), ``"HC0"``, ``"HC1"``, ``"HC2"`` or ``"HC3"``.
-    cluster : cluster-robust standard errors by a grouping: a column name of ``traits``, an index
+    cluster : cluster-robust standard errors by a grouping: a column name of ``data``, an index
         level name (``"persona"`` for the output of :func:`trait_behaviour_scores`: repeats of one
-        persona are not independent), or a Series/array aligned with ``traits``. Excludes ``robust``.
+        persona are not independent), or a Series/array aligned with ``data``. Excludes ``robust``.
     conf_level : level of the confidence intervals (default 0.95).
 
     Returns
     -------
-    BehaviourRegression with ``fits`` (one :class:`RegressionFit` per behaviour), ``to_frame()``,
+    BehaviourRegressionResult with ``fits`` (one :class:`RegressionFitResult` per behaviour), ``to_frame()``,
     ``fit_statistics``, ``betas`` and ``summary()``.
 
     Raises
@@ -488,17 +593,26 @@ def behaviour_regression(
     Example
     -------
     >>> import pandas as pd
-    >>> d = pd.read_csv("tests/data/attitude.csv")  # doctest: +SKIP
-    >>> res = behaviour_regression(d[["complaints", "learning"]], d["rating"])  # doctest: +SKIP
-    >>> round(res["rating"].r_squared, 4)  # doctest: +SKIP
-    0.708
+    >>> from psychometry.stats import behaviour_regression
+    >>> traits = pd.DataFrame({"E": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "A": [2.0, 1.0, 4.0, 3.0, 6.0, 5.0]})
+    >>> giving = pd.Series([10.0, 12.0, 19.0, 21.0, 30.0, 29.0], name="giving")
+    >>> res = behaviour_regression(traits, behaviour=giving)
+    >>> fit = res["giving"]
+    >>> round(fit.r_squared, 4), fit.n
+    (0.9911, 6)
+    >>> fit.to_frame()[["estimate", "se", "p"]].round(3).reset_index()  # R: summary(lm(giving ~ E + A))
+              term  estimate     se      p
+    0  (Intercept)     3.979  0.979  0.027
+    1            E     2.813  0.433  0.007
+    2            A     1.812  0.433  0.025
     """
     import statsmodels.api as sm
 
+    traits = data
     what = "behaviour_regression"
     if not isinstance(traits, pd.DataFrame):
         raise StatsInputError(
-            f"{what}: traits must be a pandas DataFrame (one row per respondent, one column "
+            f"{what}: data must be a pandas DataFrame of trait scores (one row per respondent, one column "
             f"per trait), got {type(traits).__name__}"
         )
     if isinstance(behaviour, pd.Series):
@@ -520,7 +634,7 @@ def behaviour_regression(
             f"{what}: give robust= or cluster=, not both (cluster-robust errors are "
             f"already heteroskedasticity-robust)"
         )
-    for name, frame in (("traits", traits), ("behaviour", behaviour)):
+    for name, frame in (("data", traits), ("behaviour", behaviour)):
         if frame.index.has_duplicates:
             dup = frame.index[frame.index.duplicated()][0]
             raise StatsInputError(
@@ -539,7 +653,7 @@ def behaviour_regression(
             else:
                 raise StatsInputError(
                     f"{what}: cluster {cluster!r} is neither a column nor an index level of "
-                    f"traits (columns: {', '.join(map(str, traits.columns))}; index levels: "
+                    f"data (columns: {', '.join(map(str, traits.columns))}; index levels: "
                     f"{', '.join(str(n) for n in traits.index.names)})"
                 )
         else:
@@ -548,7 +662,7 @@ def behaviour_regression(
             )
             if len(groups) != len(traits):
                 raise StatsInputError(
-                    f"{what}: cluster has {len(groups)} entries for {len(traits)} rows of traits"
+                    f"{what}: cluster has {len(groups)} entries for {len(traits)} rows of data"
                 )
             if not groups.index.equals(traits.index):
                 groups = groups.reindex(traits.index)
@@ -560,16 +674,16 @@ def behaviour_regression(
         unknown = [p for p in predictors if p not in traits.columns]
         if unknown:
             raise StatsInputError(
-                f"{what}: predictor(s) {', '.join(map(repr, unknown))} are not columns of traits "
+                f"{what}: predictor(s) {', '.join(map(repr, unknown))} are not columns of data "
                 f"(columns: {', '.join(map(str, traits.columns))})"
             )
     if not predictors:
-        raise StatsInputError(f"{what}: no predictor columns in traits")
+        raise StatsInputError(f"{what}: no predictor columns in data")
     clash = [str(c) for c in behaviour.columns if c in predictors]
     if clash:
         raise StatsInputError(f"{what}: {', '.join(clash)} is both a predictor and a behaviour")
     for name, frame, cols in (
-        ("traits", traits, predictors),
+        ("data", traits, predictors),
         ("behaviour", behaviour, list(behaviour.columns)),
     ):
         bad = [
@@ -583,11 +697,11 @@ def behaviour_regression(
     common = traits.index.intersection(behaviour.index, sort=False)
     if len(common) == 0:
         raise StatsInputError(
-            f"{what}: traits and behaviour share no row labels (index); align them on the "
+            f"{what}: data and behaviour share no row labels (index); align them on the "
             f"respondent, e.g. with trait_behaviour_scores()"
         )
     X_all = traits.loc[common, predictors].astype(float)
-    fits: dict[str, RegressionFit] = {}
+    fits: dict[str, RegressionFitResult] = {}
     for b in behaviour.columns:
         y_all = behaviour.loc[common, b].astype(float)
         keep = y_all.notna() & X_all.notna().all(axis=1)
@@ -662,7 +776,7 @@ def behaviour_regression(
             w = res.f_test(r_mat)
             f_val, f_p = float(np.squeeze(w.fvalue)), float(np.squeeze(w.pvalue))
             f_df = (float(w.df_num), float(w.df_denom))
-        fits[str(b)] = RegressionFit(
+        fits[str(b)] = RegressionFitResult(
             behaviour=str(b),
             predictors=tuple(str(p) for p in predictors),
             coefficients=coef,
@@ -682,7 +796,9 @@ def behaviour_regression(
             n_clusters=n_clusters,
             conf_level=conf_level,
         )
-    return BehaviourRegression(fits=fits, se_type=next(iter(fits.values())).se_type, conf_level=conf_level)
+    return BehaviourRegressionResult(
+        fits=fits, se_type=next(iter(fits.values())).se_type, conf_level=conf_level
+    )
 
 
 # --------------------------------------------------------------------------------------------------
