@@ -19,7 +19,8 @@ import pytest
 
 from psychometry.errors import PsychometryError
 from psychometry.stats import confirmatory
-from psychometry.stats.confirmatory import cfa, parse_model
+from psychometry.stats.confirmatory import LAVAAN_COLUMNS, CFAResult, cfa, parse_model
+from vocabulary import check_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -48,7 +49,7 @@ def hs39() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def fit(hs39):
-    return cfa(hs39, HS_MODEL)
+    return cfa(hs39, model=HS_MODEL)
 
 
 def test_hs39_reproduces_the_published_lavaan_tutorial_numbers(fit):
@@ -74,12 +75,13 @@ def test_hs39_fit_measures_equal_lavaans_fitmeasures(fit, ref):
 
 def test_hs39_parameter_estimates_equal_lavaans(fit, ref):
     # parameterEstimates(fit, standardized = TRUE): est, se, z, pvalue, std.lv, std.all, same row order
-    expected = pd.DataFrame(ref["estimates"])
-    got = fit.estimates
+    # (here estimate, se, statistic, p, std_lv, std_all)
+    expected = pd.DataFrame(ref["estimates"]).rename(columns=LAVAAN_COLUMNS)
+    got = fit.parameters
     assert list(got["lhs"]) == list(expected["lhs"])
     assert list(got["op"]) == list(expected["op"])
     assert list(got["rhs"]) == list(expected["rhs"])
-    for col in ("est", "se", "z", "pvalue", "std_lv", "std_all"):
+    for col in ("estimate", "se", "statistic", "p", "std_lv", "std_all"):
         e = expected[col].to_numpy(float)
         g = got[col].to_numpy(float)
         fixed = e == 0 if col == "se" else np.isnan(e)  # lavaan: se 0 and z/p NA for fixed loadings
@@ -87,9 +89,10 @@ def test_hs39_parameter_estimates_equal_lavaans(fit, ref):
 
 
 def test_marker_loadings_are_fixed_to_one_without_standard_error(fit):
-    markers = fit.estimates[(fit.estimates["op"] == "=~") & fit.estimates["rhs"].isin(["x1", "x4", "x7"])]
-    assert (markers["est"] == 1.0).all()
-    assert markers["se"].isna().all() and markers["z"].isna().all()
+    par = fit.parameters
+    markers = par[(par["op"] == "=~") & par["rhs"].isin(["x1", "x4", "x7"])]
+    assert (markers["estimate"] == 1.0).all()
+    assert markers["se"].isna().all() and markers["statistic"].isna().all()
 
 
 def test_summary_prints_lavaans_blocks_and_latent_variable_rows(fit, ref):
@@ -124,24 +127,24 @@ def test_summary_prints_lavaans_blocks_and_latent_variable_rows(fit, ref):
 
 def test_dict_model_gives_the_same_fit_as_lavaan_syntax(hs39, fit):
     res = cfa(
-        hs39, {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+        hs39, model={"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
     )
     assert res.fit["chisq"] == pytest.approx(fit.fit["chisq"], rel=1e-8)
 
 
 def test_fit_measures_are_attributes_too(fit):
     assert fit.cfi == fit.fit["cfi"] and fit.rmsea_ci_lower == fit.fit["rmsea.ci.lower"]
-    assert set(fit.to_frame().columns) == {
+    assert list(check_frame(fit.to_frame()).columns) == [
         "lhs",
         "op",
         "rhs",
-        "est",
+        "estimate",
         "se",
-        "z",
-        "pvalue",
+        "statistic",
+        "p",
         "std_lv",
         "std_all",
-    }
+    ]
 
 
 def test_lavaan_syntax_allows_comments_semicolons_and_repeated_factors():
@@ -152,7 +155,7 @@ def test_lavaan_syntax_allows_comments_semicolons_and_repeated_factors():
 def test_rows_with_missing_items_are_dropped_listwise(hs39, fit):
     data = hs39.copy()
     data.loc[:9, "x5"] = np.nan
-    assert cfa(data, HS_MODEL).n_obs == len(hs39) - 10
+    assert cfa(data, model=HS_MODEL).n_obs == len(hs39) - 10
 
 
 def test_recovers_the_generating_model_from_a_large_simulated_sample():
@@ -165,8 +168,8 @@ def test_recovers_the_generating_model_from_a_large_simulated_sample():
     x = pd.DataFrame(
         rng.multivariate_normal(np.zeros(6), sigma, size=20000), columns=[f"y{i}" for i in range(1, 7)]
     )
-    res = cfa(x, "f =~ y1 + y2 + y3\ng =~ y4 + y5 + y6")
-    est = res.estimates.set_index(["lhs", "op", "rhs"])["est"]
+    res = cfa(x, model="f =~ y1 + y2 + y3\ng =~ y4 + y5 + y6")
+    est = res.parameters.set_index(["lhs", "op", "rhs"])["estimate"]
     assert est[("f", "=~", "y2")] == pytest.approx(0.8, abs=0.03)
     assert est[("g", "=~", "y5")] == pytest.approx(1.2, abs=0.05)
     assert est[("f", "~~", "g")] == pytest.approx(0.3, abs=0.03)
@@ -186,17 +189,17 @@ def test_recovers_the_generating_model_from_a_large_simulated_sample():
 )
 def test_bad_models_raise_errors_naming_the_problem(hs39, model, message):
     with pytest.raises(PsychometryError, match=message):
-        cfa(hs39, model)
+        cfa(hs39, model=model)
 
 
 def test_an_unidentified_model_is_rejected(hs39):
     with pytest.raises(PsychometryError, match="not identified"):
-        cfa(hs39, "f =~ x1 + x2")
+        cfa(hs39, model="f =~ x1 + x2")
 
 
 def test_a_non_numeric_item_is_rejected_by_name(hs39):
     with pytest.raises(PsychometryError, match="school"):
-        cfa(hs39, "f =~ x1 + x2 + school")
+        cfa(hs39, model="f =~ x1 + x2 + school")
 
 
 def test_cfa_is_exported_by_psychometry_stats_as_the_function():
@@ -223,7 +226,7 @@ def bfi() -> pd.DataFrame:
 def fit_bfi(bfi):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a clean fit: no convergence / Heywood warning
-        return cfa(bfi, BFI_MODEL)
+        return cfa(bfi, model=BFI_MODEL)
 
 
 def test_bfi_raw_items_fit_equals_lavaan_to_three_decimals(fit_bfi, ref_bfi):
@@ -241,8 +244,8 @@ def test_bfi_raw_items_fit_equals_lavaan_to_three_decimals(fit_bfi, ref_bfi):
 
 
 def test_bfi_raw_items_standardised_loadings_equal_lavaan_to_three_decimals(fit_bfi, ref_bfi):
-    expected = pd.DataFrame(ref_bfi["estimates"])
-    got = fit_bfi.estimates
+    expected = pd.DataFrame(ref_bfi["estimates"]).rename(columns=LAVAAN_COLUMNS)
+    got = fit_bfi.parameters
     assert list(zip(got["lhs"], got["op"], got["rhs"])) == list(
         zip(expected["lhs"], expected["op"], expected["rhs"])
     )
@@ -252,14 +255,20 @@ def test_bfi_raw_items_standardised_loadings_equal_lavaan_to_three_decimals(fit_
         got["std_all"].to_numpy()[load].round(3), expected["std_all"].to_numpy()[load].round(3)
     )
     # the whole table: lavaan stops at a relative change of 1e-10 in F, so its estimates carry ~3e-5 of noise
-    for col, tol in (("est", 1e-4), ("se", 1e-5), ("z", 1e-3), ("std_lv", 1e-4), ("std_all", 1e-4)):
+    for col, tol in (
+        ("estimate", 1e-4),
+        ("se", 1e-5),
+        ("statistic", 1e-3),
+        ("std_lv", 1e-4),
+        ("std_all", 1e-4),
+    ):
         e, g = expected[col].to_numpy(float), got[col].to_numpy(float)
         fixed = e == 0 if col == "se" else np.isnan(e)
         np.testing.assert_allclose(g[~fixed], e[~fixed], atol=tol, err_msg=col)
 
 
 def test_bfi_reverse_keyed_items_load_negatively_relative_to_their_marker(fit_bfi):
-    est = fit_bfi.estimates[fit_bfi.estimates["op"] == "=~"].set_index("rhs")["std_all"]
+    est = fit_bfi.parameters[fit_bfi.parameters["op"] == "=~"].set_index("rhs")["std_all"]
     reversed_ = set(BFI_REVERSED)
     for factor in "ACENO":
         marker_reversed = f"{factor}1" in reversed_
@@ -271,11 +280,11 @@ def test_bfi_reverse_keyed_items_load_negatively_relative_to_their_marker(fit_bf
 def test_reversing_items_first_gives_the_same_fit_and_flips_only_signs(bfi, fit_bfi):
     rev = bfi.copy()
     rev[BFI_REVERSED] = 7 - rev[BFI_REVERSED]
-    res = cfa(rev, BFI_MODEL)
+    res = cfa(rev, model=BFI_MODEL)
     assert res.converged and res.iterations < 30
     assert res.fit["chisq"] == pytest.approx(fit_bfi.fit["chisq"], rel=1e-9)
-    a = res.estimates[res.estimates["op"] == "=~"]["std_all"].to_numpy()
-    b = fit_bfi.estimates[fit_bfi.estimates["op"] == "=~"]["std_all"].to_numpy()
+    a = res.parameters[res.parameters["op"] == "=~"]["std_all"].to_numpy()
+    b = fit_bfi.parameters[fit_bfi.parameters["op"] == "=~"]["std_all"].to_numpy()
     np.testing.assert_allclose(np.abs(a), np.abs(b), atol=1e-7)
     assert (a > 0).all()
 
@@ -284,10 +293,10 @@ def test_lavaans_simple_start_values_reach_the_same_optimum(bfi, fit_bfi, hs39, 
     # start = "simple" (every loading 1, factor variances .05) fails in lavaan 0.6-14 on the raw bfi
     # items ("the optimizer warns that a solution has NOT been found!"); here the fallback with
     # standardised factors, where no ridge (factor variance -> 0, loadings -> infinity) exists, converges
-    res = cfa(bfi, BFI_MODEL, start="simple")
+    res = cfa(bfi, model=BFI_MODEL, start="simple")
     assert res.converged and not res.warnings
     assert res.fit["chisq"] == pytest.approx(fit_bfi.fit["chisq"], rel=1e-9)
-    assert cfa(hs39, HS_MODEL, start="simple").fit["chisq"] == pytest.approx(fit.fit["chisq"], rel=1e-9)
+    assert cfa(hs39, model=HS_MODEL, start="simple").fit["chisq"] == pytest.approx(fit.fit["chisq"], rel=1e-9)
 
 
 def test_default_start_values_have_the_signs_and_sizes_of_the_solution(bfi, fit_bfi):
@@ -297,7 +306,7 @@ def test_default_start_values_have_the_signs_and_sizes_of_the_solution(bfi, fit_
     s = np.cov(bfi[items].dropna().to_numpy(float), rowvar=False, bias=True)
     st = confirmatory._structure(spec, items)
     lam, phi, th = st.unpack(confirmatory._start_values(st, s, spec, items, "default"))
-    est = fit_bfi.estimates[fit_bfi.estimates["op"] == "=~"]["est"].to_numpy()
+    est = fit_bfi.parameters[fit_bfi.parameters["op"] == "=~"]["estimate"].to_numpy()
     start = np.array([lam[items.index(i), "ACENO".index(i[0])] for i in items])
     assert (np.sign(start) == np.sign(est)).all()
     np.testing.assert_allclose(start, est, rtol=0.4)  # FABIN3 is not ML: within 40%
@@ -405,7 +414,7 @@ def test_running_out_of_iterations_is_reported_and_warned(hs39, monkeypatch):
     monkeypatch.setattr(confirmatory, "_bfgs", functools.partial(confirmatory._bfgs, maxiter=1))
     monkeypatch.setattr(confirmatory, "_levenberg", functools.partial(confirmatory._levenberg, maxiter=1))
     with pytest.warns(RuntimeWarning, match="did not find a solution"):
-        res = cfa(hs39, HS_MODEL, start="simple")
+        res = cfa(hs39, model=HS_MODEL, start="simple")
     assert not res.converged and "did not find a solution" in res.warnings[0]
     assert "did NOT converge" in res.summary()
 
@@ -420,17 +429,17 @@ def test_a_heywood_case_is_estimated_unbounded_and_warned():
     z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False, bias=True)).T)  # covariance exactly I
     x = pd.DataFrame(z @ np.linalg.cholesky(r).T, columns=["y1", "y2", "y3"])  # covariance exactly r
     with pytest.warns(RuntimeWarning, match=r"Heywood case\): y1"):
-        res = cfa(x, "f =~ y1 + y2 + y3")
-    est = res.estimates.set_index(["lhs", "op", "rhs"])
+        res = cfa(x, model="f =~ y1 + y2 + y3")
+    est = res.parameters.set_index(["lhs", "op", "rhs"])
     assert res.converged
-    assert est.loc[("y1", "~~", "y1"), "est"] == pytest.approx(-0.28, abs=1e-8)
-    assert est.loc[("f", "~~", "f"), "est"] == pytest.approx(1.28, abs=1e-8)
+    assert est.loc[("y1", "~~", "y1"), "estimate"] == pytest.approx(-0.28, abs=1e-8)
+    assert est.loc[("f", "~~", "f"), "estimate"] == pytest.approx(1.28, abs=1e-8)
     assert res.fit["chisq"] == pytest.approx(0.0, abs=1e-8)
 
 
 def test_start_must_be_default_or_simple(hs39):
     with pytest.raises(PsychometryError, match="start"):
-        cfa(hs39, HS_MODEL, start="lavaan")
+        cfa(hs39, model=HS_MODEL, start="lavaan")
 
 
 # ---------------------------------------------------------------- weakly structured data (negative factor variances)
@@ -459,35 +468,35 @@ def test_weak_data_fit_equals_lavaans_marker_solution_with_negative_factor_varia
     assert ref["converged"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = cfa(_weak_data(seed), WEAK_MODEL)
+        res = cfa(_weak_data(seed), model=WEAK_MODEL)
     assert res.converged
     assert res.fit["df"] == ref["fit"]["df"] == 8 and res.fit["npar"] == ref["fit"]["npar"]
     assert res.fit["chisq"] == pytest.approx(ref["fit"]["chisq"], abs=1e-4)
     for key in ("cfi", "tli", "logl", "rmsea", "srmr"):
         assert res.fit[key] == pytest.approx(ref["fit"][key], abs=1e-4), key
-    expected = pd.DataFrame(ref["estimates"])
-    got = res.estimates
+    expected = pd.DataFrame(ref["estimates"]).rename(columns=LAVAAN_COLUMNS)
+    got = res.parameters
     assert list(zip(got["lhs"], got["op"], got["rhs"])) == list(
         zip(expected["lhs"], expected["op"], expected["rhs"])
     )
-    for col in ("est", "se", "z", "std_lv", "std_all"):
+    for col in ("estimate", "se", "statistic", "std_lv", "std_all"):
         e, g = expected[col].to_numpy(float), got[col].to_numpy(float)
         if col == "se":
             e = np.where(e == 0, np.nan, e)  # lavaan: se 0 for the fixed marker loadings
         # NaN where lavaan has NA (fixed parameters; std of a factor with a negative variance)
         np.testing.assert_array_equal(np.isnan(g), np.isnan(e), err_msg=col)
         np.testing.assert_allclose(
-            g[~np.isnan(e)], e[~np.isnan(e)], atol=1e-4 if col != "z" else 1e-3, err_msg=col
+            g[~np.isnan(e)], e[~np.isnan(e)], atol=1e-4 if col != "statistic" else 1e-3, err_msg=col
         )
     # lavaan's warnings: "some estimated lv variances are negative" or "covariance matrix of latent
     # variables is not positive definite" -- the same kind here, in CFAResult.warnings and as RuntimeWarning
     lv_var = expected[
         (expected["op"] == "~~") & expected["lhs"].isin(["f1", "f2"]) & (expected["lhs"] == expected["rhs"])
     ]
-    if (lv_var["est"] < 0).any():
+    if (lv_var["estimate"] < 0).any():
         assert any("lv variances are negative" in w for w in ref["warnings"])
         note = [w for w in res.warnings if "lv variances are negative" in w]
-        assert note and all(f in note[0] for f in lv_var.loc[lv_var["est"] < 0, "lhs"])
+        assert note and all(f in note[0] for f in lv_var.loc[lv_var["estimate"] < 0, "lhs"])
     else:
         assert any("not positive definite" in w for w in ref["warnings"])
         assert any("latent variables is not positive definite" in w for w in res.warnings)
@@ -500,12 +509,46 @@ def test_weak_data_estimates_match_lavaan_to_1e4(refs):
         ref = refs[f"cfa_weak_{seed}"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = cfa(_weak_data(seed), WEAK_MODEL)
+            res = cfa(_weak_data(seed), model=WEAK_MODEL)
         e = np.array(ref["estimates"]["est"], dtype=float)
-        np.testing.assert_allclose(res.estimates["est"].to_numpy(float), e, atol=1e-4, err_msg=str(seed))
         np.testing.assert_allclose(
-            res.estimates["se"].to_numpy(float)[np.array(ref["estimates"]["se"]) > 0],
+            res.parameters["estimate"].to_numpy(float), e, atol=1e-4, err_msg=str(seed)
+        )
+        np.testing.assert_allclose(
+            res.parameters["se"].to_numpy(float)[np.array(ref["estimates"]["se"]) > 0],
             np.array(ref["estimates"]["se"])[np.array(ref["estimates"]["se"]) > 0],
             atol=1e-4,
             err_msg=str(seed),
         )
+
+
+# ---------------------------------------------------------------- docs/api.md: one vocabulary, old spellings deprecated
+
+
+def test_result_follows_the_api_convention(fit):
+    assert isinstance(fit, CFAResult)
+    table = check_frame(fit.to_frame())
+    pd.testing.assert_frame_equal(pd.DataFrame(table), fit.parameters)
+    assert "Latent Variables:" in fit.summary() and "Latent Variables:" in fit._repr_html_()
+
+
+def test_positional_model_and_options_are_deprecated_but_give_the_same_fit(hs39, fit):
+    with pytest.warns(DeprecationWarning, match="model=... by position"):
+        old = cfa(hs39, HS_MODEL)
+    assert old.fit["chisq"] == fit.fit["chisq"]
+    with pytest.warns(DeprecationWarning, match="model=..., start=..."):
+        old = cfa(hs39, HS_MODEL, "simple")
+    assert old.fit["chisq"] == pytest.approx(fit.fit["chisq"], rel=1e-9)
+
+
+def test_estimates_and_lavaan_column_names_are_deprecated_spellings_of_parameters(fit):
+    with pytest.warns(DeprecationWarning, match=r"\.estimates is now \.parameters"):
+        old = fit.estimates
+    new = fit.parameters
+    assert list(old.columns) == ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_lv", "std_all"]
+    for o, n in LAVAAN_COLUMNS.items():
+        np.testing.assert_array_equal(old[o].to_numpy(), new[n].to_numpy())
+    table = fit.to_frame()
+    for o, n in LAVAAN_COLUMNS.items():
+        with pytest.warns(DeprecationWarning, match=f"column '{o}' is now '{n}'"):
+            np.testing.assert_array_equal(table[o].to_numpy(), new[n].to_numpy())

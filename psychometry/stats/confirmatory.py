@@ -58,14 +58,23 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from psychometry.errors import StatsInputError
+from psychometry.stats._api import Result, _warn, deprecated_params, frame
 
-__all__ = ["CFAResult", "cfa", "parse_model"]
+if TYPE_CHECKING:
+    from psychometry.stats.multigroup import MultiGroupCFAResult
+    from psychometry.stats.ordinal_groups import MultiGroupWLSMVResult
+
+__all__ = ["LAVAAN_COLUMNS", "CFAResult", "cfa", "parse_model"]
+
+#: lavaan's ``parameterEstimates()`` column names -> the ``to_frame()`` vocabulary of docs/api.md
+LAVAAN_COLUMNS = {"est": "estimate", "z": "statistic", "pvalue": "p"}
 
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 
@@ -128,17 +137,37 @@ def parse_model(model: str | Mapping[str, Sequence[str]]) -> dict[str, list[str]
     return out
 
 
+class _LavaanEstimates:
+    """The deprecated ``estimates`` attribute of the CFA results: their ``parameters`` table with
+    lavaan's column names (est, z, pvalue), a plain DataFrame, so old code keeps working for one
+    release."""
+
+    parameters: pd.DataFrame
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        _warn(
+            f"{type(self).__name__}.estimates is now .parameters (or to_frame()), with the columns "
+            "est, z, pvalue renamed to estimate, statistic, p"
+        )
+        old = {new: old for old, new in LAVAAN_COLUMNS.items()}
+        return pd.DataFrame(self.parameters).rename(columns=old)
+
+
 @dataclass(frozen=True, eq=False)
-class CFAResult:
+class CFAResult(_LavaanEstimates, Result):
     """Result of :func:`cfa`.
 
     Attributes
     ----------
     fit : dict of lavaan's fit measures (keys as ``fitMeasures``: npar, chisq, df, pvalue,
         baseline.chisq, baseline.df, baseline.pvalue, cfi, tli, logl, unrestricted.logl, aic, bic,
-        bic2, rmsea, rmsea.ci.lower, rmsea.ci.upper, rmsea.pvalue, rmsea.notclose.pvalue, srmr, ntotal).
-    estimates : DataFrame like ``parameterEstimates(fit, standardized = TRUE)``: lhs, op, rhs, est,
-        se, z, pvalue, std_lv, std_all (fixed parameters have NaN se/z/pvalue).
+        bic2, rmsea, rmsea.ci.lower, rmsea.ci.upper, rmsea.pvalue, rmsea.notclose.pvalue, srmr, ntotal);
+        also attributes with ``_`` for ``.`` (``res.cfi``, ``res.rmsea_ci_lower``).
+    parameters : DataFrame like ``parameterEstimates(fit, standardized = TRUE)`` in the column
+        vocabulary of docs/api.md: lhs, op, rhs, estimate, se, statistic (z), p, std_lv, std_all
+        (fixed parameters have NaN se/statistic/p). ``estimates`` (lavaan's est, z, pvalue) is its
+        deprecated spelling.
     model : the parsed model {factor: [items]}.
     implied, sample : model-implied and sample (N divisor) covariance matrices.
     iterations, converged : optimiser iterations; whether g'H^-1 g / 2 < 1e-14 was reached.
@@ -147,7 +176,7 @@ class CFAResult:
     """
 
     fit: dict[str, float]
-    estimates: pd.DataFrame
+    parameters: pd.DataFrame
     model: dict[str, list[str]]
     implied: pd.DataFrame
     sample: pd.DataFrame
@@ -156,17 +185,20 @@ class CFAResult:
     converged: bool
     warnings: tuple[str, ...] = ()
 
-    def __getattr__(self, name: str) -> float:
+    def __getattr__(self, name: str) -> Any:
         # res.cfi, res.rmsea ... as attributes (fit-measure names with '.' -> '_')
-        fit = object.__getattribute__(self, "fit")
-        key = name.replace("_", ".")
-        if key in fit:
-            return fit[key]
-        raise AttributeError(name)
+        fit = self.__dict__.get("fit")
+        if fit is not None and not name.startswith("_"):
+            key = name.replace("_", ".")
+            if key in fit:
+                return fit[key]
+        return super().__getattr__(name)
 
     def to_frame(self) -> pd.DataFrame:
-        """The parameter table (``parameterEstimates(fit, standardized = TRUE)``)."""
-        return self.estimates.copy()
+        """The parameter table (``parameterEstimates(fit, standardized = TRUE)``) with the columns
+        lhs, op, rhs, estimate, se, statistic, p, std_lv, std_all (lavaan's est, z, pvalue still
+        answer, with a DeprecationWarning)."""
+        return frame(self.parameters.copy(), LAVAAN_COLUMNS)
 
     def fit_frame(self) -> pd.DataFrame:
         """The fit measures as a one-column DataFrame."""
@@ -236,13 +268,13 @@ class CFAResult:
             row("Information", "Expected"),
             row("Information saturated (h1) model", "Structured"),
         ]
-        est = self.estimates
+        est = self.parameters
         header = "".join(
             h.rjust(9) for h in ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
         )
 
         def cells(r: pd.Series) -> str:
-            vals = [r["est"], r["se"], r["z"], r["pvalue"], r["std_lv"], r["std_all"]]
+            vals = [r["estimate"], r["se"], r["statistic"], r["p"], r["std_lv"], r["std_all"]]
             return "".join(("" if (v is None or math.isnan(v)) else num(v)).rjust(9) for v in vals)
 
         def block(title: str, rows: pd.DataFrame, grouped: bool) -> None:
@@ -678,6 +710,7 @@ def _minimise(
         )
     converged, dec, backtracks, it = False, math.inf, 0, 0
     for it in range(1, maxiter + 1):  # noqa: B007
+        assert w is not None  # only steps to a positive-definite Sigma are accepted
         g = _gradient(st, theta, s, w)
         directions = []
         newton = _solve_pd(_observed_hessian(st, theta, s, w), g)
@@ -712,6 +745,7 @@ def _minimise(
             converged = dec / 2.0 < 1e4 * ftol
             break
         theta, fval, w = cand, f_new, w_new
+    assert w is not None
     g = _gradient(st, theta, s, w)
     return _Optimum(
         theta=theta,
@@ -753,6 +787,8 @@ def _levenberg(
     fval, w = _discrepancy(st, theta, s, logdet_s)
     damp = 1.0
     for _ in range(maxiter):
+        if w is None:  # a start outside the positive-definite cone: nothing to damp
+            break
         g = _gradient(st, theta, s, w)
         h = _observed_hessian(st, theta, s, w)
         d = np.diag(np.diag(_expected_hessian(st, theta, w)))
@@ -859,8 +895,10 @@ def _fit(
     return chosen[0], chosen[1], chosen[2], total
 
 
+@deprecated_params(positional=("model", "start", "ordered", "estimator", "group", "group_equal", "missing"))
 def cfa(
     data: pd.DataFrame,
+    *,
     model: str | Mapping[str, Sequence[str]],
     start: str = "default",
     ordered: bool | Sequence[str] = False,
@@ -868,7 +906,7 @@ def cfa(
     group: str | None = None,
     group_equal: Sequence[str] = (),
     missing: str = "listwise",
-) -> CFAResult:
+) -> CFAResult | MultiGroupCFAResult | MultiGroupWLSMVResult:
     """Maximum-likelihood confirmatory factor analysis, as ``lavaan::cfa(model, data)``.
 
     Parameters
@@ -895,8 +933,8 @@ def cfa(
         with ``ordered``); returns :func:`psychometry.stats.multigroup.multigroup_cfa`'s result.
 
     Returns a :class:`CFAResult` with lavaan's fit measures (``res.fit["cfi"]``, also ``res.cfi``),
-    the parameter table with unstandardised estimates, SE, z, p, Std.lv and Std.all, and
-    ``summary()`` printed like lavaan's. Estimation: Newton / Fisher scoring (see :func:`_minimise`);
+    the parameter table (``res.parameters``, ``res.to_frame()``: estimate, se, statistic = z, p,
+    std_lv, std_all) and ``summary()`` printed like lavaan's. Estimation: Newton / Fisher scoring (see :func:`_minimise`);
     warns, as lavaan does, when it does not converge, when a residual variance is negative
     (Heywood case) or when the factor covariance matrix is not positive definite. Formulas: see the
     module docstring.
@@ -924,7 +962,7 @@ def cfa(
             )
         from psychometry.stats.multigroup import multigroup_cfa
 
-        return multigroup_cfa(data, model, group, group_equal, ordered=est == "WLSMV")
+        return multigroup_cfa(data, model=model, group=group, group_equal=group_equal, ordered=est == "WLSMV")
     if group_equal:
         raise StatsInputError("cfa: group_equal needs group=")
     if est == "WLSMV" or ordered is not False:
@@ -941,7 +979,7 @@ def cfa(
             )
         from psychometry.stats.ordinal import cfa_wlsmv
 
-        return cfa_wlsmv(data, model, missing=missing)
+        return cfa_wlsmv(data, model=model, missing=missing)
     spec = parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"cfa: data must be a pandas DataFrame, got {type(data).__name__}")
@@ -1075,10 +1113,9 @@ def cfa(
             prod = abs(phi[j, j] * phi[l, l])
             r = phi[j, l] / math.sqrt(prod) if prod > 0 else float("nan")
             rows.append(_row(factors[j], "~~", factors[l], phi[j, l], free_se[n_l + n_t + k], r, r))
-    estimates = pd.DataFrame(rows)
     return CFAResult(
         fit=fit,
-        estimates=estimates,
+        parameters=pd.DataFrame(rows),
         model=spec,
         implied=pd.DataFrame(sigma, index=items, columns=items),
         sample=pd.DataFrame(s, index=items, columns=items),
@@ -1098,10 +1135,10 @@ def _row(
         "lhs": lhs,
         "op": op,
         "rhs": rhs,
-        "est": float(est),
+        "estimate": float(est),
         "se": float(se),
-        "z": float(z),
-        "pvalue": float(pval),
+        "statistic": float(z),
+        "p": float(pval),
         "std_lv": float(std_lv),
         "std_all": float(std_all),
     }

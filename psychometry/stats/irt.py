@@ -32,18 +32,23 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from psychometry.errors import StatsInputError
+from psychometry.stats._api import Result, deprecated_params
+
+if TYPE_CHECKING:
+    from psychometry.stats.confirmatory import CFAResult
 
 __all__ = ["IRTResult", "irt_fa", "irt_from_cfa"]
 
 
 @dataclass(frozen=True, eq=False)
-class IRTResult:
+class IRTResult(Result):
     """Normal-ogive graded-response parameters of one factor.
 
     Attributes
@@ -62,6 +67,7 @@ class IRTResult:
     source: str = "irt.fa"
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per item (indexed by item): discrimination, then the difficulties d_ik."""
         out = self.difficulty.copy()
         out.insert(0, "discrimination", self.discrimination)
         return out
@@ -168,7 +174,8 @@ def _psych_fa_minres(r: np.ndarray, nfactors: int) -> tuple[np.ndarray, list[str
     return rotated, names
 
 
-def irt_fa(data: pd.DataFrame, nfactors: int = 1) -> IRTResult | dict[str, IRTResult]:
+@deprecated_params(positional=("nfactors",))
+def irt_fa(data: pd.DataFrame, *, nfactors: int = 1) -> IRTResult | dict[str, IRTResult]:
     """``psych::irt.fa(data, nfactors)`` for ordinal items: polychoric correlations (psych's rules),
     minres loadings (oblimin-rotated when nfactors > 1, psych's sign and order conventions), then
     a = lambda / sqrt(1 - lambda^2) and d = tau / sqrt(1 - lambda^2) per factor. One factor returns an
@@ -194,11 +201,12 @@ def irt_fa(data: pd.DataFrame, nfactors: int = 1) -> IRTResult | dict[str, IRTRe
     return out[names[0]] if nfactors == 1 else out
 
 
-def irt_from_cfa(result) -> dict[str, IRTResult]:
+@deprecated_params(result="fit")
+def irt_from_cfa(fit: CFAResult) -> dict[str, IRTResult]:
     """IRT parameters from an ordinal CFA (``cfa(..., ordered=True)``): for each factor, its items'
     standardised loadings (``std_all``) and thresholds; items loading on several factors are not
     supported."""
-    est = result.estimates
+    est = fit.parameters
     if "|" not in set(est["op"]):
         raise StatsInputError("irt_from_cfa: the CFA has no thresholds (fit it with ordered=True)")
     loads = est[est["op"] == "=~"]
@@ -208,7 +216,7 @@ def irt_from_cfa(result) -> dict[str, IRTResult]:
     out: dict[str, IRTResult] = {}
     for factor, sub in loads.groupby("lhs", sort=False):
         items = list(sub["rhs"])
-        rows = {i: th.loc[th["lhs"] == i, "est"].to_numpy(float) for i in items}
+        rows = {i: th.loc[th["lhs"] == i, "estimate"].to_numpy(float) for i in items}
         k = max(len(v) for v in rows.values())
         tau = pd.DataFrame(
             [list(v) + [np.nan] * (k - len(v)) for v in rows.values()],
@@ -216,5 +224,5 @@ def irt_from_cfa(result) -> dict[str, IRTResult]:
             columns=[f"t{c + 1}" for c in range(k)],
         )
         loadings = pd.Series(sub["std_all"].to_numpy(float), index=items, name=str(factor))
-        out[str(factor)] = _convert(loadings, tau, result.n_obs, "cfa")
+        out[str(factor)] = _convert(loadings, tau, fit.n_obs, "cfa")
     return out

@@ -47,6 +47,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,10 @@ from scipy import stats
 
 from psychometry.errors import StatsInputError
 from psychometry.stats import confirmatory as _ml
+from psychometry.stats._api import Result, deprecated_params, frame
+
+if TYPE_CHECKING:
+    from psychometry.stats.ordinal_groups import MultiGroupWLSMVResult
 
 __all__ = ["InvarianceResult", "MultiGroupCFAResult", "invariance", "multigroup_cfa"]
 
@@ -73,13 +78,14 @@ CHEN_2007 = {
 
 
 @dataclass(frozen=True, eq=False)
-class MultiGroupCFAResult:
-    """Result of :func:`multigroup_cfa`: ``fit`` (lavaan's fit-measure names), ``estimates``
-    (lhs, op, rhs, group, est, se, z, pvalue; lavaan's row order per group), ``groups`` (labels),
-    ``n_obs`` (per group), ``group_equal``, ``converged``, ``iterations``."""
+class MultiGroupCFAResult(_ml._LavaanEstimates, Result):
+    """Result of :func:`multigroup_cfa`: ``fit`` (lavaan's fit-measure names), ``parameters``
+    (lhs, op, rhs, group, estimate, se, statistic = z, p; lavaan's row order per group; the deprecated
+    ``estimates`` has lavaan's est, z, pvalue), ``groups`` (labels), ``n_obs`` (per group),
+    ``group_equal``, ``converged``, ``iterations``."""
 
     fit: dict[str, float]
-    estimates: pd.DataFrame
+    parameters: pd.DataFrame
     model: dict[str, list[str]]
     groups: list[str]
     n_obs: list[int]
@@ -88,9 +94,11 @@ class MultiGroupCFAResult:
     iterations: int
 
     def to_frame(self) -> pd.DataFrame:
-        return self.estimates.copy()
+        """The parameter table (``parameters``): lhs, op, rhs, group, estimate, se, statistic, p."""
+        return frame(self.parameters.copy(), _ml.LAVAAN_COLUMNS)
 
     def summary(self) -> str:
+        """The groups, the constraints and lavaan's main fit measures."""
         f = self.fit
         lines = [
             f"Multi-group CFA (ML), groups {', '.join(self.groups)} (n = {', '.join(map(str, self.n_obs))}); "
@@ -102,20 +110,27 @@ class MultiGroupCFAResult:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, eq=False)
-class InvarianceResult:
-    """Result of :func:`invariance`: ``fits`` {level: MultiGroupCFAResult}; ``table`` one row per level
-    with chisq, df, pvalue, cfi, tli, rmsea, srmr, chisq_diff, df_diff, p_diff (lavTestLRT against the
-    previous level), delta_cfi, delta_rmsea, delta_srmr and ``chen2007`` (True when the level holds by
-    Chen's cut-offs)."""
+#: renamed columns of :class:`InvarianceResult`'s table (old -> new)
+INVARIANCE_COLUMNS = {"pvalue": "p"}
 
-    fits: dict[str, MultiGroupCFAResult]
+
+@dataclass(frozen=True, eq=False)
+class InvarianceResult(Result):
+    """Result of :func:`invariance`: ``fits`` {level: MultiGroupCFAResult (MultiGroupWLSMVResult with
+    ``ordered``)}; ``table`` (also ``to_frame()``) one row per level (index ``level``) with npar,
+    chisq, df, p (the model's chi-square test), cfi, tli, rmsea, srmr, chisq_diff, df_diff, p_diff
+    (lavTestLRT against the previous level), delta_cfi, delta_rmsea, delta_srmr and ``chen2007`` (True
+    when the level holds by Chen's cut-offs); ``pvalue`` is the deprecated name of ``p``."""
+
+    fits: dict[str, MultiGroupCFAResult | MultiGroupWLSMVResult]
     table: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """The table of levels (``table``)."""
+        return frame(self.table.copy(), INVARIANCE_COLUMNS)
 
     def summary(self) -> str:
+        """The table of levels, printed with its heading."""
         t = self.table.copy()
         ordered = "chisq_standard" in t.columns
         lines = [
@@ -299,13 +314,15 @@ def _start(sp: _Spec, spec, s: list[np.ndarray], mbar: list[np.ndarray]) -> np.n
     return np.where(cnt > 0, x / np.maximum(cnt, 1), 0.0)
 
 
+@deprecated_params(positional=("model", "group", "group_equal", "ordered"))
 def multigroup_cfa(
     data: pd.DataFrame,
+    *,
     model: str | Mapping[str, Sequence[str]],
     group: str,
     group_equal: Sequence[str] = (),
     ordered: bool = False,
-):
+) -> MultiGroupCFAResult | MultiGroupWLSMVResult:
     """``lavaan::cfa(model, data, group = group, group.equal = group_equal)`` by ML (see the module
     docstring). Groups are ordered as they first appear in ``data`` (lavaan's order).
 
@@ -314,7 +331,7 @@ def multigroup_cfa(
     if ordered:
         from psychometry.stats.ordinal_groups import multigroup_wlsmv
 
-        return multigroup_wlsmv(data, model, group, group_equal)
+        return multigroup_wlsmv(data, model=model, group=group, group_equal=group_equal)
     spec = _ml.parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"multigroup_cfa: data must be a pandas DataFrame, got {type(data).__name__}")
@@ -466,7 +483,7 @@ def multigroup_cfa(
             "are not trustworthy"
         )
     var = est_frame[
-        (est_frame["op"] == "~~") & (est_frame["lhs"] == est_frame["rhs"]) & (est_frame["est"] < 0)
+        (est_frame["op"] == "~~") & (est_frame["lhs"] == est_frame["rhs"]) & (est_frame["estimate"] < 0)
     ]
     if not var.empty:
         notes.append(
@@ -477,7 +494,7 @@ def multigroup_cfa(
         warnings.warn(note, RuntimeWarning, stacklevel=2)
     return MultiGroupCFAResult(
         fit=fit,
-        estimates=est_frame,
+        parameters=est_frame,
         model=spec,
         groups=[str(l) for l in labels],
         n_obs=ns,
@@ -494,15 +511,17 @@ def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str
         "op": op,
         "rhs": rhs,
         "group": g + 1,
-        "est": float(est),
+        "estimate": float(est),
         "se": float(se),
-        "z": float(z),
-        "pvalue": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
+        "statistic": float(z),
+        "p": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
     }
 
 
+@deprecated_params(positional=("model", "group", "levels", "ordered"))
 def invariance(
     data: pd.DataFrame,
+    *,
     model: str | Mapping[str, Sequence[str]],
     group: str,
     levels: Sequence[str] | None = None,
@@ -525,10 +544,18 @@ def invariance(
     bad = [lv for lv in levels if lv not in table_levels]
     if bad:
         raise StatsInputError(f"invariance: unknown level(s) {bad}; choose from {list(table_levels)}")
+    fits: dict[str, MultiGroupCFAResult | MultiGroupWLSMVResult]
+    wlsmv: dict[str, MultiGroupWLSMVResult] = {}
     if ordered:
-        fits = {lv: multigroup_wlsmv(data, model, group, table_levels[lv]) for lv in levels}
+        wlsmv = {
+            lv: multigroup_wlsmv(data, model=model, group=group, group_equal=table_levels[lv])
+            for lv in levels
+        }
+        fits = dict(wlsmv)
     else:
-        fits = {lv: multigroup_cfa(data, model, group, table_levels[lv]) for lv in levels}
+        fits = {
+            lv: multigroup_cfa(data, model=model, group=group, group_equal=table_levels[lv]) for lv in levels
+        }
     suffix = ".scaled" if ordered else ""
     rows = []
     prev = None
@@ -539,7 +566,7 @@ def invariance(
             "npar": f["npar"],
             "chisq": f["chisq" + suffix],
             "df": f["df"],
-            "pvalue": f["pvalue" + suffix],
+            "p": f["pvalue" + suffix],
             "cfi": f["cfi" + suffix],
             "tli": f["tli" + suffix],
             "rmsea": f["rmsea" + suffix],
@@ -560,7 +587,7 @@ def invariance(
         else:
             p0 = fits[prev].fit
             if ordered:
-                test = satorra2000(fits[prev], fits[lv])
+                test = satorra2000(wlsmv[prev], wlsmv[lv])
                 cd, dd, pd_ = test["chisq_diff"], test["df_diff"], test["p_diff"]
             else:
                 cd, dd = f["chisq"] - p0["chisq"], f["df"] - p0["df"]
@@ -574,15 +601,12 @@ def invariance(
                 delta_srmr=f["srmr"] - p0["srmr"],
             )
             cut = CHEN_2007.get(lv)
+            d_cfi = f["cfi" + suffix] - p0["cfi" + suffix]
+            d_rmsea = f["rmsea" + suffix] - p0["rmsea" + suffix]
+            d_srmr = f["srmr"] - p0["srmr"]
             row["chen2007"] = (
-                bool(
-                    row["delta_cfi"] >= -cut[0]
-                    and row["delta_rmsea"] <= cut[1]
-                    and row["delta_srmr"] <= cut[2]
-                )
-                if cut
-                else np.nan
+                bool(d_cfi >= -cut[0] and d_rmsea <= cut[1] and d_srmr <= cut[2]) if cut else np.nan
             )
         rows.append(row)
         prev = lv
-    return InvarianceResult(fits=fits, table=pd.DataFrame(rows).set_index("level"))
+    return InvarianceResult(fits=fits, table=frame(pd.DataFrame(rows).set_index("level"), INVARIANCE_COLUMNS))

@@ -63,6 +63,7 @@ from scipy import optimize, special, stats
 
 from psychometry.errors import StatsInputError
 from psychometry.stats import confirmatory as _ml
+from psychometry.stats._api import deprecated_params
 from psychometry.stats.polycor import (
     BIG,
     _codes_observed,
@@ -203,8 +204,9 @@ def _gamma(
 class OrdinalCFAResult(_ml.CFAResult):
     """Result of ``cfa(..., ordered=True)`` (WLSMV). Like :class:`CFAResult`, plus
     ``thresholds`` (sample), ``polychoric`` (DataFrame), ``gamma`` (NACOV) and the scaled-shifted test's
-    ``scaling_factor`` and ``shift``. ``estimates`` has lavaan's rows: loadings (=~), thresholds (|),
-    residual variances (fixed, se 0), factor (co)variances, scaling factors (~*~, fixed 1)."""
+    ``scaling_factor`` and ``shift``. ``parameters`` has lavaan's rows: loadings (=~), thresholds (|),
+    residual variances (fixed, se 0), factor (co)variances, scaling factors (~*~, fixed 1), with the
+    columns of :class:`CFAResult`."""
 
     estimator: str = "DWLS"
     scaling_factor: float = float("nan")
@@ -292,13 +294,13 @@ class OrdinalCFAResult(_ml.CFAResult):
             row2("Information", "Expected"),
             row2("Information saturated (h1) model", "Unstructured"),
         ]
-        est = self.estimates
+        est = self.parameters
         header = "".join(
             h.rjust(9) for h in ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
         )
 
         def cells(r: pd.Series) -> str:
-            vals = [r["est"], r["se"], r["z"], r["pvalue"], r["std_lv"], r["std_all"]]
+            vals = [r["estimate"], r["se"], r["statistic"], r["p"], r["std_lv"], r["std_all"]]
             fixed = not (r["se"] > 0)
             out = []
             for k, v in enumerate(vals):
@@ -345,8 +347,9 @@ def _jac_cor(st: _ml._Structure, lam: np.ndarray, phi: np.ndarray, pairs: np.nda
     return np.concatenate([jl, jp], axis=1)
 
 
+@deprecated_params(positional=("model", "missing"))
 def cfa_wlsmv(
-    data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], missing: str = "listwise"
+    data: pd.DataFrame, *, model: str | Mapping[str, Sequence[str]], missing: str = "listwise"
 ) -> OrdinalCFAResult:
     """``lavaan::cfa(model, data, ordered = TRUE)`` (WLSMV, delta parameterisation); see the module
     docstring. Called by :func:`psychometry.stats.cfa` with ``ordered=True`` or ``estimator="WLSMV"``.
@@ -543,10 +546,9 @@ def cfa_wlsmv(
             rows.append(_row(factors[j], "~~", factors[l], phi[j, l], se[n_l + nth + kk], r, r))
     for name in items:
         rows.append(_row(name, "~*~", name, 1.0, 0.0, 1.0, 1.0))
-    estimates = pd.DataFrame(rows)
     return OrdinalCFAResult(
         fit=fit,
-        estimates=estimates,
+        parameters=pd.DataFrame(rows),
         model=spec,
         implied=pd.DataFrame(sig - np.diag(np.diag(sig)) + np.eye(p), index=items, columns=items),
         sample=pd.DataFrame(ss.rho, index=items, columns=items),
@@ -642,10 +644,10 @@ def _row(
         "lhs": lhs,
         "op": op,
         "rhs": rhs,
-        "est": float(est),
+        "estimate": float(est),
         "se": float(se),
-        "z": float(z),
-        "pvalue": float(pval),
+        "statistic": float(z),
+        "p": float(pval),
         "std_lv": float(std_lv),
         "std_all": float(std_all),
     }

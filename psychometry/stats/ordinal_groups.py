@@ -41,9 +41,10 @@ from scipy import optimize, stats
 
 from psychometry.errors import StatsInputError
 from psychometry.stats import confirmatory as _ml
+from psychometry.stats._api import Result, deprecated_params, frame
 from psychometry.stats.ordinal import ordinal_sample_stats
 
-__all__ = ["ORDINAL_LEVELS", "multigroup_wlsmv"]
+__all__ = ["ORDINAL_LEVELS", "MultiGroupWLSMVResult", "multigroup_wlsmv"]
 
 ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
     "configural": (),
@@ -158,14 +159,16 @@ def _jac(sp: _OSpec, x: np.ndarray, g: int, pairs: np.ndarray, h: float = 1e-5) 
 
 
 @dataclass(frozen=True, eq=False)
-class MultiGroupWLSMVResult:
+class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
     """Result of :func:`multigroup_wlsmv`: ``fit`` (lavaan names: chisq, chisq.scaled, cfi.scaled, ...),
-    ``estimates`` (loadings, thresholds, factor (co)variances, scale factors, latent means per group),
-    ``groups``, ``n_obs``, ``group_equal``, ``converged``; and, for difference tests, the Jacobian
-    ``delta`` (stacked over groups), ``weights`` W_g, ``gammas`` Gamma_g and the information ``info``."""
+    ``parameters`` (loadings, thresholds, factor (co)variances, scale factors, latent means per group;
+    columns lhs, op, rhs, group, estimate, se, statistic = z, p; the deprecated ``estimates`` has
+    lavaan's est, z, pvalue), ``groups``, ``n_obs``, ``group_equal``, ``converged``; and, for difference
+    tests, the Jacobian ``delta`` (stacked over groups), ``weights`` W_g, ``gammas`` Gamma_g and the
+    information ``info``."""
 
     fit: dict[str, float]
-    estimates: pd.DataFrame
+    parameters: pd.DataFrame
     model: dict[str, list[str]]
     groups: list[str]
     n_obs: list[int]
@@ -178,9 +181,11 @@ class MultiGroupWLSMVResult:
     info: np.ndarray
 
     def to_frame(self) -> pd.DataFrame:
-        return self.estimates.copy()
+        """The parameter table (``parameters``): lhs, op, rhs, group, estimate, se, statistic, p."""
+        return frame(self.parameters.copy(), _ml.LAVAAN_COLUMNS)
 
     def summary(self) -> str:
+        """The groups, the constraints and lavaan's main (scaled) fit measures."""
         f = self.fit
         return (
             f"Multi-group ordinal CFA (WLSMV), groups {', '.join(self.groups)} (n = "
@@ -190,8 +195,13 @@ class MultiGroupWLSMVResult:
         )
 
 
+@deprecated_params(positional=("model", "group", "group_equal"))
 def multigroup_wlsmv(
-    data: pd.DataFrame, model: str | Mapping[str, Sequence[str]], group: str, group_equal: Sequence[str] = ()
+    data: pd.DataFrame,
+    *,
+    model: str | Mapping[str, Sequence[str]],
+    group: str,
+    group_equal: Sequence[str] = (),
 ) -> MultiGroupWLSMVResult:
     """``lavaan::cfa(model, data, group = group, ordered = TRUE, group.equal = group_equal)``; see the
     module docstring. ``group_equal`` may hold "loadings" and "thresholds"."""
@@ -377,7 +387,7 @@ def multigroup_wlsmv(
             rows.append(_row(f, "~1", "", g, al[j], se[k] if k >= 0 else 0.0))
     return MultiGroupWLSMVResult(
         fit=fit,
-        estimates=pd.DataFrame(rows),
+        parameters=pd.DataFrame(rows),
         model=spec,
         groups=[str(l) for l in labels],
         n_obs=ns,
@@ -481,10 +491,10 @@ def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str
         "op": op,
         "rhs": rhs,
         "group": g + 1,
-        "est": float(est),
+        "estimate": float(est),
         "se": float(se),
-        "z": float(z),
-        "pvalue": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
+        "statistic": float(z),
+        "p": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
     }
 
 

@@ -55,17 +55,23 @@ Computing, 14, 251-260. Revelle, W. psych: polychoric. Rosseel, Y. (2012) lavaan
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
 from psychometry.errors import StatsInputError
+from psychometry.stats._api import Result, _warn, deprecated_params
 
-__all__ = ["PolychoricResult", "bvn_cdf", "polychoric", "polyserial"]
+__all__ = ["PolychoricResult", "PolyserialResult", "bvn_cdf", "polychoric", "polyserial"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(20)
 _TWO_PI = 2.0 * math.pi
@@ -226,6 +232,7 @@ def fit_rho(
         if idx.size == 0:
             break
         P, dP = cell_probabilities(ta[idx], tb[idx], rho[idx], derivative=True)
+        assert dP is not None
         with np.errstate(divide="ignore", invalid="ignore"):
             ok = P > 1e-300
             score = np.sum(
@@ -250,7 +257,7 @@ def fit_rho(
         rho[idx] = new
         done = (delta < tol) | ~accepted
         active[idx[done]] = False
-    for i in np.flatnonzero(active):  # not converged: bounded Brent on the 1-d likelihood
+    for i in np.flatnonzero(active).tolist():  # not converged: bounded Brent on the 1-d likelihood
 
         def nll(x: float, i: int = i) -> float:
             return -float(
@@ -303,12 +310,14 @@ def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]
 
 
 @dataclass(frozen=True, eq=False)
-class PolychoricResult:
+class PolychoricResult(Result):
     """Result of :func:`polychoric`.
 
     Attributes
     ----------
     rho : DataFrame (p x p) of polychoric correlations.
+    n : DataFrame (p x p) of the rows each correlation rests on (method "psych": pairwise complete;
+        "lavaan": the complete rows).
     tau : DataFrame (items x thresholds) as psych's ``$tau`` (method "psych": columns 1..K-1 over the
         common range of categories, +-inf for empty end categories) or, method "lavaan", the
         thresholds ``item|t1`` ... of each item's observed categories (NaN-padded).
@@ -326,9 +335,19 @@ class PolychoricResult:
     smoothed: bool
     n_corrected: int
     warnings: tuple[str, ...] = ()
+    n: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
-        return self.rho.copy()
+        """One row per item pair (item1 before item2 in the column order): item1, item2, rho, n."""
+        items = list(self.rho.index)
+        r = self.rho.to_numpy()
+        nn = self.n.to_numpy() if self.n is not None else np.full(r.shape, self.n_obs)
+        rows = [
+            {"item1": items[a], "item2": items[b], "rho": float(r[a, b]), "n": int(nn[a, b])}
+            for a in range(len(items))
+            for b in range(a + 1, len(items))
+        ]
+        return pd.DataFrame(rows, columns=["item1", "item2", "rho", "n"])
 
     def summary(self, digits: int = 2) -> str:
         """Printed like ``print(psych::polychoric(x))``: the lower triangle and the thresholds."""
@@ -369,8 +388,14 @@ def _integer_items(data: pd.DataFrame, what: str) -> pd.DataFrame:
     return x
 
 
+@deprecated_params(positional=("method", "correct", "smooth", "max_cat"))
 def polychoric(
-    data: pd.DataFrame, method: str = "psych", correct: float = 0.5, smooth: bool = True, max_cat: int = 8
+    data: pd.DataFrame,
+    *,
+    method: str = "psych",
+    correct: float = 0.5,
+    smooth: bool = True,
+    max_cat: int = 8,
 ) -> PolychoricResult:
     """Polychoric correlations with thresholds, as ``psych::polychoric(data)`` (``method="psych"``)
     or ``lavaan::lavCor(data, ordered = names(data))`` (``method="lavaan"``).
@@ -422,6 +447,7 @@ def polychoric(
             global_thresholds=True,
             smoothed=False,
             n_corrected=0,
+            n=pd.DataFrame(np.full((len(items), len(items)), len(x)), index=items, columns=items),
         )
 
     vals = x.to_numpy()
@@ -487,6 +513,8 @@ def polychoric(
     for note in notes:
         warnings.warn(note, RuntimeWarning, stacklevel=2)
     tau = pd.DataFrame(tau_g, index=items, columns=[str(c + 1) for c in range(nvalues - 1)])
+    npair = _assemble(tables.sum(axis=(1, 2)), pairs, p)
+    np.fill_diagonal(npair, (codes >= 0).sum(axis=0))
     return PolychoricResult(
         rho=pd.DataFrame(r, index=items, columns=items),
         tau=tau,
@@ -496,6 +524,7 @@ def polychoric(
         smoothed=smoothed,
         n_corrected=n_corr,
         warnings=tuple(notes),
+        n=pd.DataFrame(npair.astype(int), index=items, columns=items),
     )
 
 
@@ -547,21 +576,167 @@ def _lavaan_stats(
     return taus, tables, pairs, k
 
 
-def polyserial(x: pd.Series | np.ndarray, items: pd.DataFrame, method: str = "psych") -> pd.Series:
-    """Polyserial correlations of a continuous variable ``x`` with ordinal ``items``.
+@dataclass(frozen=True, eq=False)
+class PolyserialResult(Result):
+    """Result of :func:`polyserial`.
 
-    ``method="psych"``: ``psych::polyserial(x, items)`` (ad hoc estimator of Olsson, Drasgow & Dorans
-    1982; pairwise-complete Pearson r, the item's thresholds from its non-missing answers, n the
-    number of rows). ``method="lavaan"``: two-step ML as ``lavCor(cbind(x, items), ordered = ...)``
-    on complete rows (see the module docstring).
+    Attributes
+    ----------
+    rho : Series of polyserial correlations, one per item (indexed by item).
+    n : Series of the rows each correlation rests on (method "psych": rows where x and the item are
+        both answered; "lavaan": rows complete on x and every item).
+    method : "psych" or "lavaan".
+
+    Until psychometry 1.1 the result also behaves like the Series ``rho`` it used to be
+    (``res["A1"]``, ``res.loc[...]``, ``res.to_numpy()``, ``list(res)``, ``np.asarray(res)``), with a
+    :class:`DeprecationWarning`: use ``res.rho``.
     """
+
+    rho: pd.Series
+    n: pd.Series
+    method: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item: item, rho, n."""
+        return pd.DataFrame(
+            {
+                "item": [str(i) for i in self.rho.index],
+                "rho": self.rho.to_numpy(float),
+                "n": self.n.reindex(self.rho.index).to_numpy(int),
+            }
+        )
+
+    def summary(self, digits: int = 2) -> str:
+        """The correlations, one per item, like ``print(psych::polyserial(x, y))``."""
+        table = self.to_frame().set_index("item").round(digits).to_string()
+        return f"Polyserial correlations ({self.method})\n\n{table}"
+
+    # ------------------------------------------------------------ the old Series interface (deprecated)
+    def _series(self, what: str) -> pd.Series:
+        _warn(f"polyserial() returns a PolyserialResult: {what} on it is deprecated; use .rho{what}", 4)
+        return self.rho
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_") and hasattr(pd.Series, name):
+            return getattr(self._series(f".{name}"), name)
+        return super().__getattr__(name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._series("[...]")[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._series(" iteration"))
+
+    def __len__(self) -> int:
+        return len(self._series(" len()"))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self._series(" np.asarray()"), dtype=dtype)
+
+
+def _one_variable(v: Any) -> bool:
+    """A Series, a 1-d array or a list of numbers (not a DataFrame, not a column name)."""
+    if isinstance(v, (pd.DataFrame, str)) or v is None:
+        return False
+    return isinstance(v, pd.Series) or np.ndim(v) == 1
+
+
+def _old_polyserial_calls(func: F) -> F:
+    """Keep ``polyserial(x, items)`` (the order before psychometry 1.0), ``items=`` and a positional
+    ``x`` or ``method`` working for one release, with a DeprecationWarning. The old order is told from
+    the new one by the types (one variable, then a DataFrame), never guessed: other mixes raise."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "items" in kwargs:
+            if "data" in kwargs:
+                raise TypeError("polyserial() got both items= and data=; use data=")
+            if args:
+                if "x" in kwargs or len(args) > 1:
+                    raise TypeError("polyserial(): pass the items as data= and the variable as x=")
+                kwargs["x"], args = args[0], ()
+            _warn("polyserial(): items= is deprecated; use polyserial(data=items, x=x)")
+            kwargs["data"] = kwargs.pop("items")
+        if len(args) > 3:
+            raise TypeError("polyserial() takes 1 positional argument (data); pass the others by name")
+        if len(args) >= 2:
+            first, second, *rest = args
+            if "x" in kwargs:
+                raise TypeError("polyserial() got multiple values for argument 'x'")
+            if _one_variable(first) and isinstance(second, pd.DataFrame):
+                _warn(
+                    "polyserial(x, items) is deprecated: the ordinal items come first now, "
+                    "polyserial(items, x=x)"
+                )
+                args, kwargs["x"] = (second,), first
+            elif isinstance(first, pd.DataFrame) and (_one_variable(second) or isinstance(second, str)):
+                _warn("polyserial(): passing x=... by position is deprecated; pass it by name")
+                args, kwargs["x"] = (first,), second
+            else:
+                raise StatsInputError(
+                    "polyserial: pass the ordinal items as data (a DataFrame) and the continuous "
+                    "variable as x=: polyserial(items, x=x)"
+                )
+            if rest:
+                if "method" in kwargs:
+                    raise TypeError("polyserial() got multiple values for argument 'method'")
+                _warn("polyserial(): passing method=... by position is deprecated; pass it by name")
+                kwargs["method"] = rest[0]
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_old_polyserial_calls
+def polyserial(
+    data: pd.DataFrame, *, x: pd.Series | np.ndarray | str, method: str = "psych"
+) -> PolyserialResult:
+    """Polyserial correlations of ordinal items (``data``) with a continuous variable ``x``.
+
+    ``x`` is one value per row of ``data`` (a Series, an array) or the name of a column of ``data``
+    (the other columns are then the items).
+
+    ``method="psych"``: ``psych::polyserial(x, items)``, the ad hoc estimator of Olsson, Drasgow &
+    Dorans (1982), rho = r_xy sqrt((n - 1) / n) sd(y) / sum_c phi(tau_c), with the pairwise-complete
+    Pearson r_xy, the item's thresholds tau_c from its non-missing answers and n the number of rows.
+    ``method="lavaan"``: the two-step ML estimate of ``lavCor(cbind(x, items), ordered = ...)`` on
+    complete rows: x standardised (N divisor) to z, the item's thresholds fixed, rho maximising
+    sum_i log[Phi((tau_{c_i} - rho z_i) / s) - Phi((tau_{c_i - 1} - rho z_i) / s)], s = sqrt(1 - rho^2).
+
+    Returns a :class:`PolyserialResult` (``rho``, ``n``, ``to_frame()``).
+
+    References: Olsson, U., Drasgow, F. & Dorans, N. J. (1982). The polyserial correlation
+    coefficient. Psychometrika, 47, 337-347. Revelle, W. psych: polyserial. Rosseel, Y. (2012) lavaan.
+
+    Example
+    -------
+    >>> x = np.linspace(-2, 2, 40)
+    >>> items = pd.DataFrame({"a": np.digitize(x + np.tile([0.5, -0.5], 20), [-1, 0, 1]),
+    ...                       "b": np.digitize(-x + np.tile([0.8, 0.0, -0.8, 0.0], 10), [-0.5, 0.5])})
+    >>> res = polyserial(items, x=x)
+    >>> res.rho.round(3).to_dict()
+    {'a': 0.984, 'b': -0.98}
+    """
+    if isinstance(x, str):
+        if not isinstance(data, pd.DataFrame) or x not in data.columns:
+            raise StatsInputError(f"polyserial: x={x!r} is not a column of data")
+        items, xv = data.drop(columns=[x]), data[x].to_numpy(float)
+    else:
+        if isinstance(x, pd.DataFrame) or not isinstance(data, pd.DataFrame):
+            raise StatsInputError(
+                "polyserial: data are the ordinal items (a DataFrame) and x the continuous variable: "
+                "polyserial(items, x=x)"
+            )
+        items, xv = data, np.asarray(x, float)
+    if items.shape[1] < 1:
+        raise StatsInputError("polyserial: data hold no item column")
     y = _integer_items(items if items.shape[1] >= 2 else pd.concat([items, items], axis=1), "polyserial")
     y = y.iloc[:, : items.shape[1]]
-    xv = np.asarray(x, float)
     if xv.ndim != 1 or len(xv) != len(y):
-        raise StatsInputError("polyserial: x must be one variable with one value per row of items")
+        raise StatsInputError("polyserial: x must be one variable with one value per row of the items")
     names = [str(c) for c in y.columns]
-    out = {}
+    out: dict[str, float] = {}
+    count: dict[str, int] = {}
     if method == "psych":
         vals = y.to_numpy()
         lo, hi = np.nanmin(vals), np.nanmax(vals)
@@ -575,7 +750,8 @@ def polyserial(x: pd.Series | np.ndarray, items: pd.DataFrame, method: str = "ps
             rxy = float(np.corrcoef(xv[ok], col[ok])[0, 1])
             sdy = float(np.nanstd(col, ddof=1))
             out[name] = float(np.clip(rxy * math.sqrt((n_cases - 1) / n_cases) * sdy / stau, -1, 1))
-        return pd.Series(out)
+            count[name] = int(ok.sum())
+        return PolyserialResult(rho=pd.Series(out), n=pd.Series(count), method="psych")
     if method != "lavaan":
         raise StatsInputError(f"polyserial: method must be 'psych' or 'lavaan', got {method!r}")
     ok = ~np.isnan(xv) & ~y.isna().any(axis=1).to_numpy()
@@ -596,4 +772,5 @@ def polyserial(x: pd.Series | np.ndarray, items: pd.DataFrame, method: str = "ps
                 nll, bounds=(-0.9999, 0.9999), method="bounded", options={"xatol": 1e-12}
             ).x
         )
-    return pd.Series(out)
+        count[name] = int(ok.sum())
+    return PolyserialResult(rho=pd.Series(out), n=pd.Series(count), method="lavaan")
