@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from vocabulary import check_frame
 
 from psychometry.errors import PsychometryError
 from psychometry.stats import confirmatory
 from psychometry.stats.confirmatory import LAVAAN_COLUMNS, CFAResult, cfa, parse_model
-from vocabulary import check_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
