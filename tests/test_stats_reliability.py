@@ -8,6 +8,7 @@ marked ``r`` re-run that script live when Rscript is available.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from vocabulary import check_frame
 
 import psychometry.stats as s
 from psychometry.stats.reliability import ReliabilityError, reverse_items
@@ -31,6 +33,19 @@ REF = json.loads(REF_PATH.read_text())
 # Closed-form statistics agree with psych to ~1e-14 here; 1e-6 (far finer than the 3 printed decimals)
 # leaves room for BLAS and summation-order differences across machines.
 TOL = 1e-6
+
+#: psych's summary row (alpha()$total) -> the columns of AlphaResult.to_frame()
+PSYCH_TOTAL = {
+    "raw_alpha": "alpha",
+    "std.alpha": "std_alpha",
+    "G6(smc)": "g6",
+    "average_r": "average_r",
+    "S/N": "signal_noise",
+    "ase": "ase",
+    "mean": "mean",
+    "sd": "sd",
+    "median_r": "median_r",
+}
 
 
 def load(name: str) -> pd.DataFrame:
@@ -62,7 +77,9 @@ def frame(f: dict) -> pd.DataFrame:
 def assert_alpha_matches(name: str, ref: dict, tol: float = TOL) -> None:
     a = s.alpha(case_items(name, ref["items"]), keys=ref["keys"] or None)
     total = frame(ref["total"])
-    np.testing.assert_allclose(a.to_frame().to_numpy(), total.to_numpy(), atol=tol)
+    assert list(total.columns) == list(PSYCH_TOTAL)
+    ours = check_frame(a.to_frame())[list(PSYCH_TOTAL.values())]
+    np.testing.assert_allclose(ours.to_numpy(), total.to_numpy(), atol=tol)
     assert a.feldt == pytest.approx((ref["feldt"]["lower"], ref["feldt"]["upper"]), abs=tol)
     assert a.duhachek == pytest.approx((ref["duhachek"]["lower"], ref["duhachek"]["upper"]), abs=tol)
     drop = frame(ref["alpha_drop"])
@@ -175,7 +192,7 @@ def test_listwise_equals_alpha_of_complete_cases():
     items = load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
     lw = s.alpha(items, keys=["A1"], na="listwise")
     assert lw.raw_alpha == pytest.approx(s.alpha(items.dropna(), keys=["A1"]).raw_alpha, abs=1e-12)
-    assert lw.n_obs == len(items.dropna())
+    assert lw.n == len(items.dropna())
 
 
 def test_unkeyed_negative_items_raise_a_warning_as_psych_does():
@@ -250,7 +267,7 @@ def test_icc_of_identical_raters_is_one(scores, n_raters):
     long = pd.DataFrame(
         [{"target": t, "rater": r, "score": v} for t, v in enumerate(scores) for r in range(n_raters)]
     )
-    res = s.icc(long, "target", "rater", "score")
+    res = s.icc(long, targets="target", raters="rater", ratings="score")
     for form in ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"):
         assert res[form] == pytest.approx(1.0, abs=1e-9)
 
@@ -312,15 +329,21 @@ def test_icc_wraps_pingouin_and_recommends_icc2():
     # pingouin's documented example (pingouin.intraclass_corr, data "icc"): ICC1 = .728
     import pingouin as pg
 
-    res = s.icc(pg.read_dataset("icc"), "Wine", "Judge", "Scores")
+    res = s.icc(pg.read_dataset("icc"), targets="Wine", raters="Judge", ratings="Scores")
     assert round(res["ICC1"], 3) == 0.728
     assert res.recommended == "ICC2" and "Recommended: ICC2" in res.summary()
-    assert s.icc(pg.read_dataset("icc"), "Wine", "Judge", "Scores", average=True).recommended == "ICC2k"
+    wine = pg.read_dataset("icc")
+    assert s.icc(wine, targets="Wine", raters="Judge", ratings="Scores", average=True).recommended == "ICC2k"
 
 
 def test_icc_missing_column_is_a_clear_error():
     with pytest.raises(ReliabilityError, match="raters column 'judge'"):
-        s.icc(pd.DataFrame({"t": [1, 2], "Judge": [1, 1], "y": [1, 2]}), "t", "judge", "y")
+        s.icc(
+            pd.DataFrame({"t": [1, 2], "Judge": [1, 1], "y": [1, 2]}),
+            targets="t",
+            raters="judge",
+            ratings="y",
+        )
 
 
 # --- live R ------------------------------------------------------------------------------------------
@@ -361,3 +384,121 @@ def test_response_frequencies_keep_values_that_print_alike_apart():
         res = s.alpha(df)
     assert res.response_freq.columns.is_unique and res.response_freq.shape[1] == 4  # 3 values + miss
     assert "Non missing response frequency" in res.summary()
+
+
+# --- docs/api.md: result interface and column vocabulary ---------------------------------------------
+
+
+def _wine():
+    import pingouin as pg
+
+    return pg.read_dataset("icc")
+
+
+def test_alpha_to_frame_follows_the_column_vocabulary():
+    a = s.alpha(load("attitude"))
+    t = check_frame(a.to_frame())
+    assert t.loc["", "alpha"] == a.raw_alpha and t.loc["", "std_alpha"] == a.std_alpha
+    assert (t.loc["", "alpha_ci_low"], t.loc["", "alpha_ci_high"]) == a.feldt
+    assert (t.loc["", "alpha_duhachek_ci_low"], t.loc["", "alpha_duhachek_ci_high"]) == a.duhachek
+    assert t.loc["", "n"] == a.n == 30 and t.loc["", "n_items"] == 7
+    assert "raw_alpha std.alpha G6(smc)" in a.summary()  # psych's names stay in the printed summary
+    assert "<table" in a._repr_html_()
+
+
+def test_splithalf_to_frame_follows_the_column_vocabulary():
+    r = s.splithalf(load("attitude").iloc[:, :6])
+    t = check_frame(r.to_frame())
+    assert t.loc["", "max_split"] == r.max_split and t.loc["", "mean_split"] == r.mean_split
+    assert t.loc["", "n"] == r.n == 30 and "Split half" in r.summary() and r._repr_html_()
+
+
+def test_icc_to_frame_follows_the_column_vocabulary():
+    res = s.icc(_wine(), targets="Wine", raters="Judge", ratings="Scores")
+    t = check_frame(res.to_frame())
+    assert t.loc["ICC2", "icc"] == res["ICC2"]
+    assert (t.loc["ICC2", "icc_ci_low"], t.loc["ICC2", "icc_ci_high"]) == tuple(res.table.loc["ICC2", "CI95"])
+    assert (
+        t.loc["ICC2", "statistic"] == res.table.loc["ICC2", "F"]
+        and t.loc["ICC2", "p"] == res.table.loc["ICC2", "pval"]
+    )
+    assert "<table" in res._repr_html_()
+
+
+# --- deprecated spellings (until psychometry 1.1) -------------------------------------------------------
+
+
+def test_alpha_items_keyword_is_deprecated():
+    items = load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
+    with pytest.warns(DeprecationWarning, match="items="):
+        old = s.alpha(items=items, keys=["A1"])
+    assert old.raw_alpha == s.alpha(items, keys=["A1"]).raw_alpha
+
+
+def test_alpha_positional_keys_are_deprecated():
+    items = load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
+    with pytest.warns(DeprecationWarning, match="keys=... by position"):
+        old = s.alpha(items, ["A1"])
+    assert old.raw_alpha == s.alpha(items, keys=["A1"]).raw_alpha
+
+
+def test_alpha_n_obs_attribute_is_deprecated():
+    a = s.alpha(load("attitude"))
+    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
+        assert a.n_obs == a.n == 30
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [("raw_alpha", "alpha"), ("std.alpha", "std_alpha"), ("G6(smc)", "g6"), ("S/N", "signal_noise")],
+)
+def test_alpha_to_frame_old_column_names_are_deprecated(old, new):
+    t = s.alpha(load("attitude")).to_frame()
+    with pytest.warns(DeprecationWarning, match=f"column '{re.escape(old)}' is now '{new}'"):
+        got = t[old]
+    pd.testing.assert_series_equal(got, t[new])
+
+
+def test_splithalf_items_keyword_and_positional_keys_are_deprecated():
+    items = load("bfi")[["A1", "A2", "A3", "A4"]]
+    new = s.splithalf(items, keys=["A1"])
+    with pytest.warns(DeprecationWarning, match="items="):
+        assert s.splithalf(items=items, keys=["A1"]).max_split == new.max_split
+    with pytest.warns(DeprecationWarning, match="keys=... by position"):
+        assert s.splithalf(items, ["A1"]).max_split == new.max_split
+    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
+        assert new.n_obs == new.n
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("first/second (SB)", "first_second"),
+        ("odd/even (SB)", "odd_even"),
+        ("max split (lambda4)", "max_split"),
+        ("min split (beta)", "min_split"),
+        ("average split", "mean_split"),
+    ],
+)
+def test_splithalf_to_frame_old_column_names_are_deprecated(old, new):
+    t = s.splithalf(load("attitude").iloc[:, :6]).to_frame()
+    with pytest.warns(DeprecationWarning, match=re.escape(f"column '{old}' is now '{new}'")):
+        got = t[old]
+    pd.testing.assert_series_equal(got, t[new])
+
+
+def test_icc_positional_columns_are_deprecated():
+    new = s.icc(_wine(), targets="Wine", raters="Judge", ratings="Scores")
+    with pytest.warns(DeprecationWarning, match="targets=..., raters=..., ratings=... by position"):
+        old = s.icc(_wine(), "Wine", "Judge", "Scores")
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+
+
+@pytest.mark.parametrize(
+    "old, new", [("ICC", "icc"), ("F", "statistic"), ("pval", "p"), ("McGraw-Wong", "mcgraw_wong")]
+)
+def test_icc_to_frame_old_column_names_are_deprecated(old, new):
+    t = s.icc(_wine(), targets="Wine", raters="Judge", ratings="Scores").to_frame()
+    with pytest.warns(DeprecationWarning, match=f"column '{old}' is now '{new}'"):
+        got = t[old]
+    pd.testing.assert_series_equal(got, t[new])

@@ -474,7 +474,7 @@ def parallel_analysis(
     pc_sim = np.empty((n_iter, p))
     fa_sim = np.empty((n_iter, p))
     for i in range(n_iter):
-        sim = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
+        sim = np.asarray(np.corrcoef(rng.standard_normal((n, p)), rowvar=False))
         pc_sim[i] = np.sort(np.linalg.eigvalsh(sim))[::-1]
         fa_sim[i] = _fa_values(sim)
     pc_q = np.quantile(pc_sim, quantile, axis=0)  # R's quantile type 7 = numpy's "linear"

@@ -309,7 +309,8 @@ def omega(data: pd.DataFrame, *, nfactors: int = 3) -> OmegaResult:
     for j in range(nfactors):
         idx = np.flatnonzero(sub == j)
         if len(idx) == 0:
-            omt.append(math.nan), omgo.append(math.nan), omg.append(math.nan)
+            for values in (omt, omgo, omg):
+                values.append(math.nan)
             continue
         vgr = R[np.ix_(idx, idx)].sum()
         gr = groups[idx, j].sum()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
@@ -61,17 +61,17 @@ def _key_vector(columns: Sequence[str], keys: Keys) -> np.ndarray:
                 raise ReliabilityError(f"keys: item '{name}' must be +1 or -1, got {sign!r}")
             vec[list(columns).index(str(name))] = sign
         return vec
-    keys = list(keys)
-    if keys and all(
-        isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) for x in keys
+    key_list: list[object] = list(keys)
+    if key_list and all(
+        isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) for x in key_list
     ):
-        if len(keys) != k or any(x not in (1, -1) for x in keys):
+        if len(key_list) != k or any(x not in (1, -1) for x in key_list):
             raise ReliabilityError(
-                f"keys: a numeric keys vector needs one +1/-1 per item ({k} items), got {keys}"
+                f"keys: a numeric keys vector needs one +1/-1 per item ({k} items), got {key_list}"
             )
-        return np.asarray(keys, dtype=float)
-    for name in keys:
-        name = str(name)
+        return np.asarray(key_list, dtype=float)
+    for key in key_list:
+        name = str(key)
         bare = name[1:] if name.startswith("-") and name[1:] in columns else name
         if bare not in columns:
             raise ReliabilityError(
@@ -97,8 +97,9 @@ def reverse_items(
     if (vec < 0).any():
         lo = np.nanmin(df.to_numpy()) if mini is None else float(mini)
         hi = np.nanmax(df.to_numpy()) if maxi is None else float(maxi)
-        for j in np.flatnonzero(vec < 0):
-            df.iloc[:, j] = (hi + lo) - df.iloc[:, j]
+        for j in np.flatnonzero(vec < 0).tolist():
+            col = df.columns[j]
+            df[col] = (hi + lo) - df[col]
     return df
 
 
@@ -155,7 +156,7 @@ def _response_frequencies(x: pd.DataFrame, max_categories: int = 10) -> pd.DataF
         freq["miss"] = 1 - len(s) / len(sel)
         rows[col] = freq
     out = pd.DataFrame(rows).T
-    labels = [fmt_number(v, 7) if isinstance(v, (float, np.floating)) else str(v) for v in out.columns]
+    labels = [fmt_number(float(v), 7) if isinstance(v, (float, np.floating)) else str(v) for v in out.columns]
     if len(set(labels)) < len(labels):  # values that differ beyond 7 digits: label them in full
         labels = [f"{v:.15g}" if isinstance(v, (float, np.floating)) else str(v) for v in out.columns]
     out.columns = labels
@@ -352,7 +353,7 @@ def alpha(
 
     sds = x.std()
     bad = [c for c in x.columns if not (sds[c] > 0)]
-    first_bad = x.loc[x.index[0], bad] if bad else None
+    first_bad = x.loc[x.index[0], bad].to_numpy() if bad else np.zeros(0)
     if bad:
         for c in bad:
             warnings.warn(
@@ -395,11 +396,12 @@ def alpha(
     if (kvec < 0).any():
         arr = x.to_numpy()
         adjust = np.nanmax(arr) + np.nanmin(arr)
-        for j in np.flatnonzero(kvec < 0):
-            x.iloc[:, j] = adjust - x.iloc[:, j]
+        for j in np.flatnonzero(kvec < 0).tolist():
+            col = x.columns[j]
+            x[col] = adjust - x[col]
     k = x.shape[1]
     if bad:
-        total = (k * x.mean(axis=1) + float(np.nansum(first_bad.to_numpy()))) / (k + len(bad))
+        total = (k * x.mean(axis=1) + float(np.nansum(first_bad))) / (k + len(bad))
     else:
         total = x.mean(axis=1)
     R = cov2cor(C)
@@ -638,10 +640,9 @@ def splithalf(
     m = k // 2
     total_splits = math.comb(k, m) // (2 if 2 * m == k else 1)
     if total_splits <= n_sample:
+        halves: Iterable[tuple[int, ...]] = itertools.combinations(range(k), m)
         if 2 * m == k:  # each split once: the half that contains the first item
-            halves = (c for c in itertools.combinations(range(k), m) if c[0] == 0)
-        else:
-            halves = itertools.combinations(range(k), m)
+            halves = (c for c in halves if c[0] == 0)
         splits = np.array([[1.0 if i in h else 0.0 for i in range(k)] for h in halves])
         exhaustive = True
     else:
@@ -717,13 +718,13 @@ class ICCResult(Result):
     @property
     def value(self) -> float:
         """The recommended ICC."""
-        return float(self.table.loc[self.recommended, "ICC"])
+        return float(self.table["ICC"][self.recommended])
 
     def __getitem__(self, form: str) -> float:
         form = _MCGRAW_WONG.get(form, form)
         if form not in self.table.index:
             raise ReliabilityError(f"icc: unknown form {form!r}; one of {', '.join(self.table.index)}")
-        return float(self.table.loc[form, "ICC"])
+        return float(self.table["ICC"][form])
 
     def to_frame(self) -> pd.DataFrame:
         """One row per form (index: ICC1 ... ICC3k): ``icc``, ``icc_ci_low``,
