@@ -234,12 +234,6 @@ _LETTER_END = r"(?=[^\S\n]*(?:[^\w\s]|\n|$)|\s+(?:because|since|as|or|and|but)\b
 _I_END = r"(?=[^\S\n]*(?:[^\w\s']|\n|$))"
 
 
-def _label_at(text: str, labels: Sequence[str]) -> int | None:
-    """The longest label that ``text`` begins with (see :func:`_label_span`), or None."""
-    span = _label_span(text, labels)
-    return None if span is None else span[0]
-
-
 def _label_span(text: str, labels: Sequence[str]) -> tuple[int, int] | None:
     """``(index, end)`` of the longest label that ``text`` begins with as whole words, or None.
 
