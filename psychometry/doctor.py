@@ -34,7 +34,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .backends.native import RepackDecision
 
 __all__ = ["LEVELS", "SMOKE_CODE", "SMOKE_LABELS", "Check", "DoctorReport", "run_doctor"]
 
@@ -185,7 +188,7 @@ def _backend_sections(info: str) -> list[str]:
     return re.findall(r"(?:^|\|)\s*([A-Za-z0-9_]+)\s*:", info)
 
 
-def _check_build(cpu_repack: str | None) -> tuple[list[Check], Any]:
+def _check_build(cpu_repack: str | None) -> tuple[list[Check], RepackDecision | None]:
     from .backends import native
     from .errors import ModelError
 
@@ -380,7 +383,7 @@ def _signal_name(rc: int) -> str:
         return f"signal {-rc}"
 
 
-def _crash_remedy(decision: Any) -> str:
+def _crash_remedy(decision: RepackDecision | None) -> str:
     if decision is not None and not decision.use_extra_bufts:
         return (
             "weight repacking is already off, so reinstall llama-cpp-python "
@@ -401,7 +404,7 @@ def _check_smoke(
     n_ctx: int,
     command: Sequence[str] | None,
     env: dict[str, str],
-    decision: Any,
+    decision: RepackDecision | None,
 ) -> Check:
     name = "smoke test"
     if command is None:
@@ -491,7 +494,10 @@ def _check_smoke(
     )
 
 
-def _guard(name: str, fn: Callable[[], Any], default: Any = None) -> Any:
+_T = TypeVar("_T")
+
+
+def _guard(name: str, fn: Callable[[], _T]) -> _T | Check:
     """Run one check; an unexpected error becomes a fail line instead of ending the doctor."""
     try:
         return fn()
@@ -520,23 +526,23 @@ def run_doctor(
     from .backends import native
 
     report = DoctorReport()
-    got = _guard("versions", _check_versions)
-    report.checks.extend([got] if isinstance(got, Check) else got)
-    got = _guard("llama.cpp build", lambda: _check_build(cpu_repack))
+    versions = _guard("versions", _check_versions)
+    report.checks.extend([versions] if isinstance(versions, Check) else versions)
+    build = _guard("llama.cpp build", lambda: _check_build(cpu_repack))
     decision = None
-    if isinstance(got, Check):
-        report.checks.append(got)
+    if isinstance(build, Check):
+        report.checks.append(build)
     else:
-        checks, decision = got
+        checks, decision = build
         report.checks.extend(checks)
     report.checks.append(_guard("GPU offload", _check_gpu))
-    got = _guard("model", lambda: _check_model(model))
+    found = _guard("model", lambda: _check_model(model))
     model_path = None
-    if isinstance(got, Check):
-        report.checks.append(got)
+    if isinstance(found, Check):
+        report.checks.append(found)
     else:
-        report.checks.append(got[0])
-        model_path = got[1]
+        report.checks.append(found[0])
+        model_path = found[1]
     if r:
         report.checks.append(_guard("R (psych, lavaan)", _check_r))
     if smoke:

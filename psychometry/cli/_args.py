@@ -48,9 +48,6 @@ __all__ = [
     "float_range",
     "int_at_least",
     "int_range",
-    "non_negative_int",
-    "output_dir",
-    "output_path",
     "positive_int",
     "seed",
     "text",
@@ -437,16 +434,7 @@ def existing_file(suffixes: Sequence[str] = (), *, text: bool = False, what: str
     return InputFile(suffixes, text=text, what=what)
 
 
-def output_path(suffixes: Sequence[str] = ()) -> OutputFile:
-    return OutputFile(suffixes)
-
-
-def output_dir() -> OutputDir:
-    return OutputDir()
-
-
 positive_int = IntRange(1)
-non_negative_int = IntRange(0)
 text = Text()
 #: ``--threads``: 1 to 1024 threads, or ``auto`` (None: the backend's default)
 threads = IntRange(1, 1024, words={"auto": None})
