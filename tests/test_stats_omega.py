@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from vocabulary import check_frame
 
 import psychometry.stats as s
 from psychometry.stats.omega_sl import minres
@@ -127,7 +128,7 @@ def test_correlation_matrix_and_raw_data_give_the_same_omega():
     assert b.omega_h == pytest.approx(a.omega_h, abs=1e-9) and b.omega_total == pytest.approx(
         a.omega_total, abs=1e-9
     )
-    assert b.n_obs is None and a.n_obs == 2800
+    assert b.n is None and a.n == 2800
 
 
 def test_items_with_negative_general_loadings_are_reversed_and_marked():
@@ -184,3 +185,45 @@ def live_reference(r_reference):
 @pytest.mark.parametrize("name", sorted(REF["omega"]))
 def test_omega_equals_psych_run_live(live_reference, name):
     assert_omega_matches(name, live_reference["omega"][name])
+
+
+# --- docs/api.md: result interface and column vocabulary ---------------------------------------------
+
+
+def test_omega_to_frame_follows_the_column_vocabulary():
+    o = result("thurstone")
+    t = check_frame(o.to_frame())
+    assert t.loc["", "omega_h"] == o.omega_h and t.loc["", "omega_t"] == o.omega_total
+    assert t.loc["", "g6"] == o.g6 and t.loc["", "ecv"] == o.ecv and np.isnan(t.loc["", "n"])
+    assert t.loc["", "nfactors"] == 3 and t.loc["", "n_items"] == 9
+    assert result("attitude_1f").to_frame().loc["", "n"] == 30
+    assert "<table" in o._repr_html_() and "Omega Hierarchical" in o.summary()
+
+
+# --- deprecated spellings (until psychometry 1.1) -------------------------------------------------------
+
+
+def test_omega_items_or_R_keyword_is_deprecated():
+    with pytest.warns(DeprecationWarning, match="items_or_R="):
+        old = s.omega(items_or_R=load_case("thurstone"), nfactors=3)
+    assert old.omega_h == result("thurstone").omega_h
+
+
+def test_omega_positional_nfactors_is_deprecated():
+    with pytest.warns(DeprecationWarning, match="nfactors=... by position"):
+        old = s.omega(load_case("thurstone"), 3)
+    assert old.omega_h == result("thurstone").omega_h
+
+
+def test_omega_n_obs_attribute_is_deprecated():
+    o = result("attitude_1f")
+    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
+        assert o.n_obs == o.n == 30
+
+
+@pytest.mark.parametrize("old, new", [("G.6", "g6"), ("ECV", "ecv")])
+def test_omega_to_frame_old_column_names_are_deprecated(old, new):
+    t = result("thurstone").to_frame()
+    with pytest.warns(DeprecationWarning, match=f"column '{old}' is now '{new}'"):
+        got = t[old]
+    pd.testing.assert_series_equal(got, t[new])
