@@ -207,7 +207,7 @@ def design_orders(spec: str | Iterable[str], counts: Iterable[int], *, seed: int
             draws = {k: _random_perms(k, want, seed, avoid={c[1][k] for c in conds}) for k in ks}
             conds.extend((f"random{i}", {k: draws[k][i] for k in ks}) for i in range(want))
     names = [n for n, _ in conds]
-    if len(set(names)) != len(names):  # pragma: no cover - parse_orders forbids repeats
+    if len(set(names)) != len(names):  # random:K twice with different K (parse_orders refuses exact repeats)
         raise OrderError(f"duplicate option order names in {spec!r}")
     kept: list[tuple[str, dict[int, tuple[int, ...]]]] = []
     first: dict[tuple, str] = {}

@@ -198,6 +198,13 @@ def test_bad_order_specs_are_refused_with_a_clear_message(bad):
         parse_orders(bad)
 
 
+def test_random_given_twice_with_different_sizes_is_refused():
+    # both would name their conditions random0, random1, ...: parse_orders accepts the two
+    # tokens (they differ), design_orders refuses the clash of names
+    with pytest.raises(OrderError, match=r"duplicate option order names"):
+        design_orders("random:3,random:2", [5])
+
+
 def test_label_styles_digits_letters_and_anchor_text():
     assert make_labels("digits", 5) == ("1", "2", "3", "4", "5")
     assert make_labels("letters", 4) == ("A", "B", "C", "D")
