@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from vocabulary import check_frame
 
 from psychometry.errors import PsychometryError
 from psychometry.stats.factor import _rotate, efa, parallel_analysis
@@ -104,7 +105,7 @@ def test_summary_prints_the_same_loading_and_variance_tables_as_psych(minres_obl
 
 
 def test_to_frame_has_loadings_h2_u2_com(minres_oblimin):
-    df = minres_oblimin.to_frame()
+    df = check_frame(minres_oblimin.to_frame())
     assert list(df.columns) == ["MR2", "MR1", "MR3", "MR5", "MR4", "h2", "u2", "com"]
     assert len(df) == 25
 
@@ -217,9 +218,10 @@ def test_parallel_analysis_summary_states_the_suggestion(hs39):
 
 # ------------------------------------------------------------------ input errors
 def test_efa_rejects_a_non_numeric_column_by_name(bfi):
-    bad = bfi.assign(A2=bfi["A2"].astype(str))
+    # numeric strings are converted (as alpha's input check does); other values are an error
+    bad = bfi.assign(A2=bfi["A2"].map(lambda v: "two" if v == 2 else v))
     with pytest.raises(PsychometryError, match="A2"):
-        efa(bad, 2)
+        efa(bad, nfactors=2)
 
 
 @pytest.mark.parametrize(
@@ -238,12 +240,12 @@ def test_efa_rejects_bad_arguments_with_a_message_naming_them(bfi, kwargs, messa
 
 def test_efa_rejects_a_constant_item_by_name(hs39):
     with pytest.raises(PsychometryError, match="x3"):
-        efa(hs39.assign(x3=1.0), 2)
+        efa(hs39.assign(x3=1.0), nfactors=2)
 
 
 def test_efa_rejects_a_non_dataframe():
     with pytest.raises(PsychometryError, match="DataFrame"):
-        efa(np.zeros((10, 4)), 1)
+        efa(np.zeros((10, 4)), nfactors=1)
 
 
 def test_parallel_analysis_rejects_a_bad_n_iter(hs39):
@@ -254,5 +256,63 @@ def test_parallel_analysis_rejects_a_bad_n_iter(hs39):
 def test_efa_and_parallel_analysis_are_exported_by_psychometry_stats():
     import psychometry.stats as st
 
-    assert st.efa is efa and st.efa is efa
+    assert st.efa is efa
     assert st.parallel_analysis is parallel_analysis
+
+
+# ------------------------------------------------------------------ docs/api.md
+def test_results_follow_the_column_vocabulary_and_interface(minres_oblimin, hs39):
+    assert minres_oblimin.n == 2800
+    assert "<table" in minres_oblimin._repr_html_()
+    pa = parallel_analysis(hs39, n_iter=5, seed=7)
+    t = check_frame(pa.to_frame())
+    assert list(t.columns) == [
+        "pc_observed",
+        "pc_sim_mean",
+        "pc_sim_quantile",
+        "fa_observed",
+        "fa_sim_mean",
+        "fa_sim_quantile",
+    ]
+    assert pa.n == 301 and "<table" in pa._repr_html_()
+
+
+def test_rotations_are_the_shared_helpers(bfi):
+    # one varimax and one oblimin (stats._linalg), used by efa and omega alike
+    from psychometry.stats import _linalg, omega_sl
+
+    load = efa(bfi, nfactors=3, rotation=None).loadings.to_numpy()
+    np.testing.assert_array_equal(_rotate(load, "varimax")[0], _linalg.varimax(load)[0])
+    np.testing.assert_array_equal(_rotate(load, "oblimin")[0], _linalg.oblimin(load)[0])
+    assert omega_sl.oblimin is _linalg.oblimin and omega_sl.varimax is _linalg.varimax
+
+
+# ------------------------------------------------------------------ deprecated spellings (until 1.1)
+def test_efa_items_keyword_is_deprecated(hs39):
+    with pytest.warns(DeprecationWarning, match="items="):
+        old = efa(items=hs39, nfactors=3)
+    pd.testing.assert_frame_equal(old.loadings, efa(hs39, nfactors=3).loadings)
+
+
+def test_efa_positional_arguments_are_deprecated(hs39):
+    new = efa(hs39, nfactors=3, rotation="varimax", method="pa")
+    with pytest.warns(DeprecationWarning, match="nfactors=..., rotation=..., method=... by position"):
+        old = efa(hs39, 3, "varimax", "pa")
+    pd.testing.assert_frame_equal(old.loadings, new.loadings)
+
+
+def test_efa_n_obs_attribute_is_deprecated(minres_oblimin):
+    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
+        assert minres_oblimin.n_obs == minres_oblimin.n == 2800
+
+
+def test_parallel_analysis_old_spellings_are_deprecated(hs39):
+    new = parallel_analysis(hs39, n_iter=3, seed=7, quantile=0.9)
+    with pytest.warns(DeprecationWarning, match="items="):
+        pd.testing.assert_frame_equal(
+            parallel_analysis(items=hs39, n_iter=3, seed=7, quantile=0.9).table, new.table
+        )
+    with pytest.warns(DeprecationWarning, match="n_iter=..., seed=..., quantile=... by position"):
+        pd.testing.assert_frame_equal(parallel_analysis(hs39, 3, 7, 0.9).table, new.table)
+    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
+        assert new.n_obs == new.n == 301
