@@ -17,9 +17,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from vocabulary import check_frame
 
 from psychometry.errors import StatsInputError
-from psychometry.stats.multigroup import LEVELS, invariance, multigroup_cfa
+from psychometry.stats._api import Result
+from psychometry.stats.confirmatory import LAVAAN_COLUMNS
+from psychometry.stats.multigroup import (
+    LEVELS,
+    InvarianceResult,
+    MultiGroupCFAResult,
+    invariance,
+    multigroup_cfa,
+)
+from psychometry.stats.ordinal_groups import MultiGroupWLSMVResult, multigroup_wlsmv
 
 ROOT = Path(__file__).resolve().parents[1]
 FIT_KEYS = [
@@ -63,7 +73,7 @@ def data_for(case: str) -> pd.DataFrame:
 
 def fitted(case: str, ref: dict):
     if case not in _CACHE:
-        _CACHE[case] = invariance(data_for(case), ref["model"], ref["group"])
+        _CACHE[case] = invariance(data_for(case), model=ref["model"], group=ref["group"])
     return _CACHE[case]
 
 
@@ -80,11 +90,11 @@ def test_every_level_equals_lavaan_group_equal(case, refs):
             # SRMR moves with the estimates, where lavaan's nlminb stops about 1e-5 short
             rel = 1e-5 if key == "srmr" else 1e-6
             assert fit.fit[key] == pytest.approx(ref[level]["fit"][key], rel=rel, abs=1e-8), (level, key)
-        exp = pd.DataFrame(ref[level]["estimates"])
-        got = fit.estimates
+        exp = pd.DataFrame(ref[level]["estimates"]).rename(columns=LAVAAN_COLUMNS)
+        got = fit.parameters
         assert list(got["lhs"]) == list(exp["lhs"]) and list(got["op"]) == list(exp["op"])
         assert list(got["group"]) == list(exp["group"])
-        np.testing.assert_allclose(got["est"], exp["est"], atol=1e-4)
+        np.testing.assert_allclose(got["estimate"], exp["estimate"], atol=1e-4)
         np.testing.assert_allclose(got["se"], exp["se"], atol=1e-5)
 
 
@@ -113,11 +123,11 @@ def test_bad_arguments():
     hs = data_for("hs39_school")
     model = "visual =~ x1 + x2 + x3"
     with pytest.raises(StatsInputError, match="group column"):
-        multigroup_cfa(hs, model, "county")
+        multigroup_cfa(hs, model=model, group="county")
     with pytest.raises(StatsInputError, match="group_equal"):
-        multigroup_cfa(hs, model, "school", ["slopes"])
+        multigroup_cfa(hs, model=model, group="school", group_equal=["slopes"])
     with pytest.raises(StatsInputError, match="unknown level"):
-        invariance(hs, model, "school", ["configural", "partial"])
+        invariance(hs, model=model, group="school", levels=["configural", "partial"])
 
 
 # ---------------------------------------------------------------- ordinal items (WLSMV)
@@ -164,7 +174,7 @@ def ordinal_data(case: str) -> pd.DataFrame:
 def ordinal_fitted(case: str, ref: dict):
     key = "ord:" + case
     if key not in _CACHE:
-        _CACHE[key] = invariance(ordinal_data(case), ref["model"], ref["group"], ordered=True)
+        _CACHE[key] = invariance(ordinal_data(case), model=ref["model"], group=ref["group"], ordered=True)
     return _CACHE[key]
 
 
@@ -182,11 +192,11 @@ def test_ordinal_levels_equal_lavaan_wlsmv_group_equal(case, refs):
             else:
                 assert fit.fit[key] == pytest.approx(expected, rel=1e-6, abs=1e-9), (level, key)
         assert fit.fit["shift"] == pytest.approx(ref[level]["shift_parameter"], rel=1e-6)
-        exp = pd.DataFrame(ref[level]["estimates"])
-        got = fit.estimates
+        exp = pd.DataFrame(ref[level]["estimates"]).rename(columns=LAVAAN_COLUMNS)
+        got = fit.parameters
         assert list(got["lhs"]) == list(exp["lhs"]) and list(got["op"]) == list(exp["op"])
         assert list(got["rhs"]) == list(exp["rhs"]) and list(got["group"]) == list(exp["group"])
-        np.testing.assert_allclose(got["est"], exp["est"], atol=2e-5)
+        np.testing.assert_allclose(got["estimate"], exp["estimate"], atol=2e-5)
         np.testing.assert_allclose(got["se"], exp["se"], atol=2e-6)
 
 
@@ -206,20 +216,81 @@ def test_ordinal_group_without_a_category_is_refused():
     d = ordinal_data("bfi_gender_ordinal").copy()
     d.loc[d["gender"] == 1, "A1"] = d.loc[d["gender"] == 1, "A1"].clip(upper=5)
     with pytest.raises(StatsInputError, match="same categories"):
-        multigroup_cfa(d, "A =~ A1 + A2 + A3", "gender", ordered=True)
+        multigroup_cfa(d, model="A =~ A1 + A2 + A3", group="gender", ordered=True)
 
 
 def test_cfa_group_argument_is_the_multigroup_fit(refs):
     from psychometry.stats import cfa
 
     ref = refs["hs39_school"]
-    res = cfa(data_for("hs39_school"), ref["model"], group="school", group_equal=["loadings"])
+    res = cfa(data_for("hs39_school"), model=ref["model"], group="school", group_equal=["loadings"])
     assert res.fit["chisq"] == pytest.approx(ref["metric"]["fit"]["chisq"], rel=1e-6)
     ordinal = cfa(
-        ordinal_data("bfi_gender_ordinal"), refs["bfi_gender_ordinal"]["model"], group="gender", ordered=True
+        ordinal_data("bfi_gender_ordinal"),
+        model=refs["bfi_gender_ordinal"]["model"],
+        group="gender",
+        ordered=True,
     )
     assert ordinal.fit["chisq.scaled"] == pytest.approx(
         refs["bfi_gender_ordinal"]["configural"]["fit"]["chisq.scaled"], rel=1e-6
     )
     with pytest.raises(StatsInputError, match="group_equal needs group"):
-        cfa(data_for("hs39_school"), ref["model"], group_equal=["loadings"])
+        cfa(data_for("hs39_school"), model=ref["model"], group_equal=["loadings"])
+
+
+# ---------------------------------------------------------------- docs/api.md: one vocabulary, old spellings deprecated
+
+
+def test_results_follow_the_api_convention(refs):
+    res = fitted("hs39_school", refs["hs39_school"])
+    assert isinstance(res, InvarianceResult) and isinstance(res, Result)
+    table = check_frame(res.to_frame())
+    assert "p" in table.columns and "pvalue" not in table.columns
+    assert list(table.index) == list(LEVELS) and table.index.name == "level"
+    assert "Chen 2007" in res._repr_html_()
+    fit = res.fits["metric"]
+    assert isinstance(fit, MultiGroupCFAResult)
+    assert list(check_frame(fit.to_frame()).columns) == [
+        "lhs",
+        "op",
+        "rhs",
+        "group",
+        "estimate",
+        "se",
+        "statistic",
+        "p",
+    ]
+    assert "Multi-group CFA (ML)" in fit._repr_html_()
+    ordinal = ordinal_fitted("bfi_gender_ordinal", refs["bfi_gender_ordinal"])
+    check_frame(ordinal.to_frame())
+    wfit = ordinal.fits["scalar"]
+    assert isinstance(wfit, MultiGroupWLSMVResult)
+    assert list(check_frame(wfit.to_frame()).columns)[4:] == ["estimate", "se", "statistic", "p"]
+    assert "WLSMV" in wfit._repr_html_()
+
+
+def test_old_spellings_warn_and_give_the_same_values(refs):
+    ref = refs["hs39_school"]
+    new = fitted("hs39_school", ref)
+    hs = data_for("hs39_school")
+    with pytest.warns(DeprecationWarning, match="column 'pvalue' is now 'p'"):
+        np.testing.assert_array_equal(new.table["pvalue"], new.table["p"])
+    with pytest.warns(DeprecationWarning, match="column 'pvalue' is now 'p'"):
+        np.testing.assert_array_equal(new.to_frame()["pvalue"], new.table["p"])
+    fit = new.fits["scalar"]
+    with pytest.warns(DeprecationWarning, match="estimates is now"):
+        old_est = fit.estimates
+    np.testing.assert_array_equal(old_est["est"], fit.parameters["estimate"])
+    np.testing.assert_array_equal(old_est["pvalue"], fit.parameters["p"])
+    with pytest.warns(DeprecationWarning, match="model=..., group=..., levels=... by position"):
+        old = invariance(hs, ref["model"], ref["group"], ["configural", "metric"])
+    pd.testing.assert_frame_equal(pd.DataFrame(old.table), pd.DataFrame(new.table).iloc[:2])
+    with pytest.warns(DeprecationWarning, match="model=..., group=..., group_equal=... by position"):
+        old_fit = multigroup_cfa(hs, ref["model"], ref["group"], ["loadings"])
+    assert old_fit.fit["chisq"] == new.fits["metric"].fit["chisq"]
+    ordinal = ordinal_fitted("sd3_country_ordinal", refs["sd3_country_ordinal"])
+    d = ordinal_data("sd3_country_ordinal")
+    oref = refs["sd3_country_ordinal"]
+    with pytest.warns(DeprecationWarning, match="by position"):
+        old_w = multigroup_wlsmv(d, oref["model"], oref["group"], ("loadings",))
+    assert old_w.fit["chisq.scaled"] == ordinal.fits["metric"].fit["chisq.scaled"]

@@ -23,7 +23,8 @@ import pytest
 
 from psychometry.errors import StatsInputError
 from psychometry.stats import cfa
-from psychometry.stats.ordinal import OrdinalCFAResult
+from psychometry.stats.confirmatory import LAVAAN_COLUMNS
+from psychometry.stats.ordinal import OrdinalCFAResult, cfa_wlsmv
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ["bfi_ac", "sd3_sub", "bfi_big5", "sd3_all", "bfi_mixed_categories", "sd3_all_pairwise"]
@@ -127,7 +128,9 @@ def fitted(case: str, model: str) -> tuple[OrdinalCFAResult, float]:
     if case not in _FITS:
         data = data_for(case)
         t0 = time.perf_counter()
-        res = cfa(data, model, ordered=True, missing="pairwise" if case.endswith("_pairwise") else "listwise")
+        res = cfa(
+            data, model=model, ordered=True, missing="pairwise" if case.endswith("_pairwise") else "listwise"
+        )
         _FITS[case] = (res, time.perf_counter() - t0)
     return _FITS[case]
 
@@ -147,12 +150,18 @@ def test_fit_measures_equal_lavaan_wlsmv(case, refs):
 def test_thresholds_loadings_and_robust_ses_equal_lavaan(case, refs):
     ref = refs[case]
     res, _ = fitted(case, ref["model"])
-    exp = pd.DataFrame(ref["estimates"])
+    exp = pd.DataFrame(ref["estimates"]).rename(columns=LAVAAN_COLUMNS)
     exp = exp[exp["op"] != "~1"].reset_index(drop=True)  # lavaan's fixed zero intercepts
-    got = res.estimates
+    got = res.parameters
     assert list(got["lhs"]) == list(exp["lhs"]) and list(got["op"]) == list(exp["op"])
     assert list(got["rhs"]) == list(exp["rhs"])
-    for col, tol in (("est", 2e-5), ("se", 2e-6), ("std_lv", 2e-5), ("std_all", 2e-5), ("z", 2e-4)):
+    for col, tol in (
+        ("estimate", 2e-5),
+        ("se", 2e-6),
+        ("std_lv", 2e-5),
+        ("std_all", 2e-5),
+        ("statistic", 2e-4),
+    ):
         e = exp[col].to_numpy(float)
         ok = ~np.isnan(e)
         np.testing.assert_allclose(got[col].to_numpy(float)[ok], e[ok], atol=tol, rtol=0, err_msg=col)
@@ -193,17 +202,17 @@ def test_summary_prints_the_wlsmv_blocks(refs):
 def test_estimator_and_ordered_arguments():
     d = bfi_complete().iloc[:300, :5]
     model = "A =~ A1 + A2 + A3 + A4 + A5"
-    a = cfa(d, model, estimator="WLSMV")
-    b = cfa(d, model, ordered=["A1", "A2", "A3", "A4", "A5"])
+    a = cfa(d, model=model, estimator="WLSMV")
+    b = cfa(d, model=model, ordered=["A1", "A2", "A3", "A4", "A5"])
     assert isinstance(a, OrdinalCFAResult) and a.fit["chisq"] == pytest.approx(b.fit["chisq"])
     with pytest.raises(StatsInputError, match="mixed"):
-        cfa(d, model, ordered=["A1"])
+        cfa(d, model=model, ordered=["A1"])
     with pytest.raises(StatsInputError, match="WLSMV"):
-        cfa(d, model, ordered=True, estimator="ML")
+        cfa(d, model=model, ordered=True, estimator="ML")
     with pytest.raises(StatsInputError, match="integer"):
-        cfa(d + 0.5, model, ordered=True)
+        cfa(d + 0.5, model=model, ordered=True)
     with pytest.raises(StatsInputError, match="pairwise"):
-        cfa(d, model, missing="pairwise")  # ML: listwise only
+        cfa(d, model=model, missing="pairwise")  # ML: listwise only
 
 
 def test_listwise_is_the_default_and_drops_every_incomplete_row():
@@ -211,8 +220,28 @@ def test_listwise_is_the_default_and_drops_every_incomplete_row():
     d = pd.read_csv(ROOT / "tests" / "data" / "psych_bfi.csv").iloc[:600, :5]
     assert d.isna().any(axis=1).sum() > 0
     model = "A =~ A1 + A2 + A3 + A4 + A5"
-    listwise = cfa(d, model, ordered=True)
-    complete = cfa(d.dropna(), model, ordered=True)
+    listwise = cfa(d, model=model, ordered=True)
+    complete = cfa(d.dropna(), model=model, ordered=True)
     assert listwise.n_obs == len(d.dropna())
     assert listwise.fit["chisq"] == pytest.approx(complete.fit["chisq"], rel=1e-12)
-    assert cfa(d, model, ordered=True, missing="pairwise").n_obs > listwise.n_obs
+    assert cfa(d, model=model, ordered=True, missing="pairwise").n_obs > listwise.n_obs
+
+
+def test_ordinal_result_follows_the_api_convention_and_old_spellings_warn(refs):
+    from vocabulary import check_frame
+
+    res, _ = fitted("bfi_ac", refs["bfi_ac"]["model"])
+    table = check_frame(res.to_frame())
+    assert list(table.columns[:7]) == ["lhs", "op", "rhs", "estimate", "se", "statistic", "p"]
+    assert "Thresholds:" in res._repr_html_()
+    with pytest.warns(DeprecationWarning, match="estimates is now"):
+        old = res.estimates
+    np.testing.assert_array_equal(old["est"].to_numpy(), res.parameters["estimate"].to_numpy())
+    d = bfi_complete().iloc[:300, :5]
+    model = "A =~ A1 + A2 + A3 + A4 + A5"
+    new = cfa(d, model=model, ordered=True)
+    with pytest.warns(DeprecationWarning, match="by position"):
+        assert cfa(d, model, "default", True).fit["chisq"] == new.fit["chisq"]
+    with pytest.warns(DeprecationWarning, match="by position"):
+        assert cfa_wlsmv(d, model).fit["chisq"] == new.fit["chisq"]
+    assert cfa_wlsmv(d, model=model).fit["chisq"] == new.fit["chisq"]

@@ -96,11 +96,33 @@ def test_normal_information_is_the_fisher_information_of_the_graded_response_mod
 
 def test_irt_from_an_ordinal_cfa_uses_standardised_loadings_and_thresholds():
     d = data("irt_bfi_A")
-    fit = cfa(d, "A =~ A1 + A2 + A3 + A4 + A5", ordered=True)
+    fit = cfa(d, model="A =~ A1 + A2 + A3 + A4 + A5", ordered=True)
     out = irt_from_cfa(fit)["A"]
-    std = fit.estimates.query("op == '=~'")["std_all"].to_numpy()
+    std = fit.parameters.query("op == '=~'")["std_all"].to_numpy()
     np.testing.assert_allclose(out.discrimination, std / np.sqrt(1 - std**2))
-    t1 = fit.estimates.query("op == '|' and lhs == 'A2' and rhs == 't1'")["est"].iloc[0]
+    t1 = fit.parameters.query("op == '|' and lhs == 'A2' and rhs == 't1'")["estimate"].iloc[0]
     assert out.difficulty.loc["A2", "t1"] == pytest.approx(t1 / np.sqrt(1 - std[1] ** 2))
     with pytest.raises(StatsInputError):
         irt_fa(d, nfactors=5)
+
+
+def test_irt_results_follow_the_api_convention_and_old_spellings_warn():
+    from vocabulary import check_frame
+
+    from psychometry.stats._api import Result
+
+    d = data("irt_bfi_A")
+    res = irt_fa(d)
+    assert isinstance(res, Result)
+    table = check_frame(res.to_frame())
+    assert list(table.columns[:1]) == ["discrimination"] and list(table.index) == list(d.columns)
+    assert "discrimination" in res.summary() and "<" in res._repr_html_()
+    with pytest.warns(DeprecationWarning, match="nfactors=... by position"):
+        old = irt_fa(d, 1)
+    pd.testing.assert_series_equal(old.discrimination, res.discrimination)
+    fit = cfa(d, model="A =~ A1 + A2 + A3 + A4 + A5", ordered=True)
+    new = irt_from_cfa(fit)["A"]
+    with pytest.warns(DeprecationWarning, match="result= is deprecated; use fit="):
+        old_cfa = irt_from_cfa(result=fit)["A"]
+    pd.testing.assert_frame_equal(old_cfa.to_frame(), new.to_frame())
+    check_frame(new.to_frame())

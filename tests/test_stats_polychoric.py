@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
+from vocabulary import check_frame
 
 from psychometry.errors import StatsInputError
-from psychometry.stats.polycor import bvn_cdf, polychoric, polyserial
+from psychometry.stats._api import Result
+from psychometry.stats.polycor import PolychoricResult, PolyserialResult, bvn_cdf, polychoric, polyserial
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL_PSYCH = 1e-4
@@ -159,8 +161,8 @@ def test_empty_middle_category_keeps_global_thresholds_and_equals_lavaan(bfi_cc,
 def test_polyserial_equals_psych_and_lavaan(bfi, bfi_cc, ref):
     age = bfi.loc[bfi_cc.index, "age"]
     items = bfi_cc[["A1", "A2", "A3", "A4", "A5"]]
-    np.testing.assert_allclose(polyserial(age, items).to_numpy(), ref["polyserial_psych"]["rho"], atol=1e-10)
-    ml = polyserial(age, items, method="lavaan").to_numpy()
+    np.testing.assert_allclose(polyserial(items, x=age).rho, ref["polyserial_psych"]["rho"], atol=1e-10)
+    ml = polyserial(items, x=age, method="lavaan").rho.to_numpy()
     # the exact two-step ML (R's optimize on the same likelihood); lavaan 0.6-14's nlminb stops short of
     # the maximum by up to .005 on A2..A5 (its log-likelihood is lower there), and agrees on A1
     np.testing.assert_allclose(ml, ref["polyserial_ml_optimize"]["rho"], atol=1e-6)
@@ -180,3 +182,89 @@ def test_bad_input_is_a_stats_input_error():
 def test_summary_prints_lower_triangle_and_thresholds(bfi_cc):
     text = run(bfi_cc[["A1", "A2", "A3"]], "psych").summary()
     assert "with tau of" in text and "A3" in text
+
+
+# ---------------------------------------------------------------- docs/api.md: one vocabulary, old spellings deprecated
+
+
+def test_polychoric_result_follows_the_api_convention(bfi):
+    data = bfi[["A1", "A2", "A3"]]
+    res = run(data, "psych")
+    assert isinstance(res, PolychoricResult) and isinstance(res, Result)
+    table = check_frame(res.to_frame())
+    assert list(table.columns) == ["item1", "item2", "rho", "n"]
+    assert list(zip(table["item1"], table["item2"])) == [("A1", "A2"), ("A1", "A3"), ("A2", "A3")]
+    assert table["rho"].tolist() == [res.rho.loc[a, b] for a, b in zip(table["item1"], table["item2"])]
+    # psych: pairwise-complete tables; lavaan: the complete rows
+    assert table["n"].tolist() == [
+        int(data[[a, b]].notna().all(axis=1).sum()) for a, b in zip(table["item1"], table["item2"])
+    ]
+    lav = run(data, "lavaan")
+    assert set(lav.to_frame()["n"]) == {len(data.dropna())}
+    assert "with tau of" in res._repr_html_()
+
+
+def test_polychoric_positional_options_are_deprecated(bfi_cc):
+    data = bfi_cc[["A1", "A2", "A3"]]
+    with pytest.warns(DeprecationWarning, match="method=... by position"):
+        old = polychoric(data, "lavaan")
+    pd.testing.assert_frame_equal(old.rho, polychoric(data, method="lavaan").rho)
+
+
+def test_polyserial_result_and_x_as_a_column_name(bfi, bfi_cc):
+    items = bfi_cc[["A1", "A2", "A3"]]
+    age = bfi.loc[bfi_cc.index, "age"]
+    res = polyserial(items, x=age)
+    assert isinstance(res, PolyserialResult) and isinstance(res, Result)
+    table = check_frame(res.to_frame())
+    assert list(table.columns) == ["item", "rho", "n"] and table["n"].tolist() == [len(items)] * 3
+    np.testing.assert_array_equal(table["rho"], res.rho.to_numpy())
+    by_name = polyserial(items.assign(age=age), x="age")
+    pd.testing.assert_series_equal(by_name.rho, res.rho)
+    assert "Polyserial correlations (psych)" in res.summary() and "A3" in res._repr_html_()
+
+
+def test_polyserial_old_argument_order_warns_and_gives_the_same_value(bfi, bfi_cc):
+    items = bfi_cc[["A1", "A2", "A3"]]
+    age = bfi.loc[bfi_cc.index, "age"]
+    for method in ("psych", "lavaan"):
+        new = polyserial(items, x=age, method=method)
+        with pytest.warns(DeprecationWarning, match=r"polyserial\(x, items\) is deprecated"):
+            old = polyserial(age, items, method=method)
+        pd.testing.assert_series_equal(old.rho, new.rho)
+    with pytest.warns(DeprecationWarning) as record:
+        old = polyserial(age.to_numpy(), items, "lavaan")  # a 1-d array first, method by position
+    assert any("method=... by position" in str(w.message) for w in record)
+    pd.testing.assert_series_equal(old.rho, new.rho)
+    with pytest.warns(DeprecationWarning, match="items= is deprecated"):
+        old = polyserial(age, items=items)
+    pd.testing.assert_series_equal(old.rho, polyserial(items, x=age).rho)
+    with pytest.warns(DeprecationWarning, match="x=... by position"):
+        old = polyserial(items, age)
+    pd.testing.assert_series_equal(old.rho, polyserial(items, x=age).rho)
+    # mixed-up arguments are an error, never a silent swap
+    with pytest.raises(StatsInputError, match="polyserial"):
+        polyserial(age, x=items)
+    with pytest.raises(StatsInputError, match="polyserial"):
+        polyserial(age, age)
+
+
+def test_polyserial_result_still_reads_like_the_series_it_was(bfi, bfi_cc):
+    items = bfi_cc[["A1", "A2", "A3"]]
+    age = bfi.loc[bfi_cc.index, "age"]
+    res = polyserial(items, x=age)
+    rho = res.rho
+    with pytest.warns(DeprecationWarning, match=r"use res\.rho\[\.\.\.\]"):
+        assert res["A2"] == rho["A2"]
+    with pytest.warns(DeprecationWarning, match=r"use res\.rho\.loc"):
+        assert res.loc["A3"] == rho["A3"]
+    with pytest.warns(DeprecationWarning, match=r"use res\.rho\.to_numpy"):
+        np.testing.assert_array_equal(res.to_numpy(), rho.to_numpy())
+    with pytest.warns(DeprecationWarning, match=r"use res\.rho\.to_dict"):
+        assert res.to_dict() == rho.to_dict()
+    with pytest.warns(DeprecationWarning, match="iterating over res.rho"):
+        assert list(iter(res)) == list(rho)
+    with pytest.warns(DeprecationWarning, match=r"len\(res\.rho\)"):
+        assert len(res) == 3
+    with pytest.warns(DeprecationWarning, match=r"np\.asarray\(res\.rho\)"):
+        np.testing.assert_array_equal(np.asarray(res), rho.to_numpy())

@@ -612,26 +612,28 @@ class PolyserialResult(Result):
         return f"Polyserial correlations ({self.method})\n\n{table}"
 
     # ------------------------------------------------------------ the old Series interface (deprecated)
-    def _series(self, what: str) -> pd.Series:
-        _warn(f"polyserial() returns a PolyserialResult: {what} on it is deprecated; use .rho{what}", 4)
+    def _series(self, old: str, new: str) -> pd.Series:
+        _warn(
+            f"polyserial() returns a PolyserialResult, no longer a Series: use {new} instead of {old}", 4
+        )
         return self.rho
 
     def __getattr__(self, name: str) -> Any:
         if not name.startswith("_") and hasattr(pd.Series, name):
-            return getattr(self._series(f".{name}"), name)
+            return getattr(self._series(f"res.{name}", f"res.rho.{name}"), name)
         return super().__getattr__(name)
 
     def __getitem__(self, key: Any) -> Any:
-        return self._series("[...]")[key]
+        return self._series("res[...]", "res.rho[...]")[key]
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._series(" iteration"))
+        return iter(self._series("iterating over res", "iterating over res.rho"))
 
     def __len__(self) -> int:
-        return len(self._series(" len()"))
+        return len(self._series("len(res)", "len(res.rho)"))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.asarray(self._series(" np.asarray()"), dtype=dtype)
+        return np.asarray(self._series("np.asarray(res)", "np.asarray(res.rho)"), dtype=dtype)
 
 
 def _one_variable(v: Any) -> bool:
