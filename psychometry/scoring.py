@@ -9,7 +9,9 @@ row per respondent and one column per item id) into one row of scores per respon
   5 becomes 1, 4 becomes 2 (the usual ``6 - x``).
 - **Scale score**: ``mean`` scoring is the mean of the scale's answered (keyed) items; ``sum``
   scoring is that mean times the scale's number of items (for a complete scale: exactly the item
-  sum). The scale's ``offset`` is then added.
+  sum). The scale's ``offset`` is then added. Reverse keying and scale scores are computed by
+  :func:`psychometry.stats.tidy.scale_scores`, the package's one scale scorer (this module adds the
+  instrument's definitions, range checks, type letters and norms).
 - **Missing items** (NaN or absent column): the score is pro-rated from the answered items when at
   least ``min_items`` of the scale's ``n`` items are answered, else NaN. ``min_items`` is, in order of
   precedence, the ``min_items`` argument (one number for all scales, or ``{scale: number}``), the
@@ -45,6 +47,7 @@ import pandas as pd
 
 from .errors import PsychometryError
 from .instrument.model import Instrument
+from .stats.tidy import scale_scores
 
 __all__ = ["ScoringError", "item_range", "score", "score_long"]
 
@@ -90,6 +93,47 @@ def _threshold(n: int, scale_min: int | None, override: int | Mapping[str, int] 
     if isinstance(chosen, bool) or not isinstance(chosen, (int, np.integer)) or chosen < 1:
         raise ScoringError(f"min_items for scale {sid} must be a whole number >= 1, not {chosen!r}")
     return min(int(chosen), n)
+
+
+def _scale_scores(
+    instrument: Instrument, values: pd.DataFrame, min_items: int | Mapping[str, int] | None
+) -> pd.DataFrame:
+    """One column per scale: :func:`psychometry.stats.tidy.scale_scores` (the package's one scale
+    scorer) on ``values`` (raw item values, one row per respondent) as a long table, with each
+    scale's method, offset and minimum number of answered items."""
+    n_resp = len(values)
+    result = pd.DataFrame(index=values.index)
+    pairs = [(sc.id, item_id) for sc in instrument.scales for item_id in sc.items]
+    if not pairs or n_resp == 0:
+        for scale in instrument.scales:
+            result[scale.id] = pd.Series(np.nan, index=values.index, dtype=float)
+        return result
+    item_ids = [item_id for _, item_id in pairs]
+    ranges = [item_range(instrument, item_id) for item_id in item_ids]
+    # the long table: one row per (scale item, respondent), item by item
+    long = pd.DataFrame(
+        {
+            "respondent": np.tile(np.arange(n_resp), len(pairs)),
+            "scale": np.repeat([sid for sid, _ in pairs], n_resp),
+            "keyed": np.repeat([instrument.item(i).keyed for i in item_ids], n_resp),
+            "value": values[item_ids].to_numpy(dtype=float).T.reshape(-1),
+            "shown_values": np.repeat([f"{lo!r},{hi!r}" for lo, hi in ranges], n_resp),
+        }
+    )
+    scores = scale_scores(
+        long,
+        instrument=None,
+        status=None,
+        factors=(),
+        method={sc.id: sc.scoring for sc in instrument.scales},
+        offset={sc.id: float(sc.offset) for sc in instrument.scales},
+        min_items={
+            sc.id: _threshold(len(sc.items), sc.min_items, min_items, sc.id) for sc in instrument.scales
+        },
+    )
+    wide = scores.pivot(index="respondent", columns="scale", values="score")
+    wide = wide.reindex(index=np.arange(n_resp), columns=[sc.id for sc in instrument.scales])
+    return pd.DataFrame(wide.to_numpy(dtype=float), index=values.index, columns=list(wide.columns))
 
 
 def score(
@@ -162,23 +206,9 @@ def score(
                 f"(respondent {labels[who]!r}) "
                 f"is outside the response scale {lo:g}..{hi:g}"
             )
-        if instrument.item(item_id).keyed < 0:
-            num = lo + hi - num
-        values[item_id] = num
+        values[item_id] = num  # raw: stats.scale_scores reverse-keys
 
-    result = pd.DataFrame(index=frame.index)
-    for scale in instrument.scales:
-        sub = values[list(scale.items)]
-        n = len(scale.items)
-        answered = sub.notna().sum(axis=1)
-        need = _threshold(n, scale.min_items, min_items, scale.id)
-        mean = sub.mean(axis=1, skipna=True)
-        if scale.scoring == "sum":
-            # a complete scale is the exact item sum; a pro-rated one the mean times n
-            combined = sub.sum(axis=1, skipna=True).where(answered == n, mean * n)
-        else:
-            combined = mean
-        result[scale.id] = (combined + scale.offset).where(answered >= need, np.nan).astype(float)
+    result = _scale_scores(instrument, values, min_items)
 
     if instrument.dichotomies:
         letters = []

@@ -172,3 +172,47 @@ def test_every_public_statistic_is_a_function_even_after_its_module_is_imported(
         importlib.import_module(f"psychometry.stats.{module}")
     for name in st._EXPORTS:
         assert not isinstance(getattr(st, name), type(st)), name
+
+
+# --- the one scale scorer: method, min_items, offset ------------------------------------------------------
+
+
+def test_scale_scores_sum_is_the_item_sum_and_prorated_when_items_are_missing():
+    sc = scale_scores(TABLE, method="sum").set_index(["persona", "scale"])["score"]
+    # p1 E: 4 + (6 - 2) = 8; p2 E: 5 + 1 = 6; p2 A: 1 + 2 = 3
+    assert sc[("p1", "E")] == 8.0 and sc[("p2", "E")] == 6.0 and sc[("p2", "A")] == 3.0
+    # p1 A: a2 refused -> the mean of the answered item times the scale's 2 items: 3 x 2 = 6
+    assert sc[("p1", "A")] == 6.0
+
+
+def test_scale_scores_method_offset_and_min_items_per_scale():
+    sc = scale_scores(
+        TABLE, method={"E": "sum"}, offset={"E": -2.0, "A": 10.0}, min_items={"A": 2}
+    ).set_index(["persona", "scale"])["score"]
+    assert sc[("p1", "E")] == 6.0 and sc[("p2", "E")] == 4.0  # sums minus 2
+    assert np.isnan(sc[("p1", "A")])  # 1 of 2 items answered < min_items 2
+    assert sc[("p2", "A")] == 11.5  # mean 1.5 + 10
+    one = scale_scores(TABLE, min_items=1)["score"]
+    pd.testing.assert_series_equal(one, scale_scores(TABLE)["score"])  # the default: one answered item
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"method": "median"}, "method must be 'mean' or 'sum'"),
+        ({"min_items": 0}, "min_items must be whole numbers >= 1"),
+        ({"min_items": {"Z": 2}}, "min_items names scale"),
+        ({"offset": "x"}, "offset must be a number"),
+    ],
+)
+def test_scale_scores_name_a_bad_scoring_option(kwargs, words):
+    with pytest.raises(LongTableError, match=words):
+        scale_scores(TABLE, **kwargs)
+
+
+def test_item_matrix_old_positional_columns_warn_and_give_the_same_matrix():
+    t = TABLE.rename(columns={"respondent": "person", "item": "question", "value": "answer"})
+    new = item_matrix(t, respondent="person", item="question", value="answer")
+    with pytest.warns(DeprecationWarning, match="passing respondent=..., item=..., value=... by position"):
+        old = item_matrix(t, "person", "question", "answer")
+    pd.testing.assert_frame_equal(old, new)

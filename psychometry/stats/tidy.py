@@ -5,9 +5,12 @@ it into
 
 * :func:`item_matrix`: a wide item matrix (one row per respondent, one column per item, raw values)
   for the reliability and validity functions (``alpha``, ``omega``, ``efa``...);
-* :func:`scale_scores`: one row per respondent x scale with the mean score after reverse keying and
-  the respondent's identifying factors (model, persona, template, order, repeat) kept, so that other
-  analyses can group by them.
+* :func:`scale_scores`: one row per respondent x scale with the scale score after reverse keying
+  (item mean or sum, pro-rated over missing items, with an offset and a minimum number of answered
+  items) and the respondent's identifying factors (model, persona, template, order, repeat) kept, so
+  that other analyses can group by them. It is the package's one scale-scoring implementation:
+  :func:`psychometry.scoring.score` and :func:`psychometry.scoring.score_long` call it with each
+  scale's definition from the instrument.
 
 Every column name is a parameter (defaults: the long-table contract), so the functions work on other
 long tables too, e.g. human data in long format. Formulas and tests: docs/statistics/robustness.md.
@@ -15,12 +18,15 @@ long tables too, e.g. human data in long format. Formulas and tests: docs/statis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from psychometry.errors import StatsInputError
+
+from ._api import deprecated_params
 
 __all__ = ["FACTORS", "LongTableError", "item_matrix", "scale_bounds", "scale_scores"]
 
@@ -126,8 +132,9 @@ def scale_bounds(
             f"'{shown_values}' column to take them from"
         )
     s, parsed = shown_lists(long, shown_values, what)
-    lo = s.map({k: min(v) for k, v in parsed.items()}).astype(float)
-    hi = s.map({k: max(v) for k, v in parsed.items()}).astype(float)
+    codes, uniques = pd.factorize(s)  # one lookup per distinct list, then a take
+    lo = pd.Series(np.array([min(parsed[u]) for u in uniques], dtype=float)[codes], index=long.index)
+    hi = pd.Series(np.array([max(parsed[u]) for u in uniques], dtype=float)[codes], index=long.index)
     if scale_min is not None:
         lo = pd.Series(float(scale_min), index=long.index)
     if scale_max is not None:
@@ -167,12 +174,13 @@ def keyed_values(
 # public API
 
 
+@deprecated_params(positional=("respondent", "item", "value"))
 def item_matrix(
     long: pd.DataFrame,
+    *,
     respondent: str = "respondent",
     item: str = "item",
     value: str = "value",
-    *,
     status: str | None = "status",
     instrument: str | None = None,
     instrument_column: str = "instrument",
@@ -237,6 +245,28 @@ def item_matrix(
     return wide.astype(float)
 
 
+def _per_scale(
+    option: object, scales: pd.Series, name: str, default: object, what: str
+) -> tuple[pd.Series, bool]:
+    """``option`` (one value, or ``{scale id: value}`` with ``default`` for the others) per row of
+    ``scales``; the flag says whether it is a mapping."""
+    if isinstance(option, Mapping):
+        unknown = set(map(str, option)) - set(scales.astype(str))
+        if unknown and len(scales):
+            raise LongTableError(
+                f"{what}: {name} names scale(s) {', '.join(sorted(map(repr, unknown)))} that the table "
+                f"does not have (scales: {', '.join(map(str, pd.unique(scales.astype(str))))})"
+            )
+        mapping = {str(k): v for k, v in option.items()}
+        codes, uniques = pd.factorize(scales.astype(str))
+        per = np.empty(len(uniques), dtype=object)
+        per[:] = [mapping.get(u, default) for u in uniques]
+        return pd.Series(per[codes], index=scales.index, dtype=object), True
+    per = np.empty(len(scales), dtype=object)
+    per[:] = [option] * len(scales)
+    return pd.Series(per, index=scales.index, dtype=object), False
+
+
 def scale_scores(
     long: pd.DataFrame,
     *,
@@ -251,27 +281,50 @@ def scale_scores(
     scale_min: float | None = None,
     scale_max: float | None = None,
     item: str = "item",
+    method: str | Mapping[str, str] = "mean",
+    min_items: int | Mapping[str, int] | None = None,
+    offset: float | Mapping[str, float] = 0.0,
 ) -> pd.DataFrame:
-    """Scale scores per respondent: the mean of the respondent's answered items after reverse keying.
+    """Scale scores per respondent: the mean (or sum) of the respondent's items after reverse keying.
 
-    For respondent r and scale s with answered items I (status ``ok``)::
+    For respondent r and scale s with n_rs rows (items) of which the items I (status ``ok``, a value)
+    were answered::
 
-        score(r, s) = mean_{j in I} x*_rj,   x*_rj = x_rj if keyed_j = +1, else (min + max) - x_rj
+        x*_rj = x_rj if keyed_j = +1, else (min + max) - x_rj
+        mean(r, s) = mean_{j in I} x*_rj
+        score(r, s) = mean(r, s) + offset_s                                  (method "mean")
+        score(r, s) = sum_{j in I} x*_rj + offset_s     if |I| = n_rs         (method "sum")
+                    = mean(r, s) * n_rs + offset_s      if |I| < n_rs         (pro-rated sum)
+        score(r, s) = NaN                               if |I| < min_items_s
 
-    (psych's ``scoreItems`` / ``alpha`` reverse keying, Revelle 2024; the scale score is the row mean as
-    psych's default ``totals = FALSE``). ``min``/``max`` are ``scale_min``/``scale_max`` when given,
-    else the smallest/largest value of the row's ``shown_values`` (the item's response options).
-    When the table has an ``item`` column, a respondent with two rows for one item is refused
-    (:class:`LongTableError`) rather than averaged. For sum-scored scales, offsets, minimum item counts
-    and norms in the instrument's own metric use :func:`psychometry.scoring.score_long`, which reads
-    the instrument; this function needs only the long table (it works on human data too).
+    (psych's ``scoreItems`` / ``alpha`` reverse keying, Revelle 2024; the mean is psych's default
+    ``totals = FALSE``, the sum ``totals = TRUE``). Pro-rating from the answered items is the
+    person-mean imputation of Schafer & Graham (2002), Psychological Methods 7, 147-177.
+    ``min``/``max`` are ``scale_min``/``scale_max`` when given, else the smallest/largest value of the
+    row's ``shown_values`` (the item's response options). When the table has an ``item`` column, a
+    respondent with two rows for one item is refused (:class:`LongTableError`) rather than averaged.
+    This function needs only the long table (it works on human data too);
+    :func:`psychometry.scoring.score_long` calls it with each scale's method, offset and minimum from
+    the instrument, and adds type letters and norms.
+
+    Parameters
+    ----------
+    long : the long results table (docs/architecture.md) or any table with the named columns.
+    respondent, scale, instrument, value, keyed, status, shown_values, item : column names
+        (``instrument=None`` or a table without it: one instrument; ``status=None``: every value counts).
+    factors : identifying columns carried to the output (those present).
+    scale_min, scale_max : the response scale's end points, when not read from ``shown_values``.
+    method : ``"mean"`` (default) or ``"sum"``, or ``{scale id: method}`` (others ``"mean"``).
+    min_items : fewest answered items for a score (default 1), or ``{scale id: number}`` (others 1).
+    offset : a constant added to the score (default 0), or ``{scale id: offset}`` (others 0).
 
     Returns
     -------
     DataFrame with one row per (respondent, instrument, scale) in order of first appearance: the
     identifying ``factors`` present in the table (model, persona, template, order, repeat), the
     ``respondent``, ``instrument`` (when the table has one), ``scale``, ``score``, ``n_items`` (answered
-    items) and ``n_missing`` (refused / unparsed items). ``score`` is NaN when no item was answered.
+    items) and ``n_missing`` (refused / unparsed / missing items). ``score`` is NaN when no item (or
+    fewer than ``min_items``) was answered.
 
     Example
     -------
@@ -282,6 +335,13 @@ def scale_scores(
     >>> scale_scores(long)[["respondent", "scale", "score"]]
       respondent scale  score
     0         r1     E    5.0
+    >>> # a sum pro-rated from 3 of 4 items: (4 + 5 + (6 - 2)) / 3 * 4
+    >>> long = pd.DataFrame({"respondent": "r1", "scale": "E", "keyed": [1, 1, 1, -1],
+    ...                      "value": [4.0, 5.0, None, 2.0], "status": ["ok", "ok", "refused", "ok"],
+    ...                      "shown_values": "1,2,3,4,5"})
+    >>> scale_scores(long, method="sum", min_items=3)[["score", "n_items", "n_missing"]].round(3)
+        score  n_items  n_missing
+    0  17.333        3          1
     """
     what = "scale_scores"
     require_columns(long, [respondent, scale, value, keyed], what)
@@ -317,9 +377,35 @@ def scale_scores(
     frame = long[keys + facs].copy()
     frame["__x"] = x.to_numpy()
     g = frame.groupby(keys, sort=False, dropna=False)
-    out = g["__x"].agg(["mean", "count", "size"]).reset_index()
+    out = g["__x"].agg(["mean", "sum", "count", "size"]).reset_index()
+    n_rows = out.pop("size")
+    total = out.pop("sum")
     out = out.rename(columns={"mean": "score", "count": "n_items"})
-    out["n_missing"] = out.pop("size") - out["n_items"]
+    out["n_missing"] = n_rows - out["n_items"]
+    scales = out[scale]
+    how, _ = _per_scale(method, scales, "method", "mean", what)
+    given = list(method.values()) if isinstance(method, Mapping) else [method]
+    bad = [m for m in given if m not in ("mean", "sum")]
+    if bad:
+        raise LongTableError(f"{what}: method must be 'mean' or 'sum', got {bad[0]!r}")
+    if (how == "sum").any():
+        # a complete scale is the exact item sum; a pro-rated one the mean times its number of items
+        summed = total.where(out["n_missing"] == 0, out["score"] * n_rows)
+        out["score"] = summed.where(how == "sum", out["score"])
+    shift, _ = _per_scale(offset, scales, "offset", 0.0, what)
+    try:
+        shift = shift.astype(float)
+    except (TypeError, ValueError):
+        raise LongTableError(f"{what}: offset must be a number, got {offset!r}") from None
+    if (shift != 0).any():
+        out["score"] = out["score"] + shift
+    if min_items is not None:
+        given_n: list[object] = list(min_items.values()) if isinstance(min_items, Mapping) else [min_items]
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in given_n):
+            raise LongTableError(f"{what}: min_items must be whole numbers >= 1, got {min_items!r}")
+        need, _ = _per_scale(min_items, scales, "min_items", 1, what)
+        out["score"] = out["score"].where(out["n_items"] >= need.astype(int), math.nan)
+    out["score"] = out["score"].astype(float)
     if facs:
         first = g[facs].first().reset_index(drop=True)
         out = pd.concat([first, out], axis=1)
