@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from vocabulary import check_frame
 
 from psychometry.errors import PsychometryError
 from psychometry.stats.validity import cohens_d_ci, compare_norms, mtmm
@@ -44,7 +45,7 @@ def bfi_scored() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def res(bfi_scored):
     a, b, _ = bfi_scored
-    return mtmm(a, b, {t: f"{t}_b" for t in TRAITS}, methods=("items1-3", "items4-5"))
+    return mtmm(a, other=b, pairs={t: f"{t}_b" for t in TRAITS}, methods=("items1-3", "items4-5"))
 
 
 # ------------------------------------------------------------------ MTMM
@@ -92,7 +93,7 @@ def test_a_trait_that_correlates_more_with_another_trait_fails_the_discriminant_
             "y": f[:, 1] + 0.5 * rng.standard_normal(500),
         }
     )
-    out = mtmm(a, b, {"x": "x", "y": "y"})
+    out = mtmm(a, other=b, pairs={"x": "x", "y": "y"})
     assert not out.discriminant.loc["x", "exceeds_hthm"]
 
 
@@ -100,8 +101,10 @@ def test_rows_are_matched_on_the_index(bfi_scored):
     a, b, _ = bfi_scored
     shuffled = b.sample(frac=1.0, random_state=1)
     pairs = {t: f"{t}_b" for t in TRAITS}
-    pd.testing.assert_frame_equal(mtmm(a, shuffled, pairs).convergent, mtmm(a, b, pairs).convergent)
-    assert mtmm(a, b.iloc[:100], pairs).n == 100
+    pd.testing.assert_frame_equal(
+        mtmm(a, other=shuffled, pairs=pairs).convergent, mtmm(a, other=b, pairs=pairs).convergent
+    )
+    assert mtmm(a, other=b.iloc[:100], pairs=pairs).n == 100
 
 
 def test_summary_prints_matrix_convergent_and_discriminant_blocks(res):
@@ -122,7 +125,7 @@ def test_summary_prints_matrix_convergent_and_discriminant_blocks(res):
 def test_mtmm_rejects_bad_pairs_with_a_message_naming_them(bfi_scored, pairs, message):
     a, b, _ = bfi_scored
     with pytest.raises(PsychometryError, match=message):
-        mtmm(a, b, pairs)
+        mtmm(a, other=b, pairs=pairs)
 
 
 # ------------------------------------------------------------------ norms
@@ -132,12 +135,13 @@ def agreeableness(bfi_scored, ref):
     score = cc[[f"A{i}" for i in range(1, 6)]].mean(axis=1)
     men = pd.DataFrame({"A": score[cc["gender"] == 1]})
     norm = ref["norms_bfi_agreeableness"]["norm"]  # women's mean, sd, n (R: mean(y), sd(y), length(y))
-    return compare_norms(men, {"A": (norm["mean"], norm["sd"], norm["n"])}).table.loc["A"]
+    res = compare_norms(men, norms={"A": (norm["mean"], norm["sd"], norm["n"])})
+    return check_frame(res.to_frame()).loc["A"]
 
 
 def test_welch_t_df_and_p_equal_r_t_test(agreeableness, ref):
     r = ref["norms_bfi_agreeableness"]  # t.test(men, women, var.equal = FALSE)
-    assert agreeableness["t"] == pytest.approx(r["t"], rel=1e-8)
+    assert agreeableness["statistic"] == pytest.approx(r["t"], rel=1e-8)
     assert agreeableness["df"] == pytest.approx(r["df"], rel=1e-8)
     assert agreeableness["p"] == pytest.approx(r["p"], rel=1e-6)
 
@@ -146,13 +150,13 @@ def test_cohens_d_uses_the_pooled_sd_and_a_noncentral_t_ci_as_psych(agreeablenes
     r = ref["norms_bfi_agreeableness"]  # d = (m1 - m2)/pooled sd; psych::cohen.d.ci(d, n1, n2)
     assert agreeableness["d"] == pytest.approx(r["d"], abs=1e-10)
     # psych's uniroot stops at ~1e-7; 3 decimals is what is claimed
-    assert agreeableness["d_low"] == pytest.approx(r["d_lower"], abs=1e-5)
-    assert agreeableness["d_high"] == pytest.approx(r["d_upper"], abs=1e-5)
+    assert agreeableness["d_ci_low"] == pytest.approx(r["d_lower"], abs=1e-5)
+    assert agreeableness["d_ci_high"] == pytest.approx(r["d_upper"], abs=1e-5)
 
 
 def test_z_places_the_sample_mean_in_the_norm_distribution():
     scores = pd.DataFrame({"E": [3.0, 4.0, 5.0]})  # mean 4
-    table = compare_norms(scores, {"E": (3.0, 0.5, 1000)}).table
+    table = compare_norms(scores, norms={"E": (3.0, 0.5, 1000)}).to_frame()
     assert table.loc["E", "z"] == pytest.approx(2.0)  # (4 - 3) / .5
     assert table.loc["E", "percentile"] == pytest.approx(0.9772498680518208)  # pnorm(2) in R
 
@@ -166,26 +170,27 @@ def test_cohens_d_ci_of_zero_is_symmetric():
 
 def test_norms_accept_a_dataframe_a_dict_of_tuples_and_a_dict_of_dicts():
     scores = pd.DataFrame({"E": [3.0, 4.0, 4.5, 2.0], "A": [4.0, 4.0, 3.5, 5.0]})
-    as_tuples = compare_norms(scores, {"E": (3.2, 0.9, 500), "A": (3.9, 0.7, 500)}).table
+    as_tuples = compare_norms(scores, norms={"E": (3.2, 0.9, 500), "A": (3.9, 0.7, 500)}).to_frame()
     as_dicts = compare_norms(
-        scores, {"E": {"mean": 3.2, "sd": 0.9, "n": 500}, "A": {"mean": 3.9, "sd": 0.7, "n": 500}}
-    ).table
+        scores, norms={"E": {"mean": 3.2, "sd": 0.9, "n": 500}, "A": {"mean": 3.9, "sd": 0.7, "n": 500}}
+    ).to_frame()
     as_frame = compare_norms(
-        scores, pd.DataFrame({"mean": [3.2, 3.9], "sd": [0.9, 0.7], "n": [500, 500]}, index=["E", "A"])
-    ).table
+        scores,
+        norms=pd.DataFrame({"mean": [3.2, 3.9], "sd": [0.9, 0.7], "n": [500, 500]}, index=["E", "A"]),
+    ).to_frame()
     pd.testing.assert_frame_equal(as_tuples, as_dicts)
     pd.testing.assert_frame_equal(as_tuples, as_frame)
 
 
 def test_a_single_respondent_gets_z_but_no_t_test():
-    table = compare_norms(pd.DataFrame({"E": [4.0]}), {"E": (3.0, 0.5, 100)}).table
+    table = compare_norms(pd.DataFrame({"E": [4.0]}), norms={"E": (3.0, 0.5, 100)}).to_frame()
     assert table.loc["E", "z"] == pytest.approx(2.0)
-    assert math.isnan(table.loc["E", "t"]) and math.isnan(table.loc["E", "d_low"])
+    assert math.isnan(table.loc["E", "statistic"]) and math.isnan(table.loc["E", "d_ci_low"])
 
 
 def test_identical_answers_are_allowed():
-    table = compare_norms(pd.DataFrame({"E": [4.0] * 10}), {"E": (3.0, 0.5, 100)}).table
-    assert table.loc["E", "sd"] == 0 and table.loc["E", "t"] > 0
+    table = compare_norms(pd.DataFrame({"E": [4.0] * 10}), norms={"E": (3.0, 0.5, 100)}).to_frame()
+    assert table.loc["E", "sd"] == 0 and table.loc["E", "statistic"] > 0
 
 
 @pytest.mark.parametrize(
@@ -201,11 +206,11 @@ def test_identical_answers_are_allowed():
 )
 def test_bad_norms_raise_errors_naming_the_scale_or_field(norms, message):
     with pytest.raises(PsychometryError, match=message):
-        compare_norms(pd.DataFrame({"E": [3.0, 4.0]}), norms)
+        compare_norms(pd.DataFrame({"E": [3.0, 4.0]}), norms=norms)
 
 
 def test_summary_has_one_row_per_scale():
-    out = compare_norms(pd.DataFrame({"E": [3.0, 4.0, 5.0]}), {"E": (3.0, 0.5, 1000)})
+    out = compare_norms(pd.DataFrame({"E": [3.0, 4.0, 5.0]}), norms={"E": (3.0, 0.5, 1000)})
     assert out.summary().splitlines()[-1].startswith("E ")
 
 
@@ -229,5 +234,67 @@ def test_cohens_d_ci_is_finite_far_in_the_tails():
 def test_norm_summary_prints_tiny_p_values_as_r_format_pval_does():
     # R: format.pval(c(1e-30, 0.0712), digits = 2) gives "<2e-16" "0.071"; never a bare 0
     scores = pd.DataFrame({"E": [3.0, 3.1, 2.9, 3.05] * 10})
-    text = compare_norms(scores, {"E": (3.25, 0.9, 6076)}).summary()
+    text = compare_norms(scores, norms={"E": (3.25, 0.9, 6076)}).summary()
     assert "<2e-16" in text
+
+
+# ------------------------------------------------------------------ docs/api.md
+def test_mtmm_to_frame_follows_the_column_vocabulary(res):
+    t = check_frame(res.to_frame())
+    assert list(t.columns[:7]) == ["scale_a", "scale_b", "r", "ci_low", "ci_high", "p", "n"]
+    assert "<table" in res._repr_html_()
+
+
+def test_compare_norms_to_frame_follows_the_column_vocabulary():
+    out = compare_norms(pd.DataFrame({"E": [3.0, 4.0, 5.0]}), norms={"E": (3.0, 0.5, 1000)})
+    t = check_frame(out.to_frame())
+    assert {"statistic", "df", "p", "d", "d_ci_low", "d_ci_high", "n"} <= set(t.columns)
+    assert t.loc["E", "statistic"] == out.table.loc["E", "t"]  # the printed table keeps R's t
+    assert "<table" in out._repr_html_()
+
+
+# ------------------------------------------------------------------ deprecated spellings (until 1.1)
+def test_mtmm_scores_a_and_scores_b_keywords_are_deprecated(bfi_scored, res):
+    a, b, _ = bfi_scored
+    pairs = {t: f"{t}_b" for t in TRAITS}
+    with pytest.warns(DeprecationWarning, match="scores_a="):
+        old = mtmm(scores_a=a, other=b, pairs=pairs, methods=("items1-3", "items4-5"))
+    pd.testing.assert_frame_equal(old.to_frame(), res.to_frame())
+    with pytest.warns(DeprecationWarning, match="scores_b="):
+        old = mtmm(a, scores_b=b, pairs=pairs, methods=("items1-3", "items4-5"))
+    pd.testing.assert_frame_equal(old.to_frame(), res.to_frame())
+
+
+def test_mtmm_positional_arguments_are_deprecated(bfi_scored, res):
+    a, b, _ = bfi_scored
+    with pytest.warns(DeprecationWarning, match="other=..., pairs=... by position"):
+        old = mtmm(a, b, {t: f"{t}_b" for t in TRAITS}, methods=("items1-3", "items4-5"))
+    pd.testing.assert_frame_equal(old.to_frame(), res.to_frame())
+
+
+NORM_SCORES = pd.DataFrame({"E": [3.0, 3.5, 2.5, 4.0, 3.0, 2.0]})
+NORM = {"E": (3.25, 0.9, 6076)}
+
+
+def test_compare_norms_scores_keyword_and_positional_norms_are_deprecated():
+    new = compare_norms(NORM_SCORES, norms=NORM).to_frame()
+    with pytest.warns(DeprecationWarning, match="scores="):
+        pd.testing.assert_frame_equal(compare_norms(scores=NORM_SCORES, norms=NORM).to_frame(), new)
+    with pytest.warns(DeprecationWarning, match="norms=... by position"):
+        pd.testing.assert_frame_equal(compare_norms(NORM_SCORES, NORM).to_frame(), new)
+
+
+def test_compare_norms_alpha_is_deprecated_for_conf_level():
+    new = compare_norms(NORM_SCORES, norms=NORM, conf_level=0.9)
+    with pytest.warns(DeprecationWarning, match="conf_level = 1 - alpha"):
+        old = compare_norms(NORM_SCORES, norms=NORM, alpha=0.1)
+    assert old.conf_level == pytest.approx(0.9)
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame(), atol=1e-9)
+
+
+@pytest.mark.parametrize("old, new", [("t", "statistic"), ("d_low", "d_ci_low"), ("d_high", "d_ci_high")])
+def test_compare_norms_to_frame_old_column_names_are_deprecated(old, new):
+    t = compare_norms(NORM_SCORES, norms=NORM).to_frame()
+    with pytest.warns(DeprecationWarning, match=f"column '{old}' is now '{new}'"):
+        got = t[old]
+    pd.testing.assert_series_equal(got, t[new])
