@@ -20,7 +20,22 @@ EXPECTED: dict[str, tuple[str | None, str | None, str]] = {
     # PsychoBench questionnaires.json entries
     "psychobench_categories_of_numbers.json": (None, "categories[0]", "a category must be an object"),
     "psychobench_categories_a_number.json": (None, "categories", "must be a non-empty list of categories"),
-    "psychobench_categories_empty.json": (None, "categories", "must be a non-empty list of categories"),
+    "psychobench_categories_empty.json": (
+        None,
+        "categories",
+        "questionnaire MINI has no categories: PsychoBench gives no item-to-scale keys",
+    ),
+    "psychobench_16p_no_categories.json": (
+        None,
+        "categories",
+        "PsychoBench 16P has no categories: the 16 types' item-to-dimension keys are not in "
+        "questionnaires.json",
+    ),
+    "psychobench_category_compute_mode_a_number.json": (
+        None,
+        "categories[0].compute_mode",
+        "category Social energy: must be AVG or SUM, not a number (5)",
+    ),
     "psychobench_reverse_a_number.json": (
         None,
         "reverse",
@@ -37,6 +52,16 @@ EXPECTED: dict[str, tuple[str | None, str | None, str]] = {
         "required crowd field missing",
     ),
     "psychobench_crowd_std_zero.json": (None, "categories[0].crowd[0].std", "must be > 0, not 0"),
+    "psychobench_crowd_sample_sd_zero.json": (  # older files' crowd field names
+        None,
+        "categories[0].crowd[0].crowd_sample_sd",
+        "must be > 0, not 0",
+    ),
+    "psychobench_crowd_sample_without_mean.json": (
+        None,
+        "categories[0].crowd[0].mean",
+        "required crowd field missing",
+    ),
     "psychobench_crowd_n_text.json": (None, "categories[0].crowd[0].n", "must be a whole number"),
     "psychobench_crowd_not_an_object.json": (None, "categories[0].crowd[0]", "a crowd must be an object"),
     "psychobench_crowd_a_number.json": (None, "categories[0].crowd", "must be a list of crowds"),
@@ -49,6 +74,11 @@ EXPECTED: dict[str, tuple[str | None, str | None, str]] = {
     ),
     "psychobench_questions_missing.json": (None, "questions", "required PsychoBench field missing"),
     "psychobench_scale_a_string.json": (None, "scale", "must be the number of points + 1"),
+    "psychobench_scale_two.json": (
+        None,
+        "scale",
+        "or 1 for yes/no questions answered 1 or 0, not a number (2)",
+    ),
     "psychobench_compute_mode_a_number.json": (None, "compute_mode", "must be AVG or SUM"),
     "psychobench_prompt_an_object.json": (None, "prompt", "must be a string, not a mapping"),
     "psychobench_name_a_number.json": (None, "name", "must be a string, not a number (5)"),

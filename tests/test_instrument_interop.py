@@ -282,3 +282,78 @@ def test_import_of_a_file_that_is_not_json_is_a_one_line_error(tmp_path, capsys)
     )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not JSON" in err
+
+
+# PsychoBench's EPQ-R entry (CUHK-ARISE/PsychoBench questionnaires.json): 100 yes/no questions, scale 1
+# (answers 1 = YES, 0 = NO; reversed as 1 - x), compute_mode SUM, the four categories with their keys and
+# crowds as PsychoBench gives them; the item texts are placeholders. And its 16P entry: no categories.
+EPQR_16P = FIXTURES / "psychobench_epqr_16p.json"
+
+
+def test_import_psychobench_epqr_gives_yes_no_items_summed_as_psychobench_scores_them(tmp_path, capsys):
+    out = tmp_path / "epqr.yaml"
+    args = ["instruments", "import", str(EPQR_16P), "--from", "psychobench", "--out", str(out)]
+    assert main(args + ["--name", "EPQ-R"]) == 0
+    inst = load_instrument(out)
+    rf = inst.response_format
+    assert (rf.type, rf.points, rf.min, rf.anchors) == ("likert", 2, 0, ("No", "Yes"))
+    assert [(s.id, s.scoring, len(s.items), len(s.reverse)) for s in inst.scales] == [
+        ("Extraversion", "sum", 23, 3),
+        ("Pschoticism", "sum", 32, 19),  # PsychoBench's spelling
+        ("Neuroticism", "sum", 24, 0),
+        ("Lying", "sum", 21, 15),
+    ]
+    assert len(inst.items) == 100 and sum(it.keyed < 0 for it in inst.items) == 37
+    n = inst.norms[0]
+    assert (n.scale, n.mean, n.sd, n.n) == ("Extraversion", 12.51, 6.0, 693)
+    assert "Male" in n.population and "Extraversion: Female" in inst.description
+    # the numeric reply coding is the values (Yes = 1, No = 0), not the instructions
+    assert inst.instructions.startswith("Answer each question Yes or No. There are no right or wrong")
+    assert "'1'" not in inst.instructions and "0 to 1" not in inst.instructions
+    # scores equal PsychoBench's: per category, the sum of x (forward) or scale - x = 1 - x (reverse)
+    entry = json.loads(EPQR_16P.read_text(encoding="utf-8"))[0]
+    rng = np.random.default_rng(7)
+    answers = pd.DataFrame(rng.integers(0, 2, size=(20, 100)), columns=[f"q{k}" for k in range(1, 101)])
+    ours = score(inst, answers)
+    reverse = set(entry["reverse"])
+    for cat, scale in zip(entry["categories"], inst.scales):
+        theirs = sum(
+            (1 - answers[f"q{q}"]) if q in reverse else answers[f"q{q}"] for q in cat["cat_questions"]
+        )
+        np.testing.assert_array_equal(ours[scale.id].to_numpy(), theirs.to_numpy())
+
+
+def test_import_psychobench_16p_is_refused_in_one_line_naming_what_is_missing(tmp_path, capsys):
+    out = tmp_path / "p16.yaml"
+    args = ["instruments", "import", str(EPQR_16P), "--from", "psychobench", "--out", str(out)]
+    assert main(args + ["--name", "16P"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and not out.exists()
+    assert "psychobench_epqr_16p.json: field 'categories': PsychoBench 16P has no categories" in err
+    assert "item-to-dimension keys are not in questionnaires.json" in err and "OEJTS 1.2" in err
+
+
+def test_import_psychobench_reads_older_files_crowd_sample_fields_and_category_compute_mode(tmp_path):
+    entry = {  # the layout of questionnaires.json before PsychoBench renamed the crowd fields
+        "name": "OLD",
+        "questions": {"1": "I worry.", "2": "I am calm.", "3": "I talk."},
+        "scale": 5,
+        "reverse": [2],
+        "categories": [
+            {
+                "cat_name": "Worry",
+                "compute_mode": "SUM",
+                "cat_questions": [1, 2],
+                "crowd": [{"crowd_sample_mean": 4.9, "crowd_sample_sd": 0.7, "crowd_sample_num": 112}],
+            },
+            {"cat_name": "Talk", "cat_questions": [3], "crowd": [{"mean": 2.0, "std": 1.0}]},
+        ],
+    }
+    src = tmp_path / "old.json"
+    src.write_text(json.dumps(entry), encoding="utf-8")
+    inst = from_psychobench(src, out=tmp_path / "old.yaml")
+    assert [(s.id, s.scoring) for s in inst.scales] == [("Worry", "sum"), ("Talk", "mean")]
+    assert [(n.mean, n.sd, n.n, n.population) for n in inst.norms] == [
+        (4.9, 0.7, 112, "PsychoBench crowd"),
+        (2.0, 1.0, None, "PsychoBench crowd"),
+    ]

@@ -4,11 +4,17 @@ PsychoBench (Huang et al., 2024, ICLR; github CUHK-ARISE/PsychoBench, ``question
 entry per questionnaire with ``name``, ``questions`` ``{"1": text, ...}``, ``scale`` (the number of
 points + 1, so that PsychoBench reverses as ``scale - x``), ``compute_mode`` (``AVG`` or ``SUM``),
 ``reverse`` (question numbers), ``prompt`` and ``categories`` ``[{cat_name, cat_questions, crowd:
-[{crowd_name, mean, std, n}]}]``. Each category becomes a scale (id: the category name without
-spaces or punctuation), each question an item ``<prefix><number>`` on a ``points``-point likert
-scale starting at 1; the first crowd of each category becomes its norm. Questions in no category
-are left out (named in the description); a question in two categories is refused (an item scores on
-one scale in this format). PsychoBench gives no anchors, citation or licence: fill them in.
+[{crowd_name, mean, std, n}]}]`` (older files: ``crowd_sample_mean``, ``crowd_sample_sd``,
+``crowd_sample_num``, and ``compute_mode`` in each category). Each category becomes a scale (id: the
+category name without spaces or punctuation), each question an item ``<prefix><number>`` on a
+``points``-point likert scale starting at 1; the first crowd of each category becomes its norm.
+``scale: 1`` (EPQ-R) is PsychoBench's yes/no format, answered 1 = YES, 0 = NO and reversed as
+``1 - x``: it becomes a two-point scale No = 0, Yes = 1 (reversed as ``min + max - x``, the same),
+and the prompt's sentences about replying with numbers are dropped (psychometry shows its own option
+labels). Questions in no category are left out (named in the description); a question in two
+categories is refused (an item scores on one scale in this format); an entry without categories
+(16P, scored by PsychoBench on 16personalities.com) is refused. PsychoBench gives no anchors (but
+for yes/no), citation or licence: fill them in.
 
 TRAIT (Lee et al., 2024; huggingface mirlab/TRAIT): a JSON list (or JSON lines) of records with
 ``personality`` (also read: ``personality trait``, ``trait``), ``situation`` (optional), ``query``
@@ -95,6 +101,10 @@ def _question_list(c: _Checker, value: Any, field: str, *, what: str) -> list[st
     return [_question(c, v, f"{field}[{i}]", what=what) for i, v in enumerate(value)]
 
 
+# a crowd's fields and the names older questionnaires.json files give them
+_CROWD_KEYS = {"mean": "crowd_sample_mean", "std": "crowd_sample_sd", "n": "crowd_sample_num"}
+
+
 def _crowd_norm(c: _Checker, crowd: Any, field: str, where: str) -> dict[str, Any]:
     """One PsychoBench crowd ``{crowd_name, mean, std, n}`` checked, as a norm (without ``scale``)."""
     if not isinstance(crowd, dict):
@@ -105,16 +115,34 @@ def _crowd_norm(c: _Checker, crowd: Any, field: str, where: str) -> dict[str, An
     name = crowd.get("crowd_name", "")
     if name is not None and not isinstance(name, str):
         c.fail(f"{where}: must be a string, not {_typename(name)}", field=f"{field}.crowd_name")
-    for key in ("mean", "std"):
-        if key not in crowd:
-            c.fail(f"{where}: required crowd field missing", field=f"{field}.{key}")
-        c.number(crowd[key], f"{field}.{key}")
-    if crowd["std"] <= 0:
-        c.fail(f"{where}: a standard deviation must be > 0, not {crowd['std']!r}", field=f"{field}.std")
-    norm: dict[str, Any] = {"mean": crowd["mean"], "sd": crowd["std"], "crowd_name": name or ""}
-    if crowd.get("n") is not None:
-        norm["n"] = c.integer(crowd["n"], f"{field}.n", lo=1)
+    key = {k: k if k in crowd or old not in crowd else old for k, old in _CROWD_KEYS.items()}
+    for k in ("mean", "std"):
+        if key[k] not in crowd:
+            c.fail(f"{where}: required crowd field missing", field=f"{field}.{key[k]}")
+        c.number(crowd[key[k]], f"{field}.{key[k]}")
+    mean, std = crowd[key["mean"]], crowd[key["std"]]
+    if std <= 0:
+        c.fail(f"{where}: a standard deviation must be > 0, not {std!r}", field=f"{field}.{key['std']}")
+    norm: dict[str, Any] = {"mean": mean, "sd": std, "crowd_name": name or ""}
+    if crowd.get(key["n"]) is not None:
+        norm["n"] = c.integer(crowd[key["n"]], f"{field}.{key['n']}", lo=1)
     return norm
+
+
+def _mode(c: _Checker, value: Any, field: str, where: str) -> str:
+    if not isinstance(value, str) or value.upper() not in ("AVG", "SUM"):
+        c.fail(f"{where}: must be AVG or SUM, not {_typename(value)}", field=field)
+    return value.upper()
+
+
+# PsychoBench's 16P entry has questions but no categories: it is scored on 16personalities.com
+_NO_CATEGORIES = {
+    "16P": "PsychoBench 16P has no categories: the 16 types' item-to-dimension keys are not in "
+    "questionnaires.json (PsychoBench scores it on 16personalities.com); psychometry ships OEJTS 1.2 "
+    "(oejts) for MBTI-style types",
+}
+# sentences of a yes/no prompt that tell the model to reply with numbers (1 = YES, 0 = NO)
+_NUMBER_SENTENCE = re.compile(r"[^.!?:]*\d[^.!?:]*[.!?]\s*")
 
 
 def from_psychobench(
@@ -164,15 +192,18 @@ def from_psychobench(
             )
         num[str(k).strip()] = c.string(v, "questions", item=iid, empty=False)
     scale_plus_one = entry["scale"]
-    if isinstance(scale_plus_one, bool) or not isinstance(scale_plus_one, int) or scale_plus_one < 3:
+    if (
+        isinstance(scale_plus_one, bool)
+        or not isinstance(scale_plus_one, int)
+        or (scale_plus_one < 3 and scale_plus_one != 1)
+    ):
         c.fail(
-            f"{where}: must be the number of points + 1 (>= 3), not {_typename(scale_plus_one)}",
+            f"{where}: must be the number of points + 1 (>= 3), or 1 for yes/no questions answered 1 or 0, "
+            f"not {_typename(scale_plus_one)}",
             field="scale",
         )
-    mode = entry.get("compute_mode", "AVG")
-    if not isinstance(mode, str) or mode.upper() not in ("AVG", "SUM"):
-        c.fail(f"{where}: must be AVG or SUM, not {_typename(mode)}", field="compute_mode")
-    mode = mode.upper()
+    yes_no = scale_plus_one == 1
+    mode = _mode(c, entry.get("compute_mode", "AVG"), "compute_mode", where)
     prompt = entry.get("prompt", "")
     if prompt is not None and not isinstance(prompt, str):
         c.fail(f"{where}: the instructions must be a string, not {_typename(prompt)}", field="prompt")
@@ -181,15 +212,26 @@ def from_psychobench(
         if r not in num:
             c.fail(f"{where}: reverse names question {r}, which does not exist", field="reverse")
     categories = entry["categories"]
-    if not isinstance(categories, list) or not categories:
+    if categories == []:
+        c.fail(
+            _NO_CATEGORIES.get(
+                qname,
+                f"{where} has no categories: PsychoBench gives no item-to-scale keys for it, so there is "
+                "nothing to score",
+            ),
+            field="categories",
+        )
+    if not isinstance(categories, list):
         c.fail(
             f"{where}: must be a non-empty list of categories {{cat_name, cat_questions, crowd}}, not "
             f"{_typename(categories)}",
             field="categories",
         )
     owner: dict[str, str] = {}
-    scales, norms, taken = [], [], set()
-    extra_crowds = []
+    scales: list[dict[str, Any]] = []
+    norms: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    extra_crowds: list[str] = []
     for i, cat in enumerate(categories):
         f = f"categories[{i}]"
         if not isinstance(cat, dict):
@@ -220,11 +262,12 @@ def from_psychobench(
                 )
             owner[q] = cname
         ids = [f"{item_prefix}{q}" for q in members]
+        cmode = _mode(c, cat.get("compute_mode", mode), f"{f}.compute_mode", f"category {cname}")
         scales.append(
             {
                 "id": sid,
                 "name": cname,
-                "scoring": "mean" if mode == "AVG" else "sum",
+                "scoring": "mean" if cmode == "AVG" else "sum",
                 "items": ids,
                 "reverse": [f"{item_prefix}{q}" for q in members if q in reverse],
             }
@@ -235,10 +278,11 @@ def from_psychobench(
         checked = [_crowd_norm(c, cr, f"{f}.crowd[{j}]", f"category {cname}") for j, cr in enumerate(crowds)]
         if checked:
             norm = {"scale": sid, **checked[0]}
-            norm["population"] = f"PsychoBench crowd '{norm.pop('crowd_name')}'"
+            crowd_name = norm.pop("crowd_name")
+            norm["population"] = f"PsychoBench crowd '{crowd_name}'" if crowd_name else "PsychoBench crowd"
             norm["source"] = f"PsychoBench questionnaires.json, entry {qname} (imported from {path.name})"
             norms.append(norm)
-        extra_crowds += [f"{cname}: {cr['crowd_name']}" for cr in checked[1:]]
+        extra_crowds += [f"{cname}: {cr['crowd_name'] or 'unnamed'}" for cr in checked[1:]]
     item_to_scale = {
         f"{item_prefix}{q}": next(s["id"] for s in scales if f"{item_prefix}{q}" in s["items"]) for q in owner
     }
@@ -258,6 +302,17 @@ def from_psychobench(
         description += f" Questions in no category were left out: {', '.join(left_out)}."
     if extra_crowds:
         description += f" Further crowd norms not imported: {'; '.join(extra_crowds)}."
+    instructions = (prompt or "").strip()
+    response_format: dict[str, Any] = {"type": "likert", "points": scale_plus_one - 1, "min": 1}
+    if yes_no:
+        response_format = {"type": "likert", "points": 2, "min": 0, "anchors": ["No", "Yes"]}
+        kept = _NUMBER_SENTENCE.sub("", instructions).strip()
+        instructions = f"Answer each question Yes or No. {kept}".strip()
+        description += (
+            " Yes/no questions (PsychoBench scale 1): PsychoBench's answers 1 = YES and 0 = NO are the values "
+            "Yes = 1 and No = 0, reverse keyed as 1 - x; the prompt's sentences about replying with "
+            "numbers were dropped, since psychometry shows its own option labels."
+        )
     doc = {
         "format": FORMAT,
         "id": _out_id(out, qname),
@@ -267,8 +322,8 @@ def from_psychobench(
         "citation": FILL_IN,
         "licence": FILL_IN,
         "source_url": "https://github.com/CUHK-ARISE/PsychoBench",
-        "instructions": (prompt or "").strip(),
-        "response_format": {"type": "likert", "points": scale_plus_one - 1, "min": 1},
+        "instructions": instructions,
+        "response_format": response_format,
         "scales": scales,
         "items": items,
         "norms": norms,
@@ -308,7 +363,9 @@ def from_trait(path: str | Path, *, out: str | Path | None = None, item_prefix: 
     if not isinstance(data, list) or not data:
         c.fail(f"expected a non-empty list of TRAIT records, not {_typename(data)}", field=field)
     by_trait: dict[str, list[str]] = {}
-    items, taken, scale_of = [], set(), {}
+    items: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    scale_of: dict[str, str] = {}
     for n, rec in enumerate(data, start=1):
         iid = f"{item_prefix}{n}"
         if not isinstance(rec, dict):
