@@ -4,9 +4,12 @@ multiple-choice doc per item, and the PsychoBench / TRAIT importers write files 
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,7 @@ import yaml
 from psychometry.cli import main
 from psychometry.errors import InstrumentError
 from psychometry.instrument import instrument_to_dict, load_instrument, parse_instrument
-from psychometry.instrument.export import lm_eval_docs, to_psych_keys, to_yaml
+from psychometry.instrument.export import lm_eval_docs, to_lm_eval, to_psych_keys, to_yaml
 from psychometry.instrument.importers import from_psychobench, from_trait
 from psychometry.scoring import score
 
@@ -168,6 +171,80 @@ def test_lm_eval_docs_for_bipolar_and_choice_items():
     assert (
         s2["choices"][2] == "Explore a new way." and s2["gold"] == 2
     )  # reverse keyed: value 0 scores highest
+
+
+# lm-evaluation-harness (PyPI lm-eval, no torch needed to load tasks) is in the test extra; CI
+# (PSYCHOMETRY_STRICT_TESTS=1) must run this test, a developer without lm-eval sees it skip.
+LM_EVAL = "lm-eval>=0.4.13,<0.5"
+
+
+def _lm_eval_or_skip() -> None:
+    if importlib.util.find_spec("lm_eval") is None:
+        msg = f"lm-evaluation-harness is not installed (pip install '{LM_EVAL}')"
+        if os.environ.get("PSYCHOMETRY_STRICT_TESTS") == "1":
+            pytest.fail(f"strict mode (PSYCHOMETRY_STRICT_TESTS=1): {msg}")
+        pytest.skip(msg)
+
+
+def test_lm_eval_loads_the_exported_tasks_with_its_own_task_loader(tmp_path, monkeypatch):
+    """lm-eval's TaskManager (include_path = a folder of our exports) builds each task offline from the
+    JSON-lines file beside it: one doc per item whose prompt, choices and target are ours, one
+    loglikelihood request per option (the option after lm-eval's " " delimiter), and ``acc`` scoring
+    the doc's gold (the trait-high extreme after keying) as its correct answer. Likert with anchors
+    (bfi44), bipolar (oejts), choice items with a reverse key (mini_choice), yes/no (PsychoBench EPQ-R)."""
+    _lm_eval_or_skip()
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    import datasets.config
+    from lm_eval.tasks import TaskManager, get_task_dict
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf" / "datasets")
+    tasks = tmp_path / "tasks"
+    epqr = from_psychobench(FIXTURES / "psychobench_epqr_16p.json", name="EPQ-R", out=tmp_path / "epqr.yaml")
+    instruments = {
+        "bfi44": load_instrument("bfi44"),
+        "oejts": load_instrument("oejts"),
+        "mini_choice": load_instrument(FIXTURES / "mini_choice.yaml"),
+        "epqr": epqr,
+    }
+    for name, inst in instruments.items():
+        for path, text in to_lm_eval(inst, tasks / f"{name}.yaml").items():
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    manager = TaskManager(include_path=str(tasks), include_defaults=False)
+    names = {f"psychometry_{inst.id}": inst for inst in instruments.values()}
+    assert set(names) <= set(manager.all_tasks)
+    with warnings.catch_warnings():  # lm-eval 0.4.13 prefers TaskManager.load(), which 0.4.x before lacks
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loaded = get_task_dict(sorted(names), task_manager=manager)
+    assert set(loaded) == set(names)
+    for name, inst in names.items():
+        task, ours = loaded[name], lm_eval_docs(inst)
+        assert task.OUTPUT_TYPE == "multiple_choice" and task.config.metadata["instrument"] == inst.id
+        docs = list(task.test_docs())
+        assert [d["item"] for d in docs] == list(inst.item_ids)
+        for doc, mine in zip(docs, ours):
+            assert task.doc_to_text(doc) == mine["query"]
+            assert task.doc_to_choice(doc) == mine["choices"]
+            assert task.doc_to_target(doc) == mine["gold"]
+            k = len(mine["choices"])
+            best_gold = [(0.0 if j == mine["gold"] else -1.0 - j, False) for j in range(k)]
+            other = (mine["gold"] + 1) % k
+            best_other = [(0.0 if j == other else -1.0 - j, False) for j in range(k)]
+            assert task.process_results(doc, best_gold)["acc"] == 1.0
+            assert task.process_results(doc, best_other)["acc"] == 0.0
+        task.build_all_requests(limit=2, rank=0, world_size=1)
+        requests = [(r.request_type, r.arguments) for r in task.instances]
+        assert requests == [
+            ("loglikelihood", (mine["query"], " " + choice))
+            for mine in ours[:2]
+            for choice in mine["choices"]
+        ]
+    by_item = {d["item"]: d for d in loaded["psychometry_epqr"].test_docs()}
+    assert by_item["q1"]["choices"] == ["No", "Yes"] and by_item["q1"]["gold"] == 1
+    assert by_item["q24"]["gold"] == 0  # reverse keyed on Extraversion: "No" is the trait-high answer
+    assert "OEJTS" not in by_item["q1"]["query"]
 
 
 def test_lm_eval_export_without_out_is_a_one_line_error(capsys):
