@@ -8,12 +8,14 @@
 ``lm-eval``      an lm-evaluation-harness task YAML plus a JSON-lines file of docs (one per item)
 ==============  ==========================================================================================
 
-lm-eval assumptions (lm-evaluation-harness >= 0.4 task format; not run here because lm-eval is not a
-dependency): ``output_type: multiple_choice`` over the item's answer options (likert: the anchors, or
-the scale values when there are none; bipolar: the values, with the poles in the question; choice: the
-item's options), ``dataset_path: json`` with ``data_files`` pointing at the absolute path of the
-JSON-lines file written beside the task YAML (move both and re-export, or edit the path),
-``doc_to_choice``/``doc_to_target`` naming doc fields. A personality item has no correct answer: the
+lm-eval (lm-evaluation-harness 0.4 task format; ``tests/test_instrument_interop.py`` loads the
+exports with lm-eval 0.4.13's own ``TaskManager``, offline, and checks docs, prompts, choices,
+targets, requests and ``acc``): ``output_type: multiple_choice`` over the item's answer options
+(likert: the anchors, or the scale values when there are none; bipolar: the values, with the poles
+in the question; choice: the item's options), ``dataset_path: json`` with ``data_files`` pointing at
+the absolute path of the JSON-lines file written beside the task YAML (move both and re-export, or
+edit the path), ``doc_to_choice``/``doc_to_target`` naming doc fields; lm-eval scores each option as
+the continuation ``" " + choice`` after the query. A personality item has no correct answer: the
 ``gold`` index is the option scoring highest on the item's scale after reverse keying, so ``acc`` is
 the share of items where the model's most likely option is the trait-high extreme. The per-option
 log-likelihoods (``--log_samples``) with each doc's ``values``, ``scale`` and ``keyed`` are what a
