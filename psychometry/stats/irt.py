@@ -181,7 +181,26 @@ def irt_fa(data: pd.DataFrame, *, nfactors: int = 1) -> IRTResult | dict[str, IR
     a = lambda / sqrt(1 - lambda^2) and d = tau / sqrt(1 - lambda^2) per factor. One factor returns an
     :class:`IRTResult`; several return ``{"MR1": IRTResult, ...}`` (psych's ``$irt$difficulty[[f]]`` and
     discrimination column f), with every item in every factor, as psych. Binary items go through the
-    same two-step polychoric (psych would use ``tetrachoric``, whose zero-cell correction can differ)."""
+    same two-step polychoric (psych would use ``tetrachoric``, whose zero-cell correction can differ).
+
+    Formula: a_i = lambda_i / sqrt(1 - lambda_i^2), d_ik = tau_ik / sqrt(1 - lambda_i^2), so that
+    P(x_i > k | theta) = Phi(a_i theta - d_ik) (module docstring).
+
+    References: Takane, Y. & de Leeuw, J. (1987). On the relationship between item response theory and
+    factor analysis of discretized variables. Psychometrika, 52, 393-408. Revelle, W. psych::irt.fa.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(2)
+    >>> lam = np.array([0.8, 0.7, 0.6, 0.5])
+    >>> ystar = rng.normal(size=(500, 1)) * lam + rng.normal(size=(500, 4)) * np.sqrt(1 - lam**2)
+    >>> items = pd.DataFrame(np.digitize(ystar, [-1, 0, 1]) + 1, columns=["x1", "x2", "x3", "x4"])
+    >>> res = irt_fa(items)
+    >>> res.discrimination.round(2).tolist()
+    [1.44, 0.92, 0.78, 0.56]
+    >>> res.difficulty.loc["x1"].round(2).tolist()
+    [-1.66, 0.21, 1.86]
+    """
     from psychometry.stats.polycor import polychoric
 
     if (
@@ -205,7 +224,25 @@ def irt_fa(data: pd.DataFrame, *, nfactors: int = 1) -> IRTResult | dict[str, IR
 def irt_from_cfa(fit: CFAResult) -> dict[str, IRTResult]:
     """IRT parameters from an ordinal CFA (``cfa(..., ordered=True)``): for each factor, its items'
     standardised loadings (``std_all``) and thresholds; items loading on several factors are not
-    supported."""
+    supported. ``fit`` is the result of ``cfa(data, model=..., ordered=True)``.
+
+    Formula: a_i = lambda_i / sqrt(1 - lambda_i^2), d_ik = tau_ik / sqrt(1 - lambda_i^2) with the
+    standardised loadings lambda_i and the thresholds tau_ik of the WLSMV fit (delta parameterisation).
+
+    Reference: Takane, Y. & de Leeuw, J. (1987). Psychometrika, 52, 393-408.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(2)
+    >>> lam = np.array([0.8, 0.7, 0.6, 0.5])
+    >>> ystar = rng.normal(size=(500, 1)) * lam + rng.normal(size=(500, 4)) * np.sqrt(1 - lam**2)
+    >>> items = pd.DataFrame(np.digitize(ystar, [-1, 0, 1]) + 1, columns=["x1", "x2", "x3", "x4"])
+    >>> from psychometry.stats import cfa
+    >>> fit = cfa(items, model="f =~ x1 + x2 + x3 + x4", ordered=True)
+    >>> res = irt_from_cfa(fit)["f"]
+    >>> res.discrimination.round(2).tolist()
+    [1.45, 0.92, 0.78, 0.56]
+    """
     est = fit.parameters
     if "|" not in set(est["op"]):
         raise StatsInputError("irt_from_cfa: the CFA has no thresholds (fit it with ordered=True)")

@@ -326,8 +326,28 @@ def multigroup_cfa(
     """``lavaan::cfa(model, data, group = group, group.equal = group_equal)`` by ML (see the module
     docstring). Groups are ordered as they first appear in ``data`` (lavaan's order).
 
+    Formula: F = sum_g (n_g / N) [log|Sigma_g| + tr(S_g Sigma_g^-1) + (m_g - mu_g)' Sigma_g^-1
+    (m_g - mu_g) - log|S_g| - p], Sigma_g = Lambda_g Phi_g Lambda_g' + Theta_g, mu_g = nu_g +
+    Lambda_g alpha_g, with the parameters named in ``group_equal`` ("loadings", "intercepts",
+    "residuals", "lv.variances", "lv.covariances", "means") equal across groups.
+
     ``ordered=True``: all items ordinal, WLSMV (``cfa(..., ordered = TRUE)``; group_equal from
-    "loadings", "thresholds"); see :mod:`psychometry.stats.ordinal_groups`."""
+    "loadings", "thresholds"); see :mod:`psychometry.stats.ordinal_groups`.
+
+    References: Joreskog, K. G. (1971). Simultaneous factor analysis in several populations.
+    Psychometrika, 36, 409-426. Rosseel, Y. (2012). lavaan. Journal of Statistical Software, 48(2).
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 2))
+    >>> y = np.repeat(f, 3, axis=1) * [1, 0.8, 0.7, 1, 0.9, 0.6] + rng.normal(scale=0.6, size=(300, 6))
+    >>> data = pd.DataFrame(y, columns=["y1", "y2", "y3", "y4", "y5", "y6"]).assign(g=["a", "b"] * 150)
+    >>> model = "f1 =~ y1 + y2 + y3\\nf2 =~ y4 + y5 + y6"
+    >>> res = multigroup_cfa(data, model=model, group="g", group_equal=["loadings"])
+    >>> res.groups, int(res.fit["df"]), round(res.fit["cfi"], 3)
+    (['a', 'b'], 20, 0.993)
+    """
     if ordered:
         from psychometry.stats.ordinal_groups import multigroup_wlsmv
 
@@ -530,10 +550,39 @@ def invariance(
     """Configural, metric, scalar and strict invariance across ``group`` (ML), each level tested against
     the previous one as ``lavTestLRT`` does, with Delta CFI / RMSEA / SRMR and Chen's (2007) verdict.
 
+    Formula: each level is :func:`multigroup_cfa` with ``group_equal`` = () (configural), loadings
+    (metric), + intercepts (scalar), + residuals (strict); the difference test of a level against the
+    previous one is chisq_diff = chisq_level - chisq_previous on df_diff = df_level - df_previous
+    degrees of freedom, p_diff = P(chi2_df_diff > chisq_diff); ``chen2007`` holds when Delta CFI >= -.010,
+    Delta RMSEA <= .015 and Delta SRMR <= .030 (metric) or .010 (scalar, strict).
+
+    References: Meredith, W. (1993). Measurement invariance, factor analysis and factorial invariance.
+    Psychometrika, 58, 525-543. Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of
+    measurement invariance. Structural Equation Modeling, 14, 464-504. Satorra, A. (2000) (ordered).
+
+    Returns an :class:`InvarianceResult`: ``fits`` per level and ``table`` / ``to_frame()`` (one row per
+    level: npar, chisq, df, p, cfi, tli, rmsea, srmr, chisq_diff, df_diff, p_diff, delta_cfi,
+    delta_rmsea, delta_srmr, chen2007).
+
     ``ordered=True`` (WLSMV): levels configural, metric (loadings), scalar (loadings + thresholds), as
     lavaan's ``group.equal``; the difference test is lavTestLRT's Satorra (2000) scaled-shifted
     difference, and the table's chisq, cfi, tli and rmsea are the scaled (scaled-shifted) ones, with
-    ``chisq_standard`` the DWLS statistic the difference test starts from."""
+    ``chisq_standard`` the DWLS statistic the difference test starts from.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 2))
+    >>> y = np.repeat(f, 3, axis=1) * [1, 0.8, 0.7, 1, 0.9, 0.6] + rng.normal(scale=0.6, size=(300, 6))
+    >>> data = pd.DataFrame(y, columns=["y1", "y2", "y3", "y4", "y5", "y6"]).assign(g=["a", "b"] * 150)
+    >>> res = invariance(data, model="f1 =~ y1 + y2 + y3\\nf2 =~ y4 + y5 + y6", group="g",
+    ...                  levels=["configural", "metric"])
+    >>> t = res.to_frame()
+    >>> t.loc["metric", ["chisq", "df", "p", "cfi", "chisq_diff", "df_diff", "p_diff"]].round(3).tolist()
+    [25.014, 20.0, 0.201, 0.993, 3.763, 4.0, 0.439]
+    >>> bool(t.loc["metric", "chen2007"])
+    True
+    """
     if ordered:
         from psychometry.stats.ordinal_groups import ORDINAL_LEVELS, multigroup_wlsmv, satorra2000
 
