@@ -130,8 +130,8 @@ class InvarianceResult(Result):
         return frame(self.table.copy(), INVARIANCE_COLUMNS)
 
     def summary(self) -> str:
-        """The table of levels, printed with its heading."""
-        t = self.table.copy()
+        """The table of levels, printed with its heading (lavaan's ``pvalue`` for the p column)."""
+        t = pd.DataFrame(self.table).rename(columns={"p": "pvalue"})
         ordered = "chisq_standard" in t.columns
         lines = [
             (
