@@ -8,7 +8,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "administer", "list_instruments", "load_instrument", "load_results", "score"]
+__all__ = [
+    "AnswerConfig",
+    "Design",
+    "ModelConfig",
+    "__version__",
+    "administer",
+    "list_instruments",
+    "load_instrument",
+    "load_results",
+    "score",
+]
 
 
 def __getattr__(name: str):
@@ -26,6 +36,10 @@ def __getattr__(name: str):
         from .results import load_results
 
         return load_results
+    if name in ("Design", "ModelConfig", "AnswerConfig"):
+        from . import config
+
+        return getattr(config, name)
     if name == "administer":
         from .engine import administer
 

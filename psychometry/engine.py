@@ -34,7 +34,7 @@ only inflate n. :func:`administer` refuses them.
 Example
 -------
 >>> from psychometry.backends import FakeBackend
->>> res = administer([my_instrument], backend=FakeBackend(choice=0), out="x.sqlite")  # doctest: +SKIP
+>>> res = administer(Design([my_instrument], orders="original"), model=FakeBackend(choice=0), out="x.sqlite")  # doctest: +SKIP
 >>> print(res.summary())  # doctest: +SKIP
 """
 
@@ -46,6 +46,7 @@ import math
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,18 +54,27 @@ from typing import Any
 
 import pandas as pd
 
-from .backends.base import GenerateRequest, ScoreRequest, batch_size, generate_many, score_many
+from .backends.base import Backend, GenerateRequest, ScoreRequest, batch_size, generate_many, score_many
+from .config import MODES, AnswerConfig, ConfigError, Design, ModelConfig
 from .errors import PsychometryError, StoreError
 from .instrument.model import Instrument
-from .orders import LABEL_STYLES, OrderError, parse_orders
+from .orders import parse_orders
 from .personas import parse_shape
-from .plan import Job, build_plan, fmt_value, job_seed, order_notes, respondent_tag, response_id
+from .plan import Job, fmt_value, job_seed, order_notes, plan_jobs, respondent_tag, response_id
 from .scoring import score_long
 from .store import Store, check_out, config_differences, now_iso
 
-__all__ = ["DEFAULT_OUT", "MODES", "RunResult", "administer", "summarise"]
+__all__ = [
+    "DEFAULT_OUT",
+    "MODES",
+    "AnswerConfig",
+    "Design",
+    "ModelConfig",
+    "RunResult",
+    "administer",
+    "summarise",
+]
 
-MODES = ("logprob", "generate")
 DEFAULT_OUT = "psychometry-run.sqlite"
 
 
@@ -210,21 +220,11 @@ def default_threads() -> int:
     return max(1, cores - 1)
 
 
-def _resolve_instruments(instruments: Any) -> list[Instrument]:
-    items = [instruments] if isinstance(instruments, (str, Path, Instrument)) else list(instruments)
-    out: list[Instrument] = []
-    for x in items:
-        if isinstance(x, Instrument):
-            out.append(x)
-            continue
-        try:
-            from .instrument.load import load_instrument
-        except ImportError:  # pragma: no cover - the loader ships with the package
-            raise PsychometryError("the instrument loader (psychometry.instrument.load) is missing") from None
-        out.append(load_instrument(str(x)))
-    if not out:
-        raise PsychometryError("no instrument to administer")
-    return out
+def _resolve_instruments(instruments: Sequence[Any]) -> list[Instrument]:
+    """The :class:`Instrument` objects of a design (ids and YAML paths loaded)."""
+    from .instrument.load import load_instrument
+
+    return [x if isinstance(x, Instrument) else load_instrument(str(x)) for x in instruments]
 
 
 def _softmax(logprobs: Sequence[float]) -> list[float] | None:
@@ -304,15 +304,13 @@ def _fill_logprob(job: Job, row: dict[str, Any], scores: Any) -> None:
     )
 
 
-def _generate_request(
-    job: Job, *, seed: int, temperature: float, max_tokens: int, grammar: bool
-) -> GenerateRequest:
+def _generate_request(job: Job, *, seed: int, answers: AnswerConfig) -> GenerateRequest:
     return GenerateRequest(
         job.prompt,
-        max_tokens=max_tokens,
-        temperature=temperature,
+        max_tokens=answers.max_tokens,
+        temperature=answers.temperature,
         seed=job_seed(seed, job),
-        choices=tuple(job.labels) if grammar else None,  # the backend builds its own constraint
+        choices=tuple(job.labels) if answers.grammar else None,  # the backend builds its own constraint
     )
 
 
@@ -333,73 +331,157 @@ def _fill_generate(job: Job, row: dict[str, Any], gen: Any, *, seed: int) -> Non
 
 
 # --------------------------------------------------------------------------- administer
+#: The flat keywords of psychometry 0.1, by the settings object that holds them now.
+_MOVED: dict[str, tuple[str, ...]] = {
+    "Design": ("instruments", "templates", "orders", "personas", "shape", "repeats", "seed"),
+    "ModelConfig": ("n_ctx", "n_gpu_layers", "threads", "chat_template", "cpu_repack", "batch_size"),
+    "AnswerConfig": ("mode", "label_style", "temperature", "max_tokens", "grammar"),
+}
+_REMOVED_IN = "psychometry 1.1"
+
+
+def _deprecated(message: str) -> None:
+    warnings.warn(f"{message} (the old spelling goes in {_REMOVED_IN})", DeprecationWarning, stacklevel=4)
+
+
+def _is_backend(model: object) -> bool:
+    """A backend object (the engine needs its ``info`` and ``format_chat``; see
+    :class:`~psychometry.backends.base.Backend`) rather than a path or a :class:`ModelConfig`."""
+    return hasattr(model, "info") and callable(getattr(model, "format_chat", None))
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """One administration's settings, resolved from :func:`administer`'s arguments."""
+
+    design: Design
+    model: ModelConfig
+    answers: AnswerConfig
+    backend: Backend | None  # None: the engine opens the backend ``model`` describes
+
+
+def _settings(design: Any, model: Any, answers: Any, legacy: dict[str, Any]) -> _Settings:
+    """Build the three settings objects from :func:`administer`'s arguments, mapping the flat
+    keywords of psychometry 0.1 into them (each with a :class:`DeprecationWarning`)."""
+    moved: dict[str, dict[str, Any]] = {name: {} for name in _MOVED}
+    backend: Any = None
+    for old, value in legacy.items():
+        if old == "backend":
+            _deprecated("administer(): backend= is deprecated; pass the backend as model=")
+            backend = value
+            continue
+        owner = next((name for name, fields in _MOVED.items() if old in fields), None)
+        if owner is None:
+            raise TypeError(f"administer() got an unexpected keyword argument {old!r}")
+        _deprecated(f"administer(): {old}= is deprecated; use {owner}({old}=...)")
+        moved[owner][old] = value
+
+    if isinstance(design, Design):
+        if moved["Design"]:
+            raise ConfigError(
+                f"administer(): {', '.join(moved['Design'])}= given with a Design; set them in the Design"
+            )
+    else:
+        if design is not None and "instruments" in moved["Design"]:
+            raise ConfigError("administer(): instruments given twice (first argument and instruments=)")
+        if design is not None:
+            moved["Design"]["instruments"] = design
+        if "instruments" not in moved["Design"]:
+            raise ConfigError("administer() needs a Design or instrument ids, e.g. administer('bfi44')")
+        design = Design(**moved["Design"])
+
+    if _is_backend(model):
+        backend, model = model, None
+    if isinstance(model, ModelConfig):
+        if moved["ModelConfig"]:
+            raise ConfigError(
+                f"administer(): {', '.join(moved['ModelConfig'])}= given with a ModelConfig; set them in the ModelConfig"
+            )
+        config = model
+    elif model is None or isinstance(model, (str, Path)):
+        config = ModelConfig(path=model, **moved["ModelConfig"])
+    else:
+        raise ConfigError(
+            f"administer(): model must be a ModelConfig, a GGUF path or a backend "
+            f"(psychometry.backends.base.Backend), not {type(model).__name__}"
+        )
+    if backend is not None and not _is_backend(backend):
+        raise ConfigError(
+            f"administer(): backend must have info and format_chat, not {type(backend).__name__}"
+        )
+
+    if answers is None:
+        answers = AnswerConfig(**moved["AnswerConfig"])
+    elif not isinstance(answers, AnswerConfig):
+        raise ConfigError(f"administer(): answers must be an AnswerConfig, not {type(answers).__name__}")
+    elif moved["AnswerConfig"]:
+        raise ConfigError(
+            f"administer(): {', '.join(moved['AnswerConfig'])}= given with an AnswerConfig; set them in the AnswerConfig"
+        )
+    return _Settings(design=design, model=config, answers=answers, backend=backend)
+
+
+def _check_repeats(design: Design, answers: AnswerConfig) -> None:
+    """Repeats above 1 need sampling: otherwise they are copies of one respondent."""
+    repeats, mode = design.repeats, answers.mode
+    if repeats == 1 or (mode == "generate" and answers.temperature > 0):
+        return
+    why = (
+        "logprob answers are deterministic"
+        if mode == "logprob"
+        else "greedy replies (temperature 0) are deterministic"
+    )
+    raise PsychometryError(
+        f"--repeats {repeats} is refused in {mode} mode: {why}, so the {repeats} repeats would be "
+        f"identical copies of every respondent, which inflate n (smaller p-values, no new "
+        f"information); for independent administrations use --mode generate with --temperature > 0 "
+        f"(e.g. 0.7), otherwise --repeats 1. A results file written by an earlier version with "
+        f"these settings can still be read (results info, load_results) but not resumed or extended"
+    )
+
+
 def administer(
-    instruments: Any,
+    design: Design | str | Path | Instrument | Sequence[str | Path | Instrument] | None = None,
     *,
-    model: str | Path | None = None,
-    backend: Any = None,
-    templates: Any = "all",
-    orders: str | Iterable[str] = ("original", "reversed"),
-    personas: Any = "none",
-    shape: Any = None,
-    repeats: int = 1,
-    mode: str = "logprob",
-    label_style: str = "digits",
+    model: ModelConfig | Backend | str | Path | None = None,
+    answers: AnswerConfig | None = None,
     out: str | Path = DEFAULT_OUT,
-    seed: int = 0,
     add_run: bool = False,
     progress: bool = True,
-    n_ctx: int = 2048,
-    n_gpu_layers: int = 0,
-    threads: int | None = None,
-    chat_template: str = "auto",
-    cpu_repack: str | None = None,
-    batch_size: int | None = None,
-    temperature: float = 0.0,
-    max_tokens: int = 16,
-    grammar: bool = False,
+    **deprecated: Any,
 ) -> RunResult:
     """Administer instruments to a language model and store every response.
 
     Parameters
     ----------
-    instruments
-        Instrument ids / YAML paths (resolved with :func:`psychometry.load_instrument`) or
-        :class:`~psychometry.instrument.model.Instrument` objects.
-    model, backend
-        A GGUF path for the default llama.cpp backend (``None``: the default model), or any
-        object implementing :class:`~psychometry.backends.base.Backend` (``backend`` wins).
-    templates
-        ``"all"``, template ids, template YAML files (comma-separated or a list).
-    orders
-        ``original``, ``reversed``, ``rotate``, ``all``, ``random:K`` (comma-separated or a list).
-    personas, shape
-        ``"none"``, ``"default"`` or a persona YAML file; trait shaping such as
-        ``"extraversion=high"`` (nine levels; see :mod:`psychometry.personas`).
-    repeats
-        Simulated respondents per (persona, template, order); repeat r gets distinct sampling
-        seeds in generate mode. Above 1 only with sampling (``mode="generate"``,
-        ``temperature > 0``): otherwise the repeats would be identical copies.
-    mode
-        ``"logprob"`` or ``"generate"`` (see the module docstring).
-    label_style
-        ``"digits"``, ``"letters"`` or ``"anchors"``.
+    design
+        A :class:`~psychometry.config.Design` (instruments, templates, option orders, personas,
+        trait shaping, repeats, seed), or instrument ids / YAML paths / Instrument objects for the
+        default design (all templates, orders original and reversed, no persona).
+    model
+        A :class:`~psychometry.config.ModelConfig` (GGUF path and llama.cpp settings, or an
+        OpenAI-compatible server), a GGUF path (``None``: the default model), or any object
+        implementing :class:`~psychometry.backends.base.Backend` (used as it is; the caller
+        closes it).
+    answers
+        An :class:`~psychometry.config.AnswerConfig`: answer mode, option labels, generation
+        settings (default: logprob mode, digit labels).
     out
         The SQLite results file (created if missing; resumed if it holds this configuration).
-    seed
-        Run seed: random option orders and per-response sampling seeds derive from it.
-    n_ctx, n_gpu_layers, threads, chat_template, cpu_repack, batch_size
-        Settings of the default llama.cpp backend; ``threads=None`` uses
-        :func:`default_threads` (all cores but one); ``cpu_repack`` see
-        :mod:`psychometry.backends.native`; ``batch_size``: prompts decoded together (results
-        depend on it: see ``docs/performance.md``).
     add_run
         Allow a different configuration to be added to a file that already holds a run.
+    progress
+        A progress line on stderr (on a terminal).
+    **deprecated
+        The flat keywords of psychometry 0.1 (``orders=``, ``mode=``, ``n_ctx=``, ``backend=``...)
+        still work until psychometry 1.1, with a :class:`DeprecationWarning` naming the settings
+        field that replaces each.
 
-    The design (plan, templates, personas, labels, orders) and ``out`` are checked before the
-    model is loaded, so design errors come before the (slow) model load. An order condition that
-    shows every item of an instrument in the same order as an earlier condition (a copy of that
-    respondent) is dropped and reported in :attr:`RunResult.notes`.
+    ``administer("bfi44", model="model.gguf")`` is the short form. The design (plan, templates,
+    personas, labels, orders) and ``out`` are checked before the model is loaded, so design errors
+    come before the (slow) model load. An order condition that shows every item of an instrument in
+    the same order as an earlier condition (a copy of that respondent) is dropped and reported in
+    :attr:`RunResult.notes`.
 
     Returns
     -------
@@ -407,63 +489,15 @@ def administer(
         ``path``, ``run_id``, counts, and :meth:`RunResult.summary`.
     """
     t0 = time.monotonic()
-    if mode not in MODES:
-        raise PsychometryError(f"unknown mode {mode!r}: use logprob or generate")
-    if label_style not in LABEL_STYLES:
-        raise OrderError(f"unknown label style {label_style!r}: use {', '.join(LABEL_STYLES)}")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise PsychometryError(f"repeats must be a positive integer, not {repeats!r}")
-    if mode == "generate":
-        if temperature < 0:
-            raise PsychometryError("temperature must be >= 0")
-        if max_tokens < 1:
-            raise PsychometryError("max_tokens must be at least 1")
-    if repeats > 1 and (mode == "logprob" or temperature == 0):
-        why = (
-            "logprob answers are deterministic"
-            if mode == "logprob"
-            else "greedy replies (temperature 0) are deterministic"
-        )
-        raise PsychometryError(
-            f"--repeats {repeats} is refused in {mode} mode: {why}, so the {repeats} repeats would be "
-            f"identical copies of every respondent, which inflate n (smaller p-values, no new "
-            f"information); for independent administrations use --mode generate with --temperature > 0 "
-            f"(e.g. 0.7), otherwise --repeats 1. A results file written by an earlier version with "
-            f"these settings can still be read (results info, load_results) but not resumed or extended"
-        )
-    order_spec = parse_orders(orders)
-    shape_conditions = parse_shape(shape)  # validate early
-    insts = _resolve_instruments(instruments)
+    settings = _settings(design, model, answers, deprecated)
+    _check_repeats(settings.design, settings.answers)
+    insts = _resolve_instruments(settings.design.instruments)
     out = Path(out)
-    generation = (
-        {"temperature": float(temperature), "max_tokens": int(max_tokens), "grammar": bool(grammar)}
-        if mode == "generate"
-        else {}
-    )
     # Validate the whole design and the results file before a (slow) model load: the plan with
     # plain formatting raises every design error (duplicate instruments, no template for a response
     # type, non-distinct anchor labels...), and the results file must be usable.
-    design = build_plan(
-        insts,
-        templates=templates,
-        orders=order_spec,
-        personas=personas,
-        shape=shape,
-        repeats=repeats,
-        label_style=label_style,
-        seed=seed,
-    )
     config = _config(
-        design,
-        model=None,
-        order_spec=order_spec,
-        label_style=label_style,
-        shape_conditions=shape_conditions,
-        repeats=repeats,
-        mode=mode,
-        seed=seed,
-        generation=generation,
-        chat_template=chat_template,
+        plan_jobs(insts, settings.design, label_style=settings.answers.label_style), settings, model=None
     )
     existing = check_out(out)
     if (
@@ -476,85 +510,67 @@ def administer(
         )
     ):
         raise _different_configuration(out, existing[-1], config)
-    notes = tuple(order_notes(insts, order_spec, seed=seed))
+    notes = tuple(order_notes(insts, settings.design.orders, seed=settings.design.seed))
 
-    own_backend = backend is None
-    if own_backend:
-        from .backends.llama import LlamaCppBackend
-
-        if threads is None:
-            threads = default_threads()
-
-        backend = LlamaCppBackend(
-            model,
-            n_ctx=n_ctx,
-            n_threads=threads,
-            n_gpu_layers=n_gpu_layers,
-            seed=seed,
-            chat_template=chat_template,
-            cpu_repack=cpu_repack,
-            batch_size=batch_size,
-        )
+    backend = settings.backend or _open_backend(settings.model, seed=settings.design.seed)
     try:
         return _run(
-            backend,
-            insts,
-            templates=templates,
-            order_spec=order_spec,
-            personas=personas,
-            shape=shape,
-            shape_conditions=shape_conditions,
-            repeats=repeats,
-            mode=mode,
-            label_style=label_style,
-            out=out,
-            seed=seed,
-            add_run=add_run,
-            progress=progress,
-            chat_template=chat_template,
-            generation=generation,
-            grammar=grammar,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            notes=notes,
-            t0=t0,
+            backend, settings, _Target(out=out, add_run=add_run, progress=progress, notes=notes, t0=t0), insts
         )
     finally:
-        if own_backend and hasattr(backend, "close"):
+        if settings.backend is None and hasattr(backend, "close"):
             backend.close()
 
 
-def _config(
-    jobs: list[Job],
-    *,
-    model: dict | None,
-    order_spec: tuple[str, ...],
-    label_style: str,
-    shape_conditions: list,
-    repeats: int,
-    mode: str,
-    seed: int,
-    generation: dict,
-    chat_template: str,
-) -> dict[str, Any]:
-    """The run configuration (its hash is the run id)."""
+def _open_backend(config: ModelConfig, *, seed: int) -> Backend:
+    """The backend a :class:`ModelConfig` describes (llama.cpp in-process, or servers)."""
+    if config.backend == "openai":
+        from .backends.openai import OpenAIBackend
+
+        return OpenAIBackend(
+            list(config.base_url),
+            None if config.path is None else str(config.path),
+            api_key_env=config.api_key_env,
+            concurrency=config.concurrency,
+            request_timeout=config.request_timeout,
+            seed=seed,
+            chat="auto" if config.chat_template == "auto" else config.chat_template == "model",
+        )
+    from .backends.llama import LlamaCppBackend
+
+    return LlamaCppBackend(
+        config.path,
+        n_ctx=config.n_ctx,
+        n_threads=config.threads if config.threads is not None else default_threads(),
+        n_gpu_layers=config.n_gpu_layers,
+        seed=seed,
+        chat_template=config.chat_template,
+        cpu_repack=config.cpu_repack,
+        batch_size=config.batch_size,
+    )
+
+
+def _config(jobs: list[Job], settings: _Settings, *, model: dict | None) -> dict[str, Any]:
+    """The run configuration (its hash is the run id). Its keys and values are those of
+    psychometry 0.1, so that run ids (and resuming older files) do not change."""
+    design, answers = settings.design, settings.answers
     persona_hashes = {j.persona.id: j.persona.text_hash for j in jobs}
     return {
         "instruments": {j.instrument.id: j.instrument_hash for j in jobs},
         "model": model,
         "templates": {j.template.id: j.template.text_hash for j in jobs},
-        "orders": list(order_spec),
-        "labels": label_style,
+        "orders": list(parse_orders(design.orders)),
+        "labels": answers.label_style,
         "personas": {  # by content, not by file name: the same personas from a moved file resume
             "n": len(persona_hashes),
             "sha256": hashlib.sha256(json.dumps(persona_hashes, sort_keys=True).encode()).hexdigest(),
         },
-        "shape": shape_conditions,
-        "repeats": repeats,
-        "mode": mode,
-        "seed": int(seed),
-        "generation": generation,
-        "chat_template": chat_template,
+        "shape": parse_shape(design.shape),
+        "repeats": design.repeats,
+        "mode": answers.mode,
+        "seed": int(design.seed),
+        "generation": answers.generation,
+        "chat_template": settings.model.chat_template,
     }
 
 
@@ -567,71 +583,36 @@ def _different_configuration(path: Path, last: dict[str, Any], config: dict[str,
     )
 
 
-def _run(
-    backend: Any,
+@dataclass(frozen=True)
+class _Target:
+    """Where and how a run is written."""
+
+    out: Path
+    add_run: bool
+    progress: bool
+    notes: tuple[str, ...]
+    t0: float
+
+
+def _manifest(
+    info: Any,
+    settings: _Settings,
+    config: dict[str, Any],
     insts: list[Instrument],
-    *,
-    templates: Any,
-    order_spec: tuple[str, ...],
-    personas: Any,
-    shape: Any,
-    shape_conditions: list,
-    repeats: int,
-    mode: str,
-    label_style: str,
-    out: Path,
-    seed: int,
-    add_run: bool,
-    progress: bool,
-    chat_template: str,
-    generation: dict,
-    grammar: bool,
-    temperature: float,
-    max_tokens: int,
+    jobs: list[Job],
     notes: tuple[str, ...],
-    t0: float,
-) -> RunResult:
+) -> dict[str, Any]:
+    """The run manifest of a new run (``docs/administration.md``): versions, model, hashes and the
+    three settings objects as dicts (``design``, ``model_config``, ``answers``)."""
     from . import __version__
 
-    info = backend.info
-    model_name = info.name
-    model_key = info.sha256 or info.name
-    jobs = build_plan(
-        insts,
-        templates=templates,
-        orders=order_spec,
-        personas=personas,
-        shape=shape,
-        repeats=repeats,
-        label_style=label_style,
-        seed=seed,
-        format_chat=backend.format_chat,
-    )
-    ids = [
-        response_id(
-            j, model_key=model_key, mode=mode, label_style=label_style, seed=seed, generation=generation
-        )
-        for j in jobs
-    ]
-    config = _config(
-        jobs,
-        model={"name": model_name, "sha256": info.sha256},
-        order_spec=order_spec,
-        label_style=label_style,
-        shape_conditions=shape_conditions,
-        repeats=repeats,
-        mode=mode,
-        seed=seed,
-        generation=generation,
-        chat_template=chat_template,
-    )
-    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-    llama_version = getattr(sys.modules.get("llama_cpp"), "__version__", "")  # loaded by the backend
-    manifest = {
+    design = settings.design
+    personas, shape = design.personas, design.shape
+    return {
         "psychometry_version": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "llama_cpp_python": llama_version,
+        "llama_cpp_python": getattr(sys.modules.get("llama_cpp"), "__version__", ""),  # loaded by the backend
         "model": {
             "name": info.name,
             "file": Path(info.path).name if info.path else "",
@@ -652,23 +633,50 @@ def _run(
         "personas": {j.persona.id: j.persona.text_hash for j in jobs},
         "personas_spec": str(personas) if isinstance(personas, (str, Path)) or personas is None else "custom",
         "shape": shape if isinstance(shape, (str, dict, type(None))) else [str(x) for x in shape],
-        "seed": int(seed),
+        "seed": int(design.seed),
+        "design": design.to_dict(),
+        "model_config": settings.model.to_dict(),
+        "answers": settings.answers.to_dict(),
         "started_at": now_iso(),
         "ended_at": None,
         "planned": len(jobs),
         "notes": list(notes),
     }
 
+
+def _run(backend: Backend, settings: _Settings, target: _Target, insts: list[Instrument]) -> RunResult:
+    design, answers = settings.design, settings.answers
+    mode, seed, generation = answers.mode, design.seed, answers.generation
+    info = backend.info
+    model_name = info.name
+    model_key = info.sha256 or info.name
+    jobs = plan_jobs(insts, design, label_style=answers.label_style, format_chat=backend.format_chat)
+    ids = [
+        response_id(
+            j,
+            model_key=model_key,
+            mode=mode,
+            label_style=answers.label_style,
+            seed=seed,
+            generation=generation,
+        )
+        for j in jobs
+    ]
+    config = _config(jobs, settings, model={"name": model_name, "sha256": info.sha256})
+    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    manifest = _manifest(info, settings, config, insts, jobs, target.notes)
+    out = target.out
+
     written = 0
     with Store(out) as store:
-        resumed = store.begin_run(run_id, config, manifest, add_run=add_run)
+        resumed = store.begin_run(run_id, config, manifest, add_run=target.add_run)
         store.add_members(run_id, ids)  # the run's design, whoever stores each response
         done = store.completed_ids()
         todo = [(j, rid) for j, rid in zip(jobs, ids) if rid not in done]
         skipped = len(jobs) - len(todo)
         chat = str(info.settings.get("chat_template", ""))  # the formatting the backend applies
         tags: dict[tuple[str, str], str | None] = {}
-        bar = _Progress(len(todo), progress)
+        bar = _Progress(len(todo), target.progress)
         complete = False
         size = batch_size(backend)
         whole = bool(getattr(backend, "batch_dependent", False))
@@ -677,22 +685,17 @@ def _run(
             # what an earlier session stored: a backend whose numbers depend on the batch
             # (``batch_dependent``) gets the whole chunk again, and only missing rows are written.
             for start in range(0, len(jobs), size):
-                chunk = [(j, rid) for j, rid in zip(jobs[start : start + size], ids[start : start + size])]
+                chunk = list(zip(jobs[start : start + size], ids[start : start + size]))
                 if all(rid in done for _, rid in chunk):
                     continue
                 if not whole:
                     chunk = [(j, rid) for j, rid in chunk if rid not in done]
+                results: Iterable[tuple[int, Any]]
                 if mode == "logprob":
                     results = score_many(backend, [ScoreRequest(j.prompt, tuple(j.labels)) for j, _ in chunk])
                 else:
                     results = generate_many(
-                        backend,
-                        [
-                            _generate_request(
-                                j, seed=seed, temperature=temperature, max_tokens=max_tokens, grammar=grammar
-                            )
-                            for j, _ in chunk
-                        ],
+                        backend, [_generate_request(j, seed=seed, answers=answers) for j, _ in chunk]
                     )
                 for k, result in results:
                     job, rid = chunk[k]
@@ -705,7 +708,7 @@ def _run(
                                 job,
                                 model_key=model_key,
                                 mode=mode,
-                                label_style=label_style,
+                                label_style=answers.label_style,
                                 seed=seed,
                                 generation=generation,
                                 chat=chat,
@@ -742,8 +745,8 @@ def _run(
         written=written,
         skipped=skipped,
         resumed=resumed,
-        seconds=time.monotonic() - t0,
+        seconds=time.monotonic() - target.t0,
         response_ids=frozenset(ids),
         instruments=tuple(insts),
-        notes=notes,
+        notes=target.notes,
     )

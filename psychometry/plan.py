@@ -35,12 +35,32 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from .errors import PsychometryError
 from .instrument.model import Instrument, Item, fmt_value
 from .orders import Order, OrderDesign, design_orders, parse_orders
 from .personas import Persona, load_personas
 from .templates import Template, item_options, load_templates, render_item
+
+
+class DesignLike(Protocol):
+    """The plan's factors of a :class:`psychometry.config.Design` (the plan does not import the
+    settings layer above it)."""
+
+    @property
+    def templates(self) -> Any: ...
+    @property
+    def orders(self) -> Any: ...
+    @property
+    def personas(self) -> Any: ...
+    @property
+    def shape(self) -> Any: ...
+    @property
+    def repeats(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+
 
 __all__ = [
     "Job",
@@ -51,6 +71,7 @@ __all__ = [
     "job_seed",
     "order_notes",
     "plain_format",
+    "plan_jobs",
     "respondent_tag",
     "response_id",
 ]
@@ -203,6 +224,28 @@ def build_plan(
                                 )
                             )
     return jobs
+
+
+def plan_jobs(
+    instruments: Sequence[Instrument],
+    design: DesignLike,
+    *,
+    label_style: str = "digits",
+    format_chat: Callable[[str | None, str], str] | None = None,
+) -> list[Job]:
+    """The jobs of a :class:`~psychometry.config.Design` (its templates, orders, personas, shape,
+    repeats and seed) for the resolved ``instruments`` (:func:`build_plan`)."""
+    return build_plan(
+        instruments,
+        templates=design.templates,
+        orders=design.orders,
+        personas=design.personas,
+        shape=design.shape,
+        repeats=design.repeats,
+        label_style=label_style,
+        seed=design.seed,
+        format_chat=format_chat,
+    )
 
 
 def response_id(

@@ -14,6 +14,7 @@ import re
 import pytest
 
 import psychometry
+from psychometry import AnswerConfig, Design, ModelConfig
 from psychometry.backends.base import Generation, ModelInfo, OptionScores
 from psychometry.errors import PsychometryError, StoreError
 from psychometry.instrument.model import Instrument, Item, Option, ResponseFormat, Scale
@@ -138,12 +139,11 @@ def test_answer_maps_back_to_the_scale_value_under_every_order_and_label_style(
     for target in targets:
         out = tmp_path / f"{target}.sqlite"
         psychometry.administer(
-            [inst],
-            backend=ValuePicker([inst], target),
+            Design([inst], orders="all" if inst.response_format.points <= 4 else "rotate,reversed,random:5"),
+            model=ValuePicker([inst], target),
+            answers=AnswerConfig(label_style=label_style),
             out=out,
             progress=False,
-            orders="all" if inst.response_format.points <= 4 else "rotate,reversed,random:5",
-            label_style=label_style,
         )
         df = load_results(out)
         assert (df["status"] == "ok").all()
@@ -160,13 +160,11 @@ def test_answer_maps_back_to_the_scale_value_under_every_order_and_label_style(
 def test_generate_mode_maps_parsed_answers_back_to_the_scale_value(label_style, tmp_path):
     inst = likert()
     psychometry.administer(
-        [inst],
-        backend=ValuePicker([inst], 4),
+        Design([inst], orders="original,reversed,rotate"),
+        model=ValuePicker([inst], 4),
+        answers=AnswerConfig(mode="generate", label_style=label_style),
         out=tmp_path / "g.sqlite",
         progress=False,
-        mode="generate",
-        orders="original,reversed,rotate",
-        label_style=label_style,
     )
     df = load_results(tmp_path / "g.sqlite")
     assert set(df["order"]) == {
@@ -186,12 +184,10 @@ def test_logprob_fields_follow_their_formulas(tmp_path):
     # FakeBackend(choice=0, confidence=0.7, label_mass=0.4): p = (.7, .075, .075, .075, .075)
     be = psychometry.backends.FakeBackend(choice=0, confidence=0.7, label_mass=0.4)
     psychometry.administer(
-        [likert()],
-        backend=be,
+        Design([likert()], templates="likert-plain", orders="original,reversed"),
+        model=be,
         out=tmp_path / "r.sqlite",
         progress=False,
-        templates="likert-plain",
-        orders="original,reversed",
     )
     df = load_results(tmp_path / "r.sqlite")
     p = [0.7] + [0.075] * 4
@@ -207,7 +203,7 @@ def test_logprob_fields_follow_their_formulas(tmp_path):
 
 def test_rows_carry_the_contract_columns_and_the_respondent_id(tmp_path):
     be = psychometry.backends.FakeBackend(choice="hash", name="gemma")
-    res = psychometry.administer([likert()], backend=be, out=tmp_path / "r.sqlite", progress=False)
+    res = psychometry.administer([likert()], model=be, out=tmp_path / "r.sqlite", progress=False)
     df = load_results(res.path)
     assert tuple(df.columns) == COLUMNS
     assert len(df) == res.planned == 4 * 3 * 2
@@ -237,24 +233,24 @@ def test_rerunning_the_same_command_resumes_and_skips_completed_responses(tmp_pa
     out = tmp_path / "r.sqlite"
     be = psychometry.backends.FakeBackend(choice="hash")
     with pytest.raises(KeyboardInterrupt):
-        psychometry.administer([likert()], backend=Crashing(be, 10), out=out, progress=False)
+        psychometry.administer([likert()], model=Crashing(be, 10), out=out, progress=False)
     assert len(load_results(out)) == 10
     be2 = psychometry.backends.FakeBackend(choice="hash")
-    res = psychometry.administer([likert()], backend=be2, out=out, progress=False)
+    res = psychometry.administer([likert()], model=be2, out=out, progress=False)
     assert (res.skipped, res.written, res.resumed) == (10, 14, True)
     assert len([c for c in be2.calls if c.method == "option_logprobs"]) == 14
     df = load_results(out)
     assert len(df) == 24 and df["response_id"].is_unique
-    again = psychometry.administer([likert()], backend=be2, out=out, progress=False)
+    again = psychometry.administer([likert()], model=be2, out=out, progress=False)
     assert (again.written, again.skipped) == (0, 24)
 
 
 def test_a_completed_response_is_never_overwritten(tmp_path):
     out = tmp_path / "r.sqlite"
-    psychometry.administer([likert()], backend=ValuePicker([likert()], 1), out=out, progress=False)
+    psychometry.administer([likert()], model=ValuePicker([likert()], 1), out=out, progress=False)
     before = load_results(out)
     # same configuration (same model identity), a backend that would now answer 5 everywhere
-    res = psychometry.administer([likert()], backend=ValuePicker([likert()], 5), out=out, progress=False)
+    res = psychometry.administer([likert()], model=ValuePicker([likert()], 5), out=out, progress=False)
     after = load_results(out)
     assert res.written == 0
     assert (after["value"] == 1).all()
@@ -264,12 +260,12 @@ def test_a_completed_response_is_never_overwritten(tmp_path):
 def test_a_different_configuration_in_the_same_file_is_refused_unless_add_run(tmp_path):
     out = tmp_path / "r.sqlite"
     be = psychometry.backends.FakeBackend(choice=0)
-    psychometry.administer([likert()], backend=be, out=out, progress=False)
+    psychometry.administer([likert()], model=be, out=out, progress=False)
     with pytest.raises(StoreError, match=r"differs in: orders"):
-        psychometry.administer([likert()], backend=be, out=out, progress=False, orders="rotate")
+        psychometry.administer(Design([likert()], orders="rotate"), model=be, out=out, progress=False)
     assert len(load_results(out)) == 24
     res = psychometry.administer(
-        [likert()], backend=be, out=out, progress=False, orders="rotate", add_run=True
+        Design([likert()], orders="rotate"), model=be, out=out, progress=False, add_run=True
     )
     df = load_results(out)
     # rotate0 shows the same options as original but is its own condition: 4 items x 3 templates x 5
@@ -280,13 +276,11 @@ def test_generate_mode_stores_refusals_and_unparsed_replies_with_the_raw_text(tm
     replies = iter(["As an AI, I don't have personal opinions.", "Hmm, hard to say."] * 50)
     be = psychometry.backends.FakeBackend(reply=lambda prompt: next(replies))
     res = psychometry.administer(
-        [likert()],
-        backend=be,
+        Design([likert()], templates="likert-plain", orders="original"),
+        model=be,
+        answers=AnswerConfig(mode="generate"),
         out=tmp_path / "g.sqlite",
         progress=False,
-        mode="generate",
-        templates="likert-plain",
-        orders="original",
     )
     df = load_results(res.path)
     assert list(df["status"]) == ["refused", "unparsed"] * 2
@@ -299,16 +293,11 @@ def test_generate_mode_stores_refusals_and_unparsed_replies_with_the_raw_text(tm
 def test_generate_mode_passes_distinct_seeds_per_repeat_and_the_labels_as_choices(tmp_path):
     be = psychometry.backends.FakeBackend(choice=1)
     psychometry.administer(
-        [likert()],
-        backend=be,
+        Design([likert()], templates="likert-plain", orders="original", repeats=3),
+        model=be,
+        answers=AnswerConfig(mode="generate", temperature=0.8, grammar=True),
         out=tmp_path / "g.sqlite",
         progress=False,
-        mode="generate",
-        templates="likert-plain",
-        orders="original",
-        repeats=3,
-        temperature=0.8,
-        grammar=True,
     )
     gens = [c for c in be.calls if c.method == "generate"]
     assert len(gens) == 12
@@ -322,13 +311,11 @@ def test_generate_mode_passes_distinct_seeds_per_repeat_and_the_labels_as_choice
 def test_generate_mode_without_grammar_asks_for_free_text(tmp_path):
     be = psychometry.backends.FakeBackend(choice=1)
     psychometry.administer(
-        [likert()],
-        backend=be,
+        Design([likert()], templates="likert-plain", orders="original"),
+        model=be,
+        answers=AnswerConfig(mode="generate"),
         out=tmp_path / "g.sqlite",
         progress=False,
-        mode="generate",
-        templates="likert-plain",
-        orders="original",
     )
     gens = [c for c in be.calls if c.method == "generate"]
     assert gens and all(c.kwargs["choices"] is None for c in gens)
@@ -348,7 +335,7 @@ def test_generate_step_asks_for_a_constrained_reply_through_the_protocol_only():
 def test_summary_scores_scales_with_reverse_keying(tmp_path):
     # every answer is 5: forward items score 5, reverse-keyed items 1 + 5 - 5 = 1 -> scale mean 3
     res = psychometry.administer(
-        [likert()], backend=ValuePicker([likert()], 5), out=tmp_path / "r.sqlite", progress=False
+        [likert()], model=ValuePicker([likert()], 5), out=tmp_path / "r.sqlite", progress=False
     )
     tab = res.summary_frame().set_index("scale")
     assert tab.loc["E", "mean"] == 3.0 and tab.loc["N", "mean"] == 3.0
@@ -359,26 +346,32 @@ def test_summary_scores_scales_with_reverse_keying(tmp_path):
 def test_sum_scored_scales_add_keyed_item_values(tmp_path):
     # bipolar JP is sum-scored: b1 = 5, reverse-keyed b2 -> 1 + 5 - 5 = 1; sum = 6
     res = psychometry.administer(
-        [bipolar()], backend=ValuePicker([bipolar()], 5), out=tmp_path / "r.sqlite", progress=False
+        [bipolar()], model=ValuePicker([bipolar()], 5), out=tmp_path / "r.sqlite", progress=False
     )
     assert res.summary_frame()["mean"].tolist() == [6.0]
 
 
 def test_bad_arguments_are_user_errors(tmp_path):
     be = psychometry.backends.FakeBackend()
-    with pytest.raises(PsychometryError, match="unknown mode"):
-        psychometry.administer([likert()], backend=be, out=tmp_path / "x.sqlite", mode="vibes")
-    with pytest.raises(PsychometryError, match="label style"):
-        psychometry.administer([likert()], backend=be, out=tmp_path / "x.sqlite", label_style="emoji")
-    with pytest.raises(PsychometryError, match="unknown trait"):
-        psychometry.administer([likert()], backend=be, out=tmp_path / "x.sqlite", shape="charm=high")
+    with pytest.raises(
+        PsychometryError, match=r"^AnswerConfig.mode must be logprob or generate, not 'vibes'$"
+    ):
+        psychometry.administer(
+            [likert()], model=be, answers=AnswerConfig(mode="vibes"), out=tmp_path / "x.sqlite"
+        )
+    with pytest.raises(PsychometryError, match=r"AnswerConfig.label_style must be digits, letters, anchors"):
+        psychometry.administer(
+            [likert()], model=be, answers=AnswerConfig(label_style="emoji"), out=tmp_path / "x.sqlite"
+        )
+    with pytest.raises(PsychometryError, match="Design.shape: .*unknown trait"):
+        psychometry.administer(Design([likert()], shape="charm=high"), model=be, out=tmp_path / "x.sqlite")
 
 
 def test_results_cli_prints_the_manifest_and_exports_csv(tmp_path, capsys):
     from psychometry.cli import main
 
     out = tmp_path / "r.sqlite"
-    psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=out, progress=False)
+    psychometry.administer([likert()], model=psychometry.backends.FakeBackend(), out=out, progress=False)
     assert main(["results", "info", str(out)]) == 0
     text = capsys.readouterr().out
     assert "24 of 24 responses stored" in text and "template    likert-plain" in text
@@ -395,9 +388,9 @@ def test_a_run_added_to_a_file_holds_its_whole_design_including_responses_an_ear
 
     out = tmp_path / "r.sqlite"
     be = psychometry.backends.FakeBackend(choice="hash")
-    one = psychometry.administer([likert()], backend=be, out=out, progress=False, orders="original")
+    one = psychometry.administer(Design([likert()], orders="original"), model=be, out=out, progress=False)
     two = psychometry.administer(
-        [likert()], backend=be, out=out, progress=False, orders="original,reversed", add_run=True
+        Design([likert()], orders="original,reversed"), model=be, out=out, progress=False, add_run=True
     )
     assert (two.planned, two.skipped, two.written) == (24, 12, 12)  # original is shared, not asked again
     # each run's table is its whole design, whoever stored the row; run_id names the run asked for
@@ -418,9 +411,16 @@ def test_runs_that_differ_only_in_answer_settings_get_distinct_respondents(tmp_p
 
     out = tmp_path / "r.sqlite"
     be = psychometry.backends.FakeBackend(choice="hash")
-    a = psychometry.administer([likert()], backend=be, out=out, progress=False, label_style="digits")
+    a = psychometry.administer(
+        [likert()], model=be, answers=AnswerConfig(label_style="digits"), out=out, progress=False
+    )
     b = psychometry.administer(
-        [likert()], backend=be, out=out, progress=False, label_style="letters", add_run=True
+        [likert()],
+        model=be,
+        answers=AnswerConfig(label_style="letters"),
+        out=out,
+        progress=False,
+        add_run=True,
     )
     ra, rb = set(a.results()["respondent"]), set(b.results()["respondent"])
     assert len(ra) == len(rb) == 6 and not ra & rb
@@ -433,10 +433,7 @@ def test_a_respondent_keeps_its_id_across_the_instruments_of_a_run(tmp_path):
     other = likert()
     other = type(other)(**{**other.__dict__, "id": "toy2"})
     res = psychometry.administer(
-        [likert(), other],
-        backend=psychometry.backends.FakeBackend(),
-        progress=False,
-        out=tmp_path / "r.sqlite",
+        [likert(), other], model=psychometry.backends.FakeBackend(), progress=False, out=tmp_path / "r.sqlite"
     )
     df = res.results()
     assert set(df.loc[df["instrument"] == "toy", "respondent"]) == set(
@@ -466,7 +463,7 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
 
     new = tmp_path / "new.sqlite"
     psychometry.administer(
-        [likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=new, progress=False
+        [likert()], model=psychometry.backends.FakeBackend(choice="hash"), out=new, progress=False
     )
     rows = load_results(new).head(10).to_dict("records")
     con = sqlite3.connect(new)
@@ -479,7 +476,7 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
     con.commit()
     con.close()
     res = psychometry.administer(
-        [likert()], backend=psychometry.backends.FakeBackend(choice="hash"), out=old, progress=False
+        [likert()], model=psychometry.backends.FakeBackend(choice="hash"), out=old, progress=False
     )
     assert (res.resumed, res.skipped, res.written) == (True, 10, 14)
     df = res.results()
@@ -498,12 +495,11 @@ def test_repeats_without_sampling_are_refused_as_identical_copies(kw, tmp_path):
         r".*earlier version.*read.*not resumed or extended",
     ):
         psychometry.administer(
-            [likert()],
-            backend=psychometry.backends.FakeBackend(),
+            Design([likert()], repeats=3),
+            model=psychometry.backends.FakeBackend(),
+            answers=AnswerConfig(**kw),
             out=tmp_path / "x.sqlite",
             progress=False,
-            repeats=3,
-            **kw,
         )
     assert not (tmp_path / "x.sqlite").exists()
 
@@ -512,12 +508,10 @@ def test_order_conditions_that_repeat_an_earlier_order_are_dropped_with_a_note(t
     from psychometry.results import run_info
 
     res = psychometry.administer(
-        [likert()],
-        backend=psychometry.backends.FakeBackend(),
+        Design([likert()], templates="likert-plain", orders="original,rotate"),
+        model=psychometry.backends.FakeBackend(),
         out=tmp_path / "r.sqlite",
         progress=False,
-        orders="original,rotate",
-        templates="likert-plain",
     )
     df = res.results()
     assert sorted(set(df["order"])) == ["original", "rotate1", "rotate2", "rotate3", "rotate4"]
@@ -532,12 +526,10 @@ def test_every_respondent_answers_every_item_of_tasks_whose_items_differ_in_opti
     # cooperation's items have 2, 5, 3 and 4 options, honesty's 3, 3, 2 and 3: whether an order
     # repeats an earlier one depends on the item, yet a respondent answers every item under its order
     res = psychometry.administer(
-        ["cooperation", "honesty"],
-        backend=psychometry.backends.FakeBackend(),
+        Design(["cooperation", "honesty"], templates="choice-plain", orders=orders),
+        model=psychometry.backends.FakeBackend(),
         out=tmp_path / "r.sqlite",
         progress=False,
-        orders=orders,
-        templates="choice-plain",
     )
     df = res.results()
     items = df.groupby("instrument")["item"].nunique()
@@ -589,12 +581,10 @@ def test_position_probabilities_are_stored_per_shown_position_as_well_as_per_val
     )
     be = psychometry.backends.FakeBackend(choice=0, confidence=0.7)  # p = .7 .1 .1 .1 by shown position
     psychometry.administer(
-        [inst],
-        backend=be,
+        Design([inst], templates="choice-plain", orders="original,reversed"),
+        model=be,
         out=tmp_path / "r.sqlite",
         progress=False,
-        templates="choice-plain",
-        orders="original,reversed",
     )
     df = load_results(tmp_path / "r.sqlite").set_index("order")
     for order, shown in (("original", "1,0,1,0"), ("reversed", "0,1,0,1")):
@@ -630,15 +620,19 @@ def anchors_likert() -> Instrument:
 @pytest.mark.parametrize(
     "args, kw, error",
     [
-        ([likert(), likert()], {}, "instrument given twice: toy"),
-        ([likert()], {"templates": "choice-plain"}, "no prompt template for response type 'likert'"),
+        (Design([likert(), likert()]), {}, "instrument given twice: toy"),
+        (Design([likert()], templates="choice-plain"), {}, "no prompt template for response type 'likert'"),
         ([anchors_likert()], {"label_style": "anchors"}, "distinct option texts"),
     ],
 )
 def test_design_errors_are_reported_before_the_model_is_loaded(args, kw, error, no_model_load, tmp_path):
     with pytest.raises(PsychometryError, match=error):
         psychometry.administer(
-            args, model=tmp_path / "missing.gguf", out=tmp_path / "r.sqlite", progress=False, **kw
+            args,
+            model=tmp_path / "missing.gguf",
+            answers=AnswerConfig(**kw),
+            out=tmp_path / "r.sqlite",
+            progress=False,
         )
     assert not (tmp_path / "r.sqlite").exists()
 
@@ -660,9 +654,9 @@ def test_an_unusable_results_file_is_reported_before_the_model_is_loaded(no_mode
             psychometry.administer([likert()], model=tmp_path / "missing.gguf", out=out, progress=False)
     # a different configuration without --add-run, too (the model's identity is checked after loading)
     out = tmp_path / "r.sqlite"
-    psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=out, progress=False)
+    psychometry.administer([likert()], model=psychometry.backends.FakeBackend(), out=out, progress=False)
     with pytest.raises(StoreError, match=r"differs in: orders\).*--add-run"):
-        psychometry.administer([likert()], out=out, orders="rotate", progress=False)
+        psychometry.administer(Design([likert()], orders="rotate"), out=out, progress=False)
     # and a valid design does reach the model load
     with pytest.raises(no_model_load):
         psychometry.administer([likert()], out=tmp_path / "new.sqlite", progress=False)
@@ -707,10 +701,10 @@ def test_results_info_shows_each_sessions_backend_settings(tmp_path, capsys):
     out = tmp_path / "r.sqlite"
     be = psychometry.backends.FakeBackend(choice="hash")
     with pytest.raises(KeyboardInterrupt):
-        psychometry.administer([likert()], backend=Crashing(be, 5), out=out, progress=False)
+        psychometry.administer([likert()], model=Crashing(be, 5), out=out, progress=False)
     be2 = psychometry.backends.FakeBackend(choice="hash")
     be2.info.settings["n_threads"] = 7  # resumed with other settings (e.g. --threads 7)
-    psychometry.administer([likert()], backend=be2, out=out, progress=False)
+    psychometry.administer([likert()], model=be2, out=out, progress=False)
     assert main(["results", "info", str(out)]) == 0
     text = capsys.readouterr().out
     sessions = re.findall(r"(?m)^  session .*\n(?:              .*\n)+", text)
@@ -723,7 +717,7 @@ def test_results_export_creates_missing_folders_and_refuses_a_directory(tmp_path
     from psychometry.cli import main
 
     out = tmp_path / "r.sqlite"
-    psychometry.administer([likert()], backend=psychometry.backends.FakeBackend(), out=out, progress=False)
+    psychometry.administer([likert()], model=psychometry.backends.FakeBackend(), out=out, progress=False)
     target = tmp_path / "a" / "b" / "r.csv"
     assert main(["results", "export", str(out), "--out", str(target)]) == 0
     assert target.read_text().splitlines()[0] == ",".join(COLUMNS)
@@ -738,12 +732,239 @@ def test_an_unconstrained_reply_does_not_require_the_choices_argument(tmp_path):
             return super().generate(prompt, max_tokens=max_tokens, temperature=temperature, seed=seed)
 
     res = psychometry.administer(
-        [likert()],
-        backend=OldBackend(reply="3"),
+        Design([likert()], templates="likert-plain", orders="original"),
+        model=OldBackend(reply="3"),
+        answers=AnswerConfig(mode="generate"),
         out=tmp_path / "g.sqlite",
         progress=False,
-        mode="generate",
-        templates="likert-plain",
-        orders="original",
     )
     assert (load_results(res.path)["value"] == 3).all()
+
+
+# ------------------------------------------------------------------------------- settings objects
+#: run ids and a digest of (response_id, respondent) of three sd3 runs, recorded with psychometry 0.1's
+#: flat keywords before the settings objects existed: the objects must not change a single id.
+IDS_BEFORE_SETTINGS_OBJECTS = {
+    "logprob": ("ec161fa1c3ab375f", "65e8414f0826d582", 108),
+    "letters_shape": ("785c1bd37f10b427", "889fcdb0a9b6392b", 8100),
+    "generate": ("f4a7724e47cb3aa4", "88cac7fd5ea6439d", 54),
+}
+SETTINGS_CASES = {
+    "logprob": (
+        Design("sd3", templates="likert-plain,likert-survey", orders="original,reversed"),
+        AnswerConfig(),
+    ),
+    "letters_shape": (
+        Design(
+            "sd3",
+            templates="likert-plain",
+            orders="rotate",
+            personas="default",
+            shape="extraversion=high",
+            seed=7,
+        ),
+        AnswerConfig(label_style="letters"),
+    ),
+    "generate": (
+        Design("sd3", templates="likert-interview", orders="original", repeats=2, seed=3),
+        AnswerConfig(mode="generate", temperature=0.7, max_tokens=8, grammar=True),
+    ),
+}
+
+
+def _id_digest(path) -> str:
+    import hashlib
+
+    df = load_results(path)
+    return hashlib.sha256("\n".join(sorted(df["response_id"] + "|" + df["respondent"])).encode()).hexdigest()[
+        :16
+    ]
+
+
+@pytest.mark.parametrize("case", sorted(SETTINGS_CASES))
+def test_settings_objects_keep_the_run_response_and_respondent_ids(case, tmp_path):
+    design, answers = SETTINGS_CASES[case]
+    out = tmp_path / "r.sqlite"
+    res = psychometry.administer(
+        design, model=psychometry.backends.FakeBackend(choice=1), answers=answers, out=out, progress=False
+    )
+    assert (res.run_id, _id_digest(out), res.planned) == IDS_BEFORE_SETTINGS_OBJECTS[case]
+
+
+@pytest.mark.parametrize(
+    "old, value, field",
+    [
+        ("templates", "all", "Design(templates="),
+        ("orders", "original,reversed", "Design(orders="),
+        ("personas", "none", "Design(personas="),
+        ("shape", None, "Design(shape="),
+        ("repeats", 1, "Design(repeats="),
+        ("seed", 0, "Design(seed="),
+        ("mode", "logprob", "AnswerConfig(mode="),
+        ("label_style", "digits", "AnswerConfig(label_style="),
+        ("temperature", 0.0, "AnswerConfig(temperature="),
+        ("max_tokens", 16, "AnswerConfig(max_tokens="),
+        ("grammar", False, "AnswerConfig(grammar="),
+        ("chat_template", "auto", "ModelConfig(chat_template="),
+        ("n_ctx", 2048, "ModelConfig(n_ctx="),
+    ],
+)
+def test_the_flat_keywords_of_0_1_still_work_with_a_deprecation_warning(old, value, field, tmp_path):
+    be = psychometry.backends.FakeBackend()
+    with pytest.warns(DeprecationWarning) as caught:
+        res = psychometry.administer(
+            [likert()], backend=be, out=tmp_path / "old.sqlite", progress=False, **{old: value}
+        )
+    messages = [str(w.message) for w in caught]
+    assert any(f"{old}= is deprecated; use {field}...)" in m and "psychometry 1.1" in m for m in messages)
+    assert any("backend= is deprecated; pass the backend as model=" in m for m in messages)
+    new = psychometry.administer([likert()], model=be, out=tmp_path / "new.sqlite", progress=False)
+    assert res.run_id == new.run_id and res.response_ids == new.response_ids
+
+
+def test_flat_keywords_and_a_settings_object_together_are_refused(tmp_path):
+    be = psychometry.backends.FakeBackend()
+    with (
+        pytest.warns(DeprecationWarning),
+        pytest.raises(PsychometryError, match="orders= given with a Design"),
+    ):
+        psychometry.administer(Design([likert()]), model=be, out=tmp_path / "r.sqlite", orders="original")
+    with (
+        pytest.warns(DeprecationWarning),
+        pytest.raises(PsychometryError, match="mode= given with an AnswerConfig"),
+    ):
+        psychometry.administer(
+            [likert()], model=be, answers=AnswerConfig(), out=tmp_path / "r.sqlite", mode="generate"
+        )
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        psychometry.administer([likert()], model=be, out=tmp_path / "r.sqlite", colour="red")
+    with pytest.raises(PsychometryError, match="model must be a ModelConfig, a GGUF path or a backend"):
+        psychometry.administer([likert()], model=42, out=tmp_path / "r.sqlite")
+    with pytest.raises(PsychometryError, match="answers must be an AnswerConfig"):
+        psychometry.administer([likert()], model=be, answers={"mode": "logprob"}, out=tmp_path / "r.sqlite")
+
+
+@pytest.mark.parametrize(
+    "cls, field, value, allowed",
+    [
+        (Design, "instruments", [], "at least one instrument"),
+        (Design, "instruments", [3], "instrument ids, YAML files or Instrument objects"),
+        (Design, "repeats", 0, "a positive integer"),
+        (Design, "repeats", True, "a positive integer"),
+        (Design, "seed", -1, "an integer from 0 to 4294967295"),
+        (Design, "seed", 2**32, "an integer from 0 to 4294967295"),
+        (Design, "orders", "sideways", "bad option order|unknown option order"),
+        (Design, "orders", 3, "original, reversed, rotate, all or random:K"),
+        (Design, "templates", 3, "template ids or template YAML files"),
+        (Design, "shape", "charm=high", "unknown trait"),
+        (ModelConfig, "path", "", "a GGUF file, a served model name or None"),
+        (ModelConfig, "n_ctx", 63, "an integer >= 64"),
+        (ModelConfig, "n_gpu_layers", -2, "an integer >= -1"),
+        (ModelConfig, "threads", 0, "from 1 to 1024 or None"),
+        (ModelConfig, "chat_template", "yes", "auto or model or none"),
+        (ModelConfig, "cpu_repack", "maybe", "auto, on, off or None"),
+        (ModelConfig, "batch_size", 0, "a positive integer or None"),
+        (ModelConfig, "backend", "vllm", "llama or openai"),
+        (ModelConfig, "base_url", "http://x/v1", "for backend='openai'"),
+        (ModelConfig, "concurrency", 0, "a positive integer"),
+        (ModelConfig, "request_timeout", float("nan"), "a finite number of seconds > 0"),
+        (ModelConfig, "api_key_env", "", "the name of an environment variable"),
+        (AnswerConfig, "mode", "vibes", "logprob or generate"),
+        (AnswerConfig, "label_style", "emoji", "digits, letters, anchors"),
+        (AnswerConfig, "temperature", -0.1, "a finite number >= 0"),
+        (AnswerConfig, "temperature", float("inf"), "a finite number >= 0"),
+        (AnswerConfig, "max_tokens", 0, "a positive integer"),
+        (AnswerConfig, "grammar", "yes", "True or False"),
+    ],
+)
+def test_every_settings_field_is_checked_in_one_line_naming_it(cls, field, value, allowed):
+    base = {"instruments": ["bfi44"]} if cls is Design else {}
+    if field == "api_key_env":  # read only for servers
+        base = {"backend": "openai", "base_url": "http://127.0.0.1:8080/v1"}
+    with pytest.raises(PsychometryError) as info:
+        cls(**{**base, field: value})
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith(f"{cls.__name__}.{field}") and re.search(allowed, msg), msg
+
+
+def test_a_served_model_needs_a_server_url():
+    with pytest.raises(PsychometryError, match=r"^ModelConfig.base_url must name a server"):
+        ModelConfig(backend="openai")
+    assert ModelConfig(backend="openai", base_url="http://127.0.0.1:8080/v1").base_url == (
+        "http://127.0.0.1:8080/v1",
+    )
+
+
+def test_the_manifest_stores_the_settings_objects_and_they_load_back(tmp_path):
+    from psychometry.results import run_info
+
+    design = Design([likert()], templates="likert-plain", orders=["original"])
+    answers = AnswerConfig(mode="generate", temperature=0.5)
+    out = tmp_path / "r.sqlite"
+    psychometry.administer(
+        design, model=psychometry.backends.FakeBackend(reply="3"), answers=answers, out=out, progress=False
+    )
+    (run,) = run_info(out)
+    m = run["manifest"]
+    assert m["design"] == {
+        "instruments": ["toy"],
+        "templates": "likert-plain",
+        "orders": ["original"],
+        "personas": "none",
+        "shape": None,
+        "repeats": 1,
+        "seed": 0,
+    }
+    assert AnswerConfig.from_dict(m["answers"]) == answers
+    assert ModelConfig.from_dict(m["model_config"]) == ModelConfig()
+    assert Design.from_dict({**m["design"], "instruments": [likert()], "future_field": 1}).orders == (
+        "original",
+    )
+    json.dumps(m)  # plain JSON
+
+
+def test_the_short_form_takes_instrument_ids_and_a_model_path(no_model_load, tmp_path):
+    calls = []
+
+    def fake(path=None, **settings):
+        calls.append((path, settings))
+        return psychometry.backends.FakeBackend()
+
+    import psychometry.backends.llama as llama
+
+    llama.LlamaCppBackend = fake  # the fixture's monkeypatch restores it
+    res = psychometry.administer("sd3", model="x.gguf", out=tmp_path / "r.sqlite", progress=False)
+    assert res.planned == 27 * 3 * 2 and [i.id for i in res.instruments] == ["sd3"]
+    ((path, settings),) = calls
+    assert path == "x.gguf" and settings["n_ctx"] == 2048 and settings["n_threads"] >= 1
+    assert settings["chat_template"] == "auto" and settings["batch_size"] is None
+
+
+def test_a_model_config_for_servers_opens_the_openai_backend(monkeypatch, tmp_path):
+    import psychometry.backends.openai as openai
+
+    seen = {}
+
+    def fake(urls, model=None, **kw):
+        seen.update(urls=urls, model=model, **kw)
+        return psychometry.backends.FakeBackend()
+
+    monkeypatch.setattr(openai, "OpenAIBackend", fake)
+    config = ModelConfig(
+        path="served", backend="openai", base_url=["http://a/v1", "http://b/v1"], chat_template="model"
+    )
+    psychometry.administer(
+        Design([likert()], seed=5), model=config, out=tmp_path / "r.sqlite", progress=False
+    )
+    assert seen["urls"] == ["http://a/v1", "http://b/v1"] and seen["model"] == "served"
+    assert seen["chat"] is True and seen["seed"] == 5 and seen["concurrency"] == 4
+
+
+def test_the_cli_names_the_flag_of_a_bad_setting(tmp_path, capsys, no_model_load):
+    from psychometry.cli import main
+
+    argv = ["administer", "sd3", "--out", str(tmp_path / "r.sqlite"), "--backend", "openai"]
+    rc = main([*argv, "--base-url", "http://127.0.0.1:9/v1", "--api-key-env", " "])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1
+    assert "--api-key-env: ModelConfig.api_key_env must be the name of an environment variable" in err

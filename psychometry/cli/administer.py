@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..engine import DEFAULT_OUT, MODES
+from ..config import CHAT_TEMPLATES, CPU_REPACK, MODES, AnswerConfig, ConfigError, Design, ModelConfig
+from ..engine import DEFAULT_OUT
 from ..orders import LABEL_STYLES
 from . import _args
 
@@ -64,14 +65,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     m.add_argument(
         "--chat-template",
-        choices=("auto", "model", "none"),
+        choices=CHAT_TEMPLATES,
         default="auto",
         help="wrap prompts in the model's chat template: auto (instruction-tuned models only), "
         "model (always) or none",
     )
     m.add_argument(
         "--cpu-repack",
-        choices=("auto", "on", "off"),
+        choices=CPU_REPACK,
         default=None,
         help="let llama.cpp repack weights for its CPU kernels: auto (off where the build or the CPU "
         "has AMX, whose repacked matmul crashes; on elsewhere), on, or off (default: the "
@@ -206,66 +207,73 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..engine import administer
+def settings(args: argparse.Namespace) -> tuple[Design, ModelConfig, AnswerConfig]:
+    """The three settings objects of :func:`psychometry.administer` from the parsed flags."""
     from ..errors import PsychometryError
 
-    backend = None
-    if args.backend == "openai":
-        if not args.base_url:
-            raise PsychometryError("--backend openai needs --base-url (e.g. http://127.0.0.1:8080/v1)")
-        from ..backends.openai import OpenAIBackend
-
-        backend = OpenAIBackend(
-            args.base_url,
-            args.model,
-            api_key_env=args.api_key_env,
-            concurrency=args.concurrency,
-            request_timeout=args.request_timeout,
-            seed=args.seed,
-            chat={"auto": "auto", "model": True, "none": False}[args.chat_template],
-        )
-    elif args.base_url:
+    if args.backend == "openai" and not args.base_url:
+        raise PsychometryError("--backend openai needs --base-url (e.g. http://127.0.0.1:8080/v1)")
+    if args.backend != "openai" and args.base_url:
         raise PsychometryError("--base-url is for --backend openai")
     try:
-        result = _administer(administer, args, backend)
-    finally:
-        if backend is not None:
-            backend.close()
-    if not args.quiet:
-        print(result.summary())
-        from ..report.verdicts import verdicts_text  # the findings of the run's responses, per model
-
-        print("\n" + verdicts_text(result.results()), end="")
-    return 0
+        return _settings(args)
+    except ConfigError as exc:  # name the flag as well as the field
+        field = str(exc).split(" ", 1)[0].split(".")[-1].rstrip(":")
+        flag = _FLAGS.get(field, "--" + field.replace("_", "-"))
+        raise ConfigError(f"{flag}: {exc}") from None
 
 
-def _administer(administer, args: argparse.Namespace, backend):
-    return administer(
-        args.instruments,
-        backend=backend,
-        model=args.model if backend is None else None,
+#: Flags whose name is not the settings field's.
+_FLAGS = {"instruments": "INSTRUMENT", "label_style": "--labels", "path": "--model"}
+
+
+def _settings(args: argparse.Namespace) -> tuple[Design, ModelConfig, AnswerConfig]:
+    design = Design(
+        instruments=args.instruments,
         templates=args.templates,
         orders=args.orders,
         personas=args.personas,
         shape=args.shape,
         repeats=args.repeats,
-        mode=args.mode,
-        label_style=args.labels,
-        out=args.out,
         seed=args.seed,
-        add_run=args.add_run,
-        progress=not args.quiet,
+    )
+    model = ModelConfig(
+        path=args.model,
         n_ctx=args.n_ctx,
         n_gpu_layers=args.n_gpu_layers,
         threads=args.threads,
         chat_template=args.chat_template,
         cpu_repack=args.cpu_repack,
         batch_size=args.batch_size,
+        backend=args.backend,
+        base_url=tuple(args.base_url or ()),
+        api_key_env=args.api_key_env,
+        concurrency=args.concurrency,
+        request_timeout=args.request_timeout,
+    )
+    answers = AnswerConfig(
+        mode=args.mode,
+        label_style=args.labels,
         temperature=args.temperature,
         max_tokens=args.max_tokens,
         grammar=args.grammar,
     )
+    return design, model, answers
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine import administer
+
+    design, model, answers = settings(args)
+    result = administer(
+        design, model=model, answers=answers, out=args.out, add_run=args.add_run, progress=not args.quiet
+    )
+    if not args.quiet:
+        print(result.summary())
+        from ..report.verdicts import verdicts_text  # the findings of the run's responses, per model
+
+        print("\n" + verdicts_text(result.results()), end="")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
