@@ -646,6 +646,38 @@ def test_old_to_frame_column_names_warn_and_give_the_same_values(long):
     np.testing.assert_array_equal(old, f["p_wilcoxon"])
 
 
+def _renamed_columns():
+    import psychometry.stats.robustness as rob
+
+    return [
+        (fn, old, new)
+        for fn, renamed in (
+            ("refusal_rates", rob._REFUSAL_RENAMED),
+            ("template_sensitivity", rob._TEMPLATE_RENAMED),
+            ("order_sensitivity", rob._ORDER_RENAMED),
+        )
+        for old, new in renamed.items()
+    ]
+
+
+@pytest.fixture(scope="module")
+def frames(long):
+    return {
+        "refusal_rates": refusal_rates(long).to_frame(),
+        "template_sensitivity": template_sensitivity(long).to_frame(),
+        "order_sensitivity": order_sensitivity(long).to_frame(),
+    }
+
+
+@pytest.mark.parametrize("fn, old, new", _renamed_columns())
+def test_every_renamed_column_warns_and_gives_the_new_column(frames, fn, old, new):
+    f = frames[fn]
+    assert old not in f.columns and new in f.columns
+    with pytest.warns(DeprecationWarning, match=f"'{old}' is now '{new}'"):
+        got = f[old]
+    pd.testing.assert_series_equal(got, f[new], check_names=False)
+
+
 @pytest.mark.parametrize(
     "old", ["RefusalRates", "TemplateSensitivity", "OrderSensitivity", "PositionBias", "ResponseStyles"]
 )
