@@ -1,7 +1,10 @@
 """The tidy long results table, read from a results file written by :func:`psychometry.administer`.
 
 One row per administered (simulated respondent, item); the columns are the contract in
-``docs/architecture.md`` (:data:`COLUMNS`, in that order).
+``docs/architecture.md`` (:data:`COLUMNS`, in that order; the one list lives in
+:mod:`psychometry.store`). The SQL lives in :class:`~psychometry.store.Store`; this module decodes the
+stored JSON probabilities once (``probs`` a dict, ``position_probs`` a list) and encodes them back for
+:func:`export_results`.
 
 Runs and shared responses: a response is stored once, by the first run that asked for it, and
 belongs to every run that planned it (``run_responses``, see :mod:`psychometry.store`).
@@ -19,47 +22,70 @@ Example
 from __future__ import annotations
 
 import json
-import sqlite3
+import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import StoreError
-from .store import Store
+from .store import COLUMNS, Store
 
-__all__ = ["COLUMNS", "export_results", "load_prompts", "load_results", "run_info"]
+__all__ = [
+    "COLUMNS",
+    "decode_position_probs",
+    "decode_probs",
+    "encode_position_probs",
+    "encode_probs",
+    "export_results",
+    "load_prompts",
+    "load_results",
+    "run_info",
+]
 
-#: The long-table contract (docs/architecture.md), in order.
-COLUMNS: tuple[str, ...] = (
-    "response_id",
-    "run_id",
-    "model",
-    "persona",
-    "template",
-    "order",
-    "repeat",
-    "respondent",
-    "instrument",
-    "item",
-    "scale",
-    "keyed",
-    "shown_values",
-    "mode",
-    "status",
-    "value",
-    "position",
-    "expected",
-    "entropy",
-    "label_mass",
-    "probs",
-    "position_probs",
-    "raw_text",
-    "prompt_hash",
-    "created_at",
-)
 _FLOATS = ("value", "position", "expected", "entropy", "label_mass")
 _INTS = ("repeat", "keyed")
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def decode_probs(text: str | None) -> dict[float, float] | None:
+    """A stored ``probs`` cell (JSON ``{"scale value": p}``) as ``{scale value: p}`` with float keys
+    and values, in stored (ascending value) order; None stays None."""
+    if _missing(text):
+        return None
+    return {float(k): float(v) for k, v in json.loads(str(text)).items()}
+
+
+def decode_position_probs(text: str | None) -> list[float] | None:
+    """A stored ``position_probs`` cell (a JSON list) as a list of floats; None stays None."""
+    if _missing(text):
+        return None
+    return [float(p) for p in json.loads(str(text))]
+
+
+def _value_text(v: float) -> str:
+    # the stored spelling of a scale value (psychometry.instrument.model.fmt_value): 3, 2.5
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def encode_probs(probs: Mapping[float, float] | None) -> str | None:
+    """The stored JSON text of a decoded ``probs`` value (inverse of :func:`decode_probs`)."""
+    if _missing(probs):
+        return None
+    assert probs is not None
+    return json.dumps({_value_text(v): p for v, p in probs.items()})
+
+
+def encode_position_probs(probs: Sequence[float] | None) -> str | None:
+    """The stored JSON text of a decoded ``position_probs`` value."""
+    if _missing(probs):
+        return None
+    assert probs is not None
+    return json.dumps(list(probs))
 
 
 def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame:
@@ -67,24 +93,19 @@ def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame
 
     Rows come in the order they were written. ``value``, ``position``, ``expected``, ``entropy``
     and ``label_mass`` are floats (NaN where not applicable); ``repeat`` and ``keyed`` are ints.
+    ``probs`` is a dict ``{scale value (float): probability}`` and ``position_probs`` a list of
+    floats in shown order (logprob mode; None otherwise, and ``position_probs`` is None in files
+    written before it existed).
     Without ``run_id`` every stored response appears once (``run_id``: the run that wrote it);
     with ``run_id`` every stored response of that run's design, shared ones included (``run_id``
-    set to the one asked for). ``position_probs`` is None in files written before it existed.
-    The file is opened read-only.
+    set to the one asked for). The file is opened read-only.
     """
     with Store(path, create=False) as st:
-        have = st.response_columns
-        sel = ", ".join(f'responses."{c}"' if c in have else f'NULL AS "{c}"' for c in COLUMNS)
-        sql = f"SELECT {sel} FROM responses"
-        params: tuple[Any, ...] = ()
-        if run_id is not None:
-            where, params = st.run_filter(run_id)
-            sql += f" WHERE {where}"
-        sql += " ORDER BY responses.rowid"
-        try:
-            rows = st.connection.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as exc:  # pragma: no cover
-            raise StoreError(f"{path}: cannot read responses: {exc}") from None
+        rows = st.responses(run_id)
+    return _frame(rows, run_id=run_id, decode=True)
+
+
+def _frame(rows: list[tuple[Any, ...]], *, run_id: str | None, decode: bool) -> pd.DataFrame:
     df = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     if run_id is not None:
         df["run_id"] = run_id
@@ -92,13 +113,18 @@ def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame
         df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     for c in _INTS:
         df[c] = df[c].astype("int64")
+    if decode:
+        df["probs"] = pd.Series([decode_probs(x) for x in df["probs"]], index=df.index, dtype=object)
+        df["position_probs"] = pd.Series(
+            [decode_position_probs(x) for x in df["position_probs"]], index=df.index, dtype=object
+        )
     return df
 
 
 def load_prompts(path: str | Path) -> dict[str, str]:
     """``{prompt_hash: exact prompt text}`` for every prompt stored in the file."""
     with Store(path, create=False) as st:
-        return dict(st.connection.execute("SELECT prompt_hash, text FROM prompts").fetchall())
+        return st.prompts()
 
 
 def run_info(path: str | Path) -> list[dict[str, Any]]:
@@ -110,15 +136,20 @@ def run_info(path: str | Path) -> list[dict[str, Any]]:
 
 def export_results(path: str | Path, fmt: str = "csv", out: str | Path | None = None) -> str | None:
     """Write the long table as ``csv`` or ``json`` (records) to ``out`` (parent folders are
-    created); return the text when ``out`` is None. Raises :class:`StoreError` when ``out`` is a
-    directory or cannot be written."""
+    created); return the text when ``out`` is None. ``probs`` and ``position_probs`` are written as
+    their JSON text, as stored. Raises :class:`StoreError` when ``out`` is a directory or cannot be
+    written."""
+    if fmt not in ("csv", "json"):
+        raise StoreError(f"unknown export format {fmt!r}: use csv or json")
     df = load_results(path)
+    df["probs"] = pd.Series([encode_probs(x) for x in df["probs"]], index=df.index, dtype=object)
+    df["position_probs"] = pd.Series(
+        [encode_position_probs(x) for x in df["position_probs"]], index=df.index, dtype=object
+    )
     if fmt == "csv":
         text = df.to_csv(index=False)
-    elif fmt == "json":
-        text = json.dumps(json.loads(df.to_json(orient="records")), indent=1)
     else:
-        raise StoreError(f"unknown export format {fmt!r}: use csv or json")
+        text = json.dumps(json.loads(df.to_json(orient="records")), indent=1)
     if out is None:
         return text
     target = Path(out)

@@ -47,6 +47,7 @@ from typing import Any
 from .errors import StoreError
 
 __all__ = [
+    "COLUMNS",
     "LEGACY_SCHEMAS",
     "RESPONSE_COLUMNS",
     "SCHEMA",
@@ -66,8 +67,8 @@ LEGACY_SCHEMAS = ("psychometry-store/1",)
 #: Manifest keys copied into every session entry (a resumed run may use other settings or versions).
 SESSION_KEYS = ("psychometry_version", "python", "platform", "llama_cpp_python", "backend_settings")
 
-#: Columns of ``responses`` (the long-table contract plus the per-response sampling seed).
-RESPONSE_COLUMNS: tuple[str, ...] = (
+#: The long results table (docs/architecture.md), in order: what :meth:`Store.responses` returns.
+COLUMNS: tuple[str, ...] = (
     "response_id",
     "run_id",
     "model",
@@ -93,8 +94,9 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
     "raw_text",
     "prompt_hash",
     "created_at",
-    "seed",
 )
+#: Columns of ``responses``: the long table plus the per-response sampling seed.
+RESPONSE_COLUMNS: tuple[str, ...] = (*COLUMNS, "seed")
 
 _REQUIRED_TABLES = ("meta", "runs", "responses")
 _OPTIONAL = ("seed", "position_probs")  # response columns a row may omit (NULL)
@@ -195,7 +197,7 @@ class Store:
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
         self.readonly = not create
-        self._con = None
+        self._con: sqlite3.Connection | None = None
         self.schema: str | None = None
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a results file")
@@ -234,6 +236,12 @@ class Store:
             self.close()
             raise
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._con is None:
+            raise StoreError(f"{self.path}: the results file is closed")
+        return self._con
+
     def _open_readonly(self) -> sqlite3.Connection:
         uri = self.path.resolve().as_uri() + "?mode=ro"
         return sqlite3.connect(uri, uri=True, timeout=30.0)
@@ -241,7 +249,7 @@ class Store:
     def _check(self) -> str | None:
         """The file's schema; None for an SQLite file without tables (a new file). Raises
         :class:`StoreError` for anything that is not a psychometry results file."""
-        tables = _tables(self._con)
+        tables = _tables(self._db)
         if not tables and not self.readonly:
             return None
         missing = [t for t in _REQUIRED_TABLES if t not in tables]
@@ -250,7 +258,7 @@ class Store:
                 f"{self.path} is not a psychometry results file "
                 f"(no {', '.join(missing)} table{'s' if len(missing) > 1 else ''})"
             )
-        row = self._con.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None:
             raise StoreError(f"{self.path} is not a psychometry results file (no schema in its meta table)")
         if row[0] != SCHEMA and row[0] not in LEGACY_SCHEMAS:
@@ -269,22 +277,20 @@ class Store:
     @property
     def has_membership(self) -> bool:
         """Whether the file has the ``run_responses`` table (older files read-only may not)."""
-        return "run_responses" in _tables(self._con)
+        return "run_responses" in _tables(self._db)
 
     @property
     def response_columns(self) -> set[str]:
-        return _columns(self._con, "responses")
+        return _columns(self._db, "responses")
 
-    def run_filter(self, run_id: str, table: str = "responses") -> tuple[str, tuple[str, ...]]:
+    def _run_filter(self, run_id: str, table: str = "responses") -> tuple[str, tuple[str, ...]]:
         """An SQL condition (and its parameters) selecting the responses of ``run_id`` from
         ``table``: the run's members (``run_responses``: every response its plan holds, written by it
         or shared with an earlier run). A run recorded before membership existed (files of an
         earlier schema, never resumed since) has no members: then the rows it wrote itself."""
         if (
             self.has_membership
-            and self._con.execute(
-                "SELECT 1 FROM run_responses WHERE run_id = ? LIMIT 1", (run_id,)
-            ).fetchone()
+            and self._db.execute("SELECT 1 FROM run_responses WHERE run_id = ? LIMIT 1", (run_id,)).fetchone()
         ):
             return (
                 f"({table}.response_id IN (SELECT m.response_id FROM run_responses m WHERE m.run_id = ?))",
@@ -297,7 +303,7 @@ class Store:
         """Every run in the file: ``run_id``, ``config``, ``manifest``, ``created_at``,
         ``n_responses`` (stored responses of the run, including those it shares with an earlier
         run; see ``run_responses``)."""
-        rows = self._con.execute(
+        rows = self._db.execute(
             "SELECT r.run_id, r.config, r.manifest, r.created_at FROM runs r ORDER BY r.created_at, r.run_id"
         ).fetchall()
         return [
@@ -344,23 +350,23 @@ class Store:
             )
         m = dict(manifest)
         m["sessions"] = [session]
-        self._con.execute(
+        self._db.execute(
             "INSERT INTO runs (run_id, config, manifest, created_at) VALUES (?, ?, ?, ?)",
             (run_id, json.dumps(dict(config), sort_keys=True), json.dumps(m, sort_keys=True), now_iso()),
         )
-        self._con.commit()
+        self._db.commit()
         return False
 
     def _set_manifest(self, run_id: str, manifest: Mapping[str, Any]) -> None:
-        self._con.execute(
+        self._db.execute(
             "UPDATE runs SET manifest = ? WHERE run_id = ?",
             (json.dumps(dict(manifest), sort_keys=True), run_id),
         )
-        self._con.commit()
+        self._db.commit()
 
     def end_session(self, run_id: str, written: int, *, complete: bool) -> None:
         """Record the end time of the current session (and of the run when ``complete``)."""
-        row = self._con.execute("SELECT manifest FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        row = self._db.execute("SELECT manifest FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:  # pragma: no cover
             return
         m = json.loads(row[0])
@@ -373,23 +379,23 @@ class Store:
     # ------------------------------------------------------------- responses
     def completed_ids(self) -> set[str]:
         """The response ids already stored (any run: a run skips what another run stored)."""
-        return {r[0] for r in self._con.execute("SELECT response_id FROM responses")}
+        return {r[0] for r in self._db.execute("SELECT response_id FROM responses")}
 
     def add_members(self, run_id: str, response_ids: Iterable[str]) -> None:
         """Record that ``response_ids`` (a run's whole plan, written now or earlier, by this run or
         another) belong to ``run_id``. Idempotent."""
-        with self._con:
-            self._con.executemany(
+        with self._db:
+            self._db.executemany(
                 "INSERT OR IGNORE INTO run_responses (run_id, response_id) VALUES (?, ?)",
                 ((run_id, rid) for rid in response_ids),
             )
 
     def count(self, run_id: str | None = None) -> int:
-        """Stored responses (of one run: its members, see :meth:`run_filter`)."""
+        """Stored responses (of one run: its members, see :meth:`responses`)."""
         if run_id is None:
-            return int(self._con.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
-        where, params = self.run_filter(run_id)
-        return int(self._con.execute(f"SELECT COUNT(*) FROM responses WHERE {where}", params).fetchone()[0])
+            return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+        where, params = self._run_filter(run_id)
+        return int(self._db.execute(f"SELECT COUNT(*) FROM responses WHERE {where}", params).fetchone()[0])
 
     def insert(self, row: Mapping[str, Any], *, prompt: str | None = None) -> bool:
         """Write one response and commit. Returns False (and changes nothing) when a response
@@ -399,32 +405,60 @@ class Store:
             raise StoreError(f"response row lacks column(s) {', '.join(missing)}")
         cols = ", ".join(f'"{c}"' for c in RESPONSE_COLUMNS)
         marks = ", ".join("?" for _ in RESPONSE_COLUMNS)
-        with self._con:  # one transaction, committed on exit
+        with self._db:  # one transaction, committed on exit
             if prompt is not None:
-                self._con.execute(
+                self._db.execute(
                     "INSERT INTO prompts (prompt_hash, text) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     (row["prompt_hash"], prompt),
                 )
-            cur = self._con.execute(
+            cur = self._db.execute(
                 f"INSERT INTO responses ({cols}) VALUES ({marks}) ON CONFLICT(response_id) DO NOTHING",
                 tuple(row.get(c) for c in RESPONSE_COLUMNS),
             )
         return cur.rowcount == 1
 
+    def responses(self, run_id: str | None = None) -> list[tuple[Any, ...]]:
+        """The stored responses as tuples of :data:`COLUMNS` (as stored: ``probs`` and
+        ``position_probs`` are JSON text), in the order they were written.
+
+        Without ``run_id`` every stored response once; with ``run_id`` the run's members
+        (``run_responses``: every response its plan holds, written by it or shared with an earlier
+        run), or, for a run recorded before membership existed (files of an earlier schema, never
+        resumed since), the rows it wrote itself. A column the file lacks (``position_probs`` in
+        files written before it existed) is None.
+        """
+        have = self.response_columns
+        sel = ", ".join(f'responses."{c}"' if c in have else f'NULL AS "{c}"' for c in COLUMNS)
+        sql = f"SELECT {sel} FROM responses"
+        params: tuple[Any, ...] = ()
+        if run_id is not None:
+            where, params = self._run_filter(run_id)
+            sql += f" WHERE {where}"
+        try:
+            return self._db.execute(sql + " ORDER BY responses.rowid", params).fetchall()
+        except sqlite3.DatabaseError as exc:  # pragma: no cover - a damaged file
+            raise StoreError(f"{self.path}: cannot read responses: {exc}") from None
+
+    def prompts(self) -> dict[str, str]:
+        """``{prompt_hash: exact prompt text}`` for every stored prompt."""
+        return dict(self._db.execute("SELECT prompt_hash, text FROM prompts").fetchall())
+
     def prompt(self, prompt_hash: str) -> str | None:
         """The exact prompt text stored under ``prompt_hash``."""
-        r = self._con.execute("SELECT text FROM prompts WHERE prompt_hash = ?", (prompt_hash,)).fetchone()
+        r = self._db.execute("SELECT text FROM prompts WHERE prompt_hash = ?", (prompt_hash,)).fetchone()
         return r[0] if r else None
 
     @property
     def connection(self) -> sqlite3.Connection:
-        return self._con
+        """The SQLite connection, for tests that check what the file refuses; the package itself
+        reads and writes only through the methods above."""
+        return self._db
 
     def close(self) -> None:
         con = getattr(self, "_con", None)
         if con is not None:
             con.close()
-            self._con = None  # type: ignore[assignment]
+            self._con = None
 
     def __enter__(self) -> Store:
         return self

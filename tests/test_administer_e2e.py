@@ -9,7 +9,6 @@ pipeline maps shown positions back to scale values.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -140,5 +139,5 @@ def test_reversing_the_option_order_changes_the_answers_of_the_base_model(run):
     # and the mapping is exact: the stored value is the shown value at the chosen position
     shown = df["shown_values"].str.split(",")
     assert all(float(s[int(p) - 1]) == v for s, p, v in zip(shown, df["position"], df["value"]))
-    probs = df["probs"].map(json.loads)
+    probs = df["probs"]  # decoded by load_results: {scale value: p}
     assert all(abs(sum(p.values()) - 1) < 1e-6 for p in probs)

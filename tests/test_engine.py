@@ -153,7 +153,7 @@ def test_answer_maps_back_to_the_scale_value_under_every_order_and_label_style(
         assert all(s[int(p) - 1] == target for s, p in zip(shown, df["position"]))
         assert df["position"].nunique() > 1
         # probabilities are keyed by scale value and peak at the target
-        assert all(max(json.loads(p).items(), key=lambda kv: kv[1])[0] == str(target) for p in df["probs"])
+        assert all(max(p.items(), key=lambda kv: kv[1])[0] == target for p in df["probs"])
 
 
 @pytest.mark.parametrize("label_style", ["digits", "letters", "anchors"])
@@ -196,9 +196,8 @@ def test_logprob_fields_follow_their_formulas(tmp_path):
     assert rev["expected"] == pytest.approx(0.7 * 5 + 0.075 * (4 + 3 + 2 + 1))
     assert rev["entropy"] == pytest.approx(-sum(x * math.log(x) for x in p))
     assert rev["label_mass"] == pytest.approx(0.4)
-    assert json.loads(rev["probs"]) == pytest.approx(
-        {"1": 0.075, "2": 0.075, "3": 0.075, "4": 0.075, "5": 0.7}
-    )
+    assert rev["probs"] == pytest.approx({1.0: 0.075, 2.0: 0.075, 3.0: 0.075, 4.0: 0.075, 5.0: 0.7})
+    assert list(rev["probs"]) == [1.0, 2.0, 3.0, 4.0, 5.0]  # decoded once: float keys in value order
 
 
 def test_rows_carry_the_contract_columns_and_the_respondent_id(tmp_path):
@@ -465,7 +464,9 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
     psychometry.administer(
         [likert()], model=psychometry.backends.FakeBackend(choice="hash"), out=new, progress=False
     )
-    rows = load_results(new).head(10).to_dict("records")
+    from psychometry.results import encode_probs
+
+    rows = [{**r, "probs": encode_probs(r["probs"])} for r in load_results(new).head(10).to_dict("records")]
     con = sqlite3.connect(new)
     ((config, manifest),) = con.execute("SELECT config, manifest FROM runs").fetchall()
     con.close()
@@ -589,10 +590,10 @@ def test_position_probabilities_are_stored_per_shown_position_as_well_as_per_val
     df = load_results(tmp_path / "r.sqlite").set_index("order")
     for order, shown in (("original", "1,0,1,0"), ("reversed", "0,1,0,1")):
         assert df.loc[order, "shown_values"] == shown
-        assert json.loads(df.loc[order, "position_probs"]) == pytest.approx([0.7, 0.1, 0.1, 0.1])
+        assert df.loc[order, "position_probs"] == pytest.approx([0.7, 0.1, 0.1, 0.1])
     # keyed by value, options sharing a value share (sum) their probability
-    assert json.loads(df.loc["original", "probs"]) == pytest.approx({"0": 0.2, "1": 0.8})
-    assert json.loads(df.loc["reversed", "probs"]) == pytest.approx({"0": 0.8, "1": 0.2})
+    assert df.loc["original", "probs"] == pytest.approx({0.0: 0.2, 1.0: 0.8})
+    assert df.loc["reversed", "probs"] == pytest.approx({0.0: 0.8, 1.0: 0.2})
 
 
 # ----------------------------------------------------------------------- the design before the model

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import io
+import json
+import re
 import sqlite3
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
+import psychometry
 from psychometry.errors import StoreError
 from psychometry.store import _DDL, RESPONSE_COLUMNS, SCHEMA, Store
+from psychometry.store import COLUMNS as COLS
 
 
 def row(rid: str, value: float = 3.0, run_id: str = "run1") -> dict:
@@ -256,3 +264,82 @@ def test_a_file_of_the_previous_schema_gains_the_new_tables_when_written_but_kee
         assert st.schema == "psychometry-store/1" and not st.tagged_respondents  # its respondent ids stay
         assert st.has_membership and "position_probs" in st.response_columns
         assert st.connection.execute("SELECT response_id, value FROM responses").fetchall() == [("x", 3.0)]
+
+
+# ------------------------------------------------------------------------- the store owns its SQL
+_SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE FROM|CREATE (TABLE|INDEX|TRIGGER)|ALTER TABLE|PRAGMA)\b")
+
+
+def test_no_module_but_the_store_holds_sql():
+    """Every SQL statement of the package lives in psychometry/store.py: no other module has a
+    string literal (docstrings included) that spells SQL."""
+    root = Path(psychometry.__file__).parent
+    found = []
+    for f in sorted(root.rglob("*.py")):
+        if f == root / "store.py":
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL.search(node.value):
+                found.append(f"{f.relative_to(root)}:{node.lineno}: {_SQL.search(node.value).group(0)}")
+    assert not found, "SQL outside psychometry/store.py:\n" + "\n".join(found)
+    # the check sees SQL where it is
+    assert _SQL.search((root / "store.py").read_text(encoding="utf-8"))
+
+
+def test_one_column_list_and_the_store_methods_that_read(tmp_path):
+    from psychometry import results, store
+
+    assert results.COLUMNS is store.COLUMNS and store.RESPONSE_COLUMNS == (*store.COLUMNS, "seed")
+    p = tmp_path / "r.sqlite"
+    with Store(p) as st:
+        st.begin_run("run1", {"a": 1}, {})
+        st.insert(
+            {**row("x"), "probs": '{"1": 0.25, "2.5": 0.75}', "position_probs": "[0.75, 0.25]"}, prompt="P"
+        )
+        st.insert(row("y", 4.0))
+        st.add_members("run1", ["x"])
+    with Store(p, create=False) as st:
+        assert [r[0] for r in st.responses()] == ["x", "y"]
+        assert [r[0] for r in st.responses("run1")] == ["x"]  # its members
+        assert len(st.responses()[0]) == len(store.COLUMNS)
+        assert st.prompts() == {"h" * 64: "P"}
+        assert [r["run_id"] for r in st.runs()] == ["run1"]
+    assert results.load_prompts(p) == {"h" * 64: "P"}
+
+
+def test_probabilities_are_decoded_once_and_exported_as_stored(tmp_path):
+    from psychometry.results import export_results, load_results
+
+    p = tmp_path / "r.sqlite"
+    stored = {
+        "x": ('{"1": 0.1234567891, "2.5": 0.8765432109}', "[0.8765432109, 0.1234567891]"),
+        "y": (None, None),
+    }
+    with Store(p) as st:
+        st.begin_run("run1", {"a": 1}, {})
+        for rid, (probs, pos) in stored.items():
+            st.insert({**row(rid), "probs": probs, "position_probs": pos})
+    df = load_results(p).set_index("response_id")
+    assert df.loc["x", "probs"] == {1.0: 0.1234567891, 2.5: 0.8765432109}
+    assert df.loc["x", "position_probs"] == [0.8765432109, 0.1234567891]
+    assert df.loc["y", "probs"] is None and df.loc["y", "position_probs"] is None
+    csv = pd.read_csv(io.StringIO(export_results(p, "csv")), keep_default_na=False).set_index("response_id")
+    records = {r["response_id"]: r for r in json.loads(export_results(p, "json"))}
+    for rid, (probs, pos) in stored.items():
+        assert (csv.loc[rid, "probs"], csv.loc[rid, "position_probs"]) == (probs or "", pos or "")
+        assert (records[rid]["probs"], records[rid]["position_probs"]) == (probs, pos)
+
+
+def test_exports_of_an_engine_run_keep_the_stored_json_text(tmp_path):
+    from psychometry.backends import FakeBackend
+    from psychometry.results import export_results
+
+    p = tmp_path / "r.sqlite"
+    psychometry.administer(
+        psychometry.Design("sd3", templates="likert-plain"), model=FakeBackend(), out=p, progress=False
+    )
+    with Store(p, create=False) as st:
+        raw = {r[0]: (r[COLS.index("probs")], r[COLS.index("position_probs")]) for r in st.responses()}
+    records = json.loads(export_results(p, "json"))
+    assert len(records) == len(raw) == 54
+    assert all((r["probs"], r["position_probs"]) == raw[r["response_id"]] for r in records)

@@ -655,8 +655,8 @@ def _option_curves_section(c: _Ctx, n_items: int = 4) -> Section | None:
         sub = rows[(rows["item"] == item) & rows["probs"].notna()]
         recs = []
         for order, p in zip(sub["order"] if "order" in sub.columns else ["all"] * len(sub), sub["probs"]):
-            try:
-                d = json.loads(p)
+            try:  # load_results decodes probs to {scale value: p}; JSON text from other tables
+                d = p if isinstance(p, dict) else json.loads(p)
             except (TypeError, ValueError):
                 continue
             for v, pr in d.items():
