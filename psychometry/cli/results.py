@@ -50,11 +50,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fmt_size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)  # pragma: no cover
+    """``512 B``, ``1.5 KiB`` ... ``3.2 GiB`` (GiB for anything larger)."""
+    if n < 1024:
+        return f"{n} B"
+    size = n / 1024
+    for unit in ("KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
 
 
 def run_info_cmd(args: argparse.Namespace) -> int:
