@@ -36,3 +36,8 @@ class StatsInputError(PsychometryError, ValueError):
     ``psychometry.stats`` raises this (or a subclass) for bad input. It is the one thing the
     statistics layer imports from the rest of the package, so that the CLI reports it as one line.
     """
+
+
+class PsychometryDeprecationWarning(DeprecationWarning):
+    """An old spelling of psychometry's API (docs/api.md): it works until psychometry 1.1, and the
+    message names the new one. The test suite turns it into an error outside the deprecation tests."""

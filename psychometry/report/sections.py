@@ -603,7 +603,7 @@ def _order_section(c: _Ctx) -> Section:
             f"one option order only ({orders[0] if orders else 'none'}); "
             "administer with --orders original,reversed to compare",
         )
-    res = attempt(st.order_sensitivity, rows, *pair)
+    res = attempt(st.order_sensitivity, rows, a=pair[0], b=pair[1])
     if not res.ok:
         return Section.skipped(key, title, res.reason)
     return _res_section(key, title, res)

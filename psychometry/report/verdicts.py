@@ -482,7 +482,7 @@ def _check_orders(iid: str, rows: pd.DataFrame, th: VerdictThresholds) -> Verdic
         )
     orders = [str(o) for o in pd.unique(rows["order"])]
     a, b = ("original", "reversed") if {"original", "reversed"} <= set(orders) else (orders[0], orders[1])
-    res, why = _quiet(st.order_sensitivity, rows, a, b)
+    res, why = _quiet(st.order_sensitivity, rows, a=a, b=b)
     if res is None:
         return Verdict("orders", title, "n/a", "not computed", f"Not computed: {why}", instrument=iid)
     rng = _scale_range(rows)
@@ -843,10 +843,12 @@ def behaviour_analysis(
     traits = [i for i, inst in instruments.items() if i not in tasks]
     if not tasks or not traits:
         return None
-    tb, why = _quiet(st.trait_behaviour_scores, long, traits, tasks, value=value)
+    tb, why = _quiet(
+        st.trait_behaviour_scores, long, trait_instruments=traits, behaviour_instruments=tasks, value=value
+    )
     if tb is None:
         return None, None, None, why
-    t, b = tb
+    t, b = tb.traits, tb.behaviour
     first = traits[0]
     preds = [c for c in t.columns if t.attrs["instruments"].get(c) == first and t[c].nunique() > 1]
     usable = [c for c in b.columns if b[c].nunique() > 1]
@@ -854,7 +856,7 @@ def behaviour_analysis(
         return t, b, None, f"no {first} scale varies across persons"
     if not usable:
         return t, b, None, "no behaviour varies across persons"
-    res, why = _quiet(st.behaviour_regression, t, b[usable], predictors=preds)
+    res, why = _quiet(st.behaviour_regression, t, behaviour=b[usable], predictors=preds)
     return t, b, res, why
 
 

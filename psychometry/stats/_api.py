@@ -21,7 +21,9 @@ from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
-__all__ = ["Result", "deprecated_params", "frame", "renamed_module_attrs"]
+from psychometry.errors import PsychometryDeprecationWarning
+
+__all__ = ["PsychometryDeprecationWarning", "Result", "deprecated_params", "frame", "renamed_module_attrs"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +32,9 @@ REMOVED_IN = "psychometry 1.1"
 
 def _warn(message: str, stacklevel: int = 3) -> None:
     warnings.warn(
-        f"{message} (the old spelling goes in {REMOVED_IN})", DeprecationWarning, stacklevel=stacklevel
+        f"{message} (the old spelling goes in {REMOVED_IN})",
+        PsychometryDeprecationWarning,
+        stacklevel=stacklevel,
     )
 
 
