@@ -50,6 +50,7 @@ def _result_classes():
         for n, obj in vars(m).items():
             if (
                 inspect.isclass(obj)
+                and obj is not Result
                 and obj.__module__ == m.__name__
                 and (n.endswith("Result") or hasattr(obj, "to_frame"))
             ):
