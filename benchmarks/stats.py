@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, sizes in (("cfa (500 x 44, 5 f)", [8, 9, 9, 8, 10]), ("cfa (500 x 120, 5 f)", [24] * 5)):
         data, model = simulated_cfa_data(sizes, n=500, seed=args.seed)
         t = time.perf_counter()
-        res = s.cfa(data, model)
+        res = s.cfa(data, model=model)
         print(
             f"{label:<22} {time.perf_counter() - t:7.2f} s  ({res.iterations} iterations, "
             f"{'converged' if res.converged else 'NOT converged'}, CFI {res.fit['cfi']:.3f})"

@@ -77,7 +77,7 @@ def main() -> None:
     t0 = time.perf_counter()
     polychoric(x, method="lavaan")
     t1 = time.perf_counter()
-    res = cfa(x, MODEL, ordered=True)
+    res = cfa(x, model=MODEL, ordered=True)
     t2 = time.perf_counter()
     f = res.fit
     print(
@@ -86,7 +86,7 @@ def main() -> None:
     )
     every = sd3.replace(0, np.nan)
     t3 = time.perf_counter()
-    res2 = cfa(every, MODEL, ordered=True, missing="pairwise")
+    res2 = cfa(every, model=MODEL, ordered=True, missing="pairwise")
     t4 = time.perf_counter()
     f = res2.fit
     print(

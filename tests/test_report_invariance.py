@@ -102,7 +102,9 @@ def _lavaan_style(long: pd.DataFrame, model: str, scale: str, answers: str = "va
     items = [c for c in wide.columns if c != "order"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return st.invariance(wide, {scale: items}, "order", levels=["configural", "metric", "scalar"])
+        return st.invariance(
+            wide, model={scale: items}, group="order", levels=["configural", "metric", "scalar"]
+        )
 
 
 def test_invariant_answers_may_be_compared_across_option_orders(verdicts):

@@ -22,7 +22,10 @@ def main(path: str) -> None:
     for value in ("value", "expected"):
         label = "chosen option" if value == "value" else "probability-weighted answer (expected)"
         print(f"=== scores from the {label} ===\n")
-        traits, behaviour = s.trait_behaviour_scores(long, TRAITS, BEHAVIOURS, value=value)
+        tb = s.trait_behaviour_scores(
+            long, trait_instruments=TRAITS, behaviour_instruments=BEHAVIOURS, value=value
+        )
+        traits, behaviour = tb.traits, tb.behaviour
         print("Person-level scores (mean, sd over persons):")
         both = traits.join(behaviour)
         print(both.agg(["mean", "std"]).T.round(3).to_string(), "\n")
@@ -37,7 +40,7 @@ def main(path: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                res = s.behaviour_regression(traits, usable, predictors=big5 or None)
+                res = s.behaviour_regression(traits, behaviour=usable, predictors=big5 or None)
             except psychometry.errors.PsychometryError as exc:
                 print(f"regression not computed: {exc}\n")
                 continue

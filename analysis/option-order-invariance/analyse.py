@@ -71,14 +71,14 @@ def main() -> None:
     for scale, items in scales.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = invariance(wide[items + ["order"]], {scale: items}, "order")
+            res = invariance(wide[items + ["order"]], model={scale: items}, group="order")
         t = res.table
         ours[scale] = list(t["chisq"])
         print(f"--- {scale} ({len(items)} items)")
         cols = [
             "chisq",
             "df",
-            "pvalue",
+            "p",
             "cfi",
             "rmsea",
             "srmr",
@@ -95,8 +95,8 @@ def main() -> None:
             {
                 f"{lv}: {r.lhs}"
                 for lv, f in res.fits.items()
-                for r in f.estimates.itertuples()
-                if r.op == "~~" and r.lhs == r.rhs and r.est < 0
+                for r in f.parameters.itertuples()
+                if r.op == "~~" and r.lhs == r.rhs and r.estimate < 0
             }
         )
         print(

@@ -766,7 +766,7 @@ def _invariance_sections(c: _Ctx, precomputed: Any = None, thresholds: Any = Non
             shown = pd.DataFrame(index=list(t.index))
             shown["chisq"] = t["chisq"].astype(float)
             shown["df"] = t["df"].astype(float)
-            shown["pvalue"] = format_pval(list(t["pvalue"].astype(float)), 3)
+            shown["pvalue"] = format_pval(list(t["p"].astype(float)), 3)
             shown["cfi"] = t["cfi"].astype(float)
             shown["rmsea"] = t["rmsea"].astype(float)
             shown["chisq.diff"] = t["chisq_diff"].astype(float)

@@ -955,7 +955,7 @@ def _fit_invariance(data: pd.DataFrame, model: dict[str, list[str]], group: str)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            res, why = st.invariance(data, model, group, levels=list(INVARIANCE_LEVELS)), None
+            res, why = st.invariance(data, model=model, group=group, levels=list(INVARIANCE_LEVELS)), None
         except PsychometryError as exc:
             res, why = None, " ".join(str(exc).split())
         except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
