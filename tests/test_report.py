@@ -397,3 +397,21 @@ def test_answers_expected_analyses_the_probability_weighted_values(big_run):
     assert _alpha_of(expected, "bfi44", "E").summary() in rep.section("bfi44/alpha/E").body
     with pytest.raises(ReportError, match="chosen' or 'expected"):
         build_report(long, ["bfi44"], plots=False, answers="mean")
+
+
+def test_the_report_uses_no_deprecated_spelling_of_the_statistics(big_run, both_run, monkeypatch):
+    # docs/api.md: the package's own code uses no old spelling, also where the report records or
+    # silences the statistics' warnings (attempt(), the verdicts)
+    from psychometry.errors import PsychometryDeprecationWarning
+
+    used: list[str] = []
+    original = PsychometryDeprecationWarning.__init__
+
+    def record(self, *args):
+        used.append(str(args[0]) if args else "")
+        original(self, *args)
+
+    monkeypatch.setattr(PsychometryDeprecationWarning, "__init__", record)
+    for run in (big_run, both_run):
+        build_report(load_results(run), plots=False)
+    assert not used, "\n".join(used)

@@ -479,7 +479,7 @@ def _norms_section(c: _Ctx, scores: pd.DataFrame | None, reason: str | None) -> 
             title,
             "the instrument's norms give no sample size n, which the Welch test and Cohen's d need",
         )
-    res = attempt(st.compare_norms, scores[list(norms)].astype(float), norms)
+    res = attempt(st.compare_norms, scores[list(norms)].astype(float), norms=norms)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
     after = ""
@@ -525,7 +525,7 @@ def _cfa_section(c: _Ctx) -> Section:
         if not rev.ok:
             return Section.skipped(key, title, rev.reason)
         x = rev.value
-    res = attempt(st.cfa, x, model)
+    res = attempt(st.cfa, x, model=model)
     if not res.ok:
         return Section.skipped(key, title, res.reason)
     spec = "\n".join(f"  {f} =~ {' + '.join(items)}" for f, items in model.items())
@@ -871,8 +871,8 @@ def mtmm_section(
     res = attempt(
         st.mtmm,
         a[common].astype(float),
-        b[common].astype(float),
-        {s: s for s in common},
+        other=b[common].astype(float),
+        pairs={s: s for s in common},
         methods=(a_id, b_id),
     )
     if not res.ok:

@@ -717,7 +717,7 @@ def _check_mtmm(
         return Verdict("mtmm", title, "n/a", "scale scores missing", "Not computed.", instrument=inst)
     a, b = _numeric_scores(a), _numeric_scores(b)
     common = [s for s in a.columns if s in b.columns]
-    res, why = _quiet(st.mtmm, a[common], b[common], {s: s for s in common}, methods=(a_id, b_id))
+    res, why = _quiet(st.mtmm, a[common], other=b[common], pairs={s: s for s in common}, methods=(a_id, b_id))
     if res is None:
         return Verdict(
             "mtmm",
@@ -781,7 +781,7 @@ def _check_norms(
     }
     if not norms:
         return None
-    res, why = _quiet(st.compare_norms, scores[list(norms)].astype(float), norms)
+    res, why = _quiet(st.compare_norms, scores[list(norms)].astype(float), norms=norms)
     if res is None:
         return Verdict("norms", title, "n/a", "not computed", f"Not computed: {why}", instrument=iid)
     t = res.table
