@@ -16,7 +16,6 @@ EXCEPTIONS = {"irt_from_cfa": "fit"}  # takes a fitted result (docs/api.md)
 BANNED_PARAMS = {
     "alpha",
     "pvalue",
-    "targets",
     "items",
     "items_or_R",
     "scores",
@@ -68,3 +67,12 @@ def test_result_classes_share_one_interface(name):
         assert getattr(cls, method) is not getattr(Result, method) or method == "_repr_html_", (
             f"{name}.{method}"
         )
+
+
+def test_one_name_per_shared_concept():
+    # docs/api.md: pairing keys are pair_on, the confidence level is conf_level (no alpha=)
+    for name in ("template_sensitivity", "order_sensitivity"):
+        assert "pair_on" in inspect.signature(getattr(stats, name)).parameters, name
+    for name in FUNCTIONS:
+        params = inspect.signature(getattr(stats, name)).parameters
+        assert "alpha" not in params and "conf_int" not in params, name

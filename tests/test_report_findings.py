@@ -124,7 +124,7 @@ def test_every_stats_result_has_repr_html_with_the_summary_numbers(first_run):
         st.order_sensitivity(long),
         st.template_sensitivity(long),
         st.response_styles(long),
-        st.compare_norms(scores[["E"]], {"E": (3.25, 0.9, 6076)}),
+        st.compare_norms(scores[["E"]], norms={"E": (3.25, 0.9, 6076)}),
     ]
     for res in results:
         html = res._repr_html_()
