@@ -350,12 +350,12 @@ def _mentions(
     by_anchor: set[int] = set()
     negated: set[int] = set()
     for _, _, pat, kind, i in patterns:
-        words = kind == "anchor" or not (labels[i].strip().isdigit() or len(labels[i].strip()) == 1)
+        is_words = kind == "anchor" or not (labels[i].strip().isdigit() or len(labels[i].strip()) == 1)
         for m in re.finditer(pat, text):
             if any(m.start() < e and s < m.end() for s, e in spans):
                 continue
             spans.append((m.start(), m.end()))
-            if words and _NEGATION_RE.search(text[: m.start()]):
+            if is_words and _NEGATION_RE.search(text[: m.start()]):
                 negated.add(i)
             else:
                 (by_label if kind == "label" else by_anchor).add(i)
