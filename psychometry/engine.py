@@ -56,7 +56,7 @@ import pandas as pd
 
 from .backends.base import Backend, GenerateRequest, ScoreRequest, batch_size, generate_many, score_many
 from .config import MODES, AnswerConfig, ConfigError, Design, ModelConfig
-from .errors import PsychometryError, StoreError
+from .errors import PsychometryDeprecationWarning, PsychometryError, StoreError
 from .instrument.model import Instrument
 from .orders import parse_orders
 from .personas import parse_shape
@@ -341,7 +341,9 @@ _REMOVED_IN = "psychometry 1.1"
 
 
 def _deprecated(message: str) -> None:
-    warnings.warn(f"{message} (the old spelling goes in {_REMOVED_IN})", DeprecationWarning, stacklevel=4)
+    warnings.warn(
+        f"{message} (the old spelling goes in {_REMOVED_IN})", PsychometryDeprecationWarning, stacklevel=4
+    )
 
 
 def _is_backend(model: object) -> bool:

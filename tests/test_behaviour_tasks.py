@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 import psychometry
+from psychometry import Design
 from psychometry.backends.fake import FakeBackend
 from psychometry.cli import main
 from psychometry.errors import InstrumentError
@@ -175,11 +176,13 @@ def personas_file(tmp_path: Path, n: int) -> Path:
 def test_traits_and_a_task_are_administered_to_the_same_personas_and_regressed(tmp_path):
     out = tmp_path / "run.sqlite"
     res = psychometry.administer(
-        ["bfi44", "dictator"],
-        backend=FakeBackend(choice="hash"),
-        personas=str(personas_file(tmp_path, 12)),
-        templates="likert-plain,choice-plain",
-        orders="original,reversed",
+        Design(
+            ["bfi44", "dictator"],
+            templates="likert-plain,choice-plain",
+            orders="original,reversed",
+            personas=str(personas_file(tmp_path, 12)),
+        ),
+        model=FakeBackend(choice="hash"),
         out=out,
         progress=False,
     )
@@ -190,12 +193,13 @@ def test_traits_and_a_task_are_administered_to_the_same_personas_and_regressed(t
     # the same persona is a different `respondent` id in the two instruments (other template) ...
     assert not set(task_rows["respondent"]) & set(df.loc[df["instrument"] == "bfi44", "respondent"])
     # ... but one unit (model, persona, repeat) for the regression
-    traits, behaviour = trait_behaviour_scores(df, "bfi44", "dictator")
+    tb = trait_behaviour_scores(df, trait_instruments="bfi44", behaviour_instruments="dictator")
+    traits, behaviour = tb.traits, tb.behaviour
     assert traits.shape == (12, 5) and list(behaviour.columns) == ["generosity"]
     assert (behaviour.attrs["conditions"]["generosity"] == 2).all()  # 1 template x 2 orders
     summary = res.summary()
     assert "dictator" in summary and "generosity" in summary
-    fit = behaviour_regression(traits[["E", "A"]], behaviour, cluster="persona")["generosity"]
+    fit = behaviour_regression(traits[["E", "A"]], behaviour=behaviour, cluster="persona")["generosity"]
     assert fit.n == 12 and fit.n_clusters == 12 and math.isfinite(fit.r_squared)
 
 

@@ -25,6 +25,7 @@ import pytest
 
 import psychometry
 import psychometry.stats as st
+from psychometry import AnswerConfig, Design
 from psychometry.backends.fake import FakeBackend
 from psychometry.cli import main
 from psychometry.instrument.model import Instrument, Item, ResponseFormat, Scale
@@ -82,12 +83,10 @@ def big_run(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("big")
     out = d / "run.sqlite"
     psychometry.administer(
-        ["bfi44"],
-        backend=trait_backend(["bfi44"]),
+        Design(["bfi44"], orders="original,reversed", personas=str(personas_file(d / "personas.yaml", 24))),
+        model=trait_backend(["bfi44"]),
         out=out,
         progress=False,
-        personas=str(personas_file(d / "personas.yaml", 24)),
-        orders="original,reversed",
     )
     return out
 
@@ -102,11 +101,10 @@ def both_run(tmp_path_factory) -> Path:
     """BFI-44 and IPIP-NEO-120, no persona: 3 templates x 2 orders = 6 respondents (MTMM; too few for CFA)."""
     out = tmp_path_factory.mktemp("both") / "run.sqlite"
     psychometry.administer(
-        ["bfi44", "ipip_neo120"],
-        backend=FakeBackend("hash", confidence=0.6),
+        Design(["bfi44", "ipip_neo120"], orders="original,reversed"),
+        model=FakeBackend("hash", confidence=0.6),
         out=out,
         progress=False,
-        orders="original,reversed",
     )
     return out
 
@@ -121,12 +119,10 @@ def one_run(tmp_path_factory) -> Path:
     """One simulated respondent answering BFI-44 and IPIP-NEO-120 (one template, one order)."""
     out = tmp_path_factory.mktemp("one") / "run.sqlite"
     psychometry.administer(
-        ["bfi44", "ipip_neo120"],
-        backend=FakeBackend("hash"),
+        Design(["bfi44", "ipip_neo120"], templates="likert-plain", orders="original"),
+        model=FakeBackend("hash"),
         out=out,
         progress=False,
-        templates="likert-plain",
-        orders="original",
     )
     return out
 
@@ -234,7 +230,9 @@ def test_one_respondent_gives_not_computed_lines_not_a_crash(one_run):
 
 def test_zero_variance_answers_degrade_to_one_line(tmp_path):
     out = tmp_path / "flat.sqlite"
-    psychometry.administer(["bfi44"], backend=FakeBackend(0), out=out, progress=False, orders="original")
+    psychometry.administer(
+        Design(["bfi44"], orders="original"), model=FakeBackend(0), out=out, progress=False
+    )
     rep = build_report(load_results(out), plots=False)  # 3 respondents, every answer "1"
     nc = rep.not_computed
     for scale in BFI_SCALES:
@@ -248,8 +246,8 @@ def test_every_answer_refused_is_reported_not_crashed(tmp_path):
     out = tmp_path / "refused.sqlite"
     psychometry.administer(
         ["oejts"],
-        backend=FakeBackend(reply="As an AI I cannot answer."),
-        mode="generate",
+        model=FakeBackend(reply="As an AI I cannot answer."),
+        answers=AnswerConfig(mode="generate"),
         out=out,
         progress=False,
     )
@@ -283,7 +281,7 @@ def test_instrument_not_shipped_is_reported_from_the_table_alone(tmp_path):
     )
     out = tmp_path / "toy.sqlite"
     psychometry.administer(
-        [toy], backend=FakeBackend("hash"), out=out, progress=False, orders="original,reversed"
+        Design([toy], orders="original,reversed"), model=FakeBackend("hash"), out=out, progress=False
     )
     long = load_results(out)
     rep = build_report(long, plots=False)  # "toy" is not shipped: scored from the table

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 import psychometry
+from psychometry import Design
 from psychometry.backends.fake import FakeBackend
 from psychometry.report import build_report
 
@@ -91,11 +92,10 @@ def html_report(tmp_path_factory) -> Path:
     for name, choice in (("first-option", 0), ("varied", "hash")):
         out = d / f"{name}.sqlite"
         psychometry.administer(
-            ["bfi44"],
-            backend=FakeBackend(choice, confidence=0.6, name=name),
+            Design(["bfi44"], orders="original,reversed"),
+            model=FakeBackend(choice, confidence=0.6, name=name),
             out=out,
             progress=False,
-            orders="original,reversed",
         )
         longs.append(psychometry.load_results(out))
     import pandas as pd

@@ -25,6 +25,7 @@ from test_report import personas_file, trait_backend
 
 import psychometry
 import psychometry.stats as st
+from psychometry import Design
 from psychometry.backends.fake import FakeBackend
 from psychometry.cli import main
 from psychometry.report import build_report
@@ -40,11 +41,10 @@ def _unit(text: str) -> float:
 def first_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("first") / "first.sqlite"
     psychometry.administer(
-        ["bfi44"],
-        backend=FakeBackend(0, confidence=0.6, name="first-option"),
+        Design(["bfi44"], orders="original,reversed"),
+        model=FakeBackend(0, confidence=0.6, name="first-option"),
         out=out,
         progress=False,
-        orders="original,reversed",
     )
     return out
 
@@ -54,13 +54,15 @@ def trait_run(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("trait")
     out = d / "trait.sqlite"
     psychometry.administer(
-        ["bfi44"],
-        backend=trait_backend(["bfi44"]),
+        Design(
+            ["bfi44"],
+            templates="likert-plain,likert-survey",
+            orders="original,reversed",
+            personas=str(personas_file(d / "p.yaml", 12)),
+        ),
+        model=trait_backend(["bfi44"]),
         out=out,
         progress=False,
-        templates="likert-plain,likert-survey",
-        personas=str(personas_file(d / "p.yaml", 12)),
-        orders="original,reversed",
     )
     return out
 
@@ -133,11 +135,11 @@ def test_every_stats_result_has_repr_html_with_the_summary_numbers(first_run):
         for token in re.findall(r"-?\d+\.\d+", text)[:40]:
             assert token in html, (type(res).__name__, token)
     classes = [
-        "RefusalRates",
-        "TemplateSensitivity",
-        "OrderSensitivity",
-        "PositionBias",
-        "ResponseStyles",
+        "RefusalRatesResult",
+        "TemplateSensitivityResult",
+        "OrderSensitivityResult",
+        "PositionBiasResult",
+        "ResponseStylesResult",
         "AlphaResult",
         "SplitHalfResult",
         "ICCResult",
@@ -146,8 +148,8 @@ def test_every_stats_result_has_repr_html_with_the_summary_numbers(first_run):
         "ParallelAnalysisResult",
         "MTMMResult",
         "NormComparisonResult",
-        "RegressionFit",
-        "BehaviourRegression",
+        "RegressionFitResult",
+        "BehaviourRegressionResult",
     ]
     import psychometry.stats.factor as fa
     import psychometry.stats.omega_sl as om
@@ -257,13 +259,15 @@ def _behaving_backend() -> FakeBackend:
 def test_behaviour_prediction_section_and_verdict(tmp_path):
     out = tmp_path / "beh.sqlite"
     psychometry.administer(
-        ["bfi44", "dictator", "honesty"],
-        backend=_behaving_backend(),
+        Design(
+            ["bfi44", "dictator", "honesty"],
+            templates="likert-plain,choice-plain",
+            orders="original",
+            personas=str(personas_file(tmp_path / "p.yaml", 30)),
+        ),
+        model=_behaving_backend(),
         out=out,
         progress=False,
-        templates="likert-plain,choice-plain",
-        personas=str(personas_file(tmp_path / "p.yaml", 30)),
-        orders="original",
     )
     rep = build_report(psychometry.load_results(out))
     sec = rep.section("behaviour")

@@ -26,6 +26,7 @@ from test_report import _unit, personas_file
 
 import psychometry
 import psychometry.stats as st
+from psychometry import Design
 from psychometry.backends.fake import FakeBackend
 from psychometry.report import VerdictThresholds, build_report, compute_verdicts
 from psychometry.report.verdicts import _check_invariance, invariance_analysis, invariance_holds
@@ -73,13 +74,10 @@ def long(tmp_path_factory) -> pd.DataFrame:
     for name, kw in (("invariant", {}), ("shifted", {"shift": 1.0}), ("habit", {"habit": True})):
         out = d / f"{name}.sqlite"
         psychometry.administer(
-            ["bfi44"],
-            backend=_backend(name, **kw),
+            Design(["bfi44"], templates="likert-plain", orders="original,reversed", personas=personas),
+            model=_backend(name, **kw),
             out=out,
             progress=False,
-            templates="likert-plain",
-            personas=personas,
-            orders="original,reversed",
         )
         frames.append(psychometry.load_results(out))
     return pd.concat(frames, ignore_index=True)

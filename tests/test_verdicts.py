@@ -21,6 +21,7 @@ import pytest
 from test_report import personas_file, trait_backend
 
 import psychometry
+from psychometry import AnswerConfig, Design
 from psychometry.backends.fake import FakeBackend
 from psychometry.report import ReportError, VerdictThresholds, compute_verdicts, load_thresholds
 from psychometry.report.verdicts import LEVELS, THRESHOLD_SOURCES, model_verdicts, verdicts_text
@@ -31,11 +32,10 @@ def first_long(tmp_path_factory) -> pd.DataFrame:
     """BFI-44, 3 templates x 2 orders, every answer the first shown option (as the default model)."""
     out = tmp_path_factory.mktemp("first") / "run.sqlite"
     psychometry.administer(
-        ["bfi44"],
-        backend=FakeBackend(0, confidence=0.6, name="first-option"),
+        Design(["bfi44"], orders="original,reversed"),
+        model=FakeBackend(0, confidence=0.6, name="first-option"),
         out=out,
         progress=False,
-        orders="original,reversed",
     )
     return psychometry.load_results(out)
 
@@ -46,13 +46,15 @@ def trait_long(tmp_path_factory) -> pd.DataFrame:
     d = tmp_path_factory.mktemp("trait")
     out = d / "run.sqlite"
     psychometry.administer(
-        ["bfi44"],
-        backend=trait_backend(["bfi44"]),
+        Design(
+            ["bfi44"],
+            templates="likert-plain",
+            orders="original,reversed",
+            personas=str(personas_file(d / "p.yaml", 20)),
+        ),
+        model=trait_backend(["bfi44"]),
         out=out,
         progress=False,
-        templates="likert-plain",
-        personas=str(personas_file(d / "p.yaml", 20)),
-        orders="original,reversed",
     )
     return psychometry.load_results(out)
 
@@ -144,13 +146,11 @@ def test_thresholds_are_settable_and_move_the_levels(trait_long, tmp_path):
 def test_a_model_that_refuses_does_not_answer(tmp_path):
     out = tmp_path / "run.sqlite"
     psychometry.administer(
-        ["bfi44"],
-        backend=FakeBackend(0, reply="I cannot answer that."),
-        mode="generate",
+        Design(["bfi44"], templates="likert-plain", orders="original"),
+        model=FakeBackend(0, reply="I cannot answer that."),
+        answers=AnswerConfig(mode="generate"),
         out=out,
         progress=False,
-        templates="likert-plain",
-        orders="original",
     )
     [mv] = compute_verdicts(psychometry.load_results(out))
     assert mv.get("answers").level == "fails"
@@ -172,14 +172,9 @@ def test_administer_ends_with_the_findings(tmp_path, capsys, monkeypatch):
 
     real = psychometry.engine.administer
 
-    def fake(instruments, **kw):
+    def fake(design, **kw):  # the CLI's design, answered by a fake that always picks the first option
         return real(
-            instruments,
-            backend=FakeBackend(0, confidence=0.6, name="first-option"),
-            out=kw["out"],
-            templates=kw["templates"],
-            orders=kw["orders"],
-            progress=False,
+            design, model=FakeBackend(0, confidence=0.6, name="first-option"), out=kw["out"], progress=False
         )
 
     monkeypatch.setattr(psychometry.engine, "administer", fake)

@@ -96,7 +96,7 @@ def score_distributions(
 def position_bias_bars(counts: pd.DataFrame, *, name: str, title: str, by: str | None = "order") -> Figure:
     """Grouped bars of the share of answers at each shown position, one group per ``by`` level.
 
-    ``counts`` is :attr:`psychometry.stats.robustness.PositionBias.counts` (columns ``position``,
+    ``counts`` is :attr:`psychometry.stats.robustness.PositionBiasResult.counts` (columns ``position``,
     ``proportion``, ``n_options`` and the ``by`` column).
     """
     panels = sorted(pd.unique(counts["n_options"]))

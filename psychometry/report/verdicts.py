@@ -834,7 +834,7 @@ def behaviour_analysis(
     long: pd.DataFrame, instruments: Mapping[str, Instrument | None], *, value: str = "value"
 ):
     """Behaviour prediction when tasks (``kind: task``) and inventories were given to the same persons:
-    ``(traits, behaviour, BehaviourRegression or None, reason or None)``, or None without tasks.
+    ``(traits, behaviour, BehaviourRegressionResult or None, reason or None)``, or None without tasks.
 
     Scores per person (model, persona, repeat) averaged over conditions (stats.trait_behaviour_scores);
     the predictors are the scales of the first inventory (more would overfit a few dozen persons);
