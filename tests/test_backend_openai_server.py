@@ -81,15 +81,15 @@ def probs(path: Path) -> dict[str, list[float]]:
     from psychometry import load_results
 
     df = load_results(path)
-    return {r.item: json.loads(r.position_probs) for r in df.itertuples()}
+    return {r.item: [float(p) for p in r.position_probs] for r in df.itertuples()}  # decoded by load_results
 
 
 @pytest.fixture(scope="module")
 def inprocess(tmp_path_factory) -> dict[str, list[float]]:
-    from psychometry import administer
+    from psychometry import Design, ModelConfig, administer
 
     out = tmp_path_factory.mktemp("inproc") / "inprocess.sqlite"
-    administer(["sd3"], out=out, progress=False, threads=1, **DESIGN)
+    administer(Design(["sd3"], **DESIGN), model=ModelConfig(threads=1), out=out, progress=False)
     return probs(out)
 
 
@@ -205,7 +205,7 @@ def test_generate_with_choices_and_seeds(server):
 
 
 def test_killed_server_stops_cleanly_and_resume_completes(server_run, model_path, tmp_path):
-    from psychometry import administer
+    from psychometry import Design, administer
 
     out = tmp_path / "killed.sqlite"
     srv = LlamaServer(model_path, api_key=KEY, log=tmp_path / "server.log").start()
@@ -223,7 +223,7 @@ def test_killed_server_stops_cleanly_and_resume_completes(server_run, model_path
         t.start()
         t0 = time.monotonic()
         with pytest.raises(PsychometryError) as ei:
-            administer(["sd3"], backend=be, out=out, progress=False, **DESIGN)
+            administer(Design(["sd3"], **DESIGN), model=be, out=out, progress=False)
         t.join(timeout=30)
         be.close()
         msg = str(ei.value)
@@ -235,7 +235,7 @@ def test_killed_server_stops_cleanly_and_resume_completes(server_run, model_path
 
         srv = LlamaServer(model_path, port=srv.port, api_key=KEY, log=tmp_path / "server2.log").start()
         be = backend(srv.base_url)
-        res = administer(["sd3"], backend=be, out=out, progress=False, **DESIGN)
+        res = administer(Design(["sd3"], **DESIGN), model=be, out=out, progress=False)
         be.close()
         assert res.written == N - len(stored) and res.skipped == len(stored)
         final = rows(out)

@@ -331,12 +331,10 @@ def workdir(tmp_path_factory) -> Path:
     shutil.copy(FIXTURES / "mini.yaml", d / "mini.yaml")
     shutil.copy(FIXTURES / "psychobench_mini.json", d / "psychobench_mini.json")
     psychometry.administer(
-        [str(d / "mini.yaml")],
-        backend=FakeBackend(choice="hash"),
+        psychometry.Design([str(d / "mini.yaml")], templates="likert-plain", orders="original"),
+        model=FakeBackend(choice="hash"),
         out=d / "run.sqlite",
         progress=False,
-        templates="likert-plain",
-        orders="original",
     )
     (d / "adir").mkdir()
     (d / "binary.bin").write_bytes(bytes(range(256)) * 8)
