@@ -33,6 +33,7 @@ from statsmodels.stats.proportion import proportion_confint
 from psychometry.stats._api import Result, deprecated_params, frame, renamed_module_attrs
 from psychometry.stats._api import _warn as _deprecation
 from psychometry.stats._rprint import fmt_number, format_frame
+from psychometry.stats.reliability import icc
 from psychometry.stats.tidy import (
     FACTORS,
     LongTableError,
@@ -605,14 +606,11 @@ def template_sensitivity(
             r["var_within"] = float(wide.var(axis=1, ddof=1).mean())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                try:
-                    icc = pg.intraclass_corr(dl, targets="subject", raters="condition", ratings="score")
-                    icc = icc.set_index("Type")
-                    for name, typ in (("ICC2", "ICC(A,1)"), ("ICC3", "ICC(C,1)")):
-                        if typ not in icc.index:  # pingouin < 0.7 names them ICC2 / ICC3
-                            typ = name
-                        r[name] = float(icc.loc[typ, "ICC"])
-                        r[f"{name}_lower"], r[f"{name}_upper"] = (float(v) for v in icc.loc[typ, "CI95"])
+                try:  # stats.icc: pingouin's table indexed by the Shrout & Fleiss names
+                    forms = icc(dl, targets="subject", raters="condition", ratings="score").table
+                    for name in ("ICC2", "ICC3"):
+                        r[name] = float(forms.loc[name, "ICC"])
+                        r[f"{name}_lower"], r[f"{name}_upper"] = (float(v) for v in forms.loc[name, "CI95"])
                 except (ValueError, KeyError, ZeroDivisionError, FloatingPointError, AssertionError):
                     pass
                 r["friedman_Q"], r["friedman_df"], r["friedman_p"], r["kendall_W"] = _friedman(dl)
