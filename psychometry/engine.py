@@ -366,7 +366,7 @@ def _settings(design: Any, model: Any, answers: Any, legacy: dict[str, Any]) -> 
     """Build the three settings objects from :func:`administer`'s arguments, mapping the flat
     keywords of psychometry 0.1 into them (each with a :class:`DeprecationWarning`)."""
     moved: dict[str, dict[str, Any]] = {name: {} for name in _MOVED}
-    backend: Any = None
+    backend: Backend | None = None
     for old, value in legacy.items():
         if old == "backend":
             _deprecated("administer(): backend= is deprecated; pass the backend as model=")
