@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from .errors import PsychometryError
 
@@ -61,12 +62,22 @@ def _bad(cls: str, field: str, allowed: str, value: object) -> ConfigError:
 
 
 def _is_int(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _ints(obj: object, *names: str) -> None:
+    """Whole numbers of any integer type (e.g. numpy's) stored as int, so that to_dict() is JSON."""
+    for name in names:
+        value = getattr(obj, name)
+        if _is_int(value):
+            object.__setattr__(obj, name, int(value))
 
 
 def _texts(value: Any) -> Any:
     """A list spelling becomes a tuple (hashable, and one form for equal settings)."""
-    if isinstance(value, (str, Path)) or value is None or isinstance(value, Mapping):
+    if isinstance(value, Path):
+        return str(value)  # a YAML file, as the CLI passes it
+    if isinstance(value, str) or value is None or isinstance(value, Mapping):
         return value
     if isinstance(value, Iterable):
         return tuple(value)
@@ -90,8 +101,6 @@ def _plain(value: Any) -> Any:
 
 class _Config:
     """Shared helpers: ``to_dict`` and ``from_dict``."""
-
-    _name: ClassVar[str]
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON data (what the run manifest stores)."""
@@ -125,8 +134,6 @@ class Design(_Config):
         Run seed (0 to 2**32 - 1): random orders and sampling seeds derive from it.
     """
 
-    _name: ClassVar[str] = "Design"
-
     instruments: Any = ()
     templates: Any = "all"
     orders: Any = ("original", "reversed")
@@ -136,6 +143,7 @@ class Design(_Config):
     seed: int = 0
 
     def __post_init__(self) -> None:
+        _ints(self, "repeats", "seed")
         from .orders import parse_orders
         from .personas import parse_shape
 
@@ -191,8 +199,6 @@ class ModelConfig(_Config):
         stored), requests in flight per server and seconds per request.
     """
 
-    _name: ClassVar[str] = "ModelConfig"
-
     path: str | Path | None = None
     n_ctx: int = 2048
     n_gpu_layers: int = 0
@@ -207,6 +213,7 @@ class ModelConfig(_Config):
     request_timeout: float = 120.0
 
     def __post_init__(self) -> None:
+        _ints(self, "n_ctx", "n_gpu_layers", "threads", "batch_size", "concurrency")
         if self.path is not None and not (isinstance(self.path, (str, Path)) and str(self.path).strip()):
             raise _bad(
                 "ModelConfig",
@@ -277,8 +284,6 @@ class AnswerConfig(_Config):
         the reply is constrained to one label. Ignored in logprob mode.
     """
 
-    _name: ClassVar[str] = "AnswerConfig"
-
     mode: str = "logprob"
     label_style: str = "digits"
     temperature: float = 0.0
@@ -286,6 +291,7 @@ class AnswerConfig(_Config):
     grammar: bool = False
 
     def __post_init__(self) -> None:
+        _ints(self, "max_tokens")
         from .orders import LABEL_STYLES
 
         if self.mode not in MODES:

@@ -42,10 +42,23 @@ ALLOWED: dict[str, set[str]] = {
     },
     "doctor": {"errors", "backends", "engine", "config"},
     "cli": {
-        "errors", "instrument", "orders", "backends", "engine", "results", "report", "doctor", "scoring",
-        "stats", "config",
+        "errors", "resources", "instrument", "orders", "backends", "engine", "results", "report", "doctor",
+        "scoring", "stats", "config",
     },
 }  # fmt: skip
+
+
+#: the lazy public names of ``psychometry`` (its ``__getattr__``) and the part each comes from
+PUBLIC = {
+    "load_instrument": "instrument",
+    "list_instruments": "instrument",
+    "score": "scoring",
+    "load_results": "results",
+    "Design": "config",
+    "ModelConfig": "config",
+    "AnswerConfig": "config",
+    "administer": "engine",
+}
 
 
 def _part(path: Path) -> str:
@@ -73,12 +86,12 @@ def import_graph() -> dict[str, set[str]]:
                     names = [str(node.module)] + [f"{node.module}.{a.name}" for a in node.names]
             for name in names:
                 bits = name.split(".")
-                if (
-                    bits[0] == "psychometry"
-                    and len(bits) > 1
-                    and (ROOT / bits[1]).exists() | (ROOT / f"{bits[1]}.py").exists()
-                ):
+                if bits[0] != "psychometry" or len(bits) < 2:
+                    continue
+                if (ROOT / bits[1]).exists() or (ROOT / f"{bits[1]}.py").exists():
                     graph[_part(f)].add(bits[1])
+                elif bits[1] in PUBLIC:  # from psychometry import administer: the part behind it
+                    graph[_part(f)].add(PUBLIC[bits[1]])
     return {k: v - {k} for k, v in graph.items()}
 
 
@@ -91,6 +104,12 @@ def test_every_part_of_the_package_has_a_place_in_the_layers():
 def test_each_part_imports_only_the_layers_below_it(part):
     imported = import_graph().get(part, set())
     assert imported <= ALLOWED[part], f"psychometry.{part} imports {sorted(imported - ALLOWED[part])}"
+
+
+def test_every_public_name_of_the_package_is_mapped_to_its_part():
+    assert set(psychometry.__all__) - {"__version__"} == set(PUBLIC)
+    for name, part in PUBLIC.items():
+        assert getattr(psychometry, name).__module__.split(".")[1] == part, name
 
 
 def test_the_graph_sees_relative_and_function_level_imports():

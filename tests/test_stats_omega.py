@@ -15,7 +15,7 @@ import pytest
 from vocabulary import check_frame
 
 import psychometry.stats as s
-from psychometry.stats.omega_sl import minres
+from psychometry.stats.omega_sl import _signed_minres as minres
 from psychometry.stats.reliability import ReliabilityError
 
 ROOT = Path(__file__).resolve().parents[1]

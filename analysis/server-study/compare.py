@@ -10,7 +10,6 @@ same, overall and on the items whose in-process top-two probability margin excee
 
 from __future__ import annotations
 
-import json
 import sys
 
 import numpy as np
@@ -26,8 +25,8 @@ def compare(a_path: str, b_path: str, margin: float = 0.05) -> dict:
     m = a.merge(b, on=KEY, suffixes=("_a", "_b"))
     dp, margins, same = [], [], []
     for _, r in m.iterrows():
-        pa = np.array(json.loads(r["position_probs_a"]))
-        pb = np.array(json.loads(r["position_probs_b"]))
+        pa = np.array(r["position_probs_a"], float)  # load_results decodes the JSON
+        pb = np.array(r["position_probs_b"], float)
         dp.append(float(np.max(np.abs(pa - pb))))
         top = np.sort(pb)[::-1]
         margins.append(float(top[0] - top[1]) if len(top) > 1 else 1.0)

@@ -113,6 +113,12 @@ class _Frame(pd.DataFrame):
         if isinstance(key, str) and key in renamed and key not in self.columns:
             _warn(f"column {key!r} is now {renamed[key]!r}", stacklevel=4)
             return renamed[key]
+        if isinstance(key, (list, tuple)) and any(
+            isinstance(k, str) and k in renamed and k not in self.columns for k in key
+        ):  # df[["est", "pvalue"]]
+            old = [k for k in key if isinstance(k, str) and k in renamed and k not in self.columns]
+            _warn(", ".join(f"column {k!r} is now {renamed[k]!r}" for k in old), stacklevel=4)
+            return type(key)(renamed[k] if k in old else k for k in key)
         return key
 
     def __getitem__(self, key: Any) -> Any:
@@ -128,7 +134,9 @@ class _Frame(pd.DataFrame):
 
 def frame(df: pd.DataFrame, renamed: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``df`` as a ``to_frame()`` table; ``renamed`` maps old column names to new ones, which keep
-    working for one release with a :class:`DeprecationWarning`.
+    working for one release with a :class:`DeprecationWarning` when the table is indexed by them
+    (``t["pvalue"]``, ``t[["est", "pvalue"]]``, ``t.pvalue``); tables derived from it (``t.round()``)
+    have the new names only.
 
     >>> import warnings
     >>> t = frame(pd.DataFrame({"p": [0.5]}), {"pvalue": "p"})

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import _rprint
 
-__all__ = ["HTMLSummaryMixin", "summary_html", "table_html"]
+__all__ = ["summary_html", "table_html"]
 
 _NUMERIC = re.compile(
     r"^\s*(?:[<>]\s*)?[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*(?:\*{1,3}|\.)?\s*$|^\s*(?:NA|NaN|-?Inf)\s*$",
@@ -99,10 +99,3 @@ def summary_html(result: Any, summary: Callable[[], str] | None = None) -> str:
     out.append(_pre(block))
     out.append("</div>")
     return "".join(p for p in out if p)
-
-
-class HTMLSummaryMixin:
-    """``_repr_html_`` from ``summary()`` (see :func:`summary_html`)."""
-
-    def _repr_html_(self) -> str:
-        return summary_html(self)

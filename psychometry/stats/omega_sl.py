@@ -40,7 +40,7 @@ from psychometry.stats.reliability import ReliabilityError, _numeric_items
 from ._api import Result, deprecated_params, frame
 from ._linalg import cov2cor, oblimin, smc, varimax
 
-__all__ = ["OmegaResult", "minres", "omega"]
+__all__ = ["OmegaResult", "omega"]
 
 
 def _is_correlation(m: pd.DataFrame) -> bool:
@@ -56,7 +56,7 @@ def _is_correlation(m: pd.DataFrame) -> bool:
     )
 
 
-def minres(R: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
+def _signed_minres(R: np.ndarray, nfactors: int) -> tuple[np.ndarray, np.ndarray]:
     """Minimum-residual loadings of a correlation matrix (:func:`psychometry.stats.factor.minres`,
     as ``psych::fa(fm="minres")`` before rotation), columns signed to a positive sum as psych does.
     Returns (loadings, communalities 1 - psi)."""
@@ -251,7 +251,7 @@ def omega(data: pd.DataFrame, *, nfactors: int = 3) -> OmegaResult:
     if nfactors >= k:
         raise ReliabilityError(f"omega: nfactors = {nfactors} needs more than {nfactors} items (got {k})")
 
-    L0, _comm = minres(R, nfactors)
+    L0, _comm = _signed_minres(R, nfactors)
     heywood = False
     if nfactors == 1:
         orth = L0
@@ -262,7 +262,7 @@ def omega(data: pd.DataFrame, *, nfactors: int = 3) -> OmegaResult:
         orth = _varimax(L0)
         P, Phi = oblimin(orth)
         if nfactors > 2:
-            gl, gcomm = minres(Phi, 1)
+            gl, gcomm = _signed_minres(Phi, 1)
             gamma = gl[:, 0]
             heywood = bool((gcomm >= 0.995 - 1e-9).any())
         else:

@@ -567,7 +567,7 @@ def template_sensitivity(
     """
     what = "template_sensitivity"
     _check_conf_level(conf_level, what)
-    alpha = 1.0 - conf_level
+    alpha = round(1.0 - conf_level, 12)  # 0.05, not 0.050000000000000044: p = .05 is not significant
     by_ = _as_list(by)
     ss, groups, pair_on_ = _paired_scores(
         long,
@@ -865,7 +865,7 @@ def order_sensitivity(
     """
     what = "order_sensitivity"
     _check_conf_level(conf_level, what)
-    alpha = 1.0 - conf_level
+    alpha = round(1.0 - conf_level, 12)
     by_ = _as_list(by)
     ss, groups, pair_on_ = _paired_scores(
         long,

@@ -245,11 +245,9 @@ def item_matrix(
     return wide.astype(float)
 
 
-def _per_scale(
-    option: object, scales: pd.Series, name: str, default: object, what: str
-) -> tuple[pd.Series, bool]:
+def _per_scale(option: object, scales: pd.Series, name: str, default: object, what: str) -> pd.Series:
     """``option`` (one value, or ``{scale id: value}`` with ``default`` for the others) per row of
-    ``scales``; the flag says whether it is a mapping."""
+    ``scales``."""
     if isinstance(option, Mapping):
         unknown = set(map(str, option)) - set(scales.astype(str))
         if unknown and len(scales):
@@ -261,10 +259,10 @@ def _per_scale(
         codes, uniques = pd.factorize(scales.astype(str))
         per = np.empty(len(uniques), dtype=object)
         per[:] = [mapping.get(u, default) for u in uniques]
-        return pd.Series(per[codes], index=scales.index, dtype=object), True
+        return pd.Series(per[codes], index=scales.index, dtype=object)
     per = np.empty(len(scales), dtype=object)
     per[:] = [option] * len(scales)
-    return pd.Series(per, index=scales.index, dtype=object), False
+    return pd.Series(per, index=scales.index, dtype=object)
 
 
 def scale_scores(
@@ -383,7 +381,7 @@ def scale_scores(
     out = out.rename(columns={"mean": "score", "count": "n_items"})
     out["n_missing"] = n_rows - out["n_items"]
     scales = out[scale]
-    how, _ = _per_scale(method, scales, "method", "mean", what)
+    how = _per_scale(method, scales, "method", "mean", what)
     given = list(method.values()) if isinstance(method, Mapping) else [method]
     bad = [m for m in given if m not in ("mean", "sum")]
     if bad:
@@ -392,7 +390,7 @@ def scale_scores(
         # a complete scale is the exact item sum; a pro-rated one the mean times its number of items
         summed = total.where(out["n_missing"] == 0, out["score"] * n_rows)
         out["score"] = summed.where(how == "sum", out["score"])
-    shift, _ = _per_scale(offset, scales, "offset", 0.0, what)
+    shift = _per_scale(offset, scales, "offset", 0.0, what)
     try:
         shift = shift.astype(float)
     except (TypeError, ValueError):
@@ -403,7 +401,7 @@ def scale_scores(
         given_n: list[object] = list(min_items.values()) if isinstance(min_items, Mapping) else [min_items]
         if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in given_n):
             raise LongTableError(f"{what}: min_items must be whole numbers >= 1, got {min_items!r}")
-        need, _ = _per_scale(min_items, scales, "min_items", 1, what)
+        need = _per_scale(min_items, scales, "min_items", 1, what)
         out["score"] = out["score"].where(out["n_items"] >= need.astype(int), math.nan)
     out["score"] = out["score"].astype(float)
     if facs:
