@@ -90,7 +90,7 @@ def main() -> None:
     t4 = time.perf_counter()
     f = res2.fit
     print(
-        f"psychometry, all {res2.n_obs} rows, missing='pairwise': {t4 - t3:.2f} s; chisq {f['chisq']:.3f}, "
+        f"psychometry, all {res2.n} rows, missing='pairwise': {t4 - t3:.2f} s; chisq {f['chisq']:.3f}, "
         f"scaled {f['chisq.scaled']:.3f}, cfi.scaled {f['cfi.scaled']:.4f}"
     )
     if args.no_r or shutil.which("Rscript") is None:

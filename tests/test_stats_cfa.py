@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from vocabulary import check_frame
 
-from psychometry.errors import PsychometryError
+from psychometry.errors import PsychometryDeprecationWarning, PsychometryError
 from psychometry.stats import confirmatory
 from psychometry.stats.confirmatory import LAVAAN_COLUMNS, CFAResult, cfa, parse_model
 
@@ -155,7 +155,7 @@ def test_lavaan_syntax_allows_comments_semicolons_and_repeated_factors():
 def test_rows_with_missing_items_are_dropped_listwise(hs39, fit):
     data = hs39.copy()
     data.loc[:9, "x5"] = np.nan
-    assert cfa(data, model=HS_MODEL).n_obs == len(hs39) - 10
+    assert cfa(data, model=HS_MODEL).n == len(hs39) - 10
 
 
 def test_recovers_the_generating_model_from_a_large_simulated_sample():
@@ -234,7 +234,7 @@ def test_bfi_raw_items_fit_equals_lavaan_to_three_decimals(fit_bfi, ref_bfi):
     # RMSEA .078 (.076-.080), SRMR .075, N = 2436 complete cases
     f, r = fit_bfi.fit, ref_bfi["fit"]
     assert fit_bfi.converged and ref_bfi["converged"]
-    assert fit_bfi.n_obs == r["ntotal"] == 2436
+    assert fit_bfi.n == r["ntotal"] == 2436
     assert f["df"] == r["df"] == 265 and f["npar"] == r["npar"] == 60
     for key in ("chisq", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr"):
         assert round(f[key], 3) == round(r[key], 3), key
@@ -539,6 +539,12 @@ def test_positional_model_and_options_are_deprecated_but_give_the_same_fit(hs39,
     with pytest.warns(DeprecationWarning, match="model=..., start=..."):
         old = cfa(hs39, HS_MODEL, "simple")
     assert old.fit["chisq"] == pytest.approx(fit.fit["chisq"], rel=1e-9)
+
+
+def test_n_obs_is_a_deprecated_spelling_of_n(fit):
+    with pytest.warns(PsychometryDeprecationWarning, match=r"CFAResult\.n_obs is now \.n"):
+        assert fit.n_obs == fit.n == 301
+    assert "Number of observations                           301" in fit.summary()
 
 
 def test_estimates_and_lavaan_column_names_are_deprecated_spellings_of_parameters(fit):

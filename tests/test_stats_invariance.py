@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from vocabulary import check_frame
 
-from psychometry.errors import StatsInputError
+from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
 from psychometry.stats._api import Result
 from psychometry.stats.confirmatory import LAVAAN_COLUMNS
 from psychometry.stats.multigroup import (
@@ -84,7 +84,7 @@ def test_every_level_equals_lavaan_group_equal(case, refs):
     for level in LEVELS:
         fit = res.fits[level]
         assert fit.converged
-        assert fit.groups == [str(g) for g in ref["group_labels"]] and fit.n_obs == ref["n"]
+        assert fit.groups == [str(g) for g in ref["group_labels"]] and fit.n == ref["n"]
         assert list(fit.group_equal) == list(ref[level]["group_equal"])
         for key in FIT_KEYS:
             # SRMR moves with the estimates, where lavaan's nlminb stops about 1e-5 short
@@ -184,7 +184,7 @@ def test_ordinal_levels_equal_lavaan_wlsmv_group_equal(case, refs):
     res = ordinal_fitted(case, ref)
     for level in ("configural", "metric", "scalar"):
         fit = res.fits[level]
-        assert fit.converged and fit.groups == [str(g) for g in ref["group_labels"]] and fit.n_obs == ref["n"]
+        assert fit.converged and fit.groups == [str(g) for g in ref["group_labels"]] and fit.n == ref["n"]
         for key in ORD_FIT_KEYS:
             expected = ref[level]["fit"][key]
             if expected is None:
@@ -282,6 +282,8 @@ def test_old_spellings_warn_and_give_the_same_values(refs):
         old_est = fit.estimates
     np.testing.assert_array_equal(old_est["est"], fit.parameters["estimate"])
     np.testing.assert_array_equal(old_est["pvalue"], fit.parameters["p"])
+    with pytest.warns(PsychometryDeprecationWarning, match=r"MultiGroupCFAResult\.n_obs is now \.n"):
+        assert fit.n_obs == fit.n == ref["n"]
     with pytest.warns(DeprecationWarning, match="model=..., group=..., levels=... by position"):
         old = invariance(hs, ref["model"], ref["group"], ["configural", "metric"])
     pd.testing.assert_frame_equal(pd.DataFrame(old.table), pd.DataFrame(new.table).iloc[:2])
@@ -293,4 +295,6 @@ def test_old_spellings_warn_and_give_the_same_values(refs):
     oref = refs["sd3_country_ordinal"]
     with pytest.warns(DeprecationWarning, match="by position"):
         old_w = multigroup_wlsmv(d, oref["model"], oref["group"], ("loadings",))
+    with pytest.warns(PsychometryDeprecationWarning, match=r"MultiGroupWLSMVResult\.n_obs is now \.n"):
+        assert old_w.n_obs == old_w.n and sum(old_w.n) == len(d.dropna())
     assert old_w.fit["chisq.scaled"] == ordinal.fits["metric"].fit["chisq.scaled"]

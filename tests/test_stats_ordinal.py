@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psychometry.errors import StatsInputError
+from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
 from psychometry.stats import cfa
 from psychometry.stats.confirmatory import LAVAAN_COLUMNS
 from psychometry.stats.ordinal import OrdinalCFAResult, cfa_wlsmv
@@ -139,7 +139,7 @@ def fitted(case: str, model: str) -> tuple[OrdinalCFAResult, float]:
 def test_fit_measures_equal_lavaan_wlsmv(case, refs):
     ref = refs[case]
     res, _ = fitted(case, ref["model"])
-    assert res.n_obs == ref["n"]
+    assert res.n == ref["n"]
     for key in FIT_KEYS:
         assert res.fit[key] == pytest.approx(ref["fit"][key], rel=1e-6, abs=1e-9), key
     assert res.scaling_factor == pytest.approx(ref["scaling_factor"], rel=1e-6)
@@ -178,7 +178,7 @@ def test_asymptotic_covariance_gamma_equals_lavaan(case, refs):
 
 def test_sd3_all_respondents_takes_seconds(refs):
     res, seconds = fitted("sd3_all", refs["sd3_all"]["model"])
-    assert res.n_obs == 17740 and res.converged
+    assert res.n == 17740 and res.converged
     assert seconds < 60, seconds  # 1-4 s on a shared 2-core machine; lavaan 0.6-14 takes 11-35 s
 
 
@@ -222,9 +222,9 @@ def test_listwise_is_the_default_and_drops_every_incomplete_row():
     model = "A =~ A1 + A2 + A3 + A4 + A5"
     listwise = cfa(d, model=model, ordered=True)
     complete = cfa(d.dropna(), model=model, ordered=True)
-    assert listwise.n_obs == len(d.dropna())
+    assert listwise.n == len(d.dropna())
     assert listwise.fit["chisq"] == pytest.approx(complete.fit["chisq"], rel=1e-12)
-    assert cfa(d, model=model, ordered=True, missing="pairwise").n_obs > listwise.n_obs
+    assert cfa(d, model=model, ordered=True, missing="pairwise").n > listwise.n
 
 
 def test_ordinal_result_follows_the_api_convention_and_old_spellings_warn(refs):
@@ -237,6 +237,8 @@ def test_ordinal_result_follows_the_api_convention_and_old_spellings_warn(refs):
     with pytest.warns(DeprecationWarning, match="estimates is now"):
         old = res.estimates
     np.testing.assert_array_equal(old["est"].to_numpy(), res.parameters["estimate"].to_numpy())
+    with pytest.warns(PsychometryDeprecationWarning, match=r"OrdinalCFAResult\.n_obs is now \.n"):
+        assert res.n_obs == res.n
     d = bfi_complete().iloc[:300, :5]
     model = "A =~ A1 + A2 + A3 + A4 + A5"
     new = cfa(d, model=model, ordered=True)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from psychometry.errors import StatsInputError
+from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
 from psychometry.stats import cfa
 from psychometry.stats.irt import irt_fa, irt_from_cfa
 
@@ -126,3 +126,6 @@ def test_irt_results_follow_the_api_convention_and_old_spellings_warn():
         old_cfa = irt_from_cfa(result=fit)["A"]
     pd.testing.assert_frame_equal(old_cfa.to_frame(), new.to_frame())
     check_frame(new.to_frame())
+    assert res.n == new.n == len(d)
+    with pytest.warns(PsychometryDeprecationWarning, match=r"IRTResult\.n_obs is now \.n"):
+        assert res.n_obs == res.n

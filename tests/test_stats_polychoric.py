@@ -21,7 +21,7 @@ import pytest
 from scipy import stats as sps
 from vocabulary import check_frame
 
-from psychometry.errors import StatsInputError
+from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
 from psychometry.stats._api import Result
 from psychometry.stats.polycor import PolychoricResult, PolyserialResult, bvn_cdf, polychoric, polyserial
 
@@ -199,9 +199,18 @@ def test_polychoric_result_follows_the_api_convention(bfi):
     assert table["n"].tolist() == [
         int(data[[a, b]].notna().all(axis=1).sum()) for a, b in zip(table["item1"], table["item2"])
     ]
+    assert res.n == len(data) and isinstance(res.n, int)  # psych's n.obs: all rows
+    assert res.n_pairwise.loc["A1", "A2"] == table["n"].iloc[0]
     lav = run(data, "lavaan")
-    assert set(lav.to_frame()["n"]) == {len(data.dropna())}
+    assert set(lav.to_frame()["n"]) == {len(data.dropna())} and lav.n == len(data.dropna())
+    assert f"n = {res.n})" in res.summary()
     assert "with tau of" in res._repr_html_()
+
+
+def test_polychoric_n_obs_is_a_deprecated_spelling_of_n(bfi):
+    res = run(bfi[["A1", "A2", "A3"]], "psych")
+    with pytest.warns(PsychometryDeprecationWarning, match=r"PolychoricResult\.n_obs is now \.n"):
+        assert res.n_obs == res.n
 
 
 def test_polychoric_positional_options_are_deprecated(bfi_cc):
@@ -218,6 +227,17 @@ def test_polyserial_result_and_x_as_a_column_name(bfi, bfi_cc):
     assert isinstance(res, PolyserialResult) and isinstance(res, Result)
     table = check_frame(res.to_frame())
     assert list(table.columns) == ["item", "rho", "n"] and table["n"].tolist() == [len(items)] * 3
+    assert res.n == len(items) and res.n_pairwise.tolist() == [len(items)] * 3
+    with_missing = items.astype(float).copy()
+    with_missing.iloc[:5, 0] = np.nan
+    for method in ("psych", "lavaan"):
+        part = polyserial(with_missing, x=age, method=method)
+        assert part.n_pairwise["A1"] == len(items) - 5 and part.n_pairwise["A2"] == (
+            len(items) if method == "psych" else len(items) - 5
+        )
+        assert part.n == (len(items) if method == "psych" else len(items) - 5)
+        assert check_frame(part.to_frame())["n"].tolist() == part.n_pairwise.tolist()
+    assert res and bool(res) is True  # truth does not go through the deprecated __len__
     np.testing.assert_array_equal(table["rho"], res.rho.to_numpy())
     by_name = polyserial(items.assign(age=age), x="age")
     pd.testing.assert_series_equal(by_name.rho, res.rho)

@@ -19,7 +19,7 @@ import pytest
 from vocabulary import check_frame
 
 import psychometry.stats as s
-from psychometry.errors import StatsInputError
+from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
 from psychometry.stats.prediction import (
     RESPONDENT_KEY,
     BehaviourRegressionResult,
@@ -142,9 +142,12 @@ def test_several_behaviours_are_one_model_each_on_the_same_traits():
     assert isinstance(res, BehaviourRegressionResult) and res.behaviours == ("rating", "critical", "advance")
     for b in res.behaviours:
         assert_table_matches(res[b], CASES[f"attitude_{b}"])
-    frame = res.to_frame()
+    frame = check_frame(res.to_frame())
     assert frame.index.names == ["behaviour", "term"]
-    assert list(frame.columns) == ["estimate", "se", "t", "p", "ci_low", "ci_high", "beta"]
+    assert list(frame.columns) == ["estimate", "se", "statistic", "p", "ci_low", "ci_high", "beta"]
+    assert (
+        frame["statistic"].tolist() == pd.concat([res[b].coefficients["t"] for b in res.behaviours]).tolist()
+    )
     assert frame.loc[("critical", "learning"), "estimate"] == pytest.approx(
         CASES["attitude_critical"]["estimate"]["learning"]
     )
@@ -431,6 +434,18 @@ def test_behaviour_regression_old_spellings_warn_and_give_the_same_fit():
     pd.testing.assert_frame_equal(old, new)
 
 
+def test_regression_to_frame_t_column_is_deprecated_for_statistic():
+    d = _attitude()
+    res = behaviour_regression(d[["complaints", "learning"]], behaviour=d[["rating", "advance"]])
+    for table in (res.to_frame(), res["rating"].to_frame()):
+        check_frame(table)
+        assert "t" not in table.columns and "statistic" in table.columns
+        with pytest.warns(PsychometryDeprecationWarning, match="column 't' is now 'statistic'"):
+            got = table["t"]
+        pd.testing.assert_series_equal(got, table["statistic"])
+    assert "t value" in res["rating"].summary()  # R's name stays in the printed table
+
+
 @pytest.mark.parametrize("old", ["BehaviourRegression", "RegressionFit"])
 def test_old_result_class_names_warn(old):
     import psychometry.stats.prediction as pred
@@ -454,6 +469,15 @@ def test_trait_behaviour_scores_old_spellings_warn_and_unpack_as_before():
         traits, behaviour = res
     pd.testing.assert_frame_equal(traits, new.traits)
     pd.testing.assert_frame_equal(behaviour, new.behaviour)
+    with pytest.warns(PsychometryDeprecationWarning, match=r"indexing it as a tuple \(res\[0\], res\[1\]\)"):
+        first = res[0]
+    pd.testing.assert_frame_equal(first, new.traits)
+    with pytest.warns(PsychometryDeprecationWarning, match="indexing it as a tuple"):
+        second = res[1]
+    pd.testing.assert_frame_equal(second, new.behaviour)
+    with pytest.warns(PsychometryDeprecationWarning, match="len"):
+        assert len(res) == 2
+    assert res and bool(res) is True  # truth does not go through the deprecated __len__
     with pytest.warns(DeprecationWarning, match="traits= is deprecated; use trait_instruments="):
         res = trait_behaviour_scores(long_table(), traits="bfi", behaviour_instruments="dictator")
     pd.testing.assert_frame_equal(res.traits, new.traits)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from vocabulary import check_frame
 
-from psychometry.errors import PsychometryError
+from psychometry.errors import PsychometryDeprecationWarning, PsychometryError
 from psychometry.stats.validity import cohens_d_ci, compare_norms, mtmm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,8 +241,17 @@ def test_norm_summary_prints_tiny_p_values_as_r_format_pval_does():
 # ------------------------------------------------------------------ docs/api.md
 def test_mtmm_to_frame_follows_the_column_vocabulary(res):
     t = check_frame(res.to_frame())
-    assert list(t.columns[:7]) == ["scale_a", "scale_b", "r", "ci_low", "ci_high", "p", "n"]
+    assert list(t.columns[:7]) == ["scale_a", "scale_b", "r", "r_ci_low", "r_ci_high", "p", "n"]
+    assert t["r_ci_low"].tolist() == res.convergent["ci_low"].tolist()  # the attribute keeps its names
     assert "<table" in res._repr_html_()
+
+
+@pytest.mark.parametrize("old, new", [("ci_low", "r_ci_low"), ("ci_high", "r_ci_high")])
+def test_mtmm_to_frame_old_interval_columns_are_deprecated(res, old, new):
+    t = res.to_frame()
+    with pytest.warns(PsychometryDeprecationWarning, match=f"column '{old}' is now '{new}'"):
+        got = t[old]
+    pd.testing.assert_series_equal(got, t[new])
 
 
 def test_compare_norms_to_frame_follows_the_column_vocabulary():
@@ -284,12 +293,10 @@ def test_compare_norms_scores_keyword_and_positional_norms_are_deprecated():
         pd.testing.assert_frame_equal(compare_norms(NORM_SCORES, NORM).to_frame(), new)
 
 
-def test_compare_norms_alpha_is_deprecated_for_conf_level():
-    new = compare_norms(NORM_SCORES, norms=NORM, conf_level=0.9)
-    with pytest.warns(DeprecationWarning, match="conf_level = 1 - alpha"):
-        old = compare_norms(NORM_SCORES, norms=NORM, alpha=0.1)
-    assert old.conf_level == pytest.approx(0.9)
-    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame(), atol=1e-9)
+def test_compare_norms_has_no_alpha_argument():
+    # 0.1 never had alpha= here, so there is no deprecated spelling to keep (docs/api.md: conf_level)
+    with pytest.raises(TypeError):
+        compare_norms(NORM_SCORES, norms=NORM, alpha=0.1)
 
 
 @pytest.mark.parametrize("old, new", [("t", "statistic"), ("d_low", "d_ci_low"), ("d_high", "d_ci_high")])

@@ -58,7 +58,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -170,6 +170,7 @@ class CFAResult(_LavaanEstimates, Result):
         deprecated spelling.
     model : the parsed model {factor: [items]}.
     implied, sample : model-implied and sample (N divisor) covariance matrices.
+    n : the number of observations (rows) the fit uses (``n_obs`` until psychometry 1.1).
     iterations, converged : optimiser iterations; whether g'H^-1 g / 2 < 1e-14 was reached.
     warnings : lavaan-like warnings (non-convergence, negative residual variances, factor
         covariance matrix not positive definite); also issued as RuntimeWarning.
@@ -180,10 +181,12 @@ class CFAResult(_LavaanEstimates, Result):
     model: dict[str, list[str]]
     implied: pd.DataFrame
     sample: pd.DataFrame
-    n_obs: int
+    n: int
     iterations: int
     converged: bool
     warnings: tuple[str, ...] = ()
+
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def __getattr__(self, name: str) -> Any:
         # res.cfi, res.rmsea ... as attributes (fit-measure names with '.' -> '_')
@@ -222,7 +225,7 @@ class CFAResult(_LavaanEstimates, Result):
             row("Optimization method", "NEWTON/FISHER"),
             row("Number of model parameters", str(int(f["npar"]))),
             "",
-            row("Number of observations", str(self.n_obs)),
+            row("Number of observations", str(self.n)),
             "",
             "Model Test User Model:",
             "",
@@ -1132,7 +1135,7 @@ def cfa(
         model=spec,
         implied=pd.DataFrame(sigma, index=items, columns=items),
         sample=pd.DataFrame(s, index=items, columns=items),
-        n_obs=n,
+        n=n,
         iterations=iterations,
         converged=opt.converged and marker_ok,
         warnings=tuple(notes),

@@ -31,8 +31,9 @@ latent ability using a response pattern of graded scores. Revelle, W. psych::irt
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -56,15 +57,17 @@ class IRTResult(Result):
     discrimination : Series a_i = lambda_i / sqrt(1 - lambda_i^2) (indexed by item).
     difficulty : DataFrame d_ik = tau_ik / sqrt(1 - lambda_i^2) (items x thresholds; +-inf / NaN kept).
     loadings : Series of the standardised loadings; tau : DataFrame of the thresholds.
-    n_obs : rows of the data (as psych's n.obs).
+    n : rows of the data (as psych's n.obs; ``n_obs`` until psychometry 1.1).
     """
 
     discrimination: pd.Series
     difficulty: pd.DataFrame
     loadings: pd.Series
     tau: pd.DataFrame
-    n_obs: int
+    n: int
     source: str = "irt.fa"
+
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item (indexed by item): discrimination, then the difficulties d_ik."""
@@ -144,7 +147,7 @@ def _convert(loadings: pd.Series, tau: pd.DataFrame, n_obs: int, source: str) ->
         difficulty=pd.DataFrame(d, index=tau.index, columns=tau.columns),
         loadings=loadings,
         tau=tau,
-        n_obs=n_obs,
+        n=n_obs,
         source=source,
     )
 
@@ -214,7 +217,7 @@ def irt_fa(data: pd.DataFrame, *, nfactors: int = 1) -> IRTResult | dict[str, IR
     pc = polychoric(data)
     load, names = _psych_fa_minres(pc.rho.to_numpy(), int(nfactors))
     out = {
-        name: _convert(pd.Series(load[:, j], index=pc.rho.index, name=name), pc.tau, pc.n_obs, "irt.fa")
+        name: _convert(pd.Series(load[:, j], index=pc.rho.index, name=name), pc.tau, pc.n, "irt.fa")
         for j, name in enumerate(names)
     }
     return out[names[0]] if nfactors == 1 else out
@@ -261,5 +264,5 @@ def irt_from_cfa(fit: CFAResult) -> dict[str, IRTResult]:
             columns=[f"t{c + 1}" for c in range(k)],
         )
         loadings = pd.Series(sub["std_all"].to_numpy(float), index=items, name=str(factor))
-        out[str(factor)] = _convert(loadings, tau, fit.n_obs, "cfa")
+        out[str(factor)] = _convert(loadings, tau, fit.n, "cfa")
     return out

@@ -47,7 +47,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -81,17 +81,19 @@ CHEN_2007 = {
 class MultiGroupCFAResult(_ml._LavaanEstimates, Result):
     """Result of :func:`multigroup_cfa`: ``fit`` (lavaan's fit-measure names), ``parameters``
     (lhs, op, rhs, group, estimate, se, statistic = z, p; lavaan's row order per group; the deprecated
-    ``estimates`` has lavaan's est, z, pvalue), ``groups`` (labels), ``n_obs`` (per group),
-    ``group_equal``, ``converged``, ``iterations``."""
+    ``estimates`` has lavaan's est, z, pvalue), ``groups`` (labels), ``n`` (per group;
+    ``n_obs`` until psychometry 1.1), ``group_equal``, ``converged``, ``iterations``."""
 
     fit: dict[str, float]
     parameters: pd.DataFrame
     model: dict[str, list[str]]
     groups: list[str]
-    n_obs: list[int]
+    n: list[int]
     group_equal: tuple[str, ...]
     converged: bool
     iterations: int
+
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         """The parameter table (``parameters``): lhs, op, rhs, group, estimate, se, statistic, p."""
@@ -101,7 +103,7 @@ class MultiGroupCFAResult(_ml._LavaanEstimates, Result):
         """The groups, the constraints and lavaan's main fit measures."""
         f = self.fit
         lines = [
-            f"Multi-group CFA (ML), groups {', '.join(self.groups)} (n = {', '.join(map(str, self.n_obs))}); "
+            f"Multi-group CFA (ML), groups {', '.join(self.groups)} (n = {', '.join(map(str, self.n))}); "
             f"equal: {', '.join(self.group_equal) or 'none (configural)'}",
             f"  chisq {f['chisq']:.3f}  df {int(f['df'])}  p {f['pvalue']:.3f}  CFI {f['cfi']:.3f}  "
             f"TLI {f['tli']:.3f}  RMSEA {f['rmsea']:.3f} [{f['rmsea.ci.lower']:.3f}, {f['rmsea.ci.upper']:.3f}]  "
@@ -517,7 +519,7 @@ def multigroup_cfa(
         parameters=est_frame,
         model=spec,
         groups=[str(l) for l in labels],
-        n_obs=ns,
+        n=ns,
         group_equal=tuple(group_equal),
         converged=converged,
         iterations=it,

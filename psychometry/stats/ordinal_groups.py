@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -163,7 +164,7 @@ class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
     """Result of :func:`multigroup_wlsmv`: ``fit`` (lavaan names: chisq, chisq.scaled, cfi.scaled, ...),
     ``parameters`` (loadings, thresholds, factor (co)variances, scale factors, latent means per group;
     columns lhs, op, rhs, group, estimate, se, statistic = z, p; the deprecated ``estimates`` has
-    lavaan's est, z, pvalue), ``groups``, ``n_obs``, ``group_equal``, ``converged``; and, for difference
+    lavaan's est, z, pvalue), ``groups``, ``n`` (per group; ``n_obs`` until 1.1), ``group_equal``, ``converged``; and, for difference
     tests, the Jacobian ``delta`` (stacked over groups), ``weights`` W_g, ``gammas`` Gamma_g and the
     information ``info``."""
 
@@ -171,7 +172,7 @@ class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
     parameters: pd.DataFrame
     model: dict[str, list[str]]
     groups: list[str]
-    n_obs: list[int]
+    n: list[int]
     group_equal: tuple[str, ...]
     converged: bool
     iterations: int
@@ -179,6 +180,8 @@ class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
     weights: list[np.ndarray]
     gammas: list[np.ndarray]
     info: np.ndarray
+
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         """The parameter table (``parameters``): lhs, op, rhs, group, estimate, se, statistic, p."""
@@ -189,7 +192,7 @@ class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
         f = self.fit
         return (
             f"Multi-group ordinal CFA (WLSMV), groups {', '.join(self.groups)} (n = "
-            f"{', '.join(map(str, self.n_obs))}); equal: {', '.join(self.group_equal) or 'none (configural)'}\n"
+            f"{', '.join(map(str, self.n))}); equal: {', '.join(self.group_equal) or 'none (configural)'}\n"
             f"  chisq {f['chisq']:.3f} (scaled {f['chisq.scaled']:.3f}) df {int(f['df'])}  CFI.scaled "
             f"{f['cfi.scaled']:.3f}  RMSEA.scaled {f['rmsea.scaled']:.3f}  SRMR {f['srmr']:.3f}"
         )
@@ -409,7 +412,7 @@ def multigroup_wlsmv(
         parameters=pd.DataFrame(rows),
         model=spec,
         groups=[str(l) for l in labels],
-        n_obs=ns,
+        n=ns,
         group_equal=tuple(group_equal),
         converged=bool(sol.success),
         iterations=int(sol.nfev),
@@ -531,7 +534,7 @@ def satorra2000(less: MultiGroupWLSMVResult, more: MultiGroupWLSMVResult) -> dic
     p_inv = np.linalg.inv(less.info)
     apa = a_mat @ p_inv @ a_mat.T
     paap = p_inv @ a_mat.T @ np.linalg.pinv(apa) @ a_mat @ p_inv
-    ns = np.array(less.n_obs, float)
+    ns = np.array(less.n, float)
     fg = ns / ns.sum()
     ng = len(ns)
     nstat = d1.shape[0] // ng

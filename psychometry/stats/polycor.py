@@ -58,9 +58,9 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -316,12 +316,13 @@ class PolychoricResult(Result):
     Attributes
     ----------
     rho : DataFrame (p x p) of polychoric correlations.
-    n : DataFrame (p x p) of the rows each correlation rests on (method "psych": pairwise complete;
-        "lavaan": the complete rows).
+    n_pairwise : DataFrame (p x p) of the rows each correlation rests on (method "psych": pairwise
+        complete; "lavaan": the complete rows).
     tau : DataFrame (items x thresholds) as psych's ``$tau`` (method "psych": columns 1..K-1 over the
         common range of categories, +-inf for empty end categories) or, method "lavaan", the
         thresholds ``item|t1`` ... of each item's observed categories (NaN-padded).
-    n_obs : rows used (method "psych": all rows, as psych's ``n.obs``; "lavaan": complete rows).
+    n : rows used (method "psych": all rows, as psych's ``n.obs``; "lavaan": complete rows);
+        ``n_obs`` until psychometry 1.1.
     method : "psych" or "lavaan"; global_thresholds : False when psych's per-pair rule applied.
     smoothed : True when the matrix was not positive definite and cor.smooth was applied.
     n_corrected : number of pairs whose zero cells were replaced by ``correct`` (global = FALSE).
@@ -329,19 +330,21 @@ class PolychoricResult(Result):
 
     rho: pd.DataFrame
     tau: pd.DataFrame
-    n_obs: int
+    n: int
     method: str
     global_thresholds: bool
     smoothed: bool
     n_corrected: int
     warnings: tuple[str, ...] = ()
-    n: pd.DataFrame | None = None
+    n_pairwise: pd.DataFrame | None = None
+
+    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item pair (item1 before item2 in the column order): item1, item2, rho, n."""
         items = list(self.rho.index)
         r = self.rho.to_numpy()
-        nn = self.n.to_numpy() if self.n is not None else np.full(r.shape, self.n_obs)
+        nn = self.n_pairwise.to_numpy() if self.n_pairwise is not None else np.full(r.shape, self.n)
         rows = [
             {"item1": items[a], "item2": items[b], "rho": float(r[a, b]), "n": int(nn[a, b])}
             for a in range(len(items))
@@ -354,7 +357,7 @@ class PolychoricResult(Result):
         items = list(self.rho.index)
         w = max(max(len(i) for i in items), digits + 3)
         lines = [
-            f"Polychoric correlations ({self.method}, n = {self.n_obs})",
+            f"Polychoric correlations ({self.method}, n = {self.n})",
             " " * (w + 1) + " ".join(i[: digits + 3].rjust(digits + 3) for i in items),
         ]
         r = self.rho.to_numpy()
@@ -419,7 +422,7 @@ def polychoric(
     References: Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
     coefficient. Psychometrika, 44, 443-460. Revelle, W. psych: polychoric.
 
-    Returns a :class:`PolychoricResult`: ``rho`` (matrix), ``tau``, ``n``; ``to_frame()`` one row per
+    Returns a :class:`PolychoricResult`: ``rho`` (matrix), ``tau``, ``n`` (rows), ``n_pairwise``; ``to_frame()`` one row per
     item pair (item1, item2, rho, n).
 
     Example
@@ -458,12 +461,12 @@ def polychoric(
         return PolychoricResult(
             rho=pd.DataFrame(r, index=items, columns=items),
             tau=tau,
-            n_obs=len(x),
+            n=len(x),
             method="lavaan",
             global_thresholds=True,
             smoothed=False,
             n_corrected=0,
-            n=pd.DataFrame(np.full((len(items), len(items)), len(x)), index=items, columns=items),
+            n_pairwise=pd.DataFrame(np.full((len(items), len(items)), len(x)), index=items, columns=items),
         )
 
     vals = x.to_numpy()
@@ -534,13 +537,13 @@ def polychoric(
     return PolychoricResult(
         rho=pd.DataFrame(r, index=items, columns=items),
         tau=tau,
-        n_obs=len(x),
+        n=len(x),
         method="psych",
         global_thresholds=global_,
         smoothed=smoothed,
         n_corrected=n_corr,
         warnings=tuple(notes),
-        n=pd.DataFrame(npair.astype(int), index=items, columns=items),
+        n_pairwise=pd.DataFrame(npair.astype(int), index=items, columns=items),
     )
 
 
@@ -599,8 +602,9 @@ class PolyserialResult(Result):
     Attributes
     ----------
     rho : Series of polyserial correlations, one per item (indexed by item).
-    n : Series of the rows each correlation rests on (method "psych": rows where x and the item are
-        both answered; "lavaan": rows complete on x and every item).
+    n : rows used (method "psych": all rows, psych's n; "lavaan": rows complete on x and every item).
+    n_pairwise : Series of the rows each correlation rests on (method "psych": rows where x and the
+        item are both answered; "lavaan": rows complete on x and every item).
     method : "psych" or "lavaan".
 
     Until psychometry 1.1 the result also behaves like the Series ``rho`` it used to be
@@ -609,7 +613,8 @@ class PolyserialResult(Result):
     """
 
     rho: pd.Series
-    n: pd.Series
+    n: int
+    n_pairwise: pd.Series
     method: str
 
     def to_frame(self) -> pd.DataFrame:
@@ -618,7 +623,7 @@ class PolyserialResult(Result):
             {
                 "item": [str(i) for i in self.rho.index],
                 "rho": self.rho.to_numpy(float),
-                "n": self.n.reindex(self.rho.index).to_numpy(int),
+                "n": self.n_pairwise.reindex(self.rho.index).to_numpy(int),
             }
         )
 
@@ -645,6 +650,9 @@ class PolyserialResult(Result):
 
     def __len__(self) -> int:
         return len(self._series("len(res)", "len(res.rho)"))
+
+    def __bool__(self) -> bool:  # a result is true (without it, bool() would go to the deprecated __len__)
+        return True
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return np.asarray(self._series("np.asarray(res)", "np.asarray(res.rho)"), dtype=dtype)
@@ -719,7 +727,7 @@ def polyserial(
     complete rows: x standardised (N divisor) to z, the item's thresholds fixed, rho maximising
     sum_i log[Phi((tau_{c_i} - rho z_i) / s) - Phi((tau_{c_i - 1} - rho z_i) / s)], s = sqrt(1 - rho^2).
 
-    Returns a :class:`PolyserialResult` (``rho``, ``n``, ``to_frame()``).
+    Returns a :class:`PolyserialResult` (``rho``, ``n``, ``n_pairwise``, ``to_frame()``).
 
     References: Olsson, U., Drasgow, F. & Dorans, N. J. (1982). The polyserial correlation
     coefficient. Psychometrika, 47, 337-347. Revelle, W. psych: polyserial. Rosseel, Y. (2012) lavaan.
@@ -767,7 +775,7 @@ def polyserial(
             sdy = float(np.nanstd(col, ddof=1))
             out[name] = float(np.clip(rxy * math.sqrt((n_cases - 1) / n_cases) * sdy / stau, -1, 1))
             count[name] = int(ok.sum())
-        return PolyserialResult(rho=pd.Series(out), n=pd.Series(count), method="psych")
+        return PolyserialResult(rho=pd.Series(out), n=n_cases, n_pairwise=pd.Series(count), method="psych")
     if method != "lavaan":
         raise StatsInputError(f"polyserial: method must be 'psych' or 'lavaan', got {method!r}")
     ok = ~np.isnan(xv) & ~y.isna().any(axis=1).to_numpy()
@@ -789,4 +797,4 @@ def polyserial(
             ).x
         )
         count[name] = int(ok.sum())
-    return PolyserialResult(rho=pd.Series(out), n=pd.Series(count), method="lavaan")
+    return PolyserialResult(rho=pd.Series(out), n=int(ok.sum()), n_pairwise=pd.Series(count), method="lavaan")

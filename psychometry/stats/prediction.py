@@ -44,6 +44,7 @@ from psychometry.errors import StatsInputError
 
 from ._api import Result, deprecated_params, renamed_module_attrs
 from ._api import _warn as _deprecation
+from ._api import frame as _renamed_frame
 from ._rprint import (
     SIGNIF_LEGEND,
     format_frame,
@@ -239,8 +240,8 @@ class TraitBehaviourScoresResult(Result):
     key : the columns identifying a unit.
 
     Both carry ``attrs["instruments"]`` (column -> instrument) and ``attrs["conditions"]`` (per unit
-    and column, the number of conditions averaged). Unpacking (``traits, behaviour = result``) still
-    works for one release, with a :class:`DeprecationWarning`.
+    and column, the number of conditions averaged). Tuple use (``traits, behaviour = result``,
+    ``result[0]``, ``len(result)``) still works for one release, with a :class:`DeprecationWarning`.
     """
 
     traits: pd.DataFrame = field(repr=False)
@@ -253,6 +254,23 @@ class TraitBehaviourScoresResult(Result):
             "deprecated: use .traits and .behaviour"
         )
         return iter((self.traits, self.behaviour))
+
+    def __getitem__(self, i: int) -> pd.DataFrame:
+        _deprecation(
+            "trait_behaviour_scores() returns a TraitBehaviourScoresResult; indexing it as a tuple "
+            "(res[0], res[1]) is deprecated: use .traits and .behaviour"
+        )
+        return (self.traits, self.behaviour)[i]
+
+    def __len__(self) -> int:
+        _deprecation(
+            "trait_behaviour_scores() returns a TraitBehaviourScoresResult; len() of it as a tuple is "
+            "deprecated: use .traits and .behaviour"
+        )
+        return 2
+
+    def __bool__(self) -> bool:  # a result is true (without it, bool() would go to the deprecated __len__)
+        return True
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (unit, scale): the ``key`` columns, ``role`` (``trait`` / ``behaviour``),
@@ -378,7 +396,8 @@ class RegressionFitResult(Result):
     predictors : the trait columns, in model order.
     coefficients : DataFrame indexed by term (``(Intercept)``, then the predictors) with
         ``estimate``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high`` (``conf_level``) and ``beta``
-        (standardised coefficient; NaN for the intercept).
+        (standardised coefficient; NaN for the intercept); R's lm columns, as ``summary()`` prints
+        them. ``to_frame()`` is this table with ``t`` named ``statistic``.
     n : observations used; ``n_missing``: rows dropped for a missing value (listwise).
     df_model, df_resid : k and n - k - 1. ``df_inference``: the t and F denominator degrees of
         freedom (``df_resid``, or G - 1 with cluster-robust standard errors).
@@ -409,8 +428,9 @@ class RegressionFitResult(Result):
     conf_level: float = 0.95
 
     def to_frame(self) -> pd.DataFrame:
-        """The coefficient table (one row per term)."""
-        return self.coefficients.copy()
+        """The coefficient table (one row per term): estimate, se, statistic (t), p, ci_low, ci_high,
+        beta (the column ``t`` still answers, with a DeprecationWarning)."""
+        return _renamed_frame(self.coefficients.rename(columns={"t": "statistic"}), {"t": "statistic"})
 
     def summary(self, digits: int = 4) -> str:
         """R's ``print(summary(lm(y ~ x1 + ... + xk)))``: call, residual quantiles, coefficient table
@@ -471,10 +491,11 @@ class BehaviourRegressionResult(Result):
         return tuple(self.fits)
 
     def to_frame(self) -> pd.DataFrame:
-        """All coefficients: a MultiIndex (behaviour, term) by estimate, se, t, p, ci_low, ci_high, beta."""
+        """All coefficients: a MultiIndex (behaviour, term) by estimate, se, statistic (t), p, ci_low,
+        ci_high, beta (the column ``t`` still answers, with a DeprecationWarning)."""
         frames = {b: f.coefficients for b, f in self.fits.items()}
-        out = pd.concat(frames, names=["behaviour", "term"])
-        return out
+        out = pd.concat(frames, names=["behaviour", "term"]).rename(columns={"t": "statistic"})
+        return _renamed_frame(out, {"t": "statistic"})
 
     @property
     def fit_statistics(self) -> pd.DataFrame:

@@ -76,8 +76,11 @@ class MTMMResult(Result):
     conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
-        """Convergent and discriminant columns side by side, one row per trait."""
-        return self.convergent.join(self.discriminant)
+        """Convergent and discriminant columns side by side, one row per trait: scale_a, scale_b, r,
+        r_ci_low, r_ci_high, p, n, then the discriminant columns (``ci_low``/``ci_high`` still answer
+        for r's interval, with a DeprecationWarning)."""
+        renamed = {"ci_low": "r_ci_low", "ci_high": "r_ci_high"}
+        return frame(self.convergent.rename(columns=renamed).join(self.discriminant), renamed)
 
     def summary(self, digits: int = 2) -> str:
         a, b = self.methods
@@ -379,7 +382,7 @@ class NormComparisonResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("norms",), scores="data", alpha="conf_level")
+@deprecated_params(positional=("norms",), scores="data")
 def compare_norms(
     data: pd.DataFrame, *, norms: pd.DataFrame | Mapping[str, object], conf_level: float = 0.95
 ) -> NormComparisonResult:
