@@ -608,9 +608,10 @@ def template_sensitivity(
                 warnings.simplefilter("ignore")
                 try:  # stats.icc: pingouin's table indexed by the Shrout & Fleiss names
                     forms = icc(dl, targets="subject", raters="condition", ratings="score").table
+                    estimates, intervals = forms["ICC"].to_dict(), forms["CI95"].to_dict()
                     for name in ("ICC2", "ICC3"):
-                        r[name] = float(forms.loc[name, "ICC"])
-                        r[f"{name}_lower"], r[f"{name}_upper"] = (float(v) for v in forms.loc[name, "CI95"])
+                        r[name] = float(estimates[name])
+                        r[f"{name}_lower"], r[f"{name}_upper"] = (float(v) for v in intervals[name])
                 except (ValueError, KeyError, ZeroDivisionError, FloatingPointError, AssertionError):
                     pass
                 r["friedman_Q"], r["friedman_df"], r["friedman_p"], r["kendall_W"] = _friedman(dl)
