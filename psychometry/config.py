@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .backends.base import CHAT_TEMPLATE_MODES
+from .backends.native import REPACK_CHOICES
 from .errors import PsychometryError
 
 __all__ = ["BACKENDS", "CHAT_TEMPLATES", "CPU_REPACK", "MODES", "AnswerConfig", "Design", "ModelConfig"]
@@ -44,9 +46,9 @@ __all__ = ["BACKENDS", "CHAT_TEMPLATES", "CPU_REPACK", "MODES", "AnswerConfig", 
 #: Answer modes (see :mod:`psychometry.engine`).
 MODES = ("logprob", "generate")
 #: Chat formatting of the prompts (``--chat-template``).
-CHAT_TEMPLATES = ("auto", "model", "none")
+CHAT_TEMPLATES = CHAT_TEMPLATE_MODES
 #: Weight repacking of llama.cpp's CPU kernels (``--cpu-repack``; None: the environment, else auto).
-CPU_REPACK = ("auto", "on", "off")
+CPU_REPACK = REPACK_CHOICES
 #: Where the model runs: ``llama`` (in-process llama.cpp) or ``openai`` (OpenAI-compatible servers).
 BACKENDS = ("llama", "openai")
 #: The largest seed (``--seed``): llama.cpp takes a 32-bit unsigned seed.

@@ -10,6 +10,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+#: Chat formatting of the prompts: ``auto`` (the model's template for instruct models), ``model``, ``none``.
+CHAT_TEMPLATE_MODES = ("auto", "model", "none")
+
 
 @dataclass(frozen=True)
 class OptionScores:

@@ -74,7 +74,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from .base import GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
+from .base import CHAT_TEMPLATE_MODES, GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
 from .default_model import check_gguf, default_model_path, file_sha256
 from .native import check_llama_cpp_version, decide_repack
 
@@ -82,7 +82,6 @@ __all__ = ["CHAT_TEMPLATE_MODES", "DEFAULT_BATCH_SIZE", "LlamaCppBackend", "labe
 
 #: ``auto``: the GGUF chat template when the model is instruction-tuned (see
 #: :meth:`LlamaCppBackend.format_chat`); ``model``: always the GGUF template; ``none``: raw prompts.
-CHAT_TEMPLATE_MODES = ("auto", "model", "none")
 
 #: Requests per engine batch when none is given (see ``docs/performance.md`` for the measurement).
 DEFAULT_BATCH_SIZE = 256

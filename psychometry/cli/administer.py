@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..config import CHAT_TEMPLATES, CPU_REPACK, MODES, AnswerConfig, ConfigError, Design, ModelConfig
+from ..config import (
+    BACKENDS,
+    CHAT_TEMPLATES,
+    CPU_REPACK,
+    MODES,
+    AnswerConfig,
+    ConfigError,
+    Design,
+    ModelConfig,
+)
 from ..engine import DEFAULT_OUT
 from ..orders import LABEL_STYLES
 from . import _args
@@ -162,7 +171,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sv.add_argument(
         "--backend",
-        choices=("llama", "openai"),
+        choices=BACKENDS,
         default="llama",
         help="llama: the model in-process (default); openai: OpenAI-compatible servers at --base-url",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..config import CPU_REPACK
 from . import _args
 
 
@@ -28,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--cpu-repack",
-        choices=("auto", "on", "off"),
+        choices=CPU_REPACK,
         default=None,
         help="the weight-repacking setting to check and to run the smoke test with, as for "
         "administer (default: PSYCHOMETRY_CPU_REPACK, else auto)",
