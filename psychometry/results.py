@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,6 @@ __all__ = [
     "COLUMNS",
     "decode_position_probs",
     "decode_probs",
-    "encode_position_probs",
-    "encode_probs",
     "export_results",
     "load_prompts",
     "load_results",
@@ -67,27 +64,6 @@ def decode_position_probs(text: str | None) -> list[float] | None:
     return [float(p) for p in json.loads(str(text))]
 
 
-def _value_text(v: float) -> str:
-    # the stored spelling of a scale value (psychometry.instrument.model.fmt_value): 3, 2.5
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
-
-
-def encode_probs(probs: Mapping[float, float] | None) -> str | None:
-    """The stored JSON text of a decoded ``probs`` value (inverse of :func:`decode_probs`)."""
-    if _missing(probs):
-        return None
-    assert probs is not None
-    return json.dumps({_value_text(v): p for v, p in probs.items()})
-
-
-def encode_position_probs(probs: Sequence[float] | None) -> str | None:
-    """The stored JSON text of a decoded ``position_probs`` value."""
-    if _missing(probs):
-        return None
-    assert probs is not None
-    return json.dumps(list(probs))
-
-
 def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame:
     """The long results table of a results file (all runs, or one ``run_id``).
 
@@ -100,12 +76,14 @@ def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame
     with ``run_id`` every stored response of that run's design, shared ones included (``run_id``
     set to the one asked for). The file is opened read-only.
     """
+    return _frame(path, run_id=run_id, decode=True)
+
+
+def _frame(path: str | Path, *, run_id: str | None, decode: bool) -> pd.DataFrame:
+    """The stored rows as the long table; ``decode``: the JSON probability fields as Python values
+    (else their stored text)."""
     with Store(path, create=False) as st:
         rows = st.responses(run_id)
-    return _frame(rows, run_id=run_id, decode=True)
-
-
-def _frame(rows: list[tuple[Any, ...]], *, run_id: str | None, decode: bool) -> pd.DataFrame:
     df = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     if run_id is not None:
         df["run_id"] = run_id
@@ -141,11 +119,7 @@ def export_results(path: str | Path, fmt: str = "csv", out: str | Path | None = 
     written."""
     if fmt not in ("csv", "json"):
         raise StoreError(f"unknown export format {fmt!r}: use csv or json")
-    df = load_results(path)
-    df["probs"] = pd.Series([encode_probs(x) for x in df["probs"]], index=df.index, dtype=object)
-    df["position_probs"] = pd.Series(
-        [encode_position_probs(x) for x in df["position_probs"]], index=df.index, dtype=object
-    )
+    df = _frame(path, run_id=None, decode=False)  # probs and position_probs: the stored text
     if fmt == "csv":
         text = df.to_csv(index=False)
     else:

@@ -464,9 +464,12 @@ def test_a_file_of_the_previous_schema_resumes_with_its_own_respondent_ids(tmp_p
     psychometry.administer(
         [likert()], model=psychometry.backends.FakeBackend(choice="hash"), out=new, progress=False
     )
-    from psychometry.results import encode_probs
+    from psychometry.instrument.model import fmt_value
 
-    rows = [{**r, "probs": encode_probs(r["probs"])} for r in load_results(new).head(10).to_dict("records")]
+    rows = [
+        {**r, "probs": json.dumps({fmt_value(v): p for v, p in r["probs"].items()})}  # as stored
+        for r in load_results(new).head(10).to_dict("records")
+    ]
     con = sqlite3.connect(new)
     ((config, manifest),) = con.execute("SELECT config, manifest FROM runs").fetchall()
     con.close()
