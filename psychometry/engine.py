@@ -46,7 +46,6 @@ import math
 import platform
 import sys
 import time
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +55,7 @@ import pandas as pd
 
 from .backends.base import Backend, GenerateRequest, ScoreRequest, batch_size, generate_many, score_many
 from .config import MODES, AnswerConfig, ConfigError, Design, ModelConfig
-from .errors import PsychometryDeprecationWarning, PsychometryError, StoreError
+from .errors import PsychometryError, StoreError, warn_deprecated
 from .instrument.model import Instrument
 from .orders import parse_orders
 from .personas import parse_shape
@@ -337,13 +336,6 @@ _MOVED: dict[str, tuple[str, ...]] = {
     "ModelConfig": ("n_ctx", "n_gpu_layers", "threads", "chat_template", "cpu_repack", "batch_size"),
     "AnswerConfig": ("mode", "label_style", "temperature", "max_tokens", "grammar"),
 }
-_REMOVED_IN = "psychometry 1.1"
-
-
-def _deprecated(message: str) -> None:
-    warnings.warn(
-        f"{message} (the old spelling goes in {_REMOVED_IN})", PsychometryDeprecationWarning, stacklevel=4
-    )
 
 
 def _is_backend(model: object) -> bool:
@@ -369,13 +361,13 @@ def _settings(design: Any, model: Any, answers: Any, legacy: dict[str, Any]) -> 
     backend: Backend | None = None
     for old, value in legacy.items():
         if old == "backend":
-            _deprecated("administer(): backend= is deprecated; pass the backend as model=")
+            warn_deprecated("administer(): backend= is deprecated; pass the backend as model=", stacklevel=3)
             backend = value
             continue
         owner = next((name for name, fields in _MOVED.items() if old in fields), None)
         if owner is None:
             raise TypeError(f"administer() got an unexpected keyword argument {old!r}")
-        _deprecated(f"administer(): {old}= is deprecated; use {owner}({old}=...)")
+        warn_deprecated(f"administer(): {old}= is deprecated; use {owner}({old}=...)", stacklevel=3)
         moved[owner][old] = value
 
     if isinstance(design, Design):

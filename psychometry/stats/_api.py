@@ -15,27 +15,20 @@ from __future__ import annotations
 
 import functools
 import inspect
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
-from psychometry.errors import PsychometryDeprecationWarning
+from psychometry.errors import warn_deprecated
 
-__all__ = ["PsychometryDeprecationWarning", "Result", "deprecated_params", "frame", "renamed_module_attrs"]
+__all__ = ["Result", "deprecated_params", "frame", "renamed_module_attrs"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-REMOVED_IN = "psychometry 1.1"
-
 
 def _warn(message: str, stacklevel: int = 3) -> None:
-    warnings.warn(
-        f"{message} (the old spelling goes in {REMOVED_IN})",
-        PsychometryDeprecationWarning,
-        stacklevel=stacklevel,
-    )
+    warn_deprecated(message, stacklevel)  # stacklevel counted from _warn's caller's caller, as before
 
 
 def deprecated_params(*, positional: Sequence[str] = (), **renamed: str) -> Callable[[F], F]:
