@@ -56,11 +56,16 @@ MAX_SEED = 2**32 - 1
 
 
 class ConfigError(PsychometryError):
-    """A settings object got a value its field does not allow."""
+    """A settings object got a value its field does not allow; ``field`` names the field (None when
+    the error is not about one field)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def _bad(cls: str, field: str, allowed: str, value: object) -> ConfigError:
-    return ConfigError(f"{cls}.{field} must be {allowed}, not {value!r}")
+    return ConfigError(f"{cls}.{field} must be {allowed}, not {value!r}", field=field)
 
 
 def _is_int(x: object) -> bool:
@@ -155,7 +160,8 @@ class Design(_Config):
         inst = tuple(inst)
         if not inst:
             raise ConfigError(
-                "Design.instruments must name at least one instrument (an id, a YAML file or an Instrument)"
+                "Design.instruments must name at least one instrument (an id, a YAML file or an Instrument)",
+                field="instruments",
             )
         for x in inst:
             if not (isinstance(x, (str, Path)) and str(x).strip()) and not hasattr(x, "items"):
@@ -177,7 +183,7 @@ class Design(_Config):
             try:
                 check(getattr(self, name))
             except PsychometryError as exc:
-                raise ConfigError(f"Design.{name}: {exc}") from None
+                raise ConfigError(f"Design.{name}: {exc}", field=name) from None
 
 
 @dataclass(frozen=True)
@@ -252,11 +258,13 @@ class ModelConfig(_Config):
         object.__setattr__(self, "base_url", tuple(urls))
         if self.backend == "openai" and not self.base_url:
             raise ConfigError(
-                "ModelConfig.base_url must name a server (e.g. http://127.0.0.1:8080/v1) with backend='openai'"
+                "ModelConfig.base_url must name a server (e.g. http://127.0.0.1:8080/v1) with backend='openai'",
+                field="base_url",
             )
         if self.backend == "llama" and self.base_url:
             raise ConfigError(
-                "ModelConfig.base_url is for backend='openai', not for the in-process llama backend"
+                "ModelConfig.base_url is for backend='openai', not for the in-process llama backend",
+                field="base_url",
             )
         if self.backend == "openai" and (
             not isinstance(self.api_key_env, str) or not self.api_key_env.strip()

@@ -227,9 +227,10 @@ def settings(args: argparse.Namespace) -> tuple[Design, ModelConfig, AnswerConfi
     try:
         return _settings(args)
     except ConfigError as exc:  # name the flag as well as the field
-        field = str(exc).split(" ", 1)[0].split(".")[-1].rstrip(":")
-        flag = _FLAGS.get(field, "--" + field.replace("_", "-"))
-        raise ConfigError(f"{flag}: {exc}") from None
+        if exc.field is None:
+            raise
+        flag = _FLAGS.get(exc.field, "--" + exc.field.replace("_", "-"))
+        raise ConfigError(f"{flag}: {exc}", field=exc.field) from None
 
 
 #: Flags whose name is not the settings field's.
