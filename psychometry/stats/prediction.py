@@ -616,16 +616,16 @@ def behaviour_regression(
     >>> import pandas as pd
     >>> from psychometry.stats import behaviour_regression
     >>> traits = pd.DataFrame({"E": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "A": [2.0, 1.0, 4.0, 3.0, 6.0, 5.0]})
-    >>> giving = pd.Series([10.0, 12.0, 19.0, 21.0, 30.0, 29.0], name="giving")
+    >>> giving = pd.Series([10.0, 12.0, 19.0, 21.0, 30.0, 28.0], name="giving")
     >>> res = behaviour_regression(traits, behaviour=giving)
     >>> fit = res["giving"]
     >>> round(fit.r_squared, 4), fit.n
-    (0.9911, 6)
+    (0.9838, 6)
     >>> fit.to_frame()[["estimate", "se", "p"]].round(3).reset_index()  # R: summary(lm(giving ~ E + A))
               term  estimate     se      p
-    0  (Intercept)     3.979  0.979  0.027
-    1            E     2.813  0.433  0.007
-    2            A     1.812  0.433  0.025
+    0  (Intercept)     4.250  1.287  0.046
+    1            E     2.583  0.569  0.020
+    2            A     1.917  0.569  0.044
     """
     import statsmodels.api as sm
 
