@@ -107,7 +107,9 @@ def main() -> None:
     ps = prompts(args.items)
     reqs = [ScoreRequest(p, labels) for p in ps for labels in (DIGITS, ANCHORS)]
     print(llama_cpp.llama_print_system_info().decode().strip())
-    print(f"{len(ps)} BFI prompts x 2 label sets = {len(reqs)} requests; reference: alone, 2 threads, repack on")
+    print(
+        f"{len(ps)} BFI prompts x 2 label sets = {len(reqs)} requests; reference: alone, 2 threads, repack on"
+    )
     paths: list[tuple[int, str, int | None, str]] = [
         (2, "on", None, "batch"),
         (2, "on", None, "chunks of 4"),

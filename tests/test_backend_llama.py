@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from kernel_noise import differences
 
 from psychometry.backends.base import Backend, GenerateRequest, ScoreRequest
 from psychometry.backends.default_model import check_gguf, file_sha256
 from psychometry.backends.llama import LlamaCppBackend, label_variants, labels_grammar
 from psychometry.backends.native import check_llama_cpp_version, decide_repack
 from psychometry.errors import ModelError, PsychometryError
-
-from kernel_noise import differences
 
 LABELS = ["1", "2", "3", "4", "5"]
 ANCHORS = [

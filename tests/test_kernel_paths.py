@@ -19,14 +19,12 @@ Marked ``kernel_paths``; the BLAS runs take about 30 s each on 2 cores.
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from figures import run_stats_doctests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +54,9 @@ def _cpu_flags() -> set[str]:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
         return set()
-    return {f for line in text.splitlines() if line.startswith("flags") for f in line.split(":", 1)[1].split()}
+    return {
+        f for line in text.splitlines() if line.startswith("flags") for f in line.split(":", 1)[1].split()
+    }
 
 
 def _blas_env(coretype: str | None, threads: int) -> dict[str, str]:
@@ -102,7 +102,9 @@ def test_statistics_agree_on_another_blas_kernel(coretype, threads, figures_here
     assert failures == 0
     assert [(w, d) for w, d, _ in figures] == [(w, d) for w, d, _ in figures_here]
     worst = max(abs(a - b) / max(abs(b), 1e-300) for (_, _, a), (_, _, b) in zip(figures, figures_here))
-    print(f"\n{kernels} x {threads} thread(s): {len(figures)} figures, largest relative difference {worst:.2e}")
+    print(
+        f"\n{kernels} x {threads} thread(s): {len(figures)} figures, largest relative difference {worst:.2e}"
+    )
     assert worst <= FIGURE_TOL
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not r and not model",
@@ -130,11 +132,11 @@ MODEL_PATHS = [
 @pytest.mark.model
 def test_the_models_answers_agree_on_other_llama_cpp_paths() -> None:
     from kernel_noise import differences
+    from test_backend_llama import ANCHORS, LABELS, PROMPTS
 
     from psychometry.backends.base import ScoreRequest
     from psychometry.backends.llama import LlamaCppBackend
     from psychometry.backends.native import decide_repack
-    from test_backend_llama import ANCHORS, LABELS, PROMPTS
 
     reqs = [ScoreRequest(p, tuple(labels)) for p in PROMPTS for labels in (LABELS, ANCHORS)]
 

@@ -141,7 +141,9 @@ def module_graph() -> dict[str, set[str]]:
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
                 base = (
-                    ".".join(package[: len(package) - (node.level - 1)] + ([node.module] if node.module else []))
+                    ".".join(
+                        package[: len(package) - (node.level - 1)] + ([node.module] if node.module else [])
+                    )
                     if node.level
                     else str(node.module)
                 )

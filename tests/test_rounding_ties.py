@@ -12,7 +12,6 @@ a figure within ``TIE`` of a rounding boundary at its printed digits fails, name
 from __future__ import annotations
 
 import pytest
-
 from figures import run_stats_doctests, tie_distance
 
 #: a value this close to a rounding boundary can print differently on another kernel path
@@ -28,7 +27,9 @@ def test_tie_distance_finds_the_midpoints() -> None:
 
 def test_no_doctest_figure_of_the_statistics_sits_at_a_rounding_tie() -> None:
     run = run_stats_doctests()
-    ties = [f"{where}: {v!r} printed to {d} digits" for where, d, v in run.figures if tie_distance(v, d) < TIE]
+    ties = [
+        f"{where}: {v!r} printed to {d} digits" for where, d, v in run.figures if tie_distance(v, d) < TIE
+    ]
     print(f"{run.examples} doctest examples, {len(run.figures)} rounded figures scanned, {len(ties)} ties")
     assert ties == []
     assert run.failures == 0
