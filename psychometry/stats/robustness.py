@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Union
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -30,8 +30,7 @@ import pingouin as pg
 from scipy import stats as _st
 from statsmodels.stats.proportion import proportion_confint
 
-from psychometry.stats._api import Result, deprecated_params, frame, renamed_module_attrs
-from psychometry.stats._api import _warn as _deprecation
+from psychometry.stats._api import Result
 from psychometry.stats._rprint import fmt_number, format_frame
 from psychometry.stats.reliability import icc
 from psychometry.stats.tidy import (
@@ -71,18 +70,6 @@ SIGNIFICANCE_RULE = (
     "p < 1 - conf_level; our definition (Gupta et al. 2024 do not state their test)"
 )
 
-#: Old result class names (deprecated; removed in psychometry 1.1).
-__getattr__ = renamed_module_attrs(
-    __name__,
-    {
-        "RefusalRates": "RefusalRatesResult",
-        "TemplateSensitivity": "TemplateSensitivityResult",
-        "OrderSensitivity": "OrderSensitivityResult",
-        "PositionBias": "PositionBiasResult",
-        "ResponseStyles": "ResponseStylesResult",
-    },
-)
-
 
 def _check_conf_level(conf_level: float, what: str) -> None:
     if not 0 < conf_level < 1:
@@ -90,8 +77,8 @@ def _check_conf_level(conf_level: float, what: str) -> None:
 
 
 def _tidy(table: pd.DataFrame, renamed: dict[str, str]) -> pd.DataFrame:
-    """``table`` with its columns renamed to docs/api.md's vocabulary (old names still answer)."""
-    return frame(table.rename(columns=renamed), renamed)
+    """``table`` with its columns renamed to docs/api.md's vocabulary."""
+    return table.rename(columns=renamed)
 
 
 def _col(df: pd.DataFrame, *names: str) -> pd.Series:
@@ -181,7 +168,6 @@ class RefusalRatesResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("by",))
 def refusal_rates(
     long: pd.DataFrame,
     *,
@@ -423,8 +409,6 @@ class TemplateSensitivityResult(Result):
     conf_level : significant means p < 1 - conf_level.
     """
 
-    _renamed: ClassVar[Mapping[str, str]] = {"targets": "pair_on"}
-
     table: pd.DataFrame = field(repr=False)
     means: pd.DataFrame = field(repr=False)
     pairwise: pd.DataFrame = field(repr=False)
@@ -432,12 +416,6 @@ class TemplateSensitivityResult(Result):
     conf_level: float = 0.95
     headline_icc: str = "ICC2"
     rule: str = SIGNIFICANCE_RULE
-
-    @property
-    def alpha(self) -> float:
-        """Deprecated: the significance level ``1 - conf_level``."""
-        _deprecation(f"{type(self).__name__}.alpha is now 1 - .conf_level")
-        return 1.0 - self.conf_level
 
     @property
     def significant(self) -> dict[str, bool]:
@@ -494,7 +472,6 @@ class TemplateSensitivityResult(Result):
         return self.summary()
 
 
-@deprecated_params(targets="pair_on", alpha="conf_level")
 def template_sensitivity(
     long: pd.DataFrame,
     *,
@@ -735,12 +712,6 @@ class OrderSensitivityResult(Result):
         "two orders) Friedman test across all orders, p < 1 - conf_level; our definition"
     )
 
-    @property
-    def alpha(self) -> float:
-        """Deprecated: the significance level ``1 - conf_level``."""
-        _deprecation(f"{type(self).__name__}.alpha is now 1 - .conf_level")
-        return 1.0 - self.conf_level
-
     def to_frame(self) -> pd.DataFrame:
         """One row per (by..., instrument, scale): ``n`` (pairs), ``mean_a``, ``mean_b``, ``mean_diff``,
         ``mean_abs_diff``, the paired t test (``t``, ``t_df``, ``p_t``), the Wilcoxon test (``v``,
@@ -797,7 +768,6 @@ def _wilcoxon_r(d: np.ndarray) -> tuple[float, float]:
     return v, float(res.pvalue)
 
 
-@deprecated_params(positional=("a", "b"), alpha="conf_level")
 def order_sensitivity(
     long: pd.DataFrame,
     *,

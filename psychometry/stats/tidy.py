@@ -26,8 +26,6 @@ import pandas as pd
 
 from psychometry.errors import StatsInputError
 
-from ._api import deprecated_params
-
 __all__ = ["FACTORS", "LongTableError", "item_matrix", "scale_bounds", "scale_scores"]
 
 #: The columns that identify a simulated respondent in the long table (its id is their join).
@@ -174,7 +172,6 @@ def keyed_values(
 # public API
 
 
-@deprecated_params(positional=("respondent", "item", "value"))
 def item_matrix(
     long: pd.DataFrame,
     *,
