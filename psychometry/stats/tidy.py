@@ -37,7 +37,7 @@ class LongTableError(StatsInputError):
 
 
 # --------------------------------------------------------------------------------------------------
-# input checks shared with robustness.py
+# input checks shared with the robustness package (stats/robustness/)
 
 
 def require_columns(long: pd.DataFrame, columns: Iterable[str | None], what: str) -> None:
