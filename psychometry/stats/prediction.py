@@ -43,6 +43,7 @@ import pandas as pd
 from psychometry.errors import StatsInputError
 
 from ._api import Result
+from ._columns import LongColumns
 from ._rprint import (
     SIGNIF_LEGEND,
     format_frame,
@@ -53,7 +54,7 @@ from ._rprint import (
     print_coefmat,
     stars,
 )
-from .tidy import LongTableError, require_columns, scale_scores
+from .tidy import LongTableError, require_columns, score_scales
 
 __all__ = [
     "RESPONDENT_KEY",
@@ -163,6 +164,16 @@ def respondent_scores(
             f"{what}: instrument given twice: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}"
         )
 
+    # one instrument at a time: scale scores without an instrument column
+    cols = LongColumns(
+        respondent=respondent,
+        scale=scale,
+        instrument=None,
+        value=value,
+        keyed=keyed,
+        status=status,
+        shown_values=shown_values,
+    )
     per_inst: list[tuple[str, pd.DataFrame]] = []
     for iid in ids:
         rows = long[long[instrument].astype(str) == iid]
@@ -175,17 +186,7 @@ def respondent_scores(
                 f"{what}: respondent {who!r} has more than one {col!r}; the key columns "
                 f"{key} must identify groups of respondents"
             )
-        ss = scale_scores(
-            rows,
-            respondent=respondent,
-            scale=scale,
-            instrument=None,
-            value=value,
-            keyed=keyed,
-            status=status,
-            shown_values=shown_values,
-            factors=key,
-        )
+        ss = score_scales(rows, cols, factors=key)
         agg = (
             ss.groupby(key + [scale], sort=False, dropna=False)["score"].agg(["mean", "count"]).reset_index()
         )

@@ -11,12 +11,13 @@ from typing import Union
 import pandas as pd
 import pingouin as pg
 
+from psychometry.stats._columns import LongColumns
 from psychometry.stats.tidy import (
     FACTORS,
     LongTableError,
     present,
     require_columns,
-    scale_scores,
+    score_scales,
 )
 
 By = Union[None, str, Sequence[str | Sequence[str]]]  # noqa: UP007
@@ -67,12 +68,17 @@ def _label(key: object) -> str:
 
 
 def _paired_scores(
-    long: pd.DataFrame, factor: str, pair_on: Sequence[str] | None, by: Sequence[str], what: str, **score_kw
+    long: pd.DataFrame,
+    factor: str,
+    pair_on: Sequence[str] | None,
+    by: Sequence[str],
+    what: str,
+    cols: LongColumns,
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Scale scores with a subject id (``__s``) pairing respondents on ``pair_on`` (default: every
     identifying factor except ``factor``); returns (scores, group columns, pair_on)."""
     require_columns(long, [factor], what)
-    ss = scale_scores(long, **score_kw)
+    ss = score_scales(long, cols)
     if pair_on is None:
         pair_on = [c for c in present(ss, FACTORS) if c != factor and c not in by]
         if not pair_on:

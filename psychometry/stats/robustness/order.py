@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from psychometry.stats._api import Result
+from psychometry.stats._columns import LongColumns
 from psychometry.stats._rprint import fmt_number, format_frame
 from psychometry.stats.tidy import LongTableError
 
@@ -213,12 +214,7 @@ def order_sensitivity(
     _check_conf_level(conf_level, what)
     alpha = round(1.0 - conf_level, 12)
     by_ = _as_list(by)
-    ss, groups, pair_on_ = _paired_scores(
-        long,
-        order,
-        pair_on,
-        by_,
-        what,
+    cols = LongColumns(
         respondent=respondent,
         scale=scale,
         instrument=instrument,
@@ -228,6 +224,14 @@ def order_sensitivity(
         shown_values=shown_values,
         scale_min=scale_min,
         scale_max=scale_max,
+    )
+    ss, groups, pair_on_ = _paired_scores(
+        long,
+        order,
+        pair_on,
+        by_,
+        what,
+        cols,
     )
     ss[order] = ss[order].astype(str)
     orders = tuple(pd.unique(ss[order]))

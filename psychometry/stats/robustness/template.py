@@ -15,6 +15,7 @@ import pandas as pd
 import pingouin as pg
 
 from psychometry.stats._api import Result
+from psychometry.stats._columns import LongColumns
 from psychometry.stats._rprint import fmt_number, format_frame
 from psychometry.stats.reliability import icc
 from psychometry.stats.tidy import LongTableError
@@ -229,12 +230,7 @@ def template_sensitivity(
     _check_conf_level(conf_level, what)
     alpha = round(1.0 - conf_level, 12)  # 0.05, not 0.050000000000000044: p = .05 is not significant
     by_ = _as_list(by)
-    ss, groups, pair_on_ = _paired_scores(
-        long,
-        template,
-        pair_on,
-        by_,
-        what,
+    cols = LongColumns(
         respondent=respondent,
         scale=scale,
         instrument=instrument,
@@ -244,6 +240,14 @@ def template_sensitivity(
         shown_values=shown_values,
         scale_min=scale_min,
         scale_max=scale_max,
+    )
+    ss, groups, pair_on_ = _paired_scores(
+        long,
+        template,
+        pair_on,
+        by_,
+        what,
+        cols,
     )
     if ss[template].nunique() < 2:
         raise LongTableError(
