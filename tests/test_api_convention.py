@@ -4,7 +4,6 @@ one confidence-level argument, ``*Result`` classes with to_frame(), summary() an
 from __future__ import annotations
 
 import inspect
-from typing import ClassVar
 
 import pytest
 
@@ -45,8 +44,8 @@ def _result_classes():
     import pkgutil
 
     seen = {}
-    for mod in pkgutil.iter_modules(stats.__path__):
-        m = importlib.import_module(f"psychometry.stats.{mod.name}")
+    for mod in pkgutil.walk_packages(stats.__path__, "psychometry.stats."):
+        m = importlib.import_module(mod.name)
         for n, obj in vars(m).items():
             if (
                 inspect.isclass(obj)
@@ -77,62 +76,3 @@ def test_one_name_per_shared_concept():
     for name in FUNCTIONS:
         params = inspect.signature(getattr(stats, name)).parameters
         assert "alpha" not in params and "conf_int" not in params, name
-
-
-# --------------------------------------------------------------------------------------------------
-# the deprecation machinery (psychometry.stats._api): old spellings work for one release, and warn
-
-
-def test_old_column_names_answer_with_a_warning_alone_in_lists_and_as_attributes():
-    import pandas as pd
-
-    from psychometry.errors import PsychometryDeprecationWarning
-    from psychometry.stats._api import frame
-
-    t = frame(pd.DataFrame({"estimate": [1.0], "p": [0.5]}), {"est": "estimate", "pvalue": "p"})
-    with pytest.warns(PsychometryDeprecationWarning, match="'pvalue' is now 'p'"):
-        assert t["pvalue"].iloc[0] == 0.5
-    with pytest.warns(PsychometryDeprecationWarning, match="'est' is now 'estimate'"):
-        assert list(t[["est", "pvalue"]].columns) == ["estimate", "p"]
-    with pytest.warns(PsychometryDeprecationWarning):
-        assert t.pvalue.iloc[0] == 0.5
-    assert list(t[["estimate", "p"]].columns) == ["estimate", "p"]  # new names: no warning
-    with pytest.raises(KeyError):
-        t["nonsense"]
-
-
-def test_old_parameters_map_to_the_new_ones_and_alpha_becomes_a_confidence_level():
-    from psychometry.errors import PsychometryDeprecationWarning
-    from psychometry.stats._api import deprecated_params
-
-    @deprecated_params(positional=("keys",), items="data", alpha="conf_level")
-    def f(data, *, keys=None, conf_level=0.95):
-        return data, keys, conf_level
-
-    assert f(1, keys=2) == (1, 2, 0.95)
-    with pytest.warns(PsychometryDeprecationWarning, match="by position"):
-        assert f(1, 2) == (1, 2, 0.95)
-    with pytest.warns(PsychometryDeprecationWarning, match="items= is deprecated"):
-        assert f(items=1) == (1, None, 0.95)
-    with pytest.warns(PsychometryDeprecationWarning, match="conf_level = 1 - alpha"):
-        assert f(1, alpha=0.01)[2] == pytest.approx(0.99)
-    with pytest.raises(TypeError, match="pass the others by name"):
-        f(1, 2, 3)
-    with pytest.raises(TypeError, match="use data="):
-        f(1, items=1)
-
-
-def test_old_attribute_names_of_a_result_answer_with_a_warning():
-    from dataclasses import dataclass
-
-    from psychometry.errors import PsychometryDeprecationWarning
-
-    @dataclass(frozen=True)
-    class ExampleResult(Result):
-        n: int
-        _renamed: ClassVar[dict[str, str]] = {"n_obs": "n"}
-
-    with pytest.warns(PsychometryDeprecationWarning, match=r"ExampleResult.n_obs is now .n"):
-        assert ExampleResult(5).n_obs == 5
-    with pytest.raises(AttributeError):
-        _ = ExampleResult(5).nonsense

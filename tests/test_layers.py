@@ -192,10 +192,6 @@ KNOWN_CYCLES = [
     ["psychometry", "psychometry.engine"],
     ["psychometry.report.document", "psychometry.report.html", "psychometry.report.markdown"],
     ["psychometry.report.sections", "psychometry.report.verdicts"],
-    [
-        "psychometry.stats.confirmatory", "psychometry.stats.multigroup", "psychometry.stats.ordinal",
-        "psychometry.stats.ordinal_groups",
-    ],
 ]  # fmt: skip
 
 

@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 from vocabulary import check_frame
 
-from psychometry.errors import PsychometryDeprecationWarning, PsychometryError
-from psychometry.stats import confirmatory
+from psychometry.errors import PsychometryError
 from psychometry.stats.confirmatory import LAVAAN_COLUMNS, CFAResult, cfa, parse_model
+from psychometry.stats.sem import ml
+from psychometry.stats.sem.model import structure
+from psychometry.stats.sem.start import start_values
 
 ROOT = Path(__file__).resolve().parents[1]
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -304,8 +306,8 @@ def test_default_start_values_have_the_signs_and_sizes_of_the_solution(bfi, fit_
     items = [f"{t}{k}" for t in "ACENO" for k in range(1, 6)]
     spec = parse_model(BFI_MODEL)
     s = np.cov(bfi[items].dropna().to_numpy(float), rowvar=False, bias=True)
-    st = confirmatory._structure(spec, items)
-    lam, phi, th = st.unpack(confirmatory._start_values(st, s, spec, items, "default"))
+    st = structure(spec, items)
+    lam, phi, th = st.unpack(start_values(st, s, spec, items, "default"))
     est = fit_bfi.parameters[fit_bfi.parameters["op"] == "=~"]["estimate"].to_numpy()
     start = np.array([lam[items.index(i), "ACENO".index(i[0])] for i in items])
     assert (np.sign(start) == np.sign(est)).all()
@@ -318,7 +320,7 @@ def test_the_10_iteration_fits_converge_by_the_stated_criterion(fit, fit_bfi):
     # Newton / Fisher scoring stops when g'H^-1 g / 2 < FTOL (= 1e-14); both fits need < 15 iterations
     assert fit.converged and fit.iterations < 15
     assert fit_bfi.converged and fit_bfi.iterations < 15
-    assert confirmatory.FTOL == 1e-14
+    assert ml.FTOL == 1e-14
 
 
 def _hs_problem(hs39):
@@ -331,32 +333,32 @@ def _hs_problem(hs39):
 def test_gradient_and_hessians_equal_finite_differences(hs39):
     spec, items, s, logdet_s = _hs_problem(hs39)
     for std_lv in (False, True):
-        st = confirmatory._structure(spec, items, std_lv=std_lv)
-        st_m = confirmatory._structure(spec, items)
-        theta = confirmatory._start_values(st_m, s, spec, items, "default")
+        st = structure(spec, items, std_lv=std_lv)
+        st_m = structure(spec, items)
+        theta = start_values(st_m, s, spec, items, "default")
         if std_lv:
-            theta = confirmatory._marker_to_std(st_m, st, theta)
-        _f0, w = confirmatory._discrepancy(st, theta, s, logdet_s)
-        g = confirmatory._gradient(st, theta, s, w)
-        h = confirmatory._observed_hessian(st, theta, s, w)
+            theta = ml._marker_to_std(st_m, st, theta)
+        _f0, w = ml._discrepancy(st, theta, s, logdet_s)
+        g = ml._gradient(st, theta, s, w)
+        h = ml._observed_hessian(st, theta, s, w)
         eps = 1e-6
         g_num, h_num = np.empty_like(g), np.empty_like(h)
         for k in range(len(theta)):
             e = np.zeros_like(theta)
             e[k] = eps
-            fp, wp = confirmatory._discrepancy(st, theta + e, s, logdet_s)
-            fm, wm = confirmatory._discrepancy(st, theta - e, s, logdet_s)
+            fp, wp = ml._discrepancy(st, theta + e, s, logdet_s)
+            fm, wm = ml._discrepancy(st, theta - e, s, logdet_s)
             g_num[k] = (fp - fm) / (2 * eps)
-            h_num[:, k] = (
-                confirmatory._gradient(st, theta + e, s, wp) - confirmatory._gradient(st, theta - e, s, wm)
-            ) / (2 * eps)
+            h_num[:, k] = (ml._gradient(st, theta + e, s, wp) - ml._gradient(st, theta - e, s, wm)) / (
+                2 * eps
+            )
         np.testing.assert_allclose(g, g_num, atol=1e-7)
         np.testing.assert_allclose(h, h_num, atol=1e-7)
         # at S = Sigma(theta) the exact Hessian is the expected one, Delta'(W (x) W)Delta (Kronecker form)
         s_model = st.sigma(theta)
-        _, w_model = confirmatory._discrepancy(st, theta, s_model, float(np.linalg.slogdet(s_model)[1]))
+        _, w_model = ml._discrepancy(st, theta, s_model, float(np.linalg.slogdet(s_model)[1]))
         lam, phi, _ = st.unpack(theta)
-        u, v, hh = confirmatory._uv(st, lam, phi)
+        u, v, hh = ml._uv(st, lam, phi)
         delta = np.stack(
             [
                 (hh[a] * (np.outer(u[:, a], v[:, a]) + np.outer(v[:, a], u[:, a]))).ravel()
@@ -365,54 +367,50 @@ def test_gradient_and_hessians_equal_finite_differences(hs39):
             axis=1,
         )
         kron = delta.T @ np.kron(w_model, w_model) @ delta
-        np.testing.assert_allclose(confirmatory._expected_hessian(st, theta, w_model), kron, atol=1e-10)
-        np.testing.assert_allclose(
-            confirmatory._observed_hessian(st, theta, s_model, w_model), kron, atol=1e-10
-        )
+        np.testing.assert_allclose(ml._expected_hessian(st, theta, w_model), kron, atol=1e-10)
+        np.testing.assert_allclose(ml._observed_hessian(st, theta, s_model, w_model), kron, atol=1e-10)
 
 
 def test_a_non_positive_definite_sigma_is_infinite_and_the_step_is_shortened(hs39, fit, monkeypatch):
     spec, items, s, logdet_s = _hs_problem(hs39)
-    st = confirmatory._structure(spec, items, std_lv=True)
+    st = structure(spec, items, std_lv=True)
     # Sigma not positive definite: F = +inf, no Sigma^-1 (not the old 1e10 with a zero gradient)
     bad = np.concatenate([np.ones(st.n_l), -np.ones(st.p), np.zeros(len(st.pj))])
-    assert confirmatory._discrepancy(st, bad, s, logdet_s) == (np.inf, None)
+    assert ml._discrepancy(st, bad, s, logdet_s) == (np.inf, None)
     # a start close to the boundary (residual variances 5% of the item variances, loadings .1 of
     # their size, factor correlations .9): the first full steps leave the positive-definite cone
     start = np.concatenate(
         [0.1 * np.array([0.9, 0.5, 0.6, 1.0, 1.0, 0.9, 0.6, 0.7, 0.6]), 0.05 * np.diag(s), [0.9, 0.9, 0.9]]
     )
     infinite = []
-    real = confirmatory._discrepancy
+    real = ml._discrepancy
 
     def counting(*args):
         out = real(*args)
         infinite.append(out[1] is None)
         return out
 
-    monkeypatch.setattr(confirmatory, "_discrepancy", counting)
-    opt = confirmatory._minimise(st, s, logdet_s, start)
+    monkeypatch.setattr(ml, "_discrepancy", counting)
+    opt = ml._minimise(st, s, logdet_s, start)
     assert sum(infinite) >= 3 and opt.backtracks >= 3
-    assert opt.converged and opt.decrement / 2 < confirmatory.FTOL
+    assert opt.converged and opt.decrement / 2 < ml.FTOL
     assert opt.fmin * len(hs39) == pytest.approx(fit.fit["chisq"], rel=1e-10)
 
 
 def test_running_out_of_iterations_is_reported_and_warned(hs39, monkeypatch):
     spec, items, s, logdet_s = _hs_problem(hs39)
-    st = confirmatory._structure(spec, items, std_lv=True)
-    start = confirmatory._marker_to_std(
-        confirmatory._structure(spec, items),
+    st = structure(spec, items, std_lv=True)
+    start = ml._marker_to_std(
+        structure(spec, items),
         st,
-        confirmatory._start_values(confirmatory._structure(spec, items), s, spec, items, "simple"),
+        start_values(structure(spec, items), s, spec, items, "simple"),
     )
-    assert not confirmatory._minimise(st, s, logdet_s, start, maxiter=2).converged
-    real = confirmatory._minimise
+    assert not ml._minimise(st, s, logdet_s, start, maxiter=2).converged
+    real = ml._minimise
     # every attempt (Newton / Fisher, BFGS, damped Newton, standardised factors) limited to 1-2 steps
-    monkeypatch.setattr(
-        confirmatory, "_minimise", lambda st_, s_, ld_, x, **kw: real(st_, s_, ld_, x, maxiter=2)
-    )
-    monkeypatch.setattr(confirmatory, "_bfgs", functools.partial(confirmatory._bfgs, maxiter=1))
-    monkeypatch.setattr(confirmatory, "_levenberg", functools.partial(confirmatory._levenberg, maxiter=1))
+    monkeypatch.setattr(ml, "_minimise", lambda st_, s_, ld_, x, **kw: real(st_, s_, ld_, x, maxiter=2))
+    monkeypatch.setattr(ml, "_bfgs", functools.partial(ml._bfgs, maxiter=1))
+    monkeypatch.setattr(ml, "_levenberg", functools.partial(ml._levenberg, maxiter=1))
     with pytest.warns(RuntimeWarning, match="did not find a solution"):
         res = cfa(hs39, model=HS_MODEL, start="simple")
     assert not res.converged and "did not find a solution" in res.warnings[0]
@@ -530,31 +528,3 @@ def test_result_follows_the_api_convention(fit):
     table = check_frame(fit.to_frame())
     pd.testing.assert_frame_equal(pd.DataFrame(table), fit.parameters)
     assert "Latent Variables:" in fit.summary() and "Latent Variables:" in fit._repr_html_()
-
-
-def test_positional_model_and_options_are_deprecated_but_give_the_same_fit(hs39, fit):
-    with pytest.warns(DeprecationWarning, match="model=... by position"):
-        old = cfa(hs39, HS_MODEL)
-    assert old.fit["chisq"] == fit.fit["chisq"]
-    with pytest.warns(DeprecationWarning, match="model=..., start=..."):
-        old = cfa(hs39, HS_MODEL, "simple")
-    assert old.fit["chisq"] == pytest.approx(fit.fit["chisq"], rel=1e-9)
-
-
-def test_n_obs_is_a_deprecated_spelling_of_n(fit):
-    with pytest.warns(PsychometryDeprecationWarning, match=r"CFAResult\.n_obs is now \.n"):
-        assert fit.n_obs == fit.n == 301
-    assert "Number of observations                           301" in fit.summary()
-
-
-def test_estimates_and_lavaan_column_names_are_deprecated_spellings_of_parameters(fit):
-    with pytest.warns(DeprecationWarning, match=r"\.estimates is now \.parameters"):
-        old = fit.estimates
-    new = fit.parameters
-    assert list(old.columns) == ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_lv", "std_all"]
-    for o, n in LAVAAN_COLUMNS.items():
-        np.testing.assert_array_equal(old[o].to_numpy(), new[n].to_numpy())
-    table = fit.to_frame()
-    for o, n in LAVAAN_COLUMNS.items():
-        with pytest.warns(DeprecationWarning, match=f"column '{o}' is now '{n}'"):
-            np.testing.assert_array_equal(table[o].to_numpy(), new[n].to_numpy())

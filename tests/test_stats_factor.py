@@ -288,31 +288,3 @@ def test_rotations_are_the_shared_helpers(bfi):
 
 
 # ------------------------------------------------------------------ deprecated spellings (until 1.1)
-def test_efa_items_keyword_is_deprecated(hs39):
-    with pytest.warns(DeprecationWarning, match="items="):
-        old = efa(items=hs39, nfactors=3)
-    pd.testing.assert_frame_equal(old.loadings, efa(hs39, nfactors=3).loadings)
-
-
-def test_efa_positional_arguments_are_deprecated(hs39):
-    new = efa(hs39, nfactors=3, rotation="varimax", method="pa")
-    with pytest.warns(DeprecationWarning, match="nfactors=..., rotation=..., method=... by position"):
-        old = efa(hs39, 3, "varimax", "pa")
-    pd.testing.assert_frame_equal(old.loadings, new.loadings)
-
-
-def test_efa_n_obs_attribute_is_deprecated(minres_oblimin):
-    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
-        assert minres_oblimin.n_obs == minres_oblimin.n == 2800
-
-
-def test_parallel_analysis_old_spellings_are_deprecated(hs39):
-    new = parallel_analysis(hs39, n_iter=3, seed=7, quantile=0.9)
-    with pytest.warns(DeprecationWarning, match="items="):
-        pd.testing.assert_frame_equal(
-            parallel_analysis(items=hs39, n_iter=3, seed=7, quantile=0.9).table, new.table
-        )
-    with pytest.warns(DeprecationWarning, match="n_iter=..., seed=..., quantile=... by position"):
-        pd.testing.assert_frame_equal(parallel_analysis(hs39, 3, 7, 0.9).table, new.table)
-    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
-        assert new.n_obs == new.n == 301

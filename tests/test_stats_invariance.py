@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from vocabulary import check_frame
 
-from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
+from psychometry.errors import StatsInputError
 from psychometry.stats._api import Result
 from psychometry.stats.confirmatory import LAVAAN_COLUMNS
 from psychometry.stats.multigroup import (
@@ -29,7 +29,7 @@ from psychometry.stats.multigroup import (
     invariance,
     multigroup_cfa,
 )
-from psychometry.stats.ordinal_groups import MultiGroupWLSMVResult, multigroup_wlsmv
+from psychometry.stats.ordinal_groups import MultiGroupWLSMVResult
 
 ROOT = Path(__file__).resolve().parents[1]
 FIT_KEYS = [
@@ -267,34 +267,3 @@ def test_results_follow_the_api_convention(refs):
     assert isinstance(wfit, MultiGroupWLSMVResult)
     assert list(check_frame(wfit.to_frame()).columns)[4:] == ["estimate", "se", "statistic", "p"]
     assert "WLSMV" in wfit._repr_html_()
-
-
-def test_old_spellings_warn_and_give_the_same_values(refs):
-    ref = refs["hs39_school"]
-    new = fitted("hs39_school", ref)
-    hs = data_for("hs39_school")
-    with pytest.warns(DeprecationWarning, match="column 'pvalue' is now 'p'"):
-        np.testing.assert_array_equal(new.table["pvalue"], new.table["p"])
-    with pytest.warns(DeprecationWarning, match="column 'pvalue' is now 'p'"):
-        np.testing.assert_array_equal(new.to_frame()["pvalue"], new.table["p"])
-    fit = new.fits["scalar"]
-    with pytest.warns(DeprecationWarning, match="estimates is now"):
-        old_est = fit.estimates
-    np.testing.assert_array_equal(old_est["est"], fit.parameters["estimate"])
-    np.testing.assert_array_equal(old_est["pvalue"], fit.parameters["p"])
-    with pytest.warns(PsychometryDeprecationWarning, match=r"MultiGroupCFAResult\.n_obs is now \.n"):
-        assert fit.n_obs == fit.n == ref["n"]
-    with pytest.warns(DeprecationWarning, match="model=..., group=..., levels=... by position"):
-        old = invariance(hs, ref["model"], ref["group"], ["configural", "metric"])
-    pd.testing.assert_frame_equal(pd.DataFrame(old.table), pd.DataFrame(new.table).iloc[:2])
-    with pytest.warns(DeprecationWarning, match="model=..., group=..., group_equal=... by position"):
-        old_fit = multigroup_cfa(hs, ref["model"], ref["group"], ["loadings"])
-    assert old_fit.fit["chisq"] == new.fits["metric"].fit["chisq"]
-    ordinal = ordinal_fitted("sd3_country_ordinal", refs["sd3_country_ordinal"])
-    d = ordinal_data("sd3_country_ordinal")
-    oref = refs["sd3_country_ordinal"]
-    with pytest.warns(DeprecationWarning, match="by position"):
-        old_w = multigroup_wlsmv(d, oref["model"], oref["group"], ("loadings",))
-    with pytest.warns(PsychometryDeprecationWarning, match=r"MultiGroupWLSMVResult\.n_obs is now \.n"):
-        assert old_w.n_obs == old_w.n and sum(old_w.n) == len(d.dropna())
-    assert old_w.fit["chisq.scaled"] == ordinal.fits["metric"].fit["chisq.scaled"]

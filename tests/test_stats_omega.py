@@ -201,29 +201,3 @@ def test_omega_to_frame_follows_the_column_vocabulary():
 
 
 # --- deprecated spellings (until psychometry 1.1) -------------------------------------------------------
-
-
-def test_omega_items_or_R_keyword_is_deprecated():
-    with pytest.warns(DeprecationWarning, match="items_or_R="):
-        old = s.omega(items_or_R=load_case("thurstone"), nfactors=3)
-    assert old.omega_h == result("thurstone").omega_h
-
-
-def test_omega_positional_nfactors_is_deprecated():
-    with pytest.warns(DeprecationWarning, match="nfactors=... by position"):
-        old = s.omega(load_case("thurstone"), 3)
-    assert old.omega_h == result("thurstone").omega_h
-
-
-def test_omega_n_obs_attribute_is_deprecated():
-    o = result("attitude_1f")
-    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
-        assert o.n_obs == o.n == 30
-
-
-@pytest.mark.parametrize("old, new", [("G.6", "g6"), ("ECV", "ecv")])
-def test_omega_to_frame_old_column_names_are_deprecated(old, new):
-    t = result("thurstone").to_frame()
-    with pytest.warns(DeprecationWarning, match=f"column '{old}' is now '{new}'"):
-        got = t[old]
-    pd.testing.assert_series_equal(got, t[new])

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
+from psychometry.errors import StatsInputError
 from psychometry.stats import cfa
 from psychometry.stats.confirmatory import LAVAAN_COLUMNS
 from psychometry.stats.ordinal import OrdinalCFAResult, cfa_wlsmv
@@ -227,23 +227,14 @@ def test_listwise_is_the_default_and_drops_every_incomplete_row():
     assert cfa(d, model=model, ordered=True, missing="pairwise").n > listwise.n
 
 
-def test_ordinal_result_follows_the_api_convention_and_old_spellings_warn(refs):
+def test_ordinal_result_follows_the_api_convention(refs):
     from vocabulary import check_frame
 
     res, _ = fitted("bfi_ac", refs["bfi_ac"]["model"])
     table = check_frame(res.to_frame())
     assert list(table.columns[:7]) == ["lhs", "op", "rhs", "estimate", "se", "statistic", "p"]
     assert "Thresholds:" in res._repr_html_()
-    with pytest.warns(DeprecationWarning, match="estimates is now"):
-        old = res.estimates
-    np.testing.assert_array_equal(old["est"].to_numpy(), res.parameters["estimate"].to_numpy())
-    with pytest.warns(PsychometryDeprecationWarning, match=r"OrdinalCFAResult\.n_obs is now \.n"):
-        assert res.n_obs == res.n
     d = bfi_complete().iloc[:300, :5]
     model = "A =~ A1 + A2 + A3 + A4 + A5"
     new = cfa(d, model=model, ordered=True)
-    with pytest.warns(DeprecationWarning, match="by position"):
-        assert cfa(d, model, "default", True).fit["chisq"] == new.fit["chisq"]
-    with pytest.warns(DeprecationWarning, match="by position"):
-        assert cfa_wlsmv(d, model).fit["chisq"] == new.fit["chisq"]
     assert cfa_wlsmv(d, model=model).fit["chisq"] == new.fit["chisq"]

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
+from psychometry.errors import StatsInputError
 from psychometry.stats import cfa
 from psychometry.stats.irt import irt_fa, irt_from_cfa
 
@@ -106,7 +106,7 @@ def test_irt_from_an_ordinal_cfa_uses_standardised_loadings_and_thresholds():
         irt_fa(d, nfactors=5)
 
 
-def test_irt_results_follow_the_api_convention_and_old_spellings_warn():
+def test_irt_results_follow_the_api_convention():
     from vocabulary import check_frame
 
     from psychometry.stats._api import Result
@@ -117,15 +117,7 @@ def test_irt_results_follow_the_api_convention_and_old_spellings_warn():
     table = check_frame(res.to_frame())
     assert list(table.columns[:1]) == ["discrimination"] and list(table.index) == list(d.columns)
     assert "discrimination" in res.summary() and "<" in res._repr_html_()
-    with pytest.warns(DeprecationWarning, match="nfactors=... by position"):
-        old = irt_fa(d, 1)
-    pd.testing.assert_series_equal(old.discrimination, res.discrimination)
     fit = cfa(d, model="A =~ A1 + A2 + A3 + A4 + A5", ordered=True)
     new = irt_from_cfa(fit)["A"]
-    with pytest.warns(DeprecationWarning, match="result= is deprecated; use fit="):
-        old_cfa = irt_from_cfa(result=fit)["A"]
-    pd.testing.assert_frame_equal(old_cfa.to_frame(), new.to_frame())
     check_frame(new.to_frame())
     assert res.n == new.n == len(d)
-    with pytest.warns(PsychometryDeprecationWarning, match=r"IRTResult\.n_obs is now \.n"):
-        assert res.n_obs == res.n

@@ -21,7 +21,7 @@ import pytest
 from scipy import stats as sps
 from vocabulary import check_frame
 
-from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
+from psychometry.errors import StatsInputError
 from psychometry.stats._api import Result
 from psychometry.stats.polycor import PolychoricResult, PolyserialResult, bvn_cdf, polychoric, polyserial
 
@@ -207,19 +207,6 @@ def test_polychoric_result_follows_the_api_convention(bfi):
     assert "with tau of" in res._repr_html_()
 
 
-def test_polychoric_n_obs_is_a_deprecated_spelling_of_n(bfi):
-    res = run(bfi[["A1", "A2", "A3"]], "psych")
-    with pytest.warns(PsychometryDeprecationWarning, match=r"PolychoricResult\.n_obs is now \.n"):
-        assert res.n_obs == res.n
-
-
-def test_polychoric_positional_options_are_deprecated(bfi_cc):
-    data = bfi_cc[["A1", "A2", "A3"]]
-    with pytest.warns(DeprecationWarning, match="method=... by position"):
-        old = polychoric(data, "lavaan")
-    pd.testing.assert_frame_equal(old.rho, polychoric(data, method="lavaan").rho)
-
-
 def test_polyserial_result_and_x_as_a_column_name(bfi, bfi_cc):
     items = bfi_cc[["A1", "A2", "A3"]]
     age = bfi.loc[bfi_cc.index, "age"]
@@ -242,49 +229,3 @@ def test_polyserial_result_and_x_as_a_column_name(bfi, bfi_cc):
     by_name = polyserial(items.assign(age=age), x="age")
     pd.testing.assert_series_equal(by_name.rho, res.rho)
     assert "Polyserial correlations (psych)" in res.summary() and "A3" in res._repr_html_()
-
-
-def test_polyserial_old_argument_order_warns_and_gives_the_same_value(bfi, bfi_cc):
-    items = bfi_cc[["A1", "A2", "A3"]]
-    age = bfi.loc[bfi_cc.index, "age"]
-    for method in ("psych", "lavaan"):
-        new = polyserial(items, x=age, method=method)
-        with pytest.warns(DeprecationWarning, match=r"polyserial\(x, items\) is deprecated"):
-            old = polyserial(age, items, method=method)
-        pd.testing.assert_series_equal(old.rho, new.rho)
-    with pytest.warns(DeprecationWarning) as record:
-        old = polyserial(age.to_numpy(), items, "lavaan")  # a 1-d array first, method by position
-    assert any("method=... by position" in str(w.message) for w in record)
-    pd.testing.assert_series_equal(old.rho, new.rho)
-    with pytest.warns(DeprecationWarning, match="items= is deprecated"):
-        old = polyserial(age, items=items)
-    pd.testing.assert_series_equal(old.rho, polyserial(items, x=age).rho)
-    with pytest.warns(DeprecationWarning, match="x=... by position"):
-        old = polyserial(items, age)
-    pd.testing.assert_series_equal(old.rho, polyserial(items, x=age).rho)
-    # mixed-up arguments are an error, never a silent swap
-    with pytest.raises(StatsInputError, match="polyserial"):
-        polyserial(age, x=items)
-    with pytest.raises(StatsInputError, match="polyserial"):
-        polyserial(age, age)
-
-
-def test_polyserial_result_still_reads_like_the_series_it_was(bfi, bfi_cc):
-    items = bfi_cc[["A1", "A2", "A3"]]
-    age = bfi.loc[bfi_cc.index, "age"]
-    res = polyserial(items, x=age)
-    rho = res.rho
-    with pytest.warns(DeprecationWarning, match=r"use res\.rho\[\.\.\.\]"):
-        assert res["A2"] == rho["A2"]
-    with pytest.warns(DeprecationWarning, match=r"use res\.rho\.loc"):
-        assert res.loc["A3"] == rho["A3"]
-    with pytest.warns(DeprecationWarning, match=r"use res\.rho\.to_numpy"):
-        np.testing.assert_array_equal(res.to_numpy(), rho.to_numpy())
-    with pytest.warns(DeprecationWarning, match=r"use res\.rho\.to_dict"):
-        assert res.to_dict() == rho.to_dict()
-    with pytest.warns(DeprecationWarning, match="iterating over res.rho"):
-        assert list(iter(res)) == list(rho)
-    with pytest.warns(DeprecationWarning, match=r"len\(res\.rho\)"):
-        assert len(res) == 3
-    with pytest.warns(DeprecationWarning, match=r"np\.asarray\(res\.rho\)"):
-        np.testing.assert_array_equal(np.asarray(res), rho.to_numpy())

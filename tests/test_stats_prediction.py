@@ -19,7 +19,7 @@ import pytest
 from vocabulary import check_frame
 
 import psychometry.stats as s
-from psychometry.errors import PsychometryDeprecationWarning, StatsInputError
+from psychometry.errors import StatsInputError
 from psychometry.stats.prediction import (
     RESPONDENT_KEY,
     BehaviourRegressionResult,
@@ -421,66 +421,3 @@ def test_result_classes_follow_the_convention():
     assert f.loc[f["scale"] == "E", "score"].tolist() == tb.traits["E"].tolist()
     assert (f["n_conditions"] == 4).all()
     assert "generosity" in tb.summary() and tb._repr_html_()
-
-
-def test_behaviour_regression_old_spellings_warn_and_give_the_same_fit():
-    d = _attitude()
-    new = behaviour_regression(d[["complaints", "learning"]], behaviour=d["rating"]).to_frame()
-    with pytest.warns(DeprecationWarning, match="passing behaviour=... by position"):
-        old = behaviour_regression(d[["complaints", "learning"]], d["rating"]).to_frame()
-    pd.testing.assert_frame_equal(old, new)
-    with pytest.warns(DeprecationWarning, match="traits= is deprecated; use data="):
-        old = behaviour_regression(traits=d[["complaints", "learning"]], behaviour=d["rating"]).to_frame()
-    pd.testing.assert_frame_equal(old, new)
-
-
-def test_regression_to_frame_t_column_is_deprecated_for_statistic():
-    d = _attitude()
-    res = behaviour_regression(d[["complaints", "learning"]], behaviour=d[["rating", "advance"]])
-    for table in (res.to_frame(), res["rating"].to_frame()):
-        check_frame(table)
-        assert "t" not in table.columns and "statistic" in table.columns
-        with pytest.warns(PsychometryDeprecationWarning, match="column 't' is now 'statistic'"):
-            got = table["t"]
-        pd.testing.assert_series_equal(got, table["statistic"])
-    assert "t value" in res["rating"].summary()  # R's name stays in the printed table
-
-
-@pytest.mark.parametrize("old", ["BehaviourRegression", "RegressionFit"])
-def test_old_result_class_names_warn(old):
-    import psychometry.stats.prediction as pred
-
-    with pytest.warns(DeprecationWarning, match=f"{old} is now {old}Result"):
-        assert getattr(pred, old) is getattr(pred, f"{old}Result")
-
-
-def test_respondent_scores_instruments_by_position_warns_and_gives_the_same_value():
-    new = respondent_scores(long_table(), instruments="dictator")
-    with pytest.warns(DeprecationWarning, match="passing instruments=... by position"):
-        old = respondent_scores(long_table(), "dictator")
-    pd.testing.assert_frame_equal(old, new)
-
-
-def test_trait_behaviour_scores_old_spellings_warn_and_unpack_as_before():
-    new = trait_behaviour_scores(long_table(), trait_instruments="bfi", behaviour_instruments="dictator")
-    with pytest.warns(DeprecationWarning, match="passing trait_instruments=..., behaviour_instruments=..."):
-        res = trait_behaviour_scores(long_table(), "bfi", "dictator")
-    with pytest.warns(DeprecationWarning, match="unpacking it as a tuple is deprecated"):
-        traits, behaviour = res
-    pd.testing.assert_frame_equal(traits, new.traits)
-    pd.testing.assert_frame_equal(behaviour, new.behaviour)
-    with pytest.warns(PsychometryDeprecationWarning, match=r"indexing it as a tuple \(res\[0\], res\[1\]\)"):
-        first = res[0]
-    pd.testing.assert_frame_equal(first, new.traits)
-    with pytest.warns(PsychometryDeprecationWarning, match="indexing it as a tuple"):
-        second = res[1]
-    pd.testing.assert_frame_equal(second, new.behaviour)
-    with pytest.warns(PsychometryDeprecationWarning, match="len"):
-        assert len(res) == 2
-    assert res and bool(res) is True  # truth does not go through the deprecated __len__
-    with pytest.warns(DeprecationWarning, match="traits= is deprecated; use trait_instruments="):
-        res = trait_behaviour_scores(long_table(), traits="bfi", behaviour_instruments="dictator")
-    pd.testing.assert_frame_equal(res.traits, new.traits)
-    with pytest.warns(DeprecationWarning, match="behaviours= is deprecated; use behaviour_instruments="):
-        res = trait_behaviour_scores(long_table(), trait_instruments="bfi", behaviours="dictator")
-    pd.testing.assert_frame_equal(res.behaviour, new.behaviour)

@@ -8,7 +8,6 @@ marked ``r`` re-run that script live when Rscript is available.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import warnings
@@ -426,79 +425,3 @@ def test_icc_to_frame_follows_the_column_vocabulary():
 
 
 # --- deprecated spellings (until psychometry 1.1) -------------------------------------------------------
-
-
-def test_alpha_items_keyword_is_deprecated():
-    items = load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
-    with pytest.warns(DeprecationWarning, match="items="):
-        old = s.alpha(items=items, keys=["A1"])
-    assert old.raw_alpha == s.alpha(items, keys=["A1"]).raw_alpha
-
-
-def test_alpha_positional_keys_are_deprecated():
-    items = load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
-    with pytest.warns(DeprecationWarning, match="keys=... by position"):
-        old = s.alpha(items, ["A1"])
-    assert old.raw_alpha == s.alpha(items, keys=["A1"]).raw_alpha
-
-
-def test_alpha_n_obs_attribute_is_deprecated():
-    a = s.alpha(load("attitude"))
-    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
-        assert a.n_obs == a.n == 30
-
-
-@pytest.mark.parametrize(
-    "old, new",
-    [("raw_alpha", "alpha"), ("std.alpha", "std_alpha"), ("G6(smc)", "g6"), ("S/N", "signal_noise")],
-)
-def test_alpha_to_frame_old_column_names_are_deprecated(old, new):
-    t = s.alpha(load("attitude")).to_frame()
-    with pytest.warns(DeprecationWarning, match=f"column '{re.escape(old)}' is now '{new}'"):
-        got = t[old]
-    pd.testing.assert_series_equal(got, t[new])
-
-
-def test_splithalf_items_keyword_and_positional_keys_are_deprecated():
-    items = load("bfi")[["A1", "A2", "A3", "A4"]]
-    new = s.splithalf(items, keys=["A1"])
-    with pytest.warns(DeprecationWarning, match="items="):
-        assert s.splithalf(items=items, keys=["A1"]).max_split == new.max_split
-    with pytest.warns(DeprecationWarning, match="keys=... by position"):
-        assert s.splithalf(items, ["A1"]).max_split == new.max_split
-    with pytest.warns(DeprecationWarning, match="n_obs is now .n"):
-        assert new.n_obs == new.n
-
-
-@pytest.mark.parametrize(
-    "old, new",
-    [
-        ("first/second (SB)", "first_second"),
-        ("odd/even (SB)", "odd_even"),
-        ("max split (lambda4)", "max_split"),
-        ("min split (beta)", "min_split"),
-        ("average split", "mean_split"),
-    ],
-)
-def test_splithalf_to_frame_old_column_names_are_deprecated(old, new):
-    t = s.splithalf(load("attitude").iloc[:, :6]).to_frame()
-    with pytest.warns(DeprecationWarning, match=re.escape(f"column '{old}' is now '{new}'")):
-        got = t[old]
-    pd.testing.assert_series_equal(got, t[new])
-
-
-def test_icc_positional_columns_are_deprecated():
-    new = s.icc(_wine(), targets="Wine", raters="Judge", ratings="Scores")
-    with pytest.warns(DeprecationWarning, match="targets=..., raters=..., ratings=... by position"):
-        old = s.icc(_wine(), "Wine", "Judge", "Scores")
-    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
-
-
-@pytest.mark.parametrize(
-    "old, new", [("ICC", "icc"), ("F", "statistic"), ("pval", "p"), ("McGraw-Wong", "mcgraw_wong")]
-)
-def test_icc_to_frame_old_column_names_are_deprecated(old, new):
-    t = s.icc(_wine(), targets="Wine", raters="Judge", ratings="Scores").to_frame()
-    with pytest.warns(DeprecationWarning, match=f"column '{old}' is now '{new}'"):
-        got = t[old]
-    pd.testing.assert_series_equal(got, t[new])

@@ -599,7 +599,7 @@ def test_bad_input_raises_a_psychometry_error_naming_the_problem(long):
 
 
 # ------------------------------------------------------------------------------------------------------
-# docs/api.md: result classes, to_frame() vocabulary, deprecated spellings
+# docs/api.md: result classes, to_frame() vocabulary
 
 
 def test_result_classes_and_to_frame_follow_the_vocabulary(long):
@@ -631,100 +631,14 @@ def test_to_frame_holds_the_numbers_of_the_r_named_tables(long):
         np.testing.assert_array_equal(f[new], os_.table[old])
 
 
-def test_old_to_frame_column_names_warn_and_give_the_same_values(long):
-    f = template_sensitivity(long).to_frame()
-    with pytest.warns(DeprecationWarning, match="'friedman_p' is now 'p_friedman'"):
-        old = f["friedman_p"]
-    np.testing.assert_array_equal(old, f["p_friedman"])
-    f = refusal_rates(long).to_frame()
-    with pytest.warns(DeprecationWarning, match="'refused_lower' is now 'refused_rate_ci_low'"):
-        old = f["refused_lower"]
-    np.testing.assert_array_equal(old, f["refused_rate_ci_low"])
-    f = order_sensitivity(long).to_frame()
-    with pytest.warns(DeprecationWarning, match="'wilcoxon_p' is now 'p_wilcoxon'"):
-        old = f["wilcoxon_p"]
-    np.testing.assert_array_equal(old, f["p_wilcoxon"])
-
-
-def _renamed_columns():
-    import psychometry.stats.robustness as rob
-
-    return [
-        (fn, old, new)
-        for fn, renamed in (
-            ("refusal_rates", rob._REFUSAL_RENAMED),
-            ("template_sensitivity", rob._TEMPLATE_RENAMED),
-            ("order_sensitivity", rob._ORDER_RENAMED),
-        )
-        for old, new in renamed.items()
-    ]
-
-
-@pytest.fixture(scope="module")
-def frames(long):
-    return {
-        "refusal_rates": refusal_rates(long).to_frame(),
-        "template_sensitivity": template_sensitivity(long).to_frame(),
-        "order_sensitivity": order_sensitivity(long).to_frame(),
-    }
-
-
-@pytest.mark.parametrize("fn, old, new", _renamed_columns())
-def test_every_renamed_column_warns_and_gives_the_new_column(frames, fn, old, new):
-    f = frames[fn]
-    assert old not in f.columns and new in f.columns
-    with pytest.warns(DeprecationWarning, match=f"'{old}' is now '{new}'"):
-        got = f[old]
-    pd.testing.assert_series_equal(got, f[new], check_names=False)
-
-
-@pytest.mark.parametrize(
-    "old", ["RefusalRates", "TemplateSensitivity", "OrderSensitivity", "PositionBias", "ResponseStyles"]
-)
-def test_old_result_class_names_warn_and_give_the_new_class(old):
-    import psychometry.stats.robustness as rob
-
-    with pytest.warns(DeprecationWarning, match=f"{old} is now {old}Result"):
-        cls = getattr(rob, old)
-    assert cls is getattr(rob, f"{old}Result")
-
-
-def test_refusal_rates_by_by_position_warns_and_gives_the_same_value(long):
-    new = refusal_rates(long, by="template").to_frame()
-    with pytest.warns(DeprecationWarning, match="passing by=... by position"):
-        old = refusal_rates(long, "template").to_frame()
-    pd.testing.assert_frame_equal(old, new)
-
-
-def test_template_sensitivity_targets_warns_and_is_pair_on(long):
-    new = template_sensitivity(long, pair_on=["model", "persona", "order", "repeat"])
-    with pytest.warns(DeprecationWarning, match="targets= is deprecated; use pair_on="):
-        old = template_sensitivity(long, targets=["model", "persona", "order", "repeat"])
-    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
-    with pytest.warns(DeprecationWarning, match="targets is now .pair_on"):
-        assert old.targets == new.pair_on == ("model", "persona", "order", "repeat")
-
-
 @pytest.mark.parametrize("fn", [template_sensitivity, order_sensitivity])
-def test_alpha_warns_and_is_one_minus_conf_level(long, fn):
+def test_significant_is_p_below_one_minus_conf_level(long, fn):
     new = fn(long, conf_level=0.999)
-    with pytest.warns(DeprecationWarning, match="alpha= is deprecated; use conf_level="):
-        old = fn(long, alpha=0.001)
-    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
-    assert old.conf_level == pytest.approx(0.999)
-    with pytest.warns(DeprecationWarning, match="alpha is now 1 - .conf_level"):
-        assert new.alpha == pytest.approx(0.001)
+    assert new.conf_level == pytest.approx(0.999)
     # significant means p < 1 - conf_level
     p = new.to_frame()["p_friedman" if fn is template_sensitivity else "p_wilcoxon"]
     if fn is template_sensitivity:
         np.testing.assert_array_equal(new.to_frame()["significant"], p < 1 - 0.999)
-
-
-def test_order_sensitivity_a_b_by_position_warns_and_gives_the_same_value(long):
-    new = order_sensitivity(long, a="original", b="rotate1").to_frame()
-    with pytest.warns(DeprecationWarning, match="passing a=..., b=... by position"):
-        old = order_sensitivity(long, "original", "rotate1").to_frame()
-    pd.testing.assert_frame_equal(old, new)
 
 
 def test_new_spellings_raise_no_deprecation_warning(long):

@@ -208,11 +208,3 @@ def test_scale_scores_method_offset_and_min_items_per_scale():
 def test_scale_scores_name_a_bad_scoring_option(kwargs, words):
     with pytest.raises(LongTableError, match=words):
         scale_scores(TABLE, **kwargs)
-
-
-def test_item_matrix_old_positional_columns_warn_and_give_the_same_matrix():
-    t = TABLE.rename(columns={"respondent": "person", "item": "question", "value": "answer"})
-    new = item_matrix(t, respondent="person", item="question", value="answer")
-    with pytest.warns(DeprecationWarning, match="passing respondent=..., item=..., value=... by position"):
-        old = item_matrix(t, "person", "question", "answer")
-    pd.testing.assert_frame_equal(old, new)

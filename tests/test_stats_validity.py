@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from vocabulary import check_frame
 
-from psychometry.errors import PsychometryDeprecationWarning, PsychometryError
+from psychometry.errors import PsychometryError
 from psychometry.stats.validity import cohens_d_ci, compare_norms, mtmm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,14 +246,6 @@ def test_mtmm_to_frame_follows_the_column_vocabulary(res):
     assert "<table" in res._repr_html_()
 
 
-@pytest.mark.parametrize("old, new", [("ci_low", "r_ci_low"), ("ci_high", "r_ci_high")])
-def test_mtmm_to_frame_old_interval_columns_are_deprecated(res, old, new):
-    t = res.to_frame()
-    with pytest.warns(PsychometryDeprecationWarning, match=f"column '{old}' is now '{new}'"):
-        got = t[old]
-    pd.testing.assert_series_equal(got, t[new])
-
-
 def test_compare_norms_to_frame_follows_the_column_vocabulary():
     out = compare_norms(pd.DataFrame({"E": [3.0, 4.0, 5.0]}), norms={"E": (3.0, 0.5, 1000)})
     t = check_frame(out.to_frame())
@@ -263,45 +255,13 @@ def test_compare_norms_to_frame_follows_the_column_vocabulary():
 
 
 # ------------------------------------------------------------------ deprecated spellings (until 1.1)
-def test_mtmm_scores_a_and_scores_b_keywords_are_deprecated(bfi_scored, res):
-    a, b, _ = bfi_scored
-    pairs = {t: f"{t}_b" for t in TRAITS}
-    with pytest.warns(DeprecationWarning, match="scores_a="):
-        old = mtmm(scores_a=a, other=b, pairs=pairs, methods=("items1-3", "items4-5"))
-    pd.testing.assert_frame_equal(old.to_frame(), res.to_frame())
-    with pytest.warns(DeprecationWarning, match="scores_b="):
-        old = mtmm(a, scores_b=b, pairs=pairs, methods=("items1-3", "items4-5"))
-    pd.testing.assert_frame_equal(old.to_frame(), res.to_frame())
-
-
-def test_mtmm_positional_arguments_are_deprecated(bfi_scored, res):
-    a, b, _ = bfi_scored
-    with pytest.warns(DeprecationWarning, match="other=..., pairs=... by position"):
-        old = mtmm(a, b, {t: f"{t}_b" for t in TRAITS}, methods=("items1-3", "items4-5"))
-    pd.testing.assert_frame_equal(old.to_frame(), res.to_frame())
 
 
 NORM_SCORES = pd.DataFrame({"E": [3.0, 3.5, 2.5, 4.0, 3.0, 2.0]})
 NORM = {"E": (3.25, 0.9, 6076)}
 
 
-def test_compare_norms_scores_keyword_and_positional_norms_are_deprecated():
-    new = compare_norms(NORM_SCORES, norms=NORM).to_frame()
-    with pytest.warns(DeprecationWarning, match="scores="):
-        pd.testing.assert_frame_equal(compare_norms(scores=NORM_SCORES, norms=NORM).to_frame(), new)
-    with pytest.warns(DeprecationWarning, match="norms=... by position"):
-        pd.testing.assert_frame_equal(compare_norms(NORM_SCORES, NORM).to_frame(), new)
-
-
 def test_compare_norms_has_no_alpha_argument():
     # 0.1 never had alpha= here, so there is no deprecated spelling to keep (docs/api.md: conf_level)
     with pytest.raises(TypeError):
         compare_norms(NORM_SCORES, norms=NORM, alpha=0.1)
-
-
-@pytest.mark.parametrize("old, new", [("t", "statistic"), ("d_low", "d_ci_low"), ("d_high", "d_ci_high")])
-def test_compare_norms_to_frame_old_column_names_are_deprecated(old, new):
-    t = compare_norms(NORM_SCORES, norms=NORM).to_frame()
-    with pytest.warns(DeprecationWarning, match=f"column '{old}' is now '{new}'"):
-        got = t[old]
-    pd.testing.assert_series_equal(got, t[new])

@@ -28,9 +28,8 @@ promax as ``psych::kaiser(L, "Promax")``: Kaiser-normalised varimax, then the le
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,7 @@ from scipy import optimize
 
 from psychometry.errors import StatsInputError
 
-from ._api import Result, deprecated_params
+from ._api import Result
 from ._linalg import numeric_items, oblimin, smc, top_eigen, varimax
 from ._rprint import fmt_number, format_frame
 
@@ -226,8 +225,6 @@ class EFAResult(Result):
     n: int
     rmsr: float = field(default=float("nan"))
 
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
-
     def to_frame(self) -> pd.DataFrame:
         """Loadings with h2, u2 and com columns (psych's printed table, unrounded)."""
         out = self.loadings.copy()
@@ -264,7 +261,6 @@ class EFAResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("nfactors", "rotation", "method"), items="data")
 def efa(
     data: pd.DataFrame, *, nfactors: int = 1, rotation: Rotation | None = "oblimin", method: Method = "minres"
 ) -> EFAResult:
@@ -414,8 +410,6 @@ class ParallelAnalysisResult(Result):
     n: int
     seed: int | None
 
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
-
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
@@ -433,7 +427,6 @@ class ParallelAnalysisResult(Result):
         )
 
 
-@deprecated_params(positional=("n_iter", "seed", "quantile"), items="data")
 def parallel_analysis(
     data: pd.DataFrame, *, n_iter: int = 20, seed: int | None = None, quantile: float = 0.95
 ) -> ParallelAnalysisResult:

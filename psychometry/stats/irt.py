@@ -31,16 +31,15 @@ latent ability using a response pattern of graded scores. Revelle, W. psych::irt
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from psychometry.errors import StatsInputError
-from psychometry.stats._api import Result, deprecated_params
+from psychometry.stats._api import Result
 
 if TYPE_CHECKING:
     from psychometry.stats.confirmatory import CFAResult
@@ -57,7 +56,7 @@ class IRTResult(Result):
     discrimination : Series a_i = lambda_i / sqrt(1 - lambda_i^2) (indexed by item).
     difficulty : DataFrame d_ik = tau_ik / sqrt(1 - lambda_i^2) (items x thresholds; +-inf / NaN kept).
     loadings : Series of the standardised loadings; tau : DataFrame of the thresholds.
-    n : rows of the data (as psych's n.obs; ``n_obs`` until psychometry 1.1).
+    n : rows of the data (as psych's n.obs).
     """
 
     discrimination: pd.Series
@@ -66,8 +65,6 @@ class IRTResult(Result):
     tau: pd.DataFrame
     n: int
     source: str = "irt.fa"
-
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item (indexed by item): discrimination, then the difficulties d_ik."""
@@ -177,7 +174,6 @@ def _psych_fa_minres(r: np.ndarray, nfactors: int) -> tuple[np.ndarray, list[str
     return rotated, names
 
 
-@deprecated_params(positional=("nfactors",))
 def irt_fa(data: pd.DataFrame, *, nfactors: int = 1) -> IRTResult | dict[str, IRTResult]:
     """``psych::irt.fa(data, nfactors)`` for ordinal items: polychoric correlations (psych's rules),
     minres loadings (oblimin-rotated when nfactors > 1, psych's sign and order conventions), then
@@ -223,7 +219,6 @@ def irt_fa(data: pd.DataFrame, *, nfactors: int = 1) -> IRTResult | dict[str, IR
     return out[names[0]] if nfactors == 1 else out
 
 
-@deprecated_params(result="fit")
 def irt_from_cfa(fit: CFAResult) -> dict[str, IRTResult]:
     """IRT parameters from an ordinal CFA (``cfa(..., ordered=True)``): for each factor, its items'
     standardised loadings (``std_all``) and thresholds; items loading on several factors are not

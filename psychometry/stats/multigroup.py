@@ -47,18 +47,23 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from psychometry.errors import StatsInputError
-from psychometry.stats import confirmatory as _ml
-from psychometry.stats._api import Result, deprecated_params, frame
-
-if TYPE_CHECKING:
-    from psychometry.stats.ordinal_groups import MultiGroupWLSMVResult
+from psychometry.stats._api import Result
+from psychometry.stats.ordinal_groups import (
+    ORDINAL_LEVELS,
+    MultiGroupWLSMVResult,
+    multigroup_wlsmv,
+    satorra2000,
+)
+from psychometry.stats.sem.indices import cfi, rmsea, tli
+from psychometry.stats.sem.model import model_items, parse_model, structure
+from psychometry.stats.sem.params import measurement_rows, param_row
+from psychometry.stats.sem.start import lavaan_start
 
 __all__ = ["InvarianceResult", "MultiGroupCFAResult", "invariance", "multigroup_cfa"]
 
@@ -78,11 +83,10 @@ CHEN_2007 = {
 
 
 @dataclass(frozen=True, eq=False)
-class MultiGroupCFAResult(_ml._LavaanEstimates, Result):
+class MultiGroupCFAResult(Result):
     """Result of :func:`multigroup_cfa`: ``fit`` (lavaan's fit-measure names), ``parameters``
-    (lhs, op, rhs, group, estimate, se, statistic = z, p; lavaan's row order per group; the deprecated
-    ``estimates`` has lavaan's est, z, pvalue), ``groups`` (labels), ``n`` (per group;
-    ``n_obs`` until psychometry 1.1), ``group_equal``, ``converged``, ``iterations``."""
+    (lhs, op, rhs, group, estimate, se, statistic = z, p; lavaan's row order per group), ``groups``
+    (labels), ``n`` (per group), ``group_equal``, ``converged``, ``iterations``."""
 
     fit: dict[str, float]
     parameters: pd.DataFrame
@@ -93,11 +97,9 @@ class MultiGroupCFAResult(_ml._LavaanEstimates, Result):
     converged: bool
     iterations: int
 
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
-
     def to_frame(self) -> pd.DataFrame:
         """The parameter table (``parameters``): lhs, op, rhs, group, estimate, se, statistic, p."""
-        return frame(self.parameters.copy(), _ml.LAVAAN_COLUMNS)
+        return self.parameters.copy()
 
     def summary(self) -> str:
         """The groups, the constraints and lavaan's main fit measures."""
@@ -112,24 +114,20 @@ class MultiGroupCFAResult(_ml._LavaanEstimates, Result):
         return "\n".join(lines)
 
 
-#: renamed columns of :class:`InvarianceResult`'s table (old -> new)
-INVARIANCE_COLUMNS = {"pvalue": "p"}
-
-
 @dataclass(frozen=True, eq=False)
 class InvarianceResult(Result):
     """Result of :func:`invariance`: ``fits`` {level: MultiGroupCFAResult (MultiGroupWLSMVResult with
     ``ordered``)}; ``table`` (also ``to_frame()``) one row per level (index ``level``) with npar,
     chisq, df, p (the model's chi-square test), cfi, tli, rmsea, srmr, chisq_diff, df_diff, p_diff
     (lavTestLRT against the previous level), delta_cfi, delta_rmsea, delta_srmr and ``chen2007`` (True
-    when the level holds by Chen's cut-offs); ``pvalue`` is the deprecated name of ``p``."""
+    when the level holds by Chen's cut-offs)."""
 
     fits: dict[str, MultiGroupCFAResult | MultiGroupWLSMVResult]
     table: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """The table of levels (``table``)."""
-        return frame(self.table.copy(), INVARIANCE_COLUMNS)
+        return self.table.copy()
 
     def summary(self) -> str:
         """The table of levels, printed with its heading (lavaan's ``pvalue`` for the p column)."""
@@ -302,8 +300,8 @@ def _start(sp: _Spec, spec, s: list[np.ndarray], mbar: list[np.ndarray]) -> np.n
     x = np.zeros(sp.q)
     cnt = np.zeros(sp.q)
     for g in range(len(s)):
-        st = _ml._structure(spec, sp.items)
-        lam, phi, th = st.unpack(_ml._lavaan_start(st, s[g], spec, sp.items))
+        st = structure(spec, sp.items)
+        lam, phi, th = st.unpack(lavaan_start(st, s[g], spec, sp.items))
         vals = (
             [(sp.idx_lam[g, k], lam[i, j]) for k, (i, j) in enumerate(sp.lam_pos)]
             + [(sp.idx_th[g, i], th[i]) for i in range(len(sp.items))]
@@ -316,7 +314,6 @@ def _start(sp: _Spec, spec, s: list[np.ndarray], mbar: list[np.ndarray]) -> np.n
     return np.where(cnt > 0, x / np.maximum(cnt, 1), 0.0)
 
 
-@deprecated_params(positional=("model", "group", "group_equal", "ordered"))
 def multigroup_cfa(
     data: pd.DataFrame,
     *,
@@ -351,10 +348,8 @@ def multigroup_cfa(
     (['a', 'b'], 20, 0.993)
     """
     if ordered:
-        from psychometry.stats.ordinal_groups import multigroup_wlsmv
-
         return multigroup_wlsmv(data, model=model, group=group, group_equal=group_equal)
-    spec = _ml.parse_model(model)
+    spec = parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"multigroup_cfa: data must be a pandas DataFrame, got {type(data).__name__}")
     if group not in data.columns:
@@ -365,7 +360,7 @@ def multigroup_cfa(
             f"multigroup_cfa: group_equal {sorted(equal - _EQUAL_OK)} not supported "
             f"(choose from {sorted(_EQUAL_OK)})"
         )
-    items = _ml.model_items(spec, data, "multigroup_cfa")
+    items = model_items(spec, data, "multigroup_cfa")
     d = data[items + [group]].dropna()
     labels = list(pd.unique(d[group]))
     if len(labels) < 2:
@@ -434,9 +429,8 @@ def multigroup_cfa(
         "baseline.df": float(df_b),
         "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
     }
-    den = max(chisq - df, chisq_b - df_b, 0.0)
-    fit["cfi"] = 1.0 - max(chisq - df, 0.0) / den if den > 0 else 1.0
-    fit["tli"] = (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1.0) if df > 0 else 1.0
+    fit["cfi"] = cfi(chisq, df, chisq_b, df_b)
+    fit["tli"] = tli(chisq, df, chisq_b, df_b)
     logl = 0.0
     logl_h1 = 0.0
     srmr = 0.0
@@ -460,7 +454,7 @@ def multigroup_cfa(
     fit["aic"] = -2 * logl + 2 * sp.q
     fit["bic"] = -2 * logl + sp.q * math.log(n)
     rm = (
-        _ml._rmsea(chisq, df, n)
+        rmsea(chisq, df, n)
         if df > 0
         else {"rmsea": 0.0, "rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.0, "rmsea.pvalue": float("nan")}
     )
@@ -474,29 +468,28 @@ def multigroup_cfa(
     fit["ntotal"] = float(n)
     fit = {k: float(v) for k, v in fit.items()}
 
-    rows = []
+    rows: list[dict[str, object]] = []
     for g in range(ng):
         lam, phi, th, nu, al = _matrices(sp, x, g)
-        k_lam = {pos: sp.idx_lam[g, k] for k, pos in enumerate(sp.lam_pos)}
-        idx = {name: k for k, name in enumerate(items)}
-        for j, f in enumerate(spec):
-            for name in spec[f]:
-                i = idx[name]
-                k = k_lam.get((i, j))
-                rows.append(_row(f, "=~", name, g, lam[i, j], se_x[k] if k is not None else 0.0))
-        for i, name in enumerate(items):
-            rows.append(_row(name, "~~", name, g, th[i], se_x[sp.idx_th[g, i]]))
-        for k, (j, l) in enumerate(sp.phi_pos):
-            if j == l:
-                rows.append(_row(sp.factors[j], "~~", sp.factors[j], g, phi[j, j], se_x[sp.idx_phi[g, k]]))
-        for k, (j, l) in enumerate(sp.phi_pos):
-            if j != l:
-                rows.append(_row(sp.factors[j], "~~", sp.factors[l], g, phi[j, l], se_x[sp.idx_phi[g, k]]))
-        for i, name in enumerate(items):
-            rows.append(_row(name, "~1", "", g, nu[i], se_x[sp.idx_nu[g, i]]))
+        rows += measurement_rows(
+            spec,
+            items,
+            lam,
+            {pos: se_x[sp.idx_lam[g, k]] for k, pos in enumerate(sp.lam_pos)},
+            0.0,
+            th,
+            se_x[sp.idx_th[g]],
+            phi,
+            sp.phi_pos,
+            se_x[sp.idx_phi[g]],
+            group=g,
+        )
+        rows += [
+            param_row(name, "~1", "", nu[i], se_x[sp.idx_nu[g, i]], group=g) for i, name in enumerate(items)
+        ]
         for j, f in enumerate(spec):
             k = sp.idx_al[g, j]
-            rows.append(_row(f, "~1", "", g, al[j], se_x[k] if k >= 0 else 0.0))
+            rows.append(param_row(f, "~1", "", al[j], se_x[k] if k >= 0 else 0.0, group=g))
     est_frame = pd.DataFrame(rows)
     notes = []
     if not converged:
@@ -526,21 +519,6 @@ def multigroup_cfa(
     )
 
 
-def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str, object]:
-    z = est / se if se > 0 else float("nan")
-    return {
-        "lhs": lhs,
-        "op": op,
-        "rhs": rhs,
-        "group": g + 1,
-        "estimate": float(est),
-        "se": float(se),
-        "statistic": float(z),
-        "p": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
-    }
-
-
-@deprecated_params(positional=("model", "group", "levels", "ordered"))
 def invariance(
     data: pd.DataFrame,
     *,
@@ -586,8 +564,6 @@ def invariance(
     True
     """
     if ordered:
-        from psychometry.stats.ordinal_groups import ORDINAL_LEVELS, multigroup_wlsmv, satorra2000
-
         table_levels = ORDINAL_LEVELS
     else:
         table_levels = LEVELS
@@ -660,4 +636,4 @@ def invariance(
             )
         rows.append(row)
         prev = lv
-    return InvarianceResult(fits=fits, table=frame(pd.DataFrame(rows).set_index("level"), INVARIANCE_COLUMNS))
+    return InvarianceResult(fits=fits, table=pd.DataFrame(rows).set_index("level"))

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -37,7 +35,7 @@ from psychometry.stats._rprint import (
 from psychometry.stats.factor import minres as _factor_minres
 from psychometry.stats.reliability import ReliabilityError, _numeric_items
 
-from ._api import Result, deprecated_params, frame
+from ._api import Result
 from ._linalg import cov2cor, oblimin, smc, varimax
 
 __all__ = ["OmegaResult", "omega"]
@@ -97,8 +95,6 @@ class OmegaResult(Result):
     flipped: tuple[str, ...] = ()
     heywood: bool = False
 
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
-
     def to_frame(self) -> pd.DataFrame:
         """One row: alpha, g6 (psych's G.6), omega_h, omega_h_asymptotic, omega_t, ecv (ECV),
         nfactors, n_items and n (NaN for a correlation matrix)."""
@@ -118,7 +114,7 @@ class OmegaResult(Result):
             ],
             index=[""],
         )
-        return frame(df, {"G.6": "g6", "ECV": "ecv"})
+        return df
 
     def summary(self, digits: int = 2, cut: float = 0.2) -> str:
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate fits print Inf/NaN as R does
@@ -194,7 +190,6 @@ class OmegaResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("nfactors",), items_or_R="data")
 def omega(data: pd.DataFrame, *, nfactors: int = 3) -> OmegaResult:
     r"""McDonald's omega hierarchical and total by Schmid-Leiman, equal to ``psych::omega(m, nfactors)``.
 

@@ -62,8 +62,6 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from psychometry.errors import StatsInputError
-from psychometry.stats import confirmatory as _ml
-from psychometry.stats._api import deprecated_params
 from psychometry.stats.polycor import (
     BIG,
     _codes_observed,
@@ -75,6 +73,11 @@ from psychometry.stats.polycor import (
     cell_probabilities,
     fit_rho,
 )
+from psychometry.stats.sem.indices import cfi, rmsea, tli
+from psychometry.stats.sem.model import Structure, model_items, parse_model, structure
+from psychometry.stats.sem.params import Standardised, measurement_rows, param_row
+from psychometry.stats.sem.result import CFAResult, parameter_blocks
+from psychometry.stats.sem.start import start_values
 
 __all__ = ["OrdinalCFAResult", "OrdinalStats", "cfa_wlsmv", "ordinal_sample_stats"]
 
@@ -201,7 +204,7 @@ def _gamma(
 
 
 @dataclass(frozen=True, eq=False)
-class OrdinalCFAResult(_ml.CFAResult):
+class OrdinalCFAResult(CFAResult):
     """Result of ``cfa(..., ordered=True)`` (WLSMV). Like :class:`CFAResult`, plus
     ``thresholds`` (sample), ``polychoric`` (DataFrame), ``gamma`` (NACOV) and the scaled-shifted test's
     ``scaling_factor`` and ``shift``. ``parameters`` has lavaan's rows: loadings (=~), thresholds (|),
@@ -294,40 +297,7 @@ class OrdinalCFAResult(_ml.CFAResult):
             row2("Information", "Expected"),
             row2("Information saturated (h1) model", "Unstructured"),
         ]
-        est = self.parameters
-        header = "".join(
-            h.rjust(9) for h in ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
-        )
-
-        def cells(r: pd.Series) -> str:
-            vals = [r["estimate"], r["se"], r["statistic"], r["p"], r["std_lv"], r["std_all"]]
-            fixed = not (r["se"] > 0)
-            out = []
-            for k, v in enumerate(vals):
-                out.append(
-                    ("" if (fixed and k in (1, 2, 3)) or v is None or math.isnan(v) else num(v)).rjust(9)
-                )
-            return "".join(out)
-
-        lines += ["", "Latent Variables:", " " * 18 + header]
-        for lhs, sub in est[est["op"] == "=~"].groupby("lhs", sort=False):
-            lines.append(f"  {lhs} =~")
-            for _, r in sub.iterrows():
-                lines.append(f"    {r['rhs']:<14}" + cells(r))
-        cov = est[(est["op"] == "~~") & (est["lhs"] != est["rhs"])]
-        if not cov.empty:
-            lines += ["", "Covariances:", " " * 18 + header]
-            for lhs, sub in cov.groupby("lhs", sort=False):
-                lines.append(f"  {lhs} ~~")
-                for _, r in sub.iterrows():
-                    lines.append(f"    {r['rhs']:<14}" + cells(r))
-        lines += ["", "Thresholds:", " " * 18 + header]
-        for _, r in est[est["op"] == "|"].iterrows():
-            lines.append(f"    {r['lhs'] + '|' + r['rhs']:<14}" + cells(r))
-        lines += ["", "Variances:", " " * 18 + header]
-        for _, r in est[(est["op"] == "~~") & (est["lhs"] == est["rhs"])].iterrows():
-            name = ("." if r["lhs"] not in self.model else " ") + str(r["lhs"])
-            lines.append(f"   {name:<15}" + cells(r))
+        lines += parameter_blocks(self.parameters, self.model, blank_fixed=True)
         return "\n".join(lines)
 
 
@@ -336,7 +306,7 @@ def _model_cor(lam: np.ndarray, phi: np.ndarray, pairs: np.ndarray) -> np.ndarra
     return sig[pairs[:, 0], pairs[:, 1]]
 
 
-def _jac_cor(st: _ml._Structure, lam: np.ndarray, phi: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+def _jac_cor(st: Structure, lam: np.ndarray, phi: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """d sigma_ij / d (free loadings, factor (co)variances) for the pairs (i, j)."""
     c = lam @ phi
     i, j = pairs[:, 0], pairs[:, 1]
@@ -347,7 +317,6 @@ def _jac_cor(st: _ml._Structure, lam: np.ndarray, phi: np.ndarray, pairs: np.nda
     return np.concatenate([jl, jp], axis=1)
 
 
-@deprecated_params(positional=("model", "missing"))
 def cfa_wlsmv(
     data: pd.DataFrame, *, model: str | Mapping[str, Sequence[str]], missing: str = "listwise"
 ) -> OrdinalCFAResult:
@@ -378,11 +347,11 @@ def cfa_wlsmv(
     """
     if missing not in ("listwise", "pairwise"):
         raise StatsInputError(f"cfa: missing must be 'listwise' or 'pairwise', got {missing!r}")
-    spec = _ml.parse_model(model)
+    spec = parse_model(model)
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"cfa: data must be a pandas DataFrame, got {type(data).__name__}")
     factors = list(spec)
-    items = _ml.model_items(spec, data, "cfa")
+    items = model_items(spec, data, "cfa")
     x = data[items].astype(float)
     x = x.dropna() if missing == "listwise" else x.dropna(how="all")
     vals = x.to_numpy()
@@ -396,7 +365,7 @@ def cfa_wlsmv(
     if const:
         raise StatsInputError(f"cfa(ordered=True): item(s) {const} have a single observed category")
     ss = ordinal_sample_stats(x)
-    st = _ml._structure(spec, items)
+    st = structure(spec, items)
     pairs = ss.pairs
     r_obs = ss.rho[pairs[:, 0], pairs[:, 1]]
     nth = ss.n_th
@@ -414,7 +383,7 @@ def cfa_wlsmv(
         )
 
     # start values: the ML start rules applied to the polychoric matrix
-    start_full = _ml._start_values(st, ss.rho, spec, items, "default")
+    start_full = start_values(st, ss.rho, spec, items, "default")
     lam0, phi0, _ = st.unpack(start_full)
     x0 = np.concatenate([lam0[st.li, st.lj], phi0[st.pj, st.pl]])
     sw = np.sqrt(w_cor)
@@ -493,13 +462,6 @@ def cfa_wlsmv(
     b_b = df_b - a_b * tr_b
     chisq_b_ss = a_b * chisq_b + b_b
 
-    def cfi(t: float, tb: float) -> float:
-        den = max(t - df, tb - df_b, 0.0)
-        return 1.0 - max(t - df, 0.0) / den if den > 0 else 1.0
-
-    def tli(t: float, tb: float) -> float:
-        return (tb / df_b - t / df) / (tb / df_b - 1.0) if df > 0 else 1.0
-
     fit: dict[str, float] = {
         "npar": float(npar),
         "fmin": fmin,
@@ -517,15 +479,15 @@ def cfa_wlsmv(
         "baseline.df.scaled": float(df_b),
         "baseline.pvalue.scaled": float(stats.chi2.sf(chisq_b_ss, df_b)),
         "baseline.chisq.scaling.factor": 1.0 / a_b,
-        "cfi": cfi(chisq, chisq_b),
-        "tli": tli(chisq, chisq_b),
-        "cfi.scaled": cfi(chisq_ss, chisq_b_ss),
-        "tli.scaled": tli(chisq_ss, chisq_b_ss),
+        "cfi": cfi(chisq, df, chisq_b, df_b),
+        "tli": tli(chisq, df, chisq_b, df_b),
+        "cfi.scaled": cfi(chisq_ss, df, chisq_b_ss, df_b),
+        "tli.scaled": tli(chisq_ss, df, chisq_b_ss, df_b),
     }
     fit["nnfi"] = fit["tli"]
     fit["nnfi.scaled"] = fit["tli.scaled"]
     for suffix, t in (("", chisq), (".scaled", chisq_ss)):
-        rm = _ml._rmsea(t, df, n - 1)
+        rm = rmsea(t, df, n - 1)
         fit["rmsea" + suffix] = rm["rmsea"]
         fit["rmsea.ci.lower" + suffix] = rm["rmsea.ci.lower"]
         fit["rmsea.ci.upper" + suffix] = rm["rmsea.ci.upper"]
@@ -537,33 +499,28 @@ def cfa_wlsmv(
     fit = {k2: float(v2) for k2, v2 in fit.items()}
 
     # parameter table in lavaan's row order
-    rows: list[dict[str, object]] = []
-    idx = {name: k for k, name in enumerate(items)}
-    k_free = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(st.li, st.lj))}
+    k_free = {(int(i), int(j)): se[k] for k, (i, j) in enumerate(zip(st.li, st.lj))}
     sd_lv = np.sqrt(np.where(np.diag(phi) > 0, np.diag(phi), np.nan))
-    for j, f in enumerate(factors):
-        for name in spec[f]:
-            i = idx[name]
-            k = k_free.get((i, j))
-            s_e = se[k] if k is not None else 0.0
-            rows.append(_row(f, "=~", name, lam[i, j], s_e, lam[i, j] * sd_lv[j], lam[i, j] * sd_lv[j]))
     th_all = np.concatenate(ss.thresholds)
+    th_rows = []
     for t, name in enumerate(ss.th_names):
         item, lab = name.split("|")
-        rows.append(_row(item, "|", lab, th_all[t], se[n_l + t], th_all[t], th_all[t]))
-    for i, name in enumerate(items):
-        rows.append(_row(name, "~~", name, resvar[i], 0.0, resvar[i], resvar[i]))
-    for kk, (j, l) in enumerate(zip(st.pj, st.pl)):
-        if j == l:
-            one = 1.0 if phi[j, j] > 0 else float("nan")
-            rows.append(_row(factors[j], "~~", factors[j], phi[j, j], se[n_l + nth + kk], one, one))
-    for kk, (j, l) in enumerate(zip(st.pj, st.pl)):
-        if j != l:
-            prod = abs(phi[j, j] * phi[l, l])
-            r = phi[j, l] / math.sqrt(prod) if prod > 0 else float("nan")
-            rows.append(_row(factors[j], "~~", factors[l], phi[j, l], se[n_l + nth + kk], r, r))
-    for name in items:
-        rows.append(_row(name, "~*~", name, 1.0, 0.0, 1.0, 1.0))
+        th_rows.append(param_row(item, "|", lab, th_all[t], se[n_l + t], std=(th_all[t], th_all[t])))
+    rows = measurement_rows(
+        spec,
+        items,
+        lam,
+        k_free,
+        0.0,
+        resvar,
+        np.zeros(p),
+        phi,
+        [(int(j), int(l)) for j, l in zip(st.pj, st.pl)],
+        se[n_l + nth :],
+        thresholds=th_rows,
+        std=Standardised(sd_lv=sd_lv, sd_ov=None, resid_all=resvar),
+    )
+    rows += [param_row(name, "~*~", name, 1.0, 0.0, std=(1.0, 1.0)) for name in items]
     return OrdinalCFAResult(
         fit=fit,
         parameters=pd.DataFrame(rows),
@@ -645,27 +602,9 @@ def _robust_catml(
     )
     out["rmsea.robust"] = math.sqrt(max(xx3 / nn / df - c3 / nn, 0.0))
     scaled = xx3 / c3
-    ci = _ml._rmsea(scaled, df, nn)
+    ci = rmsea(scaled, df, nn)
     out["rmsea.ci.lower.robust"] = ci["rmsea.ci.lower"] * math.sqrt(c3)
     out["rmsea.ci.upper.robust"] = ci["rmsea.ci.upper"] * math.sqrt(c3)
     out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, nn * df * 0.05**2 / c3))
     out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, nn * df * 0.08**2 / c3))
     return out
-
-
-def _row(
-    lhs: str, op: str, rhs: str, est: float, se: float, std_lv: float, std_all: float
-) -> dict[str, object]:
-    z = est / se if se > 0 else float("nan")
-    pval = 2 * stats.norm.sf(abs(z)) if se > 0 else float("nan")
-    return {
-        "lhs": lhs,
-        "op": op,
-        "rhs": rhs,
-        "estimate": float(est),
-        "se": float(se),
-        "statistic": float(z),
-        "p": float(pval),
-        "std_lv": float(std_lv),
-        "std_all": float(std_all),
-    }

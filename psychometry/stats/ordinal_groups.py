@@ -34,16 +34,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from psychometry.errors import StatsInputError
-from psychometry.stats import confirmatory as _ml
-from psychometry.stats._api import Result, deprecated_params, frame
+from psychometry.stats._api import Result
 from psychometry.stats.ordinal import ordinal_sample_stats
+from psychometry.stats.sem.indices import cfi, rmsea, tli
+from psychometry.stats.sem.model import model_items, parse_model, structure
+from psychometry.stats.sem.params import measurement_rows, param_row
+from psychometry.stats.sem.start import start_values
 
 __all__ = ["ORDINAL_LEVELS", "MultiGroupWLSMVResult", "multigroup_wlsmv"]
 
@@ -160,11 +162,11 @@ def _jac(sp: _OSpec, x: np.ndarray, g: int, pairs: np.ndarray, h: float = 1e-5) 
 
 
 @dataclass(frozen=True, eq=False)
-class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
+class MultiGroupWLSMVResult(Result):
     """Result of :func:`multigroup_wlsmv`: ``fit`` (lavaan names: chisq, chisq.scaled, cfi.scaled, ...),
     ``parameters`` (loadings, thresholds, factor (co)variances, scale factors, latent means per group;
-    columns lhs, op, rhs, group, estimate, se, statistic = z, p; the deprecated ``estimates`` has
-    lavaan's est, z, pvalue), ``groups``, ``n`` (per group; ``n_obs`` until 1.1), ``group_equal``, ``converged``; and, for difference
+    columns lhs, op, rhs, group, estimate, se, statistic = z, p), ``groups``, ``n`` (per group),
+    ``group_equal``, ``converged``; and, for difference
     tests, the Jacobian ``delta`` (stacked over groups), ``weights`` W_g, ``gammas`` Gamma_g and the
     information ``info``."""
 
@@ -181,11 +183,9 @@ class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
     gammas: list[np.ndarray]
     info: np.ndarray
 
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
-
     def to_frame(self) -> pd.DataFrame:
         """The parameter table (``parameters``): lhs, op, rhs, group, estimate, se, statistic, p."""
-        return frame(self.parameters.copy(), _ml.LAVAAN_COLUMNS)
+        return self.parameters.copy()
 
     def summary(self) -> str:
         """The groups, the constraints and lavaan's main (scaled) fit measures."""
@@ -198,7 +198,6 @@ class MultiGroupWLSMVResult(_ml._LavaanEstimates, Result):
         )
 
 
-@deprecated_params(positional=("model", "group", "group_equal"))
 def multigroup_wlsmv(
     data: pd.DataFrame,
     *,
@@ -227,7 +226,7 @@ def multigroup_wlsmv(
     >>> res.groups, int(res.fit["df"]), round(res.fit["cfi.scaled"], 3)
     (['a', 'b'], 7, 1.0)
     """
-    spec = _ml.parse_model(model)
+    spec = parse_model(model)
     equal = set(group_equal)
     if equal - {"loadings", "thresholds"}:
         raise StatsInputError(
@@ -236,7 +235,7 @@ def multigroup_wlsmv(
         )
     if group not in data.columns:
         raise StatsInputError(f"multigroup_cfa: group column {group!r} is not in data")
-    items = _ml.model_items(spec, data, "multigroup_cfa")
+    items = model_items(spec, data, "multigroup_cfa")
     d = data[items + [group]].dropna()
     labels = list(pd.unique(d[group]))
     if len(labels) < 2:
@@ -269,8 +268,8 @@ def multigroup_wlsmv(
     x0 = np.zeros(sp.q)
     cnt = np.zeros(sp.q)
     for g, st in enumerate(stats_g):
-        one = _ml._structure(spec, items)
-        lam, phi, _ = one.unpack(_ml._start_values(one, st.rho, spec, items, "default"))
+        one = structure(spec, items)
+        lam, phi, _ = one.unpack(start_values(one, st.rho, spec, items, "default"))
         vals0 = (
             [(sp.idx_lam[g, k], lam[i, j]) for k, (i, j) in enumerate(sp.lam_pos)]
             + [(sp.idx_phi[g, k], phi[j, l]) for k, (j, l) in enumerate(sp.phi_pos)]
@@ -333,14 +332,7 @@ def multigroup_wlsmv(
     a_b = math.sqrt(df_b / tr_b2)
     chisq_b_ss = a_b * chisq_b + df_b - a_b * tr_b
 
-    def cfi(t: float, tb: float) -> float:
-        den = max(t - df, tb - df_b, 0.0)
-        return 1.0 - max(t - df, 0.0) / den if den > 0 else 1.0
-
-    def tli(t: float, tb: float) -> float:
-        return (tb / df_b - t / df) / (tb / df_b - 1.0) if df > 0 else 1.0
-
-    def rmsea(t: float) -> float:
+    def rmsea_groups(t: float) -> float:
         return math.sqrt(max(t / (n - ng) / df - 1.0 / (n - ng), 0.0)) * math.sqrt(ng) if df > 0 else 0.0
 
     srmr = 0.0
@@ -360,12 +352,12 @@ def multigroup_wlsmv(
         "baseline.chisq": chisq_b,
         "baseline.df": float(df_b),
         "baseline.chisq.scaled": chisq_b_ss,
-        "cfi": cfi(chisq, chisq_b),
-        "tli": tli(chisq, chisq_b),
-        "cfi.scaled": cfi(chisq_ss, chisq_b_ss),
-        "tli.scaled": tli(chisq_ss, chisq_b_ss),
-        "rmsea": rmsea(chisq),
-        "rmsea.scaled": rmsea(chisq_ss),
+        "cfi": cfi(chisq, df, chisq_b, df_b),
+        "tli": tli(chisq, df, chisq_b, df_b),
+        "cfi.scaled": cfi(chisq_ss, df, chisq_b_ss, df_b),
+        "tli.scaled": tli(chisq_ss, df, chisq_b_ss, df_b),
+        "rmsea": rmsea_groups(chisq),
+        "rmsea.scaled": rmsea_groups(chisq_ss),
         "srmr": srmr,
         "ntotal": float(n),
         "shift": b,
@@ -375,38 +367,37 @@ def multigroup_wlsmv(
     )
     fit = {k: float(v) for k, v in fit.items()}
 
-    rows = []
+    rows: list[dict[str, object]] = []
     for g in range(ng):
         lam, phi, tau, delta, al = _mats(sp, x, g)
-        k_lam = {pos: sp.idx_lam[g, k] for k, pos in enumerate(sp.lam_pos)}
-        idx = {name: k for k, name in enumerate(items)}
-        for j, f in enumerate(spec):
-            for name in spec[f]:
-                i = idx[name]
-                k = k_lam.get((i, j))
-                rows.append(_row(f, "=~", name, g, lam[i, j], se[k] if k is not None else 0.0))
+        th_rows = []
         t = 0
         for i, name in enumerate(items):
             for c in range(nth_i[i]):
-                rows.append(_row(name, "|", f"t{c + 1}", g, tau[t], se[sp.idx_tau[g, t]]))
+                th_rows.append(param_row(name, "|", f"t{c + 1}", tau[t], se[sp.idx_tau[g, t]], group=g))
                 t += 1
         sig = lam @ phi @ lam.T
-        for i, name in enumerate(items):
-            rows.append(_row(name, "~~", name, g, 1.0 / delta[i] ** 2 - sig[i, i], 0.0))
-        for k, (j, l) in enumerate(sp.phi_pos):
-            if j == l:
-                rows.append(_row(sp.factors[j], "~~", sp.factors[j], g, phi[j, j], se[sp.idx_phi[g, k]]))
-        for k, (j, l) in enumerate(sp.phi_pos):
-            if j != l:
-                rows.append(_row(sp.factors[j], "~~", sp.factors[l], g, phi[j, l], se[sp.idx_phi[g, k]]))
+        rows += measurement_rows(
+            spec,
+            items,
+            lam,
+            {pos: se[sp.idx_lam[g, k]] for k, pos in enumerate(sp.lam_pos)},
+            0.0,
+            1.0 / delta**2 - np.diag(sig),
+            np.zeros(p),
+            phi,
+            sp.phi_pos,
+            se[sp.idx_phi[g]],
+            group=g,
+            thresholds=th_rows,
+        )
         for i, name in enumerate(items):
             k = sp.idx_delta[g, i]
-            rows.append(_row(name, "~*~", name, g, delta[i], se[k] if k >= 0 else 0.0))
-        for i, name in enumerate(items):  # noqa: B007
-            rows.append(_row(name, "~1", "", g, 0.0, 0.0))
+            rows.append(param_row(name, "~*~", name, delta[i], se[k] if k >= 0 else 0.0, group=g))
+        rows += [param_row(name, "~1", "", 0.0, 0.0, group=g) for name in items]
         for j, f in enumerate(spec):
             k = sp.idx_al[g, j]
-            rows.append(_row(f, "~1", "", g, al[j], se[k] if k >= 0 else 0.0))
+            rows.append(param_row(f, "~1", "", al[j], se[k] if k >= 0 else 0.0, group=g))
     return MultiGroupWLSMVResult(
         fit=fit,
         parameters=pd.DataFrame(rows),
@@ -498,26 +489,12 @@ def _robust_catml_groups(
     nn = n - ng
     out["rmsea.robust"] = math.sqrt(max(xx3 / nn / df - c3 / nn, 0.0)) * math.sqrt(ng)
     scaled = xx3 / c3
-    ci = _ml._rmsea(scaled, df, nn)
+    ci = rmsea(scaled, df, nn)
     out["rmsea.ci.lower.robust"] = ci["rmsea.ci.lower"] * math.sqrt(c3 * ng)
     out["rmsea.ci.upper.robust"] = ci["rmsea.ci.upper"] * math.sqrt(c3 * ng)
     out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, nn * df * 0.05**2 / c3 / ng))
     out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, nn * df * 0.08**2 / c3 / ng))
     return out
-
-
-def _row(lhs: str, op: str, rhs: str, g: int, est: float, se: float) -> dict[str, object]:
-    z = est / se if se > 0 else float("nan")
-    return {
-        "lhs": lhs,
-        "op": op,
-        "rhs": rhs,
-        "group": g + 1,
-        "estimate": float(est),
-        "se": float(se),
-        "statistic": float(z),
-        "p": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
-    }
 
 
 def satorra2000(less: MultiGroupWLSMVResult, more: MultiGroupWLSMVResult) -> dict[str, float]:

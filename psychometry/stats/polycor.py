@@ -55,23 +55,19 @@ Computing, 14, 251-260. Revelle, W. psych: polychoric. Rosseel, Y. (2012) lavaan
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
 from psychometry.errors import StatsInputError
-from psychometry.stats._api import Result, _warn, deprecated_params
+from psychometry.stats._api import Result
 
 __all__ = ["PolychoricResult", "PolyserialResult", "bvn_cdf", "polychoric", "polyserial"]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(20)
 _TWO_PI = 2.0 * math.pi
@@ -321,8 +317,7 @@ class PolychoricResult(Result):
     tau : DataFrame (items x thresholds) as psych's ``$tau`` (method "psych": columns 1..K-1 over the
         common range of categories, +-inf for empty end categories) or, method "lavaan", the
         thresholds ``item|t1`` ... of each item's observed categories (NaN-padded).
-    n : rows used (method "psych": all rows, as psych's ``n.obs``; "lavaan": complete rows);
-        ``n_obs`` until psychometry 1.1.
+    n : rows used (method "psych": all rows, as psych's ``n.obs``; "lavaan": complete rows).
     method : "psych" or "lavaan"; global_thresholds : False when psych's per-pair rule applied.
     smoothed : True when the matrix was not positive definite and cor.smooth was applied.
     n_corrected : number of pairs whose zero cells were replaced by ``correct`` (global = FALSE).
@@ -337,8 +332,6 @@ class PolychoricResult(Result):
     n_corrected: int
     warnings: tuple[str, ...] = ()
     n_pairwise: pd.DataFrame | None = None
-
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item pair (item1 before item2 in the column order): item1, item2, rho, n."""
@@ -391,7 +384,6 @@ def _integer_items(data: pd.DataFrame, what: str) -> pd.DataFrame:
     return x
 
 
-@deprecated_params(positional=("method", "correct", "smooth", "max_cat"))
 def polychoric(
     data: pd.DataFrame,
     *,
@@ -606,10 +598,6 @@ class PolyserialResult(Result):
     n_pairwise : Series of the rows each correlation rests on (method "psych": rows where x and the
         item are both answered; "lavaan": rows complete on x and every item).
     method : "psych" or "lavaan".
-
-    Until psychometry 1.1 the result also behaves like the Series ``rho`` it used to be
-    (``res["A1"]``, ``res.loc[...]``, ``res.to_numpy()``, ``list(res)``, ``np.asarray(res)``), with a
-    :class:`DeprecationWarning`: use ``res.rho``.
     """
 
     rho: pd.Series
@@ -632,86 +620,7 @@ class PolyserialResult(Result):
         table = self.to_frame().set_index("item").round(digits).to_string()
         return f"Polyserial correlations ({self.method})\n\n{table}"
 
-    # ------------------------------------------------------------ the old Series interface (deprecated)
-    def _series(self, old: str, new: str) -> pd.Series:
-        _warn(f"polyserial() returns a PolyserialResult, no longer a Series: use {new} instead of {old}", 4)
-        return self.rho
 
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("_") and hasattr(pd.Series, name):
-            return getattr(self._series(f"res.{name}", f"res.rho.{name}"), name)
-        return super().__getattr__(name)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._series("res[...]", "res.rho[...]")[key]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._series("iterating over res", "iterating over res.rho"))
-
-    def __len__(self) -> int:
-        return len(self._series("len(res)", "len(res.rho)"))
-
-    def __bool__(self) -> bool:  # a result is true (without it, bool() would go to the deprecated __len__)
-        return True
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.asarray(self._series("np.asarray(res)", "np.asarray(res.rho)"), dtype=dtype)
-
-
-def _one_variable(v: Any) -> bool:
-    """A Series, a 1-d array or a list of numbers (not a DataFrame, not a column name)."""
-    if isinstance(v, (pd.DataFrame, str)) or v is None:
-        return False
-    return isinstance(v, pd.Series) or np.ndim(v) == 1
-
-
-def _old_polyserial_calls(func: F) -> F:
-    """Keep ``polyserial(x, items)`` (the order before psychometry 1.0), ``items=`` and a positional
-    ``x`` or ``method`` working for one release, with a DeprecationWarning. The old order is told from
-    the new one by the types (one variable, then a DataFrame), never guessed: other mixes raise."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if "items" in kwargs:
-            if "data" in kwargs:
-                raise TypeError("polyserial() got both items= and data=; use data=")
-            if args:
-                if "x" in kwargs or len(args) > 1:
-                    raise TypeError("polyserial(): pass the items as data= and the variable as x=")
-                kwargs["x"], args = args[0], ()
-            _warn("polyserial(): items= is deprecated; use polyserial(data=items, x=x)")
-            kwargs["data"] = kwargs.pop("items")
-        if len(args) > 3:
-            raise TypeError("polyserial() takes 1 positional argument (data); pass the others by name")
-        if len(args) >= 2:
-            first, second, *rest = args
-            if "x" in kwargs:
-                raise TypeError("polyserial() got multiple values for argument 'x'")
-            if _one_variable(first) and isinstance(second, pd.DataFrame):
-                _warn(
-                    "polyserial(x, items) is deprecated: the ordinal items come first now, "
-                    "polyserial(items, x=x)"
-                )
-                args, kwargs["x"] = (second,), first
-            elif isinstance(first, pd.DataFrame) and (_one_variable(second) or isinstance(second, str)):
-                _warn("polyserial(): passing x=... by position is deprecated; pass it by name")
-                args, kwargs["x"] = (first,), second
-            else:
-                raise StatsInputError(
-                    "polyserial: pass the ordinal items as data (a DataFrame) and the continuous "
-                    "variable as x=: polyserial(items, x=x)"
-                )
-            if rest:
-                if "method" in kwargs:
-                    raise TypeError("polyserial() got multiple values for argument 'method'")
-                _warn("polyserial(): passing method=... by position is deprecated; pass it by name")
-                kwargs["method"] = rest[0]
-        return func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@_old_polyserial_calls
 def polyserial(
     data: pd.DataFrame, *, x: pd.Series | np.ndarray | str, method: str = "psych"
 ) -> PolyserialResult:

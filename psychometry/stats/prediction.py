@@ -34,7 +34,7 @@ This module imports nothing from the engine (it works on any table with the long
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,9 +42,8 @@ import pandas as pd
 
 from psychometry.errors import StatsInputError
 
-from ._api import Result, deprecated_params, renamed_module_attrs
-from ._api import _warn as _deprecation
-from ._api import frame as _renamed_frame
+from ._api import Result
+from ._columns import LongColumns
 from ._rprint import (
     SIGNIF_LEGEND,
     format_frame,
@@ -55,7 +54,7 @@ from ._rprint import (
     print_coefmat,
     stars,
 )
-from .tidy import LongTableError, require_columns, scale_scores
+from .tidy import LongTableError, require_columns, score_scales
 
 __all__ = [
     "RESPONDENT_KEY",
@@ -66,12 +65,6 @@ __all__ = [
     "respondent_scores",
     "trait_behaviour_scores",
 ]
-
-#: Old result class names (deprecated; removed in psychometry 1.1).
-__getattr__ = renamed_module_attrs(
-    __name__,
-    {"BehaviourRegression": "BehaviourRegressionResult", "RegressionFit": "RegressionFitResult"},
-)
 
 #: The columns that identify one simulated person across instruments: templates and option orders
 #: differ between a questionnaire (likert templates) and a task (choice templates), so the
@@ -85,7 +78,6 @@ ROBUST_TYPES = ("HC0", "HC1", "HC2", "HC3")
 # long table -> per-respondent scores
 
 
-@deprecated_params(positional=("instruments",))
 def respondent_scores(
     long: pd.DataFrame,
     *,
@@ -172,6 +164,16 @@ def respondent_scores(
             f"{what}: instrument given twice: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}"
         )
 
+    # one instrument at a time: scale scores without an instrument column
+    cols = LongColumns(
+        respondent=respondent,
+        scale=scale,
+        instrument=None,
+        value=value,
+        keyed=keyed,
+        status=status,
+        shown_values=shown_values,
+    )
     per_inst: list[tuple[str, pd.DataFrame]] = []
     for iid in ids:
         rows = long[long[instrument].astype(str) == iid]
@@ -184,17 +186,7 @@ def respondent_scores(
                 f"{what}: respondent {who!r} has more than one {col!r}; the key columns "
                 f"{key} must identify groups of respondents"
             )
-        ss = scale_scores(
-            rows,
-            respondent=respondent,
-            scale=scale,
-            instrument=None,
-            value=value,
-            keyed=keyed,
-            status=status,
-            shown_values=shown_values,
-            factors=key,
-        )
+        ss = score_scales(rows, cols, factors=key)
         agg = (
             ss.groupby(key + [scale], sort=False, dropna=False)["score"].agg(["mean", "count"]).reset_index()
         )
@@ -240,37 +232,12 @@ class TraitBehaviourScoresResult(Result):
     key : the columns identifying a unit.
 
     Both carry ``attrs["instruments"]`` (column -> instrument) and ``attrs["conditions"]`` (per unit
-    and column, the number of conditions averaged). Tuple use (``traits, behaviour = result``,
-    ``result[0]``, ``len(result)``) still works for one release, with a :class:`DeprecationWarning`.
+    and column, the number of conditions averaged).
     """
 
     traits: pd.DataFrame = field(repr=False)
     behaviour: pd.DataFrame = field(repr=False)
     key: tuple[str, ...]
-
-    def __iter__(self) -> Iterator[pd.DataFrame]:
-        _deprecation(
-            "trait_behaviour_scores() returns a TraitBehaviourScoresResult; unpacking it as a tuple is "
-            "deprecated: use .traits and .behaviour"
-        )
-        return iter((self.traits, self.behaviour))
-
-    def __getitem__(self, i: int) -> pd.DataFrame:
-        _deprecation(
-            "trait_behaviour_scores() returns a TraitBehaviourScoresResult; indexing it as a tuple "
-            "(res[0], res[1]) is deprecated: use .traits and .behaviour"
-        )
-        return (self.traits, self.behaviour)[i]
-
-    def __len__(self) -> int:
-        _deprecation(
-            "trait_behaviour_scores() returns a TraitBehaviourScoresResult; len() of it as a tuple is "
-            "deprecated: use .traits and .behaviour"
-        )
-        return 2
-
-    def __bool__(self) -> bool:  # a result is true (without it, bool() would go to the deprecated __len__)
-        return True
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (unit, scale): the ``key`` columns, ``role`` (``trait`` / ``behaviour``),
@@ -315,11 +282,6 @@ class TraitBehaviourScoresResult(Result):
         )
 
 
-@deprecated_params(
-    positional=("trait_instruments", "behaviour_instruments"),
-    traits="trait_instruments",
-    behaviours="behaviour_instruments",
-)
 def trait_behaviour_scores(
     long: pd.DataFrame,
     *,
@@ -429,8 +391,8 @@ class RegressionFitResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table (one row per term): estimate, se, statistic (t), p, ci_low, ci_high,
-        beta (the column ``t`` still answers, with a DeprecationWarning)."""
-        return _renamed_frame(self.coefficients.rename(columns={"t": "statistic"}), {"t": "statistic"})
+        beta."""
+        return self.coefficients.rename(columns={"t": "statistic"})
 
     def summary(self, digits: int = 4) -> str:
         """R's ``print(summary(lm(y ~ x1 + ... + xk)))``: call, residual quantiles, coefficient table
@@ -492,10 +454,9 @@ class BehaviourRegressionResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """All coefficients: a MultiIndex (behaviour, term) by estimate, se, statistic (t), p, ci_low,
-        ci_high, beta (the column ``t`` still answers, with a DeprecationWarning)."""
+        ci_high, beta."""
         frames = {b: f.coefficients for b, f in self.fits.items()}
-        out = pd.concat(frames, names=["behaviour", "term"]).rename(columns={"t": "statistic"})
-        return _renamed_frame(out, {"t": "statistic"})
+        return pd.concat(frames, names=["behaviour", "term"]).rename(columns={"t": "statistic"})
 
     @property
     def fit_statistics(self) -> pd.DataFrame:
@@ -557,7 +518,6 @@ class BehaviourRegressionResult(Result):
         return "\n".join(parts) + "\n"
 
 
-@deprecated_params(positional=("behaviour",), traits="data")
 def behaviour_regression(
     data: pd.DataFrame,
     *,

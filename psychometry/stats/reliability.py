@@ -14,7 +14,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Union
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from scipy import stats as _st
 from psychometry.errors import StatsInputError
 from psychometry.stats._rprint import fmt_number, format_frame, format_frame_signif
 
-from ._api import Result, deprecated_params, frame
+from ._api import Result
 from ._linalg import cov2cor, lower_triangle, numeric_items, smc
 
 __all__ = ["AlphaResult", "ICCResult", "ReliabilityError", "SplitHalfResult", "alpha", "icc", "splithalf"]
@@ -194,8 +194,6 @@ class AlphaResult(Result):
     negative_items: tuple[str, ...] = ()
     call: str = "alpha(items)"
 
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
-
     def to_frame(self) -> pd.DataFrame:
         """One row: ``alpha`` (psych's raw_alpha) with its Feldt interval (``alpha_ci_low``,
         ``alpha_ci_high``) and its Duhachek interval (``alpha_duhachek_ci_low``/``_ci_high``),
@@ -223,9 +221,7 @@ class AlphaResult(Result):
             ],
             index=[""],
         )
-        return frame(
-            df, {"raw_alpha": "alpha", "std.alpha": "std_alpha", "G6(smc)": "g6", "S/N": "signal_noise"}
-        )
+        return df
 
     def _psych_total(self) -> pd.DataFrame:
         """psych's printed summary row, with psych's column names."""
@@ -294,7 +290,6 @@ class AlphaResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("keys",), items="data")
 def alpha(
     data: pd.DataFrame, *, keys: Keys = None, na: str = "pairwise", max_categories: int = 10
 ) -> AlphaResult:
@@ -516,8 +511,6 @@ class SplitHalfResult(Result):
     n: int
     n_items: int
 
-    _renamed: ClassVar[Mapping[str, str]] = {"n_obs": "n"}
-
     def to_frame(self) -> pd.DataFrame:
         """One row: the split-half coefficients (first_second, odd_even, max_split, min_split,
         mean_split), alpha, lambda2, lambda6, average_r, median_r, n, n_items."""
@@ -540,16 +533,7 @@ class SplitHalfResult(Result):
             ],
             index=[""],
         )
-        return frame(
-            df,
-            {
-                "first/second (SB)": "first_second",
-                "odd/even (SB)": "odd_even",
-                "max split (lambda4)": "max_split",
-                "min split (beta)": "min_split",
-                "average split": "mean_split",
-            },
-        )
+        return df
 
     def summary(self, digits: int = 2) -> str:
         f = lambda v: fmt_number(v, digits)  # noqa: E731
@@ -585,7 +569,6 @@ def _sb(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> float:
     return 2 * r / (1 + r)
 
 
-@deprecated_params(positional=("keys",), items="data")
 def splithalf(
     data: pd.DataFrame, *, keys: Keys = None, n_sample: int = 10000, seed: int = 0
 ) -> SplitHalfResult:
@@ -744,15 +727,7 @@ class ICCResult(Result):
             },
             index=t.index,
         )
-        return frame(
-            df,
-            {
-                "ICC": "icc",
-                "F": "statistic",
-                "pval": "p",
-                "McGraw-Wong": "mcgraw_wong",
-            },
-        )
+        return df
 
     def summary(self, digits: int = 2) -> str:
         t = self.table[["ICC", "F", "df1", "df2", "pval"]].copy()
@@ -774,7 +749,6 @@ class ICCResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("targets", "raters", "ratings"))
 def icc(
     data: pd.DataFrame,
     *,

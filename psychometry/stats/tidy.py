@@ -26,7 +26,7 @@ import pandas as pd
 
 from psychometry.errors import StatsInputError
 
-from ._api import deprecated_params
+from ._columns import LongColumns
 
 __all__ = ["FACTORS", "LongTableError", "item_matrix", "scale_bounds", "scale_scores"]
 
@@ -39,7 +39,7 @@ class LongTableError(StatsInputError):
 
 
 # --------------------------------------------------------------------------------------------------
-# input checks shared with robustness.py
+# input checks shared with the robustness package (stats/robustness/)
 
 
 def require_columns(long: pd.DataFrame, columns: Iterable[str | None], what: str) -> None:
@@ -142,18 +142,9 @@ def scale_bounds(
     return lo, hi
 
 
-def keyed_values(
-    long: pd.DataFrame,
-    *,
-    value: str = "value",
-    keyed: str = "keyed",
-    status: str | None = "status",
-    shown_values: str = "shown_values",
-    scale_min: float | None = None,
-    scale_max: float | None = None,
-    what: str = "scale_scores",
-) -> pd.Series:
+def keyed_values(long: pd.DataFrame, cols: LongColumns, what: str = "scale_scores") -> pd.Series:
     """Values after reverse keying: ``x`` for forward items, ``min + max - x`` for reverse-keyed ones."""
+    value, keyed, status = cols.value, cols.keyed, cols.status
     v = ok_values(long, value, status, what)
     k = numeric_column(long, keyed, what)
     bad = k[~k.isin([1.0, -1.0])]
@@ -165,7 +156,7 @@ def keyed_values(
     if not (k < 0).any():
         return v
     lo, hi = scale_bounds(
-        long, shown_values=shown_values, scale_min=scale_min, scale_max=scale_max, what=what
+        long, shown_values=cols.shown_values, scale_min=cols.scale_min, scale_max=cols.scale_max, what=what
     )
     return v.where(k > 0, lo + hi - v)
 
@@ -174,7 +165,6 @@ def keyed_values(
 # public API
 
 
-@deprecated_params(positional=("respondent", "item", "value"))
 def item_matrix(
     long: pd.DataFrame,
     *,
@@ -341,6 +331,34 @@ def scale_scores(
         score  n_items  n_missing
     0  17.333        3          1
     """
+    cols = LongColumns(
+        respondent=respondent,
+        item=item,
+        scale=scale,
+        instrument=instrument,
+        value=value,
+        keyed=keyed,
+        status=status,
+        shown_values=shown_values,
+        scale_min=scale_min,
+        scale_max=scale_max,
+    )
+    return score_scales(long, cols, factors=factors, method=method, min_items=min_items, offset=offset)
+
+
+def score_scales(
+    long: pd.DataFrame,
+    cols: LongColumns,
+    *,
+    factors: Sequence[str] = FACTORS,
+    method: str | Mapping[str, str] = "mean",
+    min_items: int | Mapping[str, int] | None = None,
+    offset: float | Mapping[str, float] = 0.0,
+) -> pd.DataFrame:
+    """:func:`scale_scores` with the columns as a :class:`~psychometry.stats._columns.LongColumns`
+    (for the package's own callers)."""
+    respondent, scale, instrument, item = cols.respondent, cols.scale, cols.instrument, cols.item
+    value, keyed = cols.value, cols.keyed
     what = "scale_scores"
     require_columns(long, [respondent, scale, value, keyed], what)
     if item in long.columns:  # an item answered twice would be averaged silently: refuse it
@@ -356,16 +374,7 @@ def scale_scores(
                 f"{what}: respondent {first[respondent]!r} has more than one row for item "
                 f"{first[item]!r} (rows of two runs or tables combined?)"
             )
-    x = keyed_values(
-        long,
-        value=value,
-        keyed=keyed,
-        status=status,
-        shown_values=shown_values,
-        scale_min=scale_min,
-        scale_max=scale_max,
-        what=what,
-    )
+    x = keyed_values(long, cols, what)
     keys = (
         [respondent]
         + ([instrument] if instrument is not None and instrument in long.columns else [])
@@ -407,5 +416,5 @@ def scale_scores(
     if facs:
         first = g[facs].first().reset_index(drop=True)
         out = pd.concat([first, out], axis=1)
-    cols = facs + keys + ["score", "n_items", "n_missing"]
-    return out[cols].reset_index(drop=True)
+    order = facs + keys + ["score", "n_items", "n_missing"]
+    return out[order].reset_index(drop=True)

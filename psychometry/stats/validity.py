@@ -24,7 +24,7 @@ from scipy import optimize, stats
 
 from psychometry.errors import StatsInputError
 
-from ._api import Result, deprecated_params, frame
+from ._api import Result
 from ._rprint import format_frame
 
 __all__ = ["MTMMResult", "NormComparisonResult", "cohens_d_ci", "compare_norms", "mtmm"]
@@ -77,10 +77,9 @@ class MTMMResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """Convergent and discriminant columns side by side, one row per trait: scale_a, scale_b, r,
-        r_ci_low, r_ci_high, p, n, then the discriminant columns (``ci_low``/``ci_high`` still answer
-        for r's interval, with a DeprecationWarning)."""
+        r_ci_low, r_ci_high, p, n, then the discriminant columns."""
         renamed = {"ci_low": "r_ci_low", "ci_high": "r_ci_high"}
-        return frame(self.convergent.rename(columns=renamed).join(self.discriminant), renamed)
+        return self.convergent.rename(columns=renamed).join(self.discriminant)
 
     def summary(self, digits: int = 2) -> str:
         a, b = self.methods
@@ -112,7 +111,6 @@ class MTMMResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("other", "pairs"), scores_a="data", scores_b="other")
 def mtmm(
     data: pd.DataFrame,
     *,
@@ -346,7 +344,7 @@ class NormComparisonResult(Result):
         """One row per scale: n, mean, sd, norm_mean, norm_sd, norm_n, diff, z, percentile, statistic
         (Welch's t), df, p, d, d_ci_low, d_ci_high."""
         renamed = {"t": "statistic", "d_low": "d_ci_low", "d_high": "d_ci_high"}
-        return frame(self.table.rename(columns=renamed), renamed)
+        return self.table.rename(columns=renamed)
 
     def summary(self, digits: int = 2) -> str:
         t = self.table.copy()
@@ -382,7 +380,6 @@ class NormComparisonResult(Result):
         return self.summary()
 
 
-@deprecated_params(positional=("norms",), scores="data")
 def compare_norms(
     data: pd.DataFrame, *, norms: pd.DataFrame | Mapping[str, object], conf_level: float = 0.95
 ) -> NormComparisonResult:
