@@ -53,13 +53,22 @@ def expected(logprobs: Sequence[float]) -> float:
 
 
 def differences(reference: Sequence[float], other: Sequence[float]) -> list[str]:
-    """What differs beyond the batch noise between two scorings of one prompt's labels ([] if none)."""
-    pa, pb = normalised(reference), normalised(other)
+    """What differs beyond the batch noise between two scorings (log-probs) of one prompt's labels."""
+    return prob_differences(normalised(reference), normalised(other))
+
+
+def prob_differences(pa: Sequence[float], pb: Sequence[float]) -> list[str]:
+    """What differs beyond the batch noise between two normalised option distributions ([] if none).
+
+    Any two paths are compared, not only a path and the prompt scored alone: each is within the
+    worst case of the reference, so within twice the worst case of each other.
+    """
+    pa, pb = list(pa), list(pb)
     out = []
     dp = max(abs(a - b) for a, b in zip(pa, pb))
     if dp > PROB_TOL:
         out.append(f"normalised probabilities differ by {dp:.4f} > {PROB_TOL}")
-    de = abs(expected(reference) - expected(other))
+    de = abs(sum((i + 1) * (a - b) for i, (a, b) in enumerate(zip(pa, pb))))
     if de > EXPECTED_TOL:
         out.append(f"expected values differ by {de:.4f} > {EXPECTED_TOL}")
     top = sorted(pa, reverse=True)

@@ -13,13 +13,13 @@ started and stopped by the fixtures (tests/servers.py; every wait is bounded).
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from kernel_noise import differences, prob_differences
 from servers import LlamaServer, server_available
 
 from psychometry.backends.base import GenerateRequest, ScoreRequest
@@ -32,12 +32,10 @@ KEY_ENV = "PSYCHOMETRY_TEST_SERVER_KEY"
 DESIGN = dict(templates="likert-plain", orders="original")  # SD-3: 27 responses
 N = 27
 #: normalised option probabilities, server vs in-process: max |dp| measured 0.068 (mean 0.021) on the
-#: 162 SD-3 responses of analysis/server-study. llama.cpp's CPU kernels are not batch-invariant: the
-#: server decodes what follows its prefix cache in one batch (where it splits depends on the request
-#: before), the in-process backend decodes 64 prompts together; each side alone moves by as much
-#: (see analysis/server-study/README.md).
-TOL = 0.1
-MARGIN = 0.05
+#: 162 SD-3 responses of analysis/server-study (AVX2). llama.cpp's CPU kernels are not batch-invariant:
+#: the server decodes what follows its prefix cache in one batch, the in-process backend decodes 64
+#: prompts together; they agree within the batch noise of tests/kernel_noise.py (twice the worst case
+#: measured on any one path against the prompt scored alone).
 
 
 @pytest.fixture(scope="module")
@@ -132,17 +130,9 @@ def monkeypatch_module():
     mp.undo()
 
 
-def assert_agree(got: dict[str, list[float]], ref: dict[str, list[float]]) -> float:
+def assert_agree(got: dict[str, list[float]], ref: dict[str, list[float]]) -> None:
     assert sorted(got) == sorted(ref)
-    worst = 0.0
-    for item, pr in ref.items():
-        pg = got[item]
-        worst = max(worst, max(abs(a - b) for a, b in zip(pg, pr)))
-        top = sorted(pr, reverse=True)
-        if top[0] - top[1] > MARGIN:
-            assert pg.index(max(pg)) == pr.index(max(pr)), item
-    assert worst <= TOL
-    return worst
+    assert {item: prob_differences(pr, got[item]) for item, pr in ref.items()} == {item: [] for item in ref}
 
 
 def test_cli_run_completes_and_the_key_is_not_stored(server_run):
@@ -278,9 +268,7 @@ def test_two_servers_both_take_requests(server, model_path, tmp_path):
     assert counts[server.base_url] > 0 and counts[second.base_url] > 0, counts
     for i, s in got.items():
         assert s.labels == ref[i].labels
-        p = [math.exp(x) / s.label_mass for x in s.logprobs]
-        q = [math.exp(x) / ref[i].label_mass for x in ref[i].logprobs]
-        assert max(abs(a - b) for a, b in zip(p, q)) <= TOL
+        assert differences(ref[i].logprobs, s.logprobs) == []
 
 
 def test_anchor_labels_walk_multi_token_answers(server):
@@ -312,9 +300,4 @@ def test_anchor_labels_walk_multi_token_answers(server):
         be.close()
     for g, r in zip(got, ref):
         assert g.labels == r.labels and 0 < g.label_mass <= 1
-        p = [math.exp(x) / g.label_mass for x in g.logprobs]
-        q = [math.exp(x) / r.label_mass for x in r.logprobs]
-        assert max(abs(a - b) for a, b in zip(p, q)) <= TOL
-        top = sorted(q, reverse=True)
-        if top[0] - top[1] > MARGIN:
-            assert p.index(max(p)) == q.index(max(q))
+        assert differences(r.logprobs, g.logprobs) == []
