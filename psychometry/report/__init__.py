@@ -23,6 +23,9 @@ it imports the report.
 
 from __future__ import annotations
 
+# the renderers register their file writers with the document (Report.to_html / to_markdown): the
+# document imports no renderer
+from . import html, markdown  # noqa: F401
 from .build import REQUIRED_COLUMNS, build_report, load_files, report_from_file, report_from_files
 from .document import NOT_COMPUTED, Figure, Report, Section
 from .errors import ReportError
