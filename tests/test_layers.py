@@ -188,7 +188,6 @@ def import_cycles() -> list[list[str]]:
 #: circles being taken apart (issue 16); each entry goes when its circle does
 KNOWN_CYCLES = [
     ["psychometry", "psychometry.engine"],
-    ["psychometry.report.sections", "psychometry.report.verdicts"],
     [
         "psychometry.stats.confirmatory", "psychometry.stats.multigroup", "psychometry.stats.ordinal",
         "psychometry.stats.ordinal_groups",

@@ -13,8 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ReportError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .verdicts.model import ModelVerdicts
 
 __all__ = ["NOT_COMPUTED", "WRITERS", "Figure", "Report", "Section", "register_writer"]
 
@@ -74,7 +78,7 @@ class Report:
 
     title: str
     sections: list[Section] = field(default_factory=list)
-    verdicts: list = field(default_factory=list)  # one psychometry.report.verdicts.ModelVerdicts per model
+    verdicts: list[ModelVerdicts] = field(default_factory=list)  # one per model
 
     # ------------------------------------------------------------------ look-ups
     def section(self, key: str) -> Section:
