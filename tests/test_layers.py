@@ -190,8 +190,6 @@ def import_cycles() -> list[list[str]]:
 #: circles being taken apart (issue 16); each entry goes when its circle does
 KNOWN_CYCLES = [
     ["psychometry", "psychometry.engine"],
-    ["psychometry.report.document", "psychometry.report.html", "psychometry.report.markdown"],
-    ["psychometry.report.sections", "psychometry.report.verdicts"],
 ]  # fmt: skip
 
 

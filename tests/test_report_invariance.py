@@ -29,7 +29,8 @@ import psychometry.stats as st
 from psychometry import Design
 from psychometry.backends.fake import FakeBackend
 from psychometry.report import VerdictThresholds, build_report, compute_verdicts
-from psychometry.report.verdicts import _check_invariance, invariance_analysis, invariance_holds
+from psychometry.report.verdicts import invariance_analysis, invariance_holds
+from psychometry.report.verdicts.invariance import invariance_verdict
 from psychometry.stats.reliability import reverse_items
 
 N_PERSONAS = 30
@@ -147,7 +148,7 @@ def test_the_numbers_are_stats_invariance(long, verdicts):
         0.015,
     )
     lax = VerdictThresholds(invariance_delta_cfi=1.0, invariance_delta_rmsea=1.0)
-    assert _check_invariance("bfi44", v.data, lax, habit=False).level == "ok"
+    assert invariance_verdict("bfi44", v.data, lax, habit=False).level == "ok"
 
 
 def test_a_position_habit_is_not_interpretable(verdicts):

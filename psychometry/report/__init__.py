@@ -17,23 +17,26 @@ A statistic that cannot be computed (one respondent, a constant item, one templa
 >>> print(rep.text())                                            # doctest: +SKIP
 >>> rep.to_html("report.html"); rep.to_markdown("report/")      # doctest: +SKIP
 
+Layout: ``build`` puts the report together; ``analyses`` computes each model's statistics once
+(read by ``verdicts/``, one check per module with their registry, and by ``sections/``, one section
+per statistic); ``thresholds`` holds the verdicts' cut-offs, ``findings`` the findings' text and HTML,
+``outcome`` the one way a statistic is called safely; ``document`` is the report as data, which
+``html`` and ``markdown`` lay out.
+
 Layering: this package imports psychometry.stats, .scoring, .results and .instrument; nothing below
 it imports the report.
 """
 
 from __future__ import annotations
 
+# the renderers register themselves with the models they lay out (Report.to_html / to_markdown,
+# ModelVerdicts._repr_html_): the models import no renderer
+from . import findings, html, markdown  # noqa: F401
 from .build import REQUIRED_COLUMNS, build_report, load_files, report_from_file, report_from_files
 from .document import NOT_COMPUTED, Figure, Report, Section
 from .errors import ReportError
-from .verdicts import (
-    THRESHOLD_SOURCES,
-    ModelVerdicts,
-    Verdict,
-    VerdictThresholds,
-    compute_verdicts,
-    load_thresholds,
-)
+from .thresholds import THRESHOLD_SOURCES, VerdictThresholds, load_thresholds
+from .verdicts import ModelVerdicts, Verdict, compute_verdicts
 
 __all__ = [
     "NOT_COMPUTED",

@@ -19,19 +19,21 @@ import pandas as pd
 from psychometry.errors import PsychometryError
 from psychometry.instrument.model import Instrument
 
+from .analyses import ModelAnalysis
 from .document import Report, Section
 from .errors import ReportError
-from .respondents import RESPONDENT_LEVELS, persona_level, split_models
+from .findings import findings_section
+from .respondents import RESPONDENT_LEVELS, split_models
 from .sections import (
     behaviour_section,
     comparison_sections,
-    findings_section,
     instrument_sections,
     mtmm_section,
     overview,
     refusals,
 )
-from .verdicts import InvarianceAnalysis, VerdictThresholds, model_verdicts
+from .thresholds import VerdictThresholds
+from .verdicts import model_verdicts
 
 __all__ = ["REQUIRED_COLUMNS", "build_report", "load_files", "report_from_file", "report_from_files"]
 
@@ -166,13 +168,25 @@ def build_report(
     rep = Report(title=title)
     subset = long_df[long_df["instrument"].astype(str).isin(list(chosen))].reset_index(drop=True)
     models = split_models(subset)
+    # one shared analysis per model (the verdicts' rows: the chosen answers, as the answer and position
+    # checks read them); its statistics are computed once, for the verdicts and the sections alike
+    raw = subset.assign(value=subset["_chosen"]) if "_chosen" in subset.columns else subset
+    analyses = {
+        name: ModelAnalysis(rows, chosen, answers=answers, respondent=respondent)
+        for name, rows in split_models(raw)
+    }
     if verdicts:
-        raw = subset.assign(value=subset["_chosen"]) if "_chosen" in subset.columns else subset
         rep.verdicts = [
             model_verdicts(
-                rows, chosen, thresholds=thresholds, answers=answers, respondent=respondent, model=name
+                ma.raw,
+                chosen,
+                thresholds=thresholds,
+                answers=answers,
+                respondent=respondent,
+                model=name,
+                analysis=ma,
             )
-            for name, rows in split_models(raw)
+            for name, ma in analyses.items()
         ]
         rep.sections.append(findings_section(rep.verdicts, thresholds or VerdictThresholds()))
     rep.sections.append(
@@ -187,44 +201,32 @@ def build_report(
     several = len(models) > 1
     per_model: list[tuple[str, dict[str, pd.DataFrame | None], list[Section]]] = []
     for name, rows in models:
+        ma = analyses[name]
         secs: list[Section] = []
-        analysed = persona_level(rows) if respondent == "persona" else rows
         secs.append(refusals(rows))
         scores: dict[str, pd.DataFrame | None] = {}
-        for iid, inst in chosen.items():
-            raw_i = rows[rows["instrument"].astype(str) == iid].reset_index(drop=True)
-            if raw_i.empty:
+        for iid in chosen:
+            ia = ma.instrument(iid)
+            if ia is None:
                 continue
-            an_i = analysed[analysed["instrument"].astype(str) == iid].reset_index(drop=True)
-            if an_i.empty:
-                an_i = raw_i
-            if inst is not None and inst.kind == "task":
-                pass
-            mv = next((m for m in rep.verdicts if m.model == name), None)
-            inv = {
-                v.data.factor: v.data
-                for v in (mv.verdicts if mv is not None else [])
-                if v.check == "invariance" and v.instrument == iid and isinstance(v.data, InvarianceAnalysis)
-            }
             s_, sc = instrument_sections(
-                iid,
-                an_i,
-                inst,
+                ia,
                 plots=plots,
                 omega_min_items=omega_min_items,
                 cfa_min_per_item=cfa_min_per_item,
                 cfa_max_items=cfa_max_items,
-                raw=raw_i if respondent == "persona" else None,
                 model_label=name,
-                invariance=inv,
                 thresholds=thresholds,
+                # the scales of the invariance verdicts' fits (the condition-level rows'), so that the
+                # sections print the same fits
+                invariance_scales=ia.cond_scale_ids if verdicts else None,
             )
             secs += s_
             scores[iid] = sc
-        m = mtmm_section(scores, plots_on=plots)
+        m = mtmm_section(ma, scores, plots_on=plots)
         if m is not None:
             secs.append(m)
-        b = behaviour_section(rows, chosen, plots_on=plots)
+        b = behaviour_section(ma.behaviour, plots_on=plots)
         if b is not None:
             secs.append(b)
         per_model.append((name, scores, secs))

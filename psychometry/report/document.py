@@ -1,17 +1,26 @@
 """The report as data: a list of :class:`Section` objects with R-style text and PNG figures.
 
 :func:`psychometry.report.build_report` fills a :class:`Report`; the renderers
-(:mod:`psychometry.report.markdown`, :mod:`psychometry.report.html`) only lay the sections out. A
+(:mod:`psychometry.report.markdown`, :mod:`psychometry.report.html`) only lay the sections out; the
+document knows no renderer: each registers its file writer (:func:`register_writer`) when the package
+is imported, and :meth:`Report.to_html` / :meth:`Report.to_markdown` call it. A
 section whose statistic could not be computed carries ``computed=False`` and a one-line body
 ``not computed: <reason>``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["NOT_COMPUTED", "Figure", "Report", "Section"]
+from .errors import ReportError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .verdicts.model import ModelVerdicts
+
+__all__ = ["NOT_COMPUTED", "WRITERS", "Figure", "Report", "Section", "register_writer"]
 
 #: The prefix of the one-line body of a section that could not be computed.
 NOT_COMPUTED = "not computed: "
@@ -69,7 +78,7 @@ class Report:
 
     title: str
     sections: list[Section] = field(default_factory=list)
-    verdicts: list = field(default_factory=list)  # one psychometry.report.verdicts.ModelVerdicts per model
+    verdicts: list[ModelVerdicts] = field(default_factory=list)  # one per model
 
     # ------------------------------------------------------------------ look-ups
     def section(self, key: str) -> Section:
@@ -103,15 +112,29 @@ class Report:
 
     def to_markdown(self, directory: str | Path) -> Path:
         """Write ``report.md`` and its PNG plots into ``directory`` (created); return the .md path."""
-        from .markdown import write_markdown
-
-        return write_markdown(self, directory)
+        return _writer("markdown")(self, directory)
 
     def to_html(self, path: str | Path) -> Path:
         """Write one self-contained HTML file (plots embedded as base64 PNG); return its path."""
-        from .html import write_html
-
-        return write_html(self, path)
+        return _writer("html")(self, path)
 
     def __str__(self) -> str:
         return self.text()
+
+
+#: A file writer of the report: ``writer(report, path) -> the path written``.
+Writer = Callable[[Report, str | Path], Path]
+#: The file writers by format (``html``, ``markdown``), registered by the renderer modules.
+WRITERS: dict[str, Writer] = {}
+
+
+def register_writer(fmt: str, writer: Writer) -> None:
+    """Register the file writer of a format (the renderer modules do, when the package is imported)."""
+    WRITERS[fmt] = writer
+
+
+def _writer(fmt: str) -> Writer:
+    try:
+        return WRITERS[fmt]
+    except KeyError:
+        raise ReportError(f"no {fmt} writer registered (import psychometry.report)") from None

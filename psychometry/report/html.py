@@ -11,12 +11,9 @@ import base64
 import html
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .document import Report, register_writer
 from .errors import ReportError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .document import Report
 
 __all__ = ["render_html", "write_html"]
 
@@ -150,3 +147,6 @@ def write_html(report: Report, path: str | Path) -> Path:
     except OSError as exc:
         raise ReportError(f"cannot write the HTML report to {p}: {exc.strerror or exc}") from None
     return p
+
+
+register_writer("html", write_html)

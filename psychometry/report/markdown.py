@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .document import Report, register_writer
 from .errors import ReportError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .document import Report
 
 __all__ = ["figure_filename", "render_markdown", "write_markdown"]
 
@@ -60,3 +57,6 @@ def write_markdown(report: Report, directory: str | Path) -> Path:
     except OSError as exc:
         raise ReportError(f"cannot write the Markdown report to {d}: {exc.strerror or exc}") from None
     return md
+
+
+register_writer("markdown", write_markdown)
