@@ -53,7 +53,9 @@ from typing import Any
 
 import pandas as pd
 
+from ._version import __version__
 from .backends.base import Backend, GenerateRequest, ScoreRequest, batch_size, generate_many, score_many
+from .backends.native import default_threads
 from .config import MODES, AnswerConfig, ConfigError, Design, ModelConfig
 from .errors import PsychometryError, StoreError, warn_deprecated
 from .instrument.model import Instrument
@@ -201,24 +203,6 @@ class _Progress:
 
 
 # --------------------------------------------------------------------------- helpers
-def default_threads() -> int:
-    """Threads for llama.cpp when none are given: every core this process may use but one.
-
-    llama.cpp's CPU threads synchronise at every layer; when one of them loses its core to
-    another process the whole decode waits. Measured with Gemma 3 270M on a 2-core machine
-    shared with other jobs, ``psychometry administer bfi44`` (264 prompts) did not finish in 300 s
-    with 2 threads and took 60 s with 1; idle, 2 threads take 36 s. Leaving one core free costs
-    little on larger machines and avoids the tenfold slow-down under load.
-    """
-    import os
-
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - non-Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
-
-
 def _resolve_instruments(instruments: Sequence[Any]) -> list[Instrument]:
     """The :class:`Instrument` objects of a design (ids and YAML paths loaded)."""
     from .instrument.load import load_instrument
@@ -598,8 +582,6 @@ def _manifest(
 ) -> dict[str, Any]:
     """The run manifest of a new run (``docs/administration.md``): versions, model, hashes and the
     three settings objects as dicts (``design``, ``model_config``, ``answers``)."""
-    from . import __version__
-
     design = settings.design
     personas, shape = design.personas, design.shape
     return {
