@@ -32,11 +32,12 @@ ALLOWED: dict[str, set[str]] = {
     "backends": {"errors"},
     "answers": {"errors", "instrument"},
     "store": {"errors"},
-    "results": {"errors", "store"},
+    "results": {"errors", "instrument", "store", "scoring"},
     "stats": {"errors"},
     "scoring": {"errors", "instrument", "stats"},
     "report": {"errors", "instrument", "results", "scoring", "stats"},
     "config": {"errors", "instrument", "orders", "templates", "personas", "backends"},
+    "manifest": {"_version", "instrument", "orders", "personas", "plan", "backends", "store", "config"},
     "engine": {
         "errors", "resources", "instrument", "orders", "templates", "personas", "plan", "backends",
         "answers", "store", "results", "scoring", "config", "_version",
