@@ -40,7 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "manifest": {"_version", "instrument", "orders", "personas", "plan", "backends", "store", "config"},
     "engine": {
         "errors", "resources", "instrument", "orders", "templates", "personas", "plan", "backends",
-        "answers", "store", "results", "scoring", "config", "_version",
+        "answers", "store", "results", "scoring", "config", "manifest",
     },
     "doctor": {"_version", "errors", "backends", "config"},
     "cli": {
