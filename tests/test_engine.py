@@ -936,3 +936,26 @@ def test_the_cli_names_the_flag_of_a_bad_setting(tmp_path, capsys, no_model_load
     err = capsys.readouterr().err
     assert rc == 1 and err.count("\n") == 1
     assert "--api-key-env: ModelConfig.api_key_env must be the name of an environment variable" in err
+
+
+def test_progress_goes_to_the_display_given(tmp_path):
+    seen: list = []
+
+    class Display:  # what the CLI's progress line (psychometry.cli.progress.ProgressLine) implements
+        def __init__(self, total):
+            seen.append(("total", total))
+
+        def step(self, n=1):
+            seen.append("step")
+
+        def close(self):
+            seen.append("close")
+
+    design = Design([likert()], templates="likert-plain", orders="original")
+    out = tmp_path / "r.sqlite"
+    be = psychometry.backends.FakeBackend()
+    psychometry.administer(design, model=be, out=out, progress=Display)
+    assert seen == [("total", 4), "step", "step", "step", "step", "close"]
+    seen.clear()
+    psychometry.administer(design, model=be, out=out, progress=Display)  # resumed: nothing left to do
+    assert seen == [("total", 0), "close"]
