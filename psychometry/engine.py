@@ -40,6 +40,7 @@ from .backends import load_backend
 from .backends.base import (
     Backend,
     GenerateRequest,
+    ModelInfo,
     ScoreRequest,
     batch_size,
     format_messages,
@@ -206,24 +207,11 @@ class _Rows:
     """The rows of one run: identity columns from the job, respondent ids with their settings tag
     (:func:`psychometry.plan.respondent_tag`, one per persona and template), answer fields."""
 
-    def __init__(
-        self, settings: Settings, run: str, model_name: str, model_key: str, chat: str, tagged: bool
-    ):
-        self.settings, self.run, self.model_name, self.chat, self.tagged = (
-            settings,
-            run,
-            model_name,
-            chat,
-            tagged,
-        )
+    def __init__(self, settings: Settings, run: str, info: ModelInfo, chat: str, tagged: bool) -> None:
         a = settings.answers
-        self.id_args: dict[str, Any] = dict(
-            model_key=model_key,
-            mode=a.mode,
-            label_style=a.label_style,
-            seed=settings.design.seed,
-            generation=a.generation,
-        )
+        self.run, self.model_name, self.mode, self.chat, self.tagged = run, info.name, a.mode, chat, tagged
+        self.id_args: dict[str, Any] = {"model_key": info.sha256 or info.name, "mode": a.mode}
+        self.id_args.update(label_style=a.label_style, seed=settings.design.seed, generation=a.generation)
         self.tags: dict[tuple[str, str], str | None] = {}
 
     def response_id(self, job: Job) -> str:
@@ -247,7 +235,7 @@ class _Rows:
             scale=job.item.scale,
             keyed=int(1 if job.item.keyed >= 0 else -1),
             shown_values=job.shown_values_text,
-            mode=self.settings.answers.mode,
+            mode=self.mode,
             prompt_hash=job.prompt_hash,
             **fields,
             created_at=now_iso(),
@@ -292,7 +280,7 @@ def _run(
     with Store(target.out) as store:
         resumed = store.begin_run(run, config, manifest, add_run=target.add_run)
         chat = str(info.settings.get("chat_template", ""))  # the formatting the backend applies
-        rows = _Rows(settings, run, info.name, info.sha256 or info.name, chat, store.tagged_respondents)
+        rows = _Rows(settings, run, info, chat, store.tagged_respondents)
         complete = False
         try:
             while step := [(e, j, rows.response_id(j)) for e, j in _next_requests(plan, history)]:
