@@ -6,7 +6,7 @@ Data flows one way: instrument YAML -> Instrument -> plan (templates x option or
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "AnswerConfig",

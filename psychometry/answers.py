@@ -41,6 +41,11 @@ asks the model for free text and must map the reply back to one option. The rule
 A reply that declines *and* then answers ("As an AI I have no feelings, but I'd say 4") counts
 as an answer: the model chose an option.
 
+Decoding a response into the stored fields (``docs/administration.md``, "Answer modes"):
+:func:`read_reply` for a generated reply (the rules above), :func:`read_scores` for the option
+log-probabilities of logprob mode (normalised over the shown options; the most probable option is
+the answer, with its expected value, entropy and label mass).
+
 Example
 -------
 >>> parse_answer("I'd say 4 - agree a little", ["1", "2", "3", "4", "5"]).index
@@ -51,12 +56,17 @@ Example
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["REFUSAL_PATTERNS", "ParsedAnswer", "is_refusal", "parse_answer"]
+from .errors import PsychometryError
+from .instrument.model import fmt_value
+
+__all__ = ["REFUSAL_PATTERNS", "ParsedAnswer", "is_refusal", "parse_answer", "read_reply", "read_scores"]
 
 Status = Literal["ok", "refused", "unparsed"]
 
@@ -425,3 +435,59 @@ def parse_answer(
     if _DECIMAL_RE.match(body.strip()):  # a bare "3.5"
         return ParsedAnswer("unparsed", None, None, raw, "between options: " + body.strip().rstrip("."))
     return ParsedAnswer("unparsed", None, None, raw, "no option")
+
+
+# ------------------------------------------------------------------------- stored fields
+def read_reply(
+    text: str, labels: Sequence[str], shown_values: Sequence[float], anchors: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The stored fields of a generated reply: ``status`` and ``raw_text`` (the reply), and when
+    :func:`parse_answer` finds one option its scale ``value`` and 1-based shown ``position``."""
+    parsed = parse_answer(text, list(labels), anchors)
+    fields: dict[str, Any] = {"status": parsed.status, "raw_text": text}
+    if parsed.status == "ok" and parsed.index is not None:
+        fields.update(value=float(shown_values[parsed.index]), position=float(parsed.index + 1))
+    return fields
+
+
+def _softmax(logprobs: Sequence[float]) -> list[float] | None:
+    finite = [lp for lp in logprobs if lp != -math.inf and not math.isnan(lp)]
+    if not finite:
+        return None
+    m = max(finite)
+    ex = [math.exp(lp - m) if lp != -math.inf and not math.isnan(lp) else 0.0 for lp in logprobs]
+    s = sum(ex)
+    return [e / s for e in ex]
+
+
+def read_scores(
+    logprobs: Sequence[float], label_mass: float, labels: Sequence[str], shown_values: Sequence[float]
+) -> dict[str, Any]:
+    """The stored fields of the log-probabilities of the shown ``labels`` (logprob mode).
+
+    ``label_mass`` always; when any label has probability, ``status`` ``ok``, the most probable
+    option's ``value`` and ``position``, ``expected`` (sum p_i v_i), ``entropy`` (nats), ``probs``
+    (JSON keyed by scale value, options sharing a value summed) and ``position_probs`` (JSON list
+    in shown order). Otherwise ``status`` ``unparsed``. A count of log-probabilities other than
+    the labels' is a :class:`~psychometry.errors.PsychometryError`.
+    """
+    if len(logprobs) != len(labels):
+        raise PsychometryError(f"backend returned {len(logprobs)} log-probabilities for {len(labels)} labels")
+    fields: dict[str, Any] = {"status": "unparsed", "label_mass": float(label_mass)}
+    probs = _softmax(logprobs)
+    if probs is None:  # no label has any probability: nothing to read
+        return fields
+    best = max(range(len(probs)), key=probs.__getitem__)
+    by_value: dict[float, float] = {}
+    for p, v in zip(probs, shown_values):
+        by_value[float(v)] = by_value.get(float(v), 0.0) + p
+    fields.update(
+        status="ok",
+        value=float(shown_values[best]),
+        position=float(best + 1),
+        expected=float(sum(p * v for p, v in zip(probs, shown_values))),
+        entropy=float(-sum(p * math.log(p) for p in probs if p > 0)),
+        probs=json.dumps({fmt_value(v): round(by_value[v], 10) for v in sorted(by_value)}),
+        position_probs=json.dumps([round(float(p), 10) for p in probs]),
+    )
+    return fields

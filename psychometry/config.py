@@ -15,6 +15,9 @@ the run manifest stores their dict form (``design``, ``model_config``, ``answers
 
 Every field is checked when the object is made; a bad value raises one
 :class:`~psychometry.errors.PsychometryError` line naming the field and what is allowed.
+:func:`resolve_settings` turns :func:`~psychometry.administer`'s arguments into the three objects
+(and the backend object, when one is given) and :func:`check_repeats` refuses repeats that would be
+copies; :meth:`ModelConfig.backend_args` is what :func:`psychometry.backends.load_backend` gets.
 
 Example
 -------
@@ -35,13 +38,27 @@ import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .backends.base import CHAT_TEMPLATE_MODES
-from .backends.native import REPACK_CHOICES
+from .backends.base import CHAT_TEMPLATE_MODES, Backend
+from .backends.native import REPACK_CHOICES, default_threads
 from .errors import PsychometryError
 
-__all__ = ["BACKENDS", "CHAT_TEMPLATES", "CPU_REPACK", "MODES", "AnswerConfig", "Design", "ModelConfig"]
+if TYPE_CHECKING:
+    from .instrument.model import Instrument
+
+__all__ = [
+    "BACKENDS",
+    "CHAT_TEMPLATES",
+    "CPU_REPACK",
+    "MODES",
+    "AnswerConfig",
+    "Design",
+    "ModelConfig",
+    "Settings",
+    "check_repeats",
+    "resolve_settings",
+]
 
 #: Answer modes (see :mod:`psychometry.engine`).
 MODES = ("logprob", "generate")
@@ -185,6 +202,14 @@ class Design(_Config):
             except PsychometryError as exc:
                 raise ConfigError(f"Design.{name}: {exc}", field=name) from None
 
+    def load_instruments(self) -> list[Instrument]:
+        """The :class:`~psychometry.instrument.model.Instrument` objects of :attr:`instruments` (ids
+        and YAML files loaded; Instrument objects as they are)."""
+        from .instrument.load import load_instrument
+        from .instrument.model import Instrument
+
+        return [x if isinstance(x, Instrument) else load_instrument(str(x)) for x in self.instruments]
+
 
 @dataclass(frozen=True)
 class ModelConfig(_Config):
@@ -280,6 +305,36 @@ class ModelConfig(_Config):
         ):
             raise _bad("ModelConfig", "request_timeout", "a finite number of seconds > 0", timeout)
 
+    def backend_args(self, *, seed: int) -> tuple[str, str | Path | None, dict[str, Any]]:
+        """``(name, model, options)`` for :func:`psychometry.backends.load_backend`: the backend
+        this configuration describes (llama.cpp in-process, or OpenAI-compatible servers)."""
+        if self.backend == "openai":
+            return (
+                "openai",
+                None if self.path is None else str(self.path),
+                {
+                    "base_urls": list(self.base_url),
+                    "api_key_env": self.api_key_env,
+                    "concurrency": self.concurrency,
+                    "request_timeout": self.request_timeout,
+                    "seed": seed,
+                    "chat": "auto" if self.chat_template == "auto" else self.chat_template == "model",
+                },
+            )
+        return (
+            "llama",
+            self.path,
+            {
+                "n_ctx": self.n_ctx,
+                "n_threads": self.threads if self.threads is not None else default_threads(),
+                "n_gpu_layers": self.n_gpu_layers,
+                "seed": seed,
+                "chat_template": self.chat_template,
+                "cpu_repack": self.cpu_repack,
+                "batch_size": self.batch_size,
+            },
+        )
+
 
 @dataclass(frozen=True)
 class AnswerConfig(_Config):
@@ -326,3 +381,66 @@ class AnswerConfig(_Config):
             "max_tokens": int(self.max_tokens),
             "grammar": self.grammar,
         }
+
+
+# ------------------------------------------------------------------------ administer()'s arguments
+@dataclass(frozen=True)
+class Settings:
+    """One administration's settings, resolved from :func:`psychometry.administer`'s arguments."""
+
+    design: Design
+    model: ModelConfig
+    answers: AnswerConfig
+    backend: Backend | None  # None: the engine opens the backend ``model`` describes
+
+
+def _is_backend(model: object) -> bool:
+    """A backend object (the engine needs its ``info`` and ``format_chat``; see
+    :class:`~psychometry.backends.base.Backend`) rather than a path or a :class:`ModelConfig`."""
+    return hasattr(model, "info") and callable(getattr(model, "format_chat", None))
+
+
+def resolve_settings(design: Any, model: Any, answers: Any) -> Settings:
+    """The settings objects of :func:`psychometry.administer`'s ``design``, ``model`` and
+    ``answers`` (instrument ids for the default design, a GGUF path, a backend object, None for
+    the defaults); anything else is a :class:`ConfigError`."""
+    if not isinstance(design, Design):
+        if design is None:
+            raise ConfigError("administer() needs a Design or instrument ids, e.g. administer('bfi44')")
+        design = Design(instruments=design)
+    backend: Backend | None = None
+    if _is_backend(model):
+        backend, model = model, None
+    if isinstance(model, ModelConfig):
+        config = model
+    elif model is None or isinstance(model, (str, Path)):
+        config = ModelConfig(path=model)
+    else:
+        raise ConfigError(
+            f"administer(): model must be a ModelConfig, a GGUF path or a backend "
+            f"(psychometry.backends.base.Backend), not {type(model).__name__}"
+        )
+    if answers is None:
+        answers = AnswerConfig()
+    elif not isinstance(answers, AnswerConfig):
+        raise ConfigError(f"administer(): answers must be an AnswerConfig, not {type(answers).__name__}")
+    return Settings(design=design, model=config, answers=answers, backend=backend)
+
+
+def check_repeats(design: Design, answers: AnswerConfig) -> None:
+    """Repeats above 1 need sampling: otherwise they are copies of one respondent."""
+    repeats, mode = design.repeats, answers.mode
+    if repeats == 1 or (mode == "generate" and answers.temperature > 0):
+        return
+    why = (
+        "logprob answers are deterministic"
+        if mode == "logprob"
+        else "greedy replies (temperature 0) are deterministic"
+    )
+    raise PsychometryError(
+        f"--repeats {repeats} is refused in {mode} mode: {why}, so the {repeats} repeats would be "
+        f"identical copies of every respondent, which inflate n (smaller p-values, no new "
+        f"information); for independent administrations use --mode generate with --temperature > 0 "
+        f"(e.g. 0.7), otherwise --repeats 1. A results file written by an earlier version with "
+        f"these settings can still be read (results info, load_results) but not resumed or extended"
+    )

@@ -161,7 +161,7 @@ def _fmt_size(n: float) -> str:
 
 # ------------------------------------------------------------------------------------------ checks
 def _check_versions() -> list[Check]:
-    from . import __version__
+    from ._version import __version__
     from .backends import native
     from .errors import ModelError
 
@@ -217,7 +217,7 @@ def _check_build(cpu_repack: str | None) -> tuple[list[Check], RepackDecision | 
     relevant = [f for f in native.RELEVANT_CPU_FLAGS if f in flags]
     machine = platform.machine()
     try:
-        from .engine import default_threads
+        from .backends.native import default_threads
 
         n = default_threads()
         threads = f"; administer uses {n} thread{'' if n == 1 else 's'} (all cores but one) unless --threads is given"

@@ -15,6 +15,13 @@ Jobs are generated in the loop order persona -> repeat -> template -> instrument
 consecutive prompts then differ only in their last, item-specific part, so a batch of consecutive
 jobs (the engine's fixed chunks of the plan) shares a long prefix that the backend decodes once.
 
+The engine administers *episodes* (:class:`Episode`): an episode says, from what it has been
+answered so far, which request(s) come next. A questionnaire item is the one-step episode
+:class:`FixedPrompt` (its one job, then nothing); a stateful game is another episode type, asking
+its next turn from the replies before. A job keeps its conversation (:attr:`Job.messages`: the
+persona as system prompt, the rendered item as user message) beside the prompt text the backend's
+chat formatting makes of it (:func:`format_jobs`).
+
 Each job carries a deterministic ``response_id`` (:func:`response_id`): the sha256 of everything
 that defines the response (model sha/name, instrument id and content hash, item, template id and
 text hash, order and its permutation, persona id and text hash, repeat, mode, label style, seed,
@@ -33,7 +40,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -63,10 +70,15 @@ class DesignLike(Protocol):
 
 
 __all__ = [
+    "Episode",
+    "FixedPrompt",
     "Job",
     "PlanError",
+    "Turn",
     "build_plan",
+    "episodes",
     "fmt_value",
+    "format_jobs",
     "instrument_hash",
     "job_seed",
     "order_notes",
@@ -114,6 +126,25 @@ class Job:
     labels: tuple[str, ...]
     shown_values: tuple[float, ...]
     instrument_hash: str
+    system: str | None = None
+    user: str = ""
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        """The conversation the prompt is made of: the system prompt (persona) when there is one,
+        then the rendered item as the user message (``[{"role": ..., "content": ...}]``)."""
+        messages = [{"role": "system", "content": self.system}] if self.system else []
+        messages.append({"role": "user", "content": self.user})
+        return messages
+
+    @property
+    def anchors(self) -> tuple[str, ...] | None:
+        """The option texts in shown order for likert items (a generated reply may name one), else
+        None."""
+        if self.instrument.response_format.type != "likert":
+            return None
+        texts, _ = item_options(self.instrument, self.item)
+        return tuple(self.order.apply(texts))
 
     @property
     def prompt_hash(self) -> str:
@@ -221,6 +252,8 @@ def build_plan(
                                     labels=r.labels,
                                     shown_values=r.shown_values,
                                     instrument_hash=ihash,
+                                    system=r.system,
+                                    user=r.user,
                                 )
                             )
     return jobs
@@ -234,7 +267,8 @@ def plan_jobs(
     format_chat: Callable[[str | None, str], str] | None = None,
 ) -> list[Job]:
     """The jobs of a :class:`~psychometry.config.Design` (its templates, orders, personas, shape,
-    repeats and seed) for the resolved ``instruments`` (:func:`build_plan`)."""
+    repeats and seed) for the resolved ``instruments`` (:func:`build_plan`; prompts in plain
+    formatting unless ``format_chat`` is given, see :func:`format_jobs`)."""
     return build_plan(
         instruments,
         templates=design.templates,
@@ -246,6 +280,47 @@ def plan_jobs(
         seed=design.seed,
         format_chat=format_chat,
     )
+
+
+def format_jobs(jobs: Sequence[Job], format_messages: Callable[[list[dict[str, str]]], str]) -> list[Job]:
+    """The jobs with their prompts made by ``format_messages`` from their conversations
+    (:attr:`Job.messages`; the backend's chat formatting), everything else unchanged."""
+    return [dataclasses.replace(j, prompt=format_messages(j.messages)) for j in jobs]
+
+
+# --------------------------------------------------------------------------- episodes
+@dataclass(frozen=True)
+class Turn:
+    """One answered request of an episode: the job, its response id, and the stored fields of the
+    response (None when an earlier session stored it)."""
+
+    job: Job
+    response_id: str
+    fields: Mapping[str, Any] | None = None
+
+
+class Episode(Protocol):
+    """What the engine administers: a sequence of requests, each chosen from the answers before."""
+
+    def next_requests(self, history: Sequence[Turn]) -> Sequence[Job]:
+        """The request(s) to administer next, given this episode's answered requests so far (in
+        order); none when the episode is over."""
+        ...
+
+
+@dataclass(frozen=True)
+class FixedPrompt:
+    """A one-step episode: one fixed prompt (a questionnaire item), then nothing."""
+
+    job: Job
+
+    def next_requests(self, history: Sequence[Turn]) -> Sequence[Job]:
+        return () if history else (self.job,)
+
+
+def episodes(jobs: Sequence[Job]) -> list[Episode]:
+    """The episodes of a plan of fixed prompts: one :class:`FixedPrompt` per job, in plan order."""
+    return [FixedPrompt(j) for j in jobs]
 
 
 def response_id(

@@ -6,6 +6,9 @@ One row per administered (simulated respondent, item); the columns are the contr
 stored JSON probabilities once (``probs`` a dict, ``position_probs`` a list) and encodes them back for
 :func:`export_results`.
 
+What one administration did is a :class:`RunResult` (returned by :func:`psychometry.administer`),
+and :func:`summarise` describes its scale scores across respondents (the end-of-run summary).
+
 Runs and shared responses: a response is stored once, by the first run that asked for it, and
 belongs to every run that planned it (``run_responses``, see :mod:`psychometry.store`).
 ``load_results(path)`` returns every stored response once, its ``run_id`` naming the run that wrote
@@ -23,22 +26,29 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .errors import StoreError
 from .store import COLUMNS, Store
 
+if TYPE_CHECKING:
+    from .instrument.model import Instrument
+
 __all__ = [
     "COLUMNS",
+    "RunResult",
     "decode_position_probs",
     "decode_probs",
     "export_results",
     "load_prompts",
     "load_results",
     "run_info",
+    "summarise",
 ]
 
 _FLOATS = ("value", "position", "expected", "entropy", "label_mass")
@@ -135,3 +145,89 @@ def export_results(path: str | Path, fmt: str = "csv", out: str | Path | None = 
     except OSError as exc:
         raise StoreError(f"cannot export to {target}: {exc.strerror or exc}") from None
     return None
+
+
+# ------------------------------------------------------------------------------ a run's summary
+@dataclass
+class RunResult:
+    """What :func:`psychometry.administer` did: the file, the run, and how many responses were written."""
+
+    path: Path
+    run_id: str
+    planned: int
+    written: int
+    skipped: int
+    resumed: bool
+    seconds: float
+    response_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
+    instruments: tuple[Instrument, ...] = field(default=(), repr=False)
+    notes: tuple[str, ...] = ()
+
+    def results(self) -> pd.DataFrame:
+        """This run's rows of the long table: every stored response of its design, including
+        those an earlier run of the file stored (``load_results(path, run_id=run_id)``)."""
+        return load_results(self.path, run_id=self.run_id)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Per instrument and scale: respondents, mean/SD/min/max of the scale score, and the
+        refusal and unparsed rates (see :func:`summarise`)."""
+        return summarise(self.results(), self.instruments)
+
+    def summary(self) -> str:
+        """The summary printed at the end of ``psychometry administer``."""
+        head = (
+            f"{self.path}: run {self.run_id}: {self.planned} responses planned, "
+            f"{self.written} written now, {self.skipped} already stored"
+            f"{' (resumed)' if self.resumed else ''}; {self.seconds:.1f} s"
+        )
+        head += "".join(f"\nnote: {n}" for n in self.notes)
+        tab = self.summary_frame()
+        if tab.empty:
+            return head
+        with pd.option_context("display.width", 120, "display.max_rows", 500):
+            body = tab.to_string(index=False, float_format=lambda x: f"{x:.2f}")
+        return head + "\n" + body
+
+
+def _describe(per: pd.Series) -> dict[str, float]:
+    return {
+        "n": int(per.size),
+        "mean": float(per.mean()) if per.size else math.nan,
+        "sd": float(per.std(ddof=1)) if per.size > 1 else math.nan,
+        "min": float(per.min()) if per.size else math.nan,
+        "max": float(per.max()) if per.size else math.nan,
+    }
+
+
+def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFrame:
+    """Scale scores per simulated respondent, described across respondents.
+
+    Scores come from :func:`psychometry.scoring.score_long` (reverse keying ``min + max - v``,
+    ``mean`` or pro-rated ``sum`` scoring, offsets, ``min_items``). Returns one row per
+    (instrument, scale) of ``instruments`` found in ``df``: ``n`` respondents with a score,
+    ``mean``, ``sd`` (n - 1), ``min``, ``max``, and the share of the scale's responses
+    ``refused`` / ``unparsed``.
+    """
+    from .scoring import score_long  # the statistics load only when a summary is asked for
+
+    cols = ["instrument", "scale", "n", "mean", "sd", "min", "max", "refused", "unparsed"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    out = []
+    scores = {inst.id: score_long(df, inst) for inst in instruments if (df["instrument"] == inst.id).any()}
+    for inst in instruments:
+        if inst.id not in scores:
+            continue
+        mine = df[df["instrument"] == inst.id]
+        for sc in inst.scales:
+            g = mine[mine["scale"] == sc.id]
+            if g.empty:
+                continue
+            total = len(g)
+            rates = {
+                "refused": float((g["status"] == "refused").sum() / total),
+                "unparsed": float((g["status"] == "unparsed").sum() / total),
+            }
+            per = scores[inst.id][sc.id].dropna().astype(float)
+            out.append({"instrument": inst.id, "scale": sc.id, **_describe(per), **rates})
+    return pd.DataFrame(out, columns=cols)

@@ -56,7 +56,9 @@ __all__ = [
     "StoreError",
     "check_out",
     "config_differences",
+    "different_configuration",
     "now_iso",
+    "response_row",
 ]
 
 #: The schema of files created by this version (``meta.schema``).
@@ -168,6 +170,30 @@ def now_iso() -> str:
 def config_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """The keys whose values differ between two configurations (sorted)."""
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+
+
+def response_row(**values: Any) -> dict[str, Any]:
+    """One row of ``responses``: every column of :data:`RESPONSE_COLUMNS`, None where ``values``
+    gives none. The one place the row's columns are spelled; a name that is not a column is a
+    :class:`StoreError`."""
+    unknown = [k for k in values if k not in RESPONSE_COLUMNS]
+    if unknown:
+        raise StoreError(f"not a response column: {', '.join(unknown)}")
+    return {c: values.get(c) for c in RESPONSE_COLUMNS}
+
+
+def different_configuration(
+    path: str | Path, last: Mapping[str, Any], config: Mapping[str, Any], *, ignore_model: bool = False
+) -> StoreError:
+    """The refusal to write ``config`` into ``path``, whose last run ``last`` has another
+    configuration (without ``--add-run``). ``ignore_model``: the model is not known yet (the check
+    before the model is loaded), so the configuration is not said to differ in it."""
+    diff = [k for k in config_differences(last["config"], config) if not (ignore_model and k == "model")]
+    return StoreError(
+        f"{path} already holds run {last['run_id']} with a different configuration (differs in: "
+        f"{', '.join(diff) or 'settings'}); re-run the same command to resume it, choose another --out, "
+        "or pass --add-run to add this run"
+    )
 
 
 def _check_sqlite_header(path: Path) -> None:
@@ -342,12 +368,7 @@ class Store:
                 self._set_manifest(run_id, m)
                 return True
         if existing and not add_run:
-            diff = config_differences(existing[-1]["config"], config)
-            raise StoreError(
-                f"{self.path} already holds run {existing[-1]['run_id']} with a different "
-                f"configuration (differs in: {', '.join(diff) or 'settings'}); re-run the same "
-                "command to resume it, choose another --out, or pass --add-run to add this run"
-            )
+            raise different_configuration(self.path, existing[-1], config)
         m = dict(manifest)
         m["sessions"] = [session]
         self._db.execute(
@@ -467,12 +488,28 @@ class Store:
         self.close()
 
 
-def check_out(path: str | Path) -> list[dict[str, Any]]:
+def check_out(
+    path: str | Path, config: Mapping[str, Any] | None = None, *, add_run: bool = False
+) -> list[dict[str, Any]]:
     """Check, without creating or changing anything, that ``path`` can take results: a new
     file (its nearest existing parent a folder), an empty file, or a psychometry results file.
     Returns the runs it already holds (:meth:`Store.runs`); raises :class:`StoreError` otherwise.
-    The engine calls this before loading a model."""
-    p = Path(path)
+    The engine calls this before loading a model.
+
+    With ``config`` (a run configuration whose model is not known yet), a file whose runs all have
+    another configuration (the model not compared) is refused too, unless ``add_run``."""
+    runs = _check_out(Path(path))
+    if config is not None and runs and not add_run:
+        if not any(_without_model(r["config"]) == _without_model(config) for r in runs):
+            raise different_configuration(path, runs[-1], config, ignore_model=True)
+    return runs
+
+
+def _without_model(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k != "model"}
+
+
+def _check_out(p: Path) -> list[dict[str, Any]]:
     if p.is_dir():
         raise StoreError(f"{p} is a directory, not a results file")
     if not p.exists():

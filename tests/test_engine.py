@@ -795,51 +795,15 @@ def test_settings_objects_keep_the_run_response_and_respondent_ids(case, tmp_pat
     assert (res.run_id, _id_digest(out), res.planned) == IDS_BEFORE_SETTINGS_OBJECTS[case]
 
 
-@pytest.mark.parametrize(
-    "old, value, field",
-    [
-        ("templates", "all", "Design(templates="),
-        ("orders", "original,reversed", "Design(orders="),
-        ("personas", "none", "Design(personas="),
-        ("shape", None, "Design(shape="),
-        ("repeats", 1, "Design(repeats="),
-        ("seed", 0, "Design(seed="),
-        ("mode", "logprob", "AnswerConfig(mode="),
-        ("label_style", "digits", "AnswerConfig(label_style="),
-        ("temperature", 0.0, "AnswerConfig(temperature="),
-        ("max_tokens", 16, "AnswerConfig(max_tokens="),
-        ("grammar", False, "AnswerConfig(grammar="),
-        ("chat_template", "auto", "ModelConfig(chat_template="),
-        ("n_ctx", 2048, "ModelConfig(n_ctx="),
-    ],
-)
-def test_the_flat_keywords_of_0_1_still_work_with_a_deprecation_warning(old, value, field, tmp_path):
+def test_arguments_other_than_the_settings_objects_are_refused(tmp_path):
     be = psychometry.backends.FakeBackend()
-    with pytest.warns(DeprecationWarning) as caught:
-        res = psychometry.administer(
-            [likert()], backend=be, out=tmp_path / "old.sqlite", progress=False, **{old: value}
-        )
-    messages = [str(w.message) for w in caught]
-    assert any(f"{old}= is deprecated; use {field}...)" in m and "psychometry 1.1" in m for m in messages)
-    assert any("backend= is deprecated; pass the backend as model=" in m for m in messages)
-    new = psychometry.administer([likert()], model=be, out=tmp_path / "new.sqlite", progress=False)
-    assert res.run_id == new.run_id and res.response_ids == new.response_ids
-
-
-def test_flat_keywords_and_a_settings_object_together_are_refused(tmp_path):
-    be = psychometry.backends.FakeBackend()
-    with (
-        pytest.warns(DeprecationWarning),
-        pytest.raises(PsychometryError, match="orders= given with a Design"),
-    ):
+    # the flat keywords of 0.1 (never released) are gone: settings travel in the settings objects
+    with pytest.raises(TypeError, match="unexpected keyword argument 'orders'"):
         psychometry.administer(Design([likert()]), model=be, out=tmp_path / "r.sqlite", orders="original")
-    with (
-        pytest.warns(DeprecationWarning),
-        pytest.raises(PsychometryError, match="mode= given with an AnswerConfig"),
-    ):
-        psychometry.administer(
-            [likert()], model=be, answers=AnswerConfig(), out=tmp_path / "r.sqlite", mode="generate"
-        )
+    with pytest.raises(TypeError, match="unexpected keyword argument 'backend'"):
+        psychometry.administer([likert()], backend=be, out=tmp_path / "r.sqlite")
+    with pytest.raises(PsychometryError, match="needs a Design or instrument ids"):
+        psychometry.administer(model=be, out=tmp_path / "r.sqlite")
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         psychometry.administer([likert()], model=be, out=tmp_path / "r.sqlite", colour="red")
     with pytest.raises(PsychometryError, match="model must be a ModelConfig, a GGUF path or a backend"):
@@ -972,3 +936,26 @@ def test_the_cli_names_the_flag_of_a_bad_setting(tmp_path, capsys, no_model_load
     err = capsys.readouterr().err
     assert rc == 1 and err.count("\n") == 1
     assert "--api-key-env: ModelConfig.api_key_env must be the name of an environment variable" in err
+
+
+def test_progress_goes_to_the_display_given(tmp_path):
+    seen: list = []
+
+    class Display:  # what the CLI's progress line (psychometry.cli.progress.ProgressLine) implements
+        def __init__(self, total):
+            seen.append(("total", total))
+
+        def step(self, n=1):
+            seen.append("step")
+
+        def close(self):
+            seen.append("close")
+
+    design = Design([likert()], templates="likert-plain", orders="original")
+    out = tmp_path / "r.sqlite"
+    be = psychometry.backends.FakeBackend()
+    psychometry.administer(design, model=be, out=out, progress=Display)
+    assert seen == [("total", 4), "step", "step", "step", "step", "close"]
+    seen.clear()
+    psychometry.administer(design, model=be, out=out, progress=Display)  # resumed: nothing left to do
+    assert seen == [("total", 0), "close"]

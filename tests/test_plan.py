@@ -9,11 +9,16 @@ import pytest
 
 from psychometry.instrument.model import Instrument, Item, Option, ResponseFormat, Scale
 from psychometry.plan import (
+    FixedPrompt,
     PlanError,
+    Turn,
     build_plan,
+    episodes,
+    format_jobs,
     instrument_hash,
     job_seed,
     order_notes,
+    plain_format,
     respondent_tag,
     response_id,
 )
@@ -193,3 +198,35 @@ def test_jobs_of_one_order_condition_are_contiguous_and_hold_every_item_with_mix
         n for n in ("original", "reversed", "random0", "random1", "random2", "random3") for _ in range(2)
     ]
     assert [j.item.id for j in jobs] == ["c1", "c2"] * 6
+
+
+def test_a_job_keeps_its_conversation_and_the_backend_formats_it_into_the_same_prompt():
+    from psychometry.backends import FakeBackend
+    from psychometry.backends.base import format_messages
+
+    be = FakeBackend()
+    kw = {"templates": "likert-plain", "orders": "original", "personas": "default"}
+    jobs = build_plan([likert(2)], **kw)[:4]
+    direct = build_plan([likert(2)], **kw, format_chat=be.format_chat)[:4]
+    assert [j.prompt for j in format_jobs(jobs, lambda m: format_messages(be, m))] == [
+        j.prompt for j in direct
+    ]
+    j = jobs[0]
+    assert j.system and j.messages == [
+        {"role": "system", "content": j.system},
+        {"role": "user", "content": j.user},
+    ]
+    assert j.prompt == plain_format(j.system, j.user)  # plain formatting until a backend formats it
+    no_persona = build_plan([likert(2)], templates="likert-plain", orders="original")[0]
+    assert no_persona.messages == [{"role": "user", "content": no_persona.user}]
+    with pytest.raises(ValueError, match="one user message"):  # conversations need a chat template
+        format_messages(
+            be, [*j.messages, {"role": "assistant", "content": "3"}, {"role": "user", "content": "?"}]
+        )
+
+
+def test_fixed_prompts_are_one_step_episodes():
+    jobs = build_plan([likert(2)], templates="likert-plain", orders="original")
+    eps = episodes(jobs)
+    assert [e.next_requests([]) for e in eps] == [(j,) for j in jobs]
+    assert FixedPrompt(jobs[0]).next_requests([Turn(jobs[0], "rid")]) == ()

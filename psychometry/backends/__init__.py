@@ -10,6 +10,7 @@ fake backend in tests) never loads llama.cpp.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .base import Backend, GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
@@ -35,7 +36,7 @@ __all__ = [
 BACKENDS = ("llama", "openai", "fake")
 
 
-def load_backend(name: str = "llama", model: str | None = None, **options: Any) -> Backend:
+def load_backend(name: str = "llama", model: str | os.PathLike[str] | None = None, **options: Any) -> Backend:
     """Build a backend by name.
 
     ``load_backend("llama", "path/to/model.gguf", n_ctx=4096, n_gpu_layers=-1)`` or
@@ -58,7 +59,7 @@ def load_backend(name: str = "llama", model: str | None = None, **options: Any) 
         urls = options.pop("base_urls", None) or options.pop("base_url", None)
         if not urls:
             raise ModelError("the openai backend needs base_urls (e.g. http://127.0.0.1:8080/v1)")
-        return OpenAIBackend(urls, model, **options)
+        return OpenAIBackend(urls, None if model is None else os.fspath(model), **options)
     if key == "fake":
         if model is not None:
             options.setdefault("name", str(model))

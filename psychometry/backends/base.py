@@ -2,13 +2,36 @@
 
 A backend knows prompts (strings) and option labels (strings); it knows nothing of
 instruments, plans or stores. New backends implement this protocol.
+
+Chat formatting takes a conversation: a list of messages ``{"role": ..., "content": ...}``
+(:data:`Message`; roles ``system``, ``user``, ``assistant``). :func:`format_messages` turns one
+into the prompt text, through the backend's ``format_messages`` where it has one, else through
+:meth:`Backend.format_chat` for the one case every backend knows: a user message after an
+optional system prompt (:func:`chat_messages`, what a questionnaire item is).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "CHAT_TEMPLATE_MODES",
+    "Backend",
+    "GenerateRequest",
+    "Generation",
+    "Message",
+    "ModelInfo",
+    "OptionScores",
+    "ScoreRequest",
+    "batch_size",
+    "chat_messages",
+    "format_messages",
+    "generate_many",
+    "one_turn",
+    "score_many",
+]
 
 #: Chat formatting of the prompts: ``auto`` (the model's template for instruct models), ``model``, ``none``.
 CHAT_TEMPLATE_MODES = ("auto", "model", "none")
@@ -102,6 +125,41 @@ class Backend(Protocol):
         """Wrap a user message (and optional system prompt) in the model's chat template;
         base models without a template return a plain completion prompt."""
         ...
+
+
+# ------------------------------------------------------------------------------ messages
+#: One chat message: ``{"role": "system" | "user" | "assistant", "content": text}``.
+Message = Mapping[str, str]
+
+
+def chat_messages(system: str | None, user: str) -> list[dict[str, str]]:
+    """The conversation of one user message after an optional system prompt (an empty or missing
+    system prompt is left out)."""
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": user})
+    return messages
+
+
+def one_turn(messages: Sequence[Message]) -> tuple[str | None, str]:
+    """``(system, user)`` of a conversation of one user message after an optional system prompt
+    (the inverse of :func:`chat_messages`); any other conversation is a ``ValueError``."""
+    roles = [m["role"] for m in messages]
+    if roles == ["user"]:
+        return None, messages[0]["content"]
+    if roles == ["system", "user"]:
+        return messages[0]["content"], messages[1]["content"]
+    raise ValueError(f"this backend formats one user message after an optional system prompt, not {roles}")
+
+
+def format_messages(backend: Backend, messages: Sequence[Message]) -> str:
+    """The prompt text of a conversation for ``backend``: its ``format_messages(messages)`` where
+    it has one, else ``format_chat(system, user)`` of a one-turn conversation (:func:`one_turn`).
+    For one user message the two give the same text."""
+    method = getattr(backend, "format_messages", None)
+    if callable(method):
+        return str(method(messages))
+    system, user = one_turn(messages)
+    return backend.format_chat(system, user)
 
 
 # ------------------------------------------------------------------------------ batches

@@ -69,12 +69,22 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..errors import ModelError
-from .base import CHAT_TEMPLATE_MODES, GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
+from .base import (
+    CHAT_TEMPLATE_MODES,
+    GenerateRequest,
+    Generation,
+    Message,
+    ModelInfo,
+    OptionScores,
+    ScoreRequest,
+    chat_messages,
+    one_turn,
+)
 from .default_model import check_gguf, default_model_path, file_sha256
 from .native import check_llama_cpp_version, decide_repack
 
@@ -920,20 +930,28 @@ class LlamaCppBackend:
         return gen
 
     def format_chat(self, system: str | None, user: str) -> str:
-        """The prompt for one user message (and an optional system prompt).
-
-        With the chat template in use (``chat_template="model"``, or ``"auto"`` on an
-        instruction-tuned model that carries ``tokenizer.chat_template`` in its GGUF metadata)
-        the template is rendered with a generation prompt, so the text ends where the
-        assistant's reply begins. Templates that reject a system role get the system prompt
-        prepended to the user message. Otherwise (base models, ``"none"``) the result is the
-        raw completion prompt ``system + "\\n\\n" + user`` (or just ``user``).
+        """The prompt for one user message (and an optional system prompt):
+        :meth:`format_messages` of that conversation.
 
         ``auto`` decides from the model name because base checkpoints such as Gemma 3 270M are
         often converted with their instruction-tuned sibling's template: a base model asked
         through a chat template it was never trained on answers worse than a plain prompt.
         """
+        return self.format_messages(chat_messages(system, user))
+
+    def format_messages(self, messages: Sequence[Message]) -> str:
+        """The prompt for a conversation (``[{"role": ..., "content": ...}, ...]``).
+
+        With the chat template in use (``chat_template="model"``, or ``"auto"`` on an
+        instruction-tuned model that carries ``tokenizer.chat_template`` in its GGUF metadata)
+        the template is rendered with a generation prompt, so the text ends where the
+        assistant's reply begins. Templates that reject a system role get the system prompt
+        prepended to the first user message. Otherwise (base models, ``"none"``) the result is the
+        raw completion prompt ``system + "\\n\\n" + user`` (or just ``user``) of a one-turn
+        conversation (:func:`~psychometry.backends.base.one_turn`; others are a ``ValueError``).
+        """
         if not self._use_template:
+            system, user = one_turn(messages)
             return f"{system.strip()}\n\n{user}" if system else user
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         from llama_cpp.llama_types import ChatCompletionRequestMessage
@@ -944,18 +962,18 @@ class LlamaCppBackend:
             bos_token=self._bos_text,
             add_generation_prompt=True,
         )
-        messages: list[ChatCompletionRequestMessage] = (
-            [{"role": "system", "content": system}] if system else []
-        )
-        messages.append({"role": "user", "content": user})
+        msgs = cast("list[ChatCompletionRequestMessage]", [dict(m) for m in messages])
         try:
-            return fmt(messages=messages).prompt
+            return fmt(messages=msgs).prompt
         except Exception:
-            if not system:
+            if not msgs or msgs[0]["role"] != "system" or not msgs[0]["content"] or len(msgs) < 2:
                 raise
-            merged: list[ChatCompletionRequestMessage] = [
-                {"role": "user", "content": f"{system.strip()}\n\n{user}"}
-            ]
+            system = str(msgs[0]["content"])
+            first, *rest = msgs[1:]
+            merged = cast(
+                "list[ChatCompletionRequestMessage]",
+                [{**first, "content": f"{system.strip()}\n\n{first['content']}"}, *rest],
+            )
             return fmt(messages=merged).prompt
 
     def __repr__(self) -> str:

@@ -27,7 +27,7 @@ DEBUG_ENV = "PSYCHOMETRY_DEBUG"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from .._version import __version__
     from ._args import Parser
 
     parser = Parser(

@@ -273,10 +273,16 @@ def _settings(args: argparse.Namespace) -> tuple[Design, ModelConfig, AnswerConf
 
 def run(args: argparse.Namespace) -> int:
     from ..engine import administer
+    from .progress import ProgressLine
 
     design, model, answers = settings(args)
     result = administer(
-        design, model=model, answers=answers, out=args.out, add_run=args.add_run, progress=not args.quiet
+        design,
+        model=model,
+        answers=answers,
+        out=args.out,
+        add_run=args.add_run,
+        progress=False if args.quiet else ProgressLine,
     )
     if not args.quiet:
         print(result.summary())
