@@ -158,9 +158,14 @@ def module_graph() -> dict[str, set[str]]:
     return graph
 
 
-def import_cycles() -> list[list[str]]:
+def import_cycles(graph: dict[str, set[str]] | None = None) -> list[list[str]]:
     """The strongly connected components of the module graph with more than one module (Tarjan)."""
-    graph, index, low, stack, on, out = module_graph(), {}, {}, [], set(), []
+    graph = module_graph() if graph is None else graph
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
 
     def visit(v: str) -> None:
         index[v] = low[v] = len(index)
@@ -193,7 +198,8 @@ def test_no_import_cycles_among_the_modules():
     assert import_cycles() == []
 
 
-def test_the_cycle_check_sees_a_circle_through_a_function_level_import():
+def test_the_cycle_check_finds_circles_and_sees_function_level_imports():
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     graph = module_graph()
     assert "psychometry.store" in graph["psychometry.results"]
     assert "psychometry.engine" in graph["psychometry"]  # inside psychometry.__getattr__
