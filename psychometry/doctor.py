@@ -206,6 +206,7 @@ def _check_build(cpu_repack: str | None) -> tuple[list[Check], RepackDecision | 
                 f"backends {', '.join(sections) or '?'}; features {' '.join(on) or '(none reported)'}",
             )
         )
+        out.append(Check("llama.cpp system info", "ok", " ".join(info.split())))
     else:
         out.append(
             Check(
@@ -214,6 +215,19 @@ def _check_build(cpu_repack: str | None) -> tuple[list[Check], RepackDecision | 
                 "no llama.cpp system information: llama-cpp-python is not installed or does not load",
             )
         )
+    blas = native.blas_kernels()
+    out.append(
+        Check(
+            "BLAS (statistics)",
+            "ok",
+            "; ".join(
+                f"{b['library']} {b['version']}, {b['architecture'] or '?'} kernels, {b['threads']} threads"
+                + (f" (OPENBLAS_CORETYPE={b['coretype_env']})" if b["coretype_env"] else "")
+                for b in blas
+            )
+            or "no BLAS library reported by threadpoolctl",
+        )
+    )
     relevant = [f for f in native.RELEVANT_CPU_FLAGS if f in flags]
     machine = platform.machine()
     try:

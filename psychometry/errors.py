@@ -39,21 +39,5 @@ class StatsInputError(PsychometryError, ValueError):
 
 
 class PsychometryDeprecationWarning(DeprecationWarning):
-    """An old spelling of psychometry's API (docs/api.md): it works until :data:`REMOVED_IN`, and the
-    message names the new one. The test suite turns it into an error outside the deprecation tests."""
-
-
-#: The release that removes the deprecated spellings.
-REMOVED_IN = "psychometry 1.1"
-
-
-def warn_deprecated(message: str, stacklevel: int = 2) -> None:
-    """Warn that an old spelling was used (``stacklevel`` as for :func:`warnings.warn`, counted from
-    the caller of this function)."""
-    import warnings
-
-    warnings.warn(
-        f"{message} (the old spelling goes in {REMOVED_IN})",
-        PsychometryDeprecationWarning,
-        stacklevel=stacklevel + 1,
-    )
+    """An old spelling of psychometry's API whose message names the new one (docs/api.md). The test
+    suite turns it into an error, so the package never uses its own old spellings."""

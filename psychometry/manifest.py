@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .backends import native
 from .orders import parse_orders
 from .personas import parse_shape
 from .store import now_iso
@@ -79,6 +80,9 @@ def environment() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "llama_cpp_python": getattr(sys.modules.get("llama_cpp"), "__version__", ""),  # loaded by the backend
+        # the kernel paths the numbers came from (docs/performance.md, "Batch noise")
+        "llama_cpp_system_info": native.system_info().strip() if "llama_cpp" in sys.modules else "",
+        "blas": native.blas_kernels(),
     }
 
 

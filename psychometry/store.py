@@ -67,7 +67,10 @@ SCHEMA = "psychometry-store/2"
 LEGACY_SCHEMAS = ("psychometry-store/1",)
 
 #: Manifest keys copied into every session entry (a resumed run may use other settings or versions).
-SESSION_KEYS = ("psychometry_version", "python", "platform", "llama_cpp_python", "backend_settings")
+SESSION_KEYS = (
+    "psychometry_version", "python", "platform", "llama_cpp_python", "llama_cpp_system_info", "blas",
+    "backend_settings",
+)  # fmt: skip
 
 #: The long results table (docs/architecture.md), in order: what :meth:`Store.responses` returns.
 COLUMNS: tuple[str, ...] = (

@@ -114,6 +114,12 @@ def test_killed_run_resumes_to_exactly_the_planned_rows_without_duplicates(run):
     sessions = r["manifest"]["sessions"]
     assert len(sessions) == 2 and sessions[0]["ended_at"] is None  # the killed session never ended
     assert r["manifest"]["model"]["sha256"] and r["manifest"]["ended_at"]
+    # each session records the kernel paths its numbers came from (issue 21)
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode().strip()
+    assert [s["llama_cpp_system_info"] for s in sessions] == [info, info]
+    assert all(s["blas"] and s["blas"][0]["architecture"] for s in sessions)
     # the summary printed at the end names every scale of both instruments
     for scale in ("E", "A", "C", "N", "O", "M", "P"):
         assert f"{scale} " in run["stdout"]

@@ -19,6 +19,8 @@ NAMES = [
     "python",
     "llama-cpp-python",
     "llama.cpp build",
+    "llama.cpp system info",
+    "BLAS (statistics)",
     "CPU",
     "weight repacking",
     "GPU offload",
@@ -52,6 +54,16 @@ def test_the_checks_without_the_smoke_test_on_this_machine(tiny_gguf):
     assert report["psychometry"].detail == psychometry.__version__
     assert report["llama-cpp-python"].level == "ok"  # the installed one is in the supported range
     assert report["weight repacking"].detail.split(":")[0] in ("on", "off")
+    import llama_cpp
+    import threadpoolctl
+
+    assert report["llama.cpp system info"].detail == " ".join(
+        llama_cpp.llama_print_system_info().decode().split()
+    )
+    arch = [i["architecture"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert (
+        f"{arch[0]} kernels" in report["BLAS (statistics)"].detail
+    )  # numpy's OpenBLAS: Haswell, SkylakeX, ...
     assert report["model"].level == "ok" and str(tiny_gguf) in report["model"].detail
     assert report["R (psych, lavaan)"].level in ("ok", "warn")  # R is optional: never a failure
     assert report.ok and report.exit_code == 0

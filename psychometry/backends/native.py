@@ -42,6 +42,7 @@ __all__ = [
     "REPACK_ENV",
     "RepackDecision",
     "amx_reasons",
+    "blas_kernels",
     "build_features",
     "check_llama_cpp_version",
     "cpu_flags",
@@ -118,6 +119,33 @@ def default_threads() -> int:
     except (AttributeError, OSError):  # pragma: no cover - non-Linux
         cores = os.cpu_count() or 1
     return max(1, cores - 1)
+
+
+def blas_kernels() -> list[dict[str, Any]]:
+    """The BLAS libraries loaded in this process and the kernels they chose (threadpoolctl).
+
+    numpy's bundled OpenBLAS picks its kernels by CPU (``architecture``: Haswell, SkylakeX, ...;
+    ``OPENBLAS_CORETYPE`` overrides it), and the statistics' last bits depend on them
+    (docs/performance.md, "BLAS kernels"). Each entry: ``library``, ``version``, ``architecture``,
+    ``threads`` and ``coretype_env`` (the ``OPENBLAS_CORETYPE`` override, or None).
+    """
+    import numpy  # noqa: F401  (loads the BLAS it bundles)
+
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [
+        {
+            "library": i.get("internal_api", ""),
+            "version": i.get("version") or "",
+            "architecture": i.get("architecture") or "",
+            "threads": i.get("num_threads"),
+            "coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
+        }
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    ]
 
 
 def system_info() -> str:
