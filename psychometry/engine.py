@@ -47,7 +47,16 @@ from .backends.base import (
     generate_many,
     score_many,
 )
-from .config import MODES, AnswerConfig, Design, ModelConfig, Settings, check_repeats, resolve_settings
+from .config import (
+    MODES,
+    AnswerConfig,
+    ConfigError,
+    Design,
+    ModelConfig,
+    Settings,
+    check_repeats,
+    resolve_settings,
+)
 from .errors import PsychometryError
 from .instrument.model import Instrument
 from .manifest import build_manifest, run_config, run_id
@@ -65,6 +74,8 @@ from .plan import (
 )
 from .results import RunResult, summarise
 from .store import Store, check_out, now_iso, response_row
+
+_LINE = "psychometry.cli.progress.ProgressLine"
 
 __all__ = [
     "DEFAULT_OUT",
@@ -103,7 +114,7 @@ def administer(
     answers: AnswerConfig | None = None,
     out: str | Path = DEFAULT_OUT,
     add_run: bool = False,
-    progress: bool | Callable[[int], Progress] = True,
+    progress: Callable[[int], Progress] | None = None,
 ) -> RunResult:
     """Administer instruments to a language model and store every response.
 
@@ -127,8 +138,8 @@ def administer(
         Allow a different configuration to be added to a file that already holds a run.
     progress
         Where progress goes: a factory called with the number of responses to write that returns
-        a :class:`Progress` (``psychometry administer`` passes its progress line,
-        :class:`psychometry.cli.progress.ProgressLine`); ``True`` or ``False``: no display.
+        a :class:`Progress`, e.g. the progress line ``psychometry administer`` draws,
+        :class:`psychometry.cli.progress.ProgressLine`; ``None`` or ``False`` (the default): no display.
 
     ``administer("bfi44", model="model.gguf")`` is the short form. The design and ``out`` are
     checked before the (slow) model load. An order condition that shows every item of an
@@ -140,6 +151,10 @@ def administer(
         ``path``, ``run_id``, counts, and :meth:`RunResult.summary`.
     """
     t0 = time.monotonic()
+    if not (progress is None or progress is False or callable(progress)):
+        raise ConfigError(
+            f"progress must be None, False or a display factory (e.g. {_LINE}), not {progress!r}"
+        )
     settings = resolve_settings(design, model, answers)
     check_repeats(settings.design, settings.answers)
     insts = settings.design.load_instruments()

@@ -16,6 +16,7 @@ import pytest
 import psychometry
 from psychometry import AnswerConfig, Design, ModelConfig
 from psychometry.backends.base import Generation, ModelInfo, OptionScores
+from psychometry.config import ConfigError
 from psychometry.errors import PsychometryError, StoreError
 from psychometry.instrument.model import Instrument, Item, Option, ResponseFormat, Scale
 from psychometry.results import COLUMNS, load_results
@@ -959,3 +960,12 @@ def test_progress_goes_to_the_display_given(tmp_path):
     seen.clear()
     psychometry.administer(design, model=be, out=out, progress=Display)  # resumed: nothing left to do
     assert seen == [("total", 0), "close"]
+
+
+def test_progress_true_is_refused_in_one_line_naming_the_display_to_pass(tmp_path):
+    design = Design([likert()], templates="likert-plain", orders="original")
+    with pytest.raises(ConfigError, match=r"progress must be .*ProgressLine, not True") as exc:
+        psychometry.administer(
+            design, model=psychometry.backends.FakeBackend(), out=tmp_path / "r", progress=True
+        )
+    assert "\n" not in str(exc.value) and not (tmp_path / "r").exists()

@@ -282,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
         answers=answers,
         out=args.out,
         add_run=args.add_run,
-        progress=False if args.quiet else ProgressLine,
+        progress=None if args.quiet else ProgressLine,
     )
     if not args.quiet:
         print(result.summary())
