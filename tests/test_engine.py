@@ -964,7 +964,7 @@ def test_progress_goes_to_the_display_given(tmp_path):
 
 def test_progress_true_is_refused_in_one_line_naming_the_display_to_pass(tmp_path):
     design = Design([likert()], templates="likert-plain", orders="original")
-    with pytest.raises(ConfigError, match=r"progress must be .*ProgressLine, not True") as exc:
+    with pytest.raises(ConfigError, match=r"progress must be .*ProgressLine\), not True") as exc:
         psychometry.administer(
             design, model=psychometry.backends.FakeBackend(), out=tmp_path / "r", progress=True
         )
