@@ -15,6 +15,8 @@ For each path it reports the largest difference over all prompts and options of
   amplifies any kernel difference, which is why the tests do not compare it;
 * ``p``: the option probability normalised over the labels (what psychometry stores);
 * ``E``: the expected scale value (1-5);
+* ``mean p``, ``mean E``: the mean over requests of the largest normalised-probability difference
+  and of the expected-value difference;
 * ``flips``: prompts whose most probable option changed, and the largest reference margin (the
   difference of the top two normalised probabilities) among them.
 
@@ -83,6 +85,7 @@ def score(backend: LlamaCppBackend, reqs: list[ScoreRequest], how: str) -> list[
 
 def compare(ref: list[tuple[float, ...]], other: list[tuple[float, ...]]) -> dict[str, float]:
     lp = lp_big = dp = de = 0.0
+    sum_dp = sum_de = 0.0
     flips, flip_margin = 0, 0.0
     for a, b in zip(ref, other):
         pa, pb = normalised(a), normalised(b)
@@ -92,11 +95,16 @@ def compare(ref: list[tuple[float, ...]], other: list[tuple[float, ...]]) -> dic
         ea = sum((i + 1) * p for i, p in enumerate(pa))
         eb = sum((i + 1) * p for i, p in enumerate(pb))
         de = max(de, abs(ea - eb))
+        sum_dp += max(abs(x - y) for x, y in zip(pa, pb)) / len(ref)
+        sum_de += abs(ea - eb) / len(ref)
         if max(range(len(pa)), key=pa.__getitem__) != max(range(len(pb)), key=pb.__getitem__):
             top = sorted(pa, reverse=True)
             flips += 1
             flip_margin = max(flip_margin, top[0] - top[1])
-    return {"lp": lp, "lp_big": lp_big, "p": dp, "E": de, "flips": flips, "flip_margin": flip_margin}
+    return {
+        "lp": lp, "lp_big": lp_big, "p": dp, "E": de, "mean_p": sum_dp, "mean_E": sum_de, "flips": flips,
+        "flip_margin": flip_margin,
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -132,7 +140,7 @@ def main() -> None:
         return backends[key]
 
     ref = score(backend(2, "on", None), reqs, "alone")
-    head = f"{'threads':>7} {'repack':>6} {'n_batch':>7} {'scored':<12} {'lp':>7} {'lp p>=.01':>9} {'p':>8} {'E':>7} {'flips':>5} {'flip margin':>11}"
+    head = f"{'threads':>7} {'repack':>6} {'n_batch':>7} {'scored':<12} {'lp':>7} {'lp p>=.01':>9} {'p':>8} {'E':>7} {'mean p':>7} {'mean E':>7} {'flips':>5} {'flip margin':>11}"
     print(head)
     worst: dict[str, float] = {}
     for threads, repack, n_batch, how in paths:
@@ -141,11 +149,13 @@ def main() -> None:
             worst[k] = max(worst.get(k, 0.0), v)
         print(
             f"{threads:>7} {repack:>6} {n_batch or 'default':>7} {how:<12} {r['lp']:7.4f} {r['lp_big']:9.4f} "
-            f"{r['p']:8.5f} {r['E']:7.4f} {int(r['flips']):>5} {r['flip_margin']:11.4f}"
+            f"{r['p']:8.5f} {r['E']:7.4f} {r['mean_p']:7.4f} {r['mean_E']:7.4f} {int(r['flips']):>5} "
+            f"{r['flip_margin']:11.4f}"
         )
     print(
         f"{'worst':>7} {'':>6} {'':>7} {'':<12} {worst['lp']:7.4f} {worst['lp_big']:9.4f} {worst['p']:8.5f} "
-        f"{worst['E']:7.4f} {int(worst['flips']):>5} {worst['flip_margin']:11.4f}"
+        f"{worst['E']:7.4f} {worst['mean_p']:7.4f} {worst['mean_E']:7.4f} {int(worst['flips']):>5} "
+        f"{worst['flip_margin']:11.4f}"
     )
     for be in backends.values():
         be.close()
