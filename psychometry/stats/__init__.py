@@ -46,6 +46,8 @@ _EXPORTS = {
     "behaviour_regression": "prediction",
     "respondent_scores": "prediction",
     "trait_behaviour_scores": "prediction",
+    # behaviour models (issue 18): mixed, logistic and GEE models, self-report consistency, human priors
+    "mixed_model": "mixed",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])
