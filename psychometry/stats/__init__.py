@@ -48,6 +48,7 @@ _EXPORTS = {
     "trait_behaviour_scores": "prediction",
     # behaviour models (issue 18): mixed, logistic and GEE models, self-report consistency, human priors
     "mixed_model": "mixed",
+    "logistic_regression": "logistic",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])

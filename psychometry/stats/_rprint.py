@@ -208,11 +208,14 @@ def stars(p: float) -> str:
     return "   "
 
 
-def print_coefmat(coef: pd.DataFrame, digits: int = 4) -> list[str]:
+def print_coefmat(
+    coef: pd.DataFrame, digits: int = 4, labels: Sequence[str] = ("t value", "Pr(>|t|)")
+) -> list[str]:
     """R's ``printCoefmat`` for a table of estimate, standard error, t and p (as ``summary.lm`` prints
     it): estimate and SE rounded together to ``max(1, digits - (1 + floor(log10(min |value|))))``
     decimals and formatted with ``digits`` significant digits; t rounded to ``dig.tst = digits - 1``
     decimals; p with :func:`format_pval` (``dig.tst`` digits); stars and their legend when any p < 0.1.
+    ``labels`` names the test columns (``("z value", "Pr(>|z|)")`` for a glm).
     """
     est, se, tv, pv = (coef.iloc[:, j].astype(float).tolist() for j in range(4))
     n = len(est)
@@ -231,7 +234,7 @@ def print_coefmat(coef: pd.DataFrame, digits: int = 4) -> list[str]:
             cs_str[i] = s
     t_str = format_signif([round(v, dig_tst) if math.isfinite(v) else v for v in tv], digits)
     p_str = format_pval(pv, dig_tst)
-    cols = {"Estimate": cs_str[:n], "Std. Error": cs_str[n:], "t value": t_str, "Pr(>|t|)": p_str}
+    cols = {"Estimate": cs_str[:n], "Std. Error": cs_str[n:], labels[0]: t_str, labels[1]: p_str}
     show_stars = any(p < 0.1 for p in pv if not math.isnan(p))
     if show_stars:  # format(symnum(...)): padded on the right to the longest code present
         codes = [stars(p).rstrip() or " " for p in pv]

@@ -40,7 +40,6 @@ Statistical Software, 82*(13), 1-26. Checked against ``lme4::lmer`` + lmerTest i
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ from scipy import stats as sps
 from psychometry.errors import StatsInputError
 
 from ._api import Result
+from ._formula import check_design, check_formula, formula_error
 from ._rprint import SIGNIF_LEGEND, _layout, format_named_vector, format_pval, format_signif, stars
 
 __all__ = ["SINGULAR_MESSAGE", "MixedModelResult", "mixed_model"]
@@ -414,8 +414,7 @@ def mixed_model(
         raise StatsInputError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")
     if not 0 < conf_level < 1:
         raise StatsInputError(f"{what}: conf_level must lie between 0 and 1, not {conf_level!r}")
-    if not isinstance(formula, str) or "~" not in formula:
-        raise StatsInputError(f"{what}: formula must be a string like 'y ~ x1 + x2', not {formula!r}")
+    check_formula(what, formula)
     if groups not in data.columns:
         raise StatsInputError(
             f"{what}: groups {groups!r} is not a column of data (columns: {', '.join(map(str, data.columns))})"
@@ -424,16 +423,7 @@ def mixed_model(
     try:
         model = smf.mixedlm(formula, d, groups=d[groups], re_formula=re_formula, missing="drop")
     except (PatsyError, NameError, KeyError, ValueError) as err:
-        m = re.search(r"name '([^']+)' is not defined", str(err))
-        where = "re_formula" if m and re_formula and m.group(1) in re_formula else "formula"
-        if m:
-            raise StatsInputError(
-                f"{what}: {where} names {m.group(1)!r}, which is not a column of data "
-                f"(columns: {', '.join(map(str, data.columns))})"
-            ) from None
-        raise StatsInputError(
-            f"{what}: cannot build the model from the formula: {str(err).splitlines()[0]}"
-        ) from None
+        raise formula_error(what, err, data, re_formula) from None
     y = np.asarray(model.endog, dtype=float)
     X = np.asarray(model.exog, dtype=float)
     Z = np.asarray(model.exog_re, dtype=float)
@@ -446,12 +436,7 @@ def mixed_model(
         raise StatsInputError(
             f"{what}: groups {groups!r} has {len(uniq)} group; a random effect needs at least 2 groups"
         )
-    sd = X.std(axis=0)
-    const = [fe_names[j] for j in range(X.shape[1]) if sd[j] == 0 and fe_names[j] != "(Intercept)"]
-    if const:
-        raise StatsInputError(f"{what}: predictor(s) {', '.join(const)} do not vary; drop them")
-    if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise StatsInputError(f"{what}: the fixed effects are collinear ({', '.join(fe_names)}); drop one")
+    check_design(what, X, fe_names)
     if len(y) <= X.shape[1] + 1:
         raise StatsInputError(f"{what}: {len(y)} observations for {X.shape[1]} fixed effects; too few")
 
