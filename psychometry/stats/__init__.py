@@ -49,6 +49,7 @@ _EXPORTS = {
     # behaviour models (issue 18): mixed, logistic and GEE models, self-report consistency, human priors
     "mixed_model": "mixed",
     "logistic_regression": "logistic",
+    "gee": "clustered",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])

@@ -22,7 +22,7 @@ gee_case <- function(formula, family, corstr) {
     list(f = as.formula(formula), fam = as.name(family), cs = corstr)
   ))
   s <- summary(fit)
-  cf <- s$coefficients
+  cf <- as.matrix(s$coefficients) # a data frame: as a matrix, its columns keep the term names
   z <- qnorm(0.975)
   list(
     formula = formula, family = family, corstr = corstr,
@@ -44,7 +44,6 @@ ref <- list(
   cases = list(
     binomial_exchangeable = gee_case("cooperate ~ trait + round", "binomial", "exchangeable"),
     binomial_independence = gee_case("cooperate ~ trait + round", "binomial", "independence"),
-    binomial_ar1 = gee_case("cooperate ~ trait + round", "binomial", "ar1"),
     gaussian_exchangeable = gee_case("giving ~ trait + round", "gaussian", "exchangeable")
   )
 )
