@@ -50,6 +50,7 @@ _EXPORTS = {
     "mixed_model": "mixed",
     "logistic_regression": "logistic",
     "gee": "clustered",
+    "behaviour_consistency": "consistency",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])
