@@ -51,6 +51,8 @@ _EXPORTS = {
     "logistic_regression": "logistic",
     "gee": "clustered",
     "behaviour_consistency": "consistency",
+    "direction_share": "priors",
+    "human_priors": "priors",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])
