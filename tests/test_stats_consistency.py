@@ -80,6 +80,17 @@ def test_result_follows_the_api_convention():
     assert s.behaviour_consistency is behaviour_consistency
 
 
+def test_plot_returns_a_figure_with_one_series_per_group():
+    from matplotlib.figure import Figure
+
+    res = behaviour_consistency(PERSONA, self_report="trait", behaviour="giving", by="model")
+    fig = res.plot()
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.collections) == 2 and ax.get_xlabel() == "self-report: trait"
+    assert [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()] == ["m1", "m2"]
+
+
 def test_bad_input_is_one_line_naming_the_argument():
     with pytest.raises(StatsInputError, match=r"self_report 'nope' is not a column"):
         behaviour_consistency(DOC, self_report="nope", behaviour="giving")

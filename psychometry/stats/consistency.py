@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from psychometry.errors import StatsInputError
 
 from ._api import Result
 from ._rprint import format_frame_signif, format_pval, format_signif
+
+if TYPE_CHECKING:  # matplotlib is imported by plot() only
+    from matplotlib.figure import Figure
 
 __all__ = ["BehaviourConsistencyResult", "behaviour_consistency", "cor_test"]
 
@@ -87,6 +91,39 @@ class BehaviourConsistencyResult(Result):
         lines.append(format_frame_signif(self.table.drop(columns="significant"), digits))
         lines += self._htest(self.pooled, digits=7)
         return "\n".join(lines) + "\n"
+
+    def plot(self) -> Figure:
+        """Self-rating against behaviour: one point per row, one colour per group, each group's
+        least-squares line, r and its interval in the legend. Returns the matplotlib Figure."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5.5, 4.2))
+        groups: list[tuple[object, pd.DataFrame]] = (
+            list(self.data.groupby(list(self.by), sort=False)) if self.by else [(POOLED, self.data)]
+        )
+        for raw_key, part in groups:
+            key = raw_key[0] if isinstance(raw_key, tuple) and len(raw_key) == 1 else raw_key
+            x, y = part[self.self_report].to_numpy(float), part[self.behaviour].to_numpy(float)
+            row = self.table.loc[key]  # type: ignore[index]
+            label = f"{key}: r = {row['r']:.2f}"
+            if not math.isnan(float(row["r_ci_low"])):
+                label += f" [{row['r_ci_low']:.2f}, {row['r_ci_high']:.2f}]"
+            pts = ax.scatter(x, y, s=18, alpha=0.8, label=label)
+            if len(x) >= 2 and np.std(x) > 0:
+                b1, b0 = np.polyfit(x, y, 1)
+                xs = np.array([x.min(), x.max()])
+                ax.plot(xs, b0 + b1 * xs, color=pts.get_facecolor()[0], linewidth=1)
+        pooled = self.pooled
+        ax.set_title(f"pooled r = {pooled['r']:.2f}, n = {int(pooled['n'])}", fontsize=10)
+        ax.set_xlabel(f"self-report: {self.self_report}")
+        ax.set_ylabel(f"behaviour: {self.behaviour}")
+        ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        plt.close(fig)
+        return fig
 
     def _htest(self, row: pd.Series, digits: int = 7) -> list[str]:
         """print.htest of cor.test."""
