@@ -37,3 +37,12 @@ def test_the_installed_wheel_carries_every_shipped_yaml_file():
 def test_the_console_script_is_installed():
     eps = metadata.entry_points(group="console_scripts")
     assert any(ep.name == "psychometry" and ep.value == "psychometry.cli:main" for ep in eps)
+
+
+def test_the_installed_wheel_carries_the_human_priors_table():
+    # psychometry.stats.human_priors() reads it with importlib.resources; hatch ships every file of
+    # the `packages` directories (pyproject [tool.hatch.build.targets.wheel])
+    names = _installed_files()
+    if "psychometry/stats/priors.py" not in names:
+        pytest.skip("the installed wheel predates psychometry.stats.priors: reinstall (pip install .)")
+    assert "psychometry/stats/human_priors.yaml" in names

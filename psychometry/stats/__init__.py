@@ -46,6 +46,13 @@ _EXPORTS = {
     "behaviour_regression": "prediction",
     "respondent_scores": "prediction",
     "trait_behaviour_scores": "prediction",
+    # behaviour models (issue 18): mixed, logistic and GEE models, self-report consistency, human priors
+    "mixed_model": "mixed",
+    "logistic_regression": "logistic",
+    "gee": "clustered",
+    "behaviour_consistency": "consistency",
+    "direction_share": "priors",
+    "human_priors": "priors",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])

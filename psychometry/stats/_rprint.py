@@ -208,11 +208,18 @@ def stars(p: float) -> str:
     return "   "
 
 
-def print_coefmat(coef: pd.DataFrame, digits: int = 4) -> list[str]:
+def print_coefmat(
+    coef: pd.DataFrame,
+    digits: int = 4,
+    labels: Sequence[str] = ("t value", "Pr(>|t|)"),
+    se_label: str = "Std. Error",
+) -> list[str]:
     """R's ``printCoefmat`` for a table of estimate, standard error, t and p (as ``summary.lm`` prints
     it): estimate and SE rounded together to ``max(1, digits - (1 + floor(log10(min |value|))))``
     decimals and formatted with ``digits`` significant digits; t rounded to ``dig.tst = digits - 1``
     decimals; p with :func:`format_pval` (``dig.tst`` digits); stars and their legend when any p < 0.1.
+    ``labels`` names the test columns (``("z value", "Pr(>|z|)")`` for a glm), ``se_label`` the
+    standard error's (``Std.err`` for geepack).
     """
     est, se, tv, pv = (coef.iloc[:, j].astype(float).tolist() for j in range(4))
     n = len(est)
@@ -229,9 +236,12 @@ def print_coefmat(coef: pd.DataFrame, digits: int = 4) -> list[str]:
     if zero_bad:
         for i, s in zip(zero_bad, format_signif([cs[i] for i in zero_bad], max(1, digits - 1))):
             cs_str[i] = s
+    # format() pads the estimate and standard-error block to one width
+    width = max(len(x) for x in cs_str)
+    cs_str = [x.rjust(width) for x in cs_str]
     t_str = format_signif([round(v, dig_tst) if math.isfinite(v) else v for v in tv], digits)
     p_str = format_pval(pv, dig_tst)
-    cols = {"Estimate": cs_str[:n], "Std. Error": cs_str[n:], "t value": t_str, "Pr(>|t|)": p_str}
+    cols = {"Estimate": cs_str[:n], se_label: cs_str[n:], labels[0]: t_str, labels[1]: p_str}
     show_stars = any(p < 0.1 for p in pv if not math.isnan(p))
     if show_stars:  # format(symnum(...)): padded on the right to the longest code present
         codes = [stars(p).rstrip() or " " for p in pv]
