@@ -122,7 +122,7 @@ def test_statistics_agree_on_another_blas_kernel(coretype, threads, figures_here
 #: which scores each prompt alone with 2 threads, repacking as ``auto`` decides and the default n_batch
 MODEL_PATHS = [
     (2, "auto", None, "batch"),
-    (1, "auto", 32, "chunks of 2"),
+    (1, "auto", 32, "chunks of 4"),
     (2, "off", None, "alone"),
     (1, "off", 32, "batch"),
     (2, "on", None, "batch"),
@@ -131,14 +131,18 @@ MODEL_PATHS = [
 
 @pytest.mark.model
 def test_the_models_answers_agree_on_other_llama_cpp_paths() -> None:
-    from kernel_noise import differences
-    from test_backend_llama import ANCHORS, LABELS, PROMPTS
+    # the 44 BFI items x 2 label sets of benchmarks/batch_noise.py, which measured the tolerances
+    from kernel_noise import BATCH, LAYOUT, mean_differences
+    from test_backend_llama import ANCHORS, LABELS, PRE
 
+    import psychometry
     from psychometry.backends.base import ScoreRequest
     from psychometry.backends.llama import LlamaCppBackend
     from psychometry.backends.native import decide_repack
 
-    reqs = [ScoreRequest(p, tuple(labels)) for p in PROMPTS for labels in (LABELS, ANCHORS)]
+    items = psychometry.load_instrument("bfi44").items
+    prompts = [PRE + f"Statement: I see myself as someone who {it.text}.\nAnswer:" for it in items]
+    reqs = [ScoreRequest(p, tuple(labels)) for p in prompts for labels in (LABELS, ANCHORS)]
 
     def scores(be: LlamaCppBackend, how: str) -> list[tuple[float, ...]]:
         k = 1 if how == "alone" else len(reqs) if how == "batch" else int(how.split()[-1])
@@ -153,14 +157,15 @@ def test_the_models_answers_agree_on_other_llama_cpp_paths() -> None:
         ref = scores(ref_be, "alone")
     finally:
         ref_be.close()
-    repack_allowed = decide_repack(None).use_extra_bufts  # never force repacking on where it crashes (AMX)
+    auto = decide_repack(None).value  # never force repacking on where it crashes (AMX)
     for threads, repack, n_batch, how in MODEL_PATHS:
-        if repack == "on" and not repack_allowed:
+        if repack == "on" and auto == "off":
             continue
         be = LlamaCppBackend(n_threads=threads, cpu_repack=repack, batch_size=n_batch)
         try:
             got = scores(be, how)
         finally:
             be.close()
+        noise = BATCH if repack in ("auto", auto) else LAYOUT
         path = f"{threads} threads, repack {repack}, n_batch {n_batch or 'default'}, {how}"
-        assert [differences(a, b) for a, b in zip(ref, got)] == [[]] * len(ref), path
+        assert mean_differences(ref, got, noise) == [], path
