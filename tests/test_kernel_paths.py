@@ -5,8 +5,9 @@ machine has, so that such a tolerance fails in CI instead of on a user's machine
 
 * **BLAS**: the statistics tests and the doctests of ``psychometry.stats`` run again in child
   processes under other OpenBLAS core types (numpy's bundled OpenBLAS honours
-  ``OPENBLAS_CORETYPE``) and thread counts. Each must pass, and the figures the doctests print
-  (``tests/figures.py``, at full precision) must agree with this process's within ``FIGURE_TOL``.
+  ``OPENBLAS_CORETYPE``) and thread counts. Each must pass, and each figure the doctests print
+  (``tests/figures.py``, at full precision) must differ from this process's by less than its
+  distance to a rounding boundary.
   Core types the CPU cannot run are skipped.
 * **llama.cpp**: the option probabilities of the real model, scored one prompt at a time and in
   batches, with 1 and 2 threads, another ``n_batch`` and weight repacking on and off, must agree
@@ -25,8 +26,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from figures import run_stats_doctests
-from test_rounding_ties import TIE
+from figures import run_stats_doctests, tie_distance
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,12 +38,6 @@ CORETYPES = {"Nehalem": "sse4_2", "Sandybridge": "avx", "Haswell": "avx2", "Skyl
 
 #: (core type, threads): the paths run besides the default one, which the main test run takes
 BLAS_PATHS = [("Haswell", 1), ("Sandybridge", 2), ("Nehalem", 1), ("SkylakeX", 2), (None, 1)]
-
-#: figures printed by the doctests agree to this absolute difference on every path: the tie check
-#: (tests/test_rounding_ties.py) keeps every printed figure at least this far from a rounding
-#: boundary, so a smaller difference cannot change a printed digit. Largest seen (AMD EPYC, Dec
-#: 2026): 3.3e-10 (Sandybridge kernels), 5.3e-13 (Nehalem), 2.7e-13 (Haswell), 0 (SkylakeX)
-FIGURE_TOL = TIE
 
 STATS_TESTS = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_stats_*.py")),
@@ -104,11 +98,17 @@ def test_statistics_agree_on_another_blas_kernel(coretype, threads, figures_here
     failures, figures = json.loads(out.read_text())
     assert failures == 0
     assert [(w, d) for w, d, _ in figures] == [(w, d) for w, d, _ in figures_here]
+    # every figure moves by less than its distance to a rounding boundary: it prints the same here
+    # and is not near a tie. Largest differences seen (AMD EPYC, Dec 2026): 1.9e-6 (mixed_model:
+    # the optimiser stops within its tolerance, its figures are >= 6e-4 from a tie), 3.3e-10 elsewhere
+    moved = [
+        (w, d, a, b)
+        for (w, d, a), (_, _, b) in zip(figures, figures_here)
+        if abs(a - b) >= tie_distance(b, d)
+    ]
     worst = max(abs(a - b) for (_, _, a), (_, _, b) in zip(figures, figures_here))
     print(f"\n{kernels} x {threads} thread(s): {len(figures)} figures, largest difference {worst:.2e}")
-    printed = [(w, f"{a:.{d}f}", f"{b:.{d}f}") for (w, d, a), (_, _, b) in zip(figures, figures_here)]
-    assert [p for p in printed if p[1] != p[2]] == []  # every figure prints the same
-    assert worst <= FIGURE_TOL
+    assert moved == []
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not r and not model",
          *STATS_TESTS],

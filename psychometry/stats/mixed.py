@@ -475,7 +475,22 @@ def mixed_model(
         if best is None or res.fun < best.fun - 1e-10:
             best = res
     assert best is not None
-    theta = np.asarray(best.x, dtype=float)
+    # a derivative-free polish (as lme4's own optimisers are): finite-difference gradients carry the
+    # rounding of the BLAS kernel, which stops L-BFGS-B at kernel-dependent points on a flat deviance
+    polish = optimize.minimize(
+        lmm.profiled,
+        best.x,
+        method="Powell",
+        bounds=bounds,
+        options={"xtol": 1e-12, "ftol": 1e-15, "maxiter": 20000},
+    )
+    theta = np.asarray(polish.x if polish.fun < best.fun else best.x, dtype=float)
+    # a variance that the polish left a hair above its bound of 0 is on the boundary, as lme4 reports it
+    for i in range(len(theta)):
+        on_bound = theta.copy()
+        on_bound[i] = 0.0
+        if lmm.diag[i] and 0 < theta[i] < 1e-6 and lmm.profiled(on_bound) <= lmm.profiled(theta) + 1e-10:
+            theta = on_bound
 
     # lme4's convergence check: the gradient (free directions) below 2e-3
     def along(i: int) -> Callable[[float], np.ndarray]:
@@ -487,7 +502,11 @@ def mixed_model(
             for i in range(len(theta))
         ]
     )
-    if not np.all(np.isfinite(grad)) or np.max(np.abs(grad)) > _GRAD_TOL or not np.isfinite(best.fun):
+    if (
+        not np.all(np.isfinite(grad))
+        or np.max(np.abs(grad)) > _GRAD_TOL
+        or not np.isfinite(lmm.profiled(theta))
+    ):
         raise StatsInputError(
             f"{what}: the optimiser did not converge (L-BFGS-B: {best.message}; max|gradient| = "
             f"{np.max(np.abs(grad)):.3g} > {_GRAD_TOL}); simplify the random effects (re_formula) or rescale"
@@ -498,7 +517,7 @@ def mixed_model(
     beta = pt["beta"]
     vcov = sigma2 * np.linalg.inv(pt["A"])
     se = np.sqrt(np.diag(vcov))
-    dev = float(best.fun)
+    dev = float(lmm.profiled(theta))
     loglik = -dev / 2
     k = X.shape[1] + len(theta) + 1
     n = len(y)
