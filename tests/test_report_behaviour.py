@@ -10,7 +10,9 @@ Fake backends only. What the tests pin down:
 * a planted model whose dictator giving follows its agreeableness and whose risk taking follows the
   human pattern of E, O, N, A and C: the direction share equals a hand count of the signs against
   the priors, all six in the human direction, and the verdict is ok;
-* a model answering the first option (a position habit) fails;
+* one condition per person: the OLS slope, equal to numpy's least squares;
+* a self-rating scale named like a behaviour gets behaviour_consistency (Pearson r by hand);
+* a model answering the first option (a position habit) fails, one against the human direction too;
 * two models side by side: one direction-share row per model;
 * too few persons, traits without a prior, a constant behaviour give sentences, not tracebacks.
 """
@@ -84,13 +86,13 @@ def planted_backend(name: str = "planted") -> FakeBackend:
     return FakeBackend(choose, confidence=0.7, name=name)
 
 
-def _run(tmp: Path, backend: FakeBackend, n: int) -> pd.DataFrame:
-    out = tmp / f"{backend.info.name}-{n}.sqlite"
+def _run(tmp: Path, backend: FakeBackend, n: int, orders: str = "original,reversed") -> pd.DataFrame:
+    out = tmp / f"{backend.info.name}-{n}-{orders.count(',')}.sqlite"
     psychometry.administer(
         Design(
             ["bfi44", *TASKS],
             templates="likert-plain,choice-plain",
-            orders="original,reversed",
+            orders=orders,
             personas=str(personas_file(tmp / f"p{n}.yaml", n)),
         ),
         model=backend,
@@ -273,3 +275,21 @@ def test_self_rating_against_behaviour(planted):
     assert (
         sec is not None and "Self-rating self_behaviour_generosity against behaviour generosity" in sec.body
     )
+
+
+def test_one_condition_per_person_uses_ols(tmp_path):
+    long = _run(tmp_path, planted_backend(), 12, orders="original")
+    d = ModelAnalysis(long, _instruments()).direction
+    assert d is not None and d.method == "ols" and "one behaviour score" in d.method_why
+    a = d.associations
+    assert (a["n"] == 12).all() and (a["df"] == 10).all()
+    # the slope equals numpy's least squares on the persons' scores
+    tb = st.trait_behaviour_scores(long, trait_instruments="bfi44", behaviour_instruments=list(TASKS))
+    x, y = tb.traits["A"], tb.behaviour["generosity"]
+    slope = float(np.polyfit(x, y, 1)[0])
+    got = a[(a["trait"] == "bfi44_A") & (a["behaviour"] == "generosity")]["estimate"].iloc[0]
+    assert got == pytest.approx(slope, rel=1e-9)
+    rep = build_report(long, plots=False)
+    sec = rep.section("behaviour/direction")
+    assert "lm(generosity ~ trait), one fit per trait; 12 persons:" in sec.body
+    assert rep.verdicts[0].get("direction").level in ("ok", "caution")
