@@ -2,7 +2,8 @@
 instrument: a :class:`ModelAnalysis` per model holds one :class:`InstrumentAnalysis` per instrument,
 and each statistic is run the first time it is asked for and kept (scale scores, item matrices,
 ``alpha``, ``omega``, the reliability table, ``order_sensitivity``, ``template_sensitivity``,
-``position_bias``, ``compare_norms``, ``invariance``, ``mtmm``, the behaviour regression).
+``position_bias``, ``compare_norms``, ``invariance``, ``mtmm``, the behaviour regression, the
+trait-behaviour associations and their direction: :mod:`psychometry.report.direction`).
 
 Every statistic is called through :func:`psychometry.report.outcome.attempt`: an :class:`Outcome`
 holds the result, or the reason it could not be computed, and the warnings it raised; the verdicts
@@ -29,6 +30,7 @@ from psychometry.instrument.model import Instrument
 from psychometry.scoring import score_long
 from psychometry.stats.reliability import reverse_items
 
+from .direction import DirectionAnalysis, direction_analysis
 from .outcome import Outcome, attempt
 from .respondents import persona_level
 from .thresholds import VerdictThresholds
@@ -566,3 +568,9 @@ class ModelAnalysis(_Memo):
     def behaviour(self) -> BehaviourAnalysis | None:
         """:func:`behaviour_analysis` of the model's rows (None without tasks and inventories)."""
         return behaviour_analysis(self.rows, self.instruments)
+
+    @cached_property
+    def direction(self) -> DirectionAnalysis | None:
+        """:func:`psychometry.report.direction.direction_analysis` of the model's rows: each trait-behaviour
+        association and its direction against the human priors (None without tasks and inventories)."""
+        return direction_analysis(self.rows, self.instruments)

@@ -27,6 +27,7 @@ from .respondents import RESPONDENT_LEVELS, split_models
 from .sections import (
     behaviour_section,
     comparison_sections,
+    direction_section,
     instrument_sections,
     mtmm_section,
     overview,
@@ -229,6 +230,9 @@ def build_report(
         b = behaviour_section(ma.behaviour, plots_on=plots)
         if b is not None:
             secs.append(b)
+        d = direction_section(ma.direction)
+        if d is not None:
+            secs.append(d)
         per_model.append((name, scores, secs))
     if several:
         rep.sections += comparison_sections(

@@ -41,6 +41,8 @@ class VerdictThresholds:
     norm_d_caution: float = 0.5
     norm_d_fails: float = 1.2
     behaviour_r2_ok: float = 0.13
+    direction_share_ok: float = 0.50
+    direction_share_fails: float = 0.50
     invariance_delta_cfi: float = 0.010
     invariance_delta_rmsea: float = 0.015
 
@@ -82,6 +84,11 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "norm_d_caution": "Cohen's d of model vs human norm; .5 = medium (Cohen 1988)",
     "norm_d_fails": "1.2 = very large (Sawilowsky 2009)",
     "behaviour_r2_ok": "R-squared .13 = medium (Cohen 1988, f2 = .15)",
+    "direction_share_ok": "share of trait-behaviour associations in the human direction: chance is .50 (Han et al. "
+    "2025, The personality illusion, test the share against 50%); ok when the Clopper-Pearson 95% CI "
+    "(Clopper & Pearson 1934; R's binom.test) lies above it",
+    "direction_share_fails": "fails when the share's Clopper-Pearson 95% CI lies below .50: the associations "
+    "run against the human direction (Han et al. 2025; Clopper & Pearson 1934)",
     "invariance_delta_cfi": "measurement invariance holds at a level (metric, scalar) when CFI drops by at most .010 "
     "from the previous level (Chen 2007, Structural Equation Modeling 14, 464-504)",
     "invariance_delta_rmsea": "measurement invariance at a level also needs RMSEA to rise by at most .015 from the "

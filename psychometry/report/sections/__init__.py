@@ -3,7 +3,7 @@
 ``summary()``), one module per statistic: ``overview`` (data, refusals), per instrument
 (:func:`instrument_sections`: ``scores``, ``reliability``, ``norms``, ``cfa``, ``invariance``,
 ``response_styles``, ``template_sensitivity``, ``order_sensitivity``, ``position_bias``,
-``options``), across instruments (``mtmm``, ``behaviour``) and across models (``compare``).
+``options``), across instruments (``mtmm``, ``behaviour``, ``direction``) and across models (``compare``).
 
 The statistics that the verdicts read too come from the model's shared analyses
 (:mod:`psychometry.report.analyses`), computed once. Every function returns one or more
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .behaviour import behaviour_section
 from .compare import comparison_sections
+from .direction import direction_section
 from .instrument import instrument_sections
 from .mtmm import mtmm_section
 from .overview import overview, refusals
@@ -23,6 +24,7 @@ from .overview import overview, refusals
 __all__ = [
     "behaviour_section",
     "comparison_sections",
+    "direction_section",
     "instrument_sections",
     "mtmm_section",
     "overview",

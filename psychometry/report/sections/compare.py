@@ -1,6 +1,7 @@
 """The models side by side (several models): per inventory, the trait profiles (mean and 95% CI per
-scale, with the human norms) and the reliabilities (alpha with Feldt CI, omega) of each model. Each
-model's numbers are its own; models are never pooled."""
+scale, with the human norms) and the reliabilities (alpha with Feldt CI, omega) of each model; and,
+with behavioural tasks, the share of trait-behaviour associations in the human direction per model.
+Each model's numbers are its own; models are never pooled."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from psychometry.instrument.model import Instrument
 from psychometry.stats._rhtml import summary_html
-from psychometry.stats._rprint import format_strings
+from psychometry.stats._rprint import format_pval, format_strings
 
 from .. import plots as plot_figures
 from ..document import Section
@@ -139,4 +140,46 @@ def comparison_sections(
                     )
                 )
             out.append(sec)
+    direction = direction_comparison(verdicts)
+    if direction is not None:
+        out.append(direction)
     return out
+
+
+def direction_comparison(verdicts: Sequence[ModelVerdicts]) -> Section | None:
+    """The share of trait-behaviour associations in the human direction, one row per model (each
+    model's own stats.direction_share; the verdict's data), or None when no model has tasks."""
+    per = {mv.model: v for mv in verdicts if (v := mv.get("direction")) is not None}
+    if not per:
+        return None
+    cells = pd.DataFrame(
+        index=list(per),
+        columns=["n", "human", "share [95% CI]", "p", "significant", "sig. human", "verdict"],
+        dtype=object,
+    )
+    for name, v in per.items():
+        row = v.data.share_row if v.data is not None else None
+        if row is None:
+            cells.loc[name] = ["0", "", "NA", "NA", "", "", v.level]
+            continue
+        cells.loc[name] = [
+            str(int(row["n"])),
+            str(int(row["n_human"])),
+            f"{row['share']:.2f} [{row['share_ci_low']:.2f}, {row['share_ci_high']:.2f}]",
+            format_pval([float(row["p"])], 2)[0],
+            str(int(row["n_significant"])),
+            str(int(row["n_significant_human"])),
+            v.level,
+        ]
+    t = _Cells(
+        "Share of trait-behaviour associations in the human direction, per model (exact binomial test "
+        "of 0.5, Clopper-Pearson 95% CI; psychometry.stats.direction_share):",
+        cells,
+    )
+    return Section(
+        key="compare/direction",
+        title="Do self-reports predict behaviour? Direction share of the models",
+        level=2,
+        body=t.summary(),
+        html=summary_html(t),
+    )

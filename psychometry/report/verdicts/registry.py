@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     answers,
     behaviour,
+    direction,
     invariance,
     mtmm,
     norms,
@@ -34,4 +35,5 @@ CHECKS: list[Check] = [
     Check("mtmm", "model", mtmm.check),
     Check("norms", "inventory", norms.check),
     Check("behaviour", "model", behaviour.check),
+    Check("direction", "model", direction.check),
 ]
