@@ -63,6 +63,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -112,6 +113,18 @@ def _normal(*key: str) -> float:
     number on every platform and Python version)."""
     digest = hashlib.sha256("\x1f".join(key).encode("utf-8")).digest()
     return random.Random(int.from_bytes(digest[:8], "big")).gauss(0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=256)
+def _label_pattern(label: str) -> re.Pattern[str]:
+    """A shown option's label: ``"1. text"`` (a line) or ``"1 = text"`` (inline), at the start of
+    the prompt or after white space, ``;`` or ``:``."""
+    return re.compile(r"(?:^|(?<=[\s;:]))" + re.escape(label) + r"(?:\. | = )")
+
+
+@functools.lru_cache(maxsize=1024)
+def _longest_first(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(texts, key=len, reverse=True))
 
 
 def _split(target: float, values: Sequence[float]) -> dict[float, float]:
@@ -191,6 +204,8 @@ class PlantedRule:
                 raise ValueError(f"PlantedRule: no items of the behaviour scale {e.behaviour!r}")
         self._texts = sorted(self.items, key=len, reverse=True)
         self._persona_texts = sorted(self.personas, key=len, reverse=True)
+        self._persona_set = frozenset(self.personas)
+        self._seen: dict[tuple[str, tuple[str, ...]], tuple[str, list[float]]] = {}
 
     # ---------------------------------------------------------------------------------- the model
     def level_mean(self, scale: str) -> float:
@@ -250,11 +265,10 @@ class PlantedRule:
         by_text = dict(options)
         if all(lab.strip() in by_text for lab in labels):  # label style "anchors"
             return [by_text[lab.strip()] for lab in labels]
-        longest = sorted(by_text, key=len, reverse=True)
+        longest = _longest_first(tuple(by_text))
         out = []
         for lab in labels:
-            pattern = re.compile(r"(?:^|(?<=[\s;:]))" + re.escape(lab.strip()) + r"(?:\. | = )")
-            for m in pattern.finditer(prompt):
+            for m in _label_pattern(lab.strip()).finditer(prompt):
                 hit = next((t for t in longest if prompt.startswith(t, m.end())), None)
                 if hit is not None:
                     out.append(by_text[hit])
@@ -263,11 +277,21 @@ class PlantedRule:
                 raise ValueError(f"PlantedRule: no option shown with the label {lab!r} in the prompt")
         return out
 
+    def _persona(self, prompt: str) -> str:
+        head = prompt.split("\n\n", 1)[0].strip()  # FakeBackend.format_chat: "system\n\nuser"
+        return head if head in self._persona_set else self._find(prompt, self._persona_texts, "persona")
+
     def __call__(self, prompt: str, labels: Sequence[str]) -> list[float]:
-        item_text = self._find(prompt, self._texts, "item")
-        persona = self._find(prompt, self._persona_texts, "persona")
+        persona = self._persona(prompt)
+        # the rest of the prompt is the same for every persona: read the item and the shown
+        # option values once per (rest, labels)
+        key = (prompt.replace(persona, "", 1), tuple(labels))
+        if key not in self._seen:
+            item_text = self._find(key[0], self._texts, "item")
+            shown = self._shown_values(key[0], labels, self.items[item_text].options)
+            self._seen[key] = (item_text, shown)
+        item_text, shown = self._seen[key]
         item = self.items[item_text]
-        shown = self._shown_values(prompt, labels, item.options)
         t = self.target(persona, item_text, prompt)
         lo, hi = self.ranges[item.scale]
         if item.keyed < 0:
