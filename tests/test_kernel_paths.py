@@ -99,7 +99,7 @@ def test_statistics_agree_on_another_blas_kernel(coretype, threads, figures_here
     assert failures == 0
     assert [(w, d) for w, d, _ in figures] == [(w, d) for w, d, _ in figures_here]
     # every figure moves by less than its distance to a rounding boundary: it prints the same here
-    # and is not near a tie. Largest differences seen (AMD EPYC, Dec 2026): 1.9e-6 (mixed_model:
+    # and is not near a tie. Largest differences seen (AMD EPYC, Dec 2026): 1.3e-6 (mixed_model:
     # the optimiser stops within its tolerance, its figures are >= 6e-4 from a tie), 3.3e-10 elsewhere
     moved = [
         (w, d, a, b)
