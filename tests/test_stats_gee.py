@@ -85,3 +85,20 @@ def live(r_reference):
 @pytest.mark.parametrize("name", sorted(COMMITTED["cases"]))
 def test_gee_equals_geepack_live(live, name):
     compare(live["cases"][name])
+
+
+def test_a_fit_without_a_finite_solution_is_one_line_not_nan_estimates():
+    # every persona answers 1, 0, 1, 0 (the option order alternates: a position habit), whatever its trait
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        [
+            {"persona": f"p{p}", "choice": k % 2, "A": a}
+            for p, a in enumerate(rng.normal(size=30))
+            for k in range(4)
+        ]
+    )
+    with pytest.raises(
+        StatsInputError, match=r"^gee: the estimating equations have no finite solution"
+    ) as exc:
+        gee(data, formula="choice ~ A", groups="persona")
+    assert "\n" not in str(exc.value)

@@ -35,7 +35,9 @@ def load(path: str) -> pd.DataFrame:
 
 def associations(long: pd.DataFrame) -> pd.DataFrame:
     """One lmer per trait x behaviour: behaviour per option order, trait per persona (both orders)."""
-    tb = s.trait_behaviour_scores(long, trait_instruments=TRAITS, behaviour_instruments=BEHAVIOURS, value="expected")
+    tb = s.trait_behaviour_scores(
+        long, trait_instruments=TRAITS, behaviour_instruments=BEHAVIOURS, value="expected"
+    )
     traits = tb.traits.reset_index()
     beh = long[long["instrument"].isin(BEHAVIOURS) & (long["status"] == "ok")]
     by_order = beh.groupby(["persona", "order", "scale"])["expected"].mean().unstack("scale").reset_index()
@@ -49,7 +51,15 @@ def associations(long: pd.DataFrame) -> pd.DataFrame:
                     warnings.simplefilter("ignore")
                     fit = s.mixed_model(frame, formula="y ~ x", groups="persona")
             except PsychometryError as exc:
-                rows.append({"trait": t, "behaviour": b, "estimate": float("nan"), "p": float("nan"), "note": str(exc)})
+                rows.append(
+                    {
+                        "trait": t,
+                        "behaviour": b,
+                        "estimate": float("nan"),
+                        "p": float("nan"),
+                        "note": str(exc),
+                    }
+                )
                 continue
             co = fit.to_frame().set_index("term").loc["x"]
             note = "singular" if fit.singular else ""
@@ -59,11 +69,15 @@ def associations(long: pd.DataFrame) -> pd.DataFrame:
 
 def binary_choices(long: pd.DataFrame) -> pd.DataFrame:
     """The two-option cooperation and honesty items, one row per persona x order x item, with traits."""
-    tb = s.trait_behaviour_scores(long, trait_instruments=TRAITS, behaviour_instruments=BEHAVIOURS, value="expected")
+    tb = s.trait_behaviour_scores(
+        long, trait_instruments=TRAITS, behaviour_instruments=BEHAVIOURS, value="expected"
+    )
     two = long[long["instrument"].isin(["cooperation", "honesty"]) & (long["status"] == "ok")]
     two = two[two["shown_values"].str.count(",") == 1].copy()
     two["choice"] = (two["value"] == two.groupby("item")["value"].transform("max")).astype(int)
-    return two[["persona", "order", "item", "instrument", "choice"]].merge(tb.traits.reset_index(), on="persona")
+    return two[["persona", "order", "item", "instrument", "choice"]].merge(
+        tb.traits.reset_index(), on="persona"
+    )
 
 
 def main(paths: list[str]) -> None:
@@ -87,14 +101,14 @@ def main(paths: list[str]) -> None:
             + "\n"
         )
         formula = "choice ~ " + " + ".join(PREDICTORS)
-        for name, fit in (
-            ("glm(binomial)", lambda: s.logistic_regression(choices, formula=formula)),
-            ("geeglm(binomial, exchangeable, id = persona)", lambda: s.gee(choices, formula=formula, groups="persona")),
-        ):
+        for name in ("glm(binomial)", "geeglm(binomial, exchangeable, id = persona)"):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = fit()
+                    if name.startswith("glm"):
+                        res = s.logistic_regression(choices, formula=formula)
+                    else:
+                        res = s.gee(choices, formula=formula, groups="persona")
                 print(f"--- {name} ---\n{res.summary()}\n")
             except PsychometryError as exc:
                 print(f"--- {name} --- not computed: {exc}\n")

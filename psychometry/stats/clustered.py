@@ -211,6 +211,13 @@ def gee(
         raise StatsInputError(f"{what}: the estimating equations did not converge (statsmodels: {failed[0]})")
     b = np.asarray(res.params, dtype=float)
     se = np.asarray(res.bse, dtype=float)
+    if not (np.all(np.isfinite(b)) and np.all(np.isfinite(se))):
+        other = [str(w.message) for w in caught][:1]
+        raise StatsInputError(
+            f"{what}: the estimating equations have no finite solution (NaN estimates"
+            + (f"; statsmodels: {other[0]}" if other else "")
+            + "); the outcome may be separated by the predictors, or its working correlation not estimable"
+        )
     z = float(sps.norm.ppf(1 - (1 - conf_level) / 2))
     coef = pd.DataFrame(
         {
