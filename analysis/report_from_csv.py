@@ -1,4 +1,4 @@
-"""Rebuild a study's report from its exported long table (responses.csv.gz), without the .sqlite file.
+"""Rebuild a study's report from its exported long tables (responses.csv.gz), without the .sqlite files.
 
     python analysis/report_from_csv.py analysis/gemma3-270m-big-five/responses.csv.gz \
         --markdown analysis/gemma3-270m-big-five/report-chosen [--answers expected] [--html FILE]
@@ -19,7 +19,7 @@ from psychometry.report import build_report
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("csv")
+    p.add_argument("csv", nargs="+", help="one exported long table per model (several: side by side)")
     p.add_argument("--markdown", default=None)
     p.add_argument("--html", default=None)
     p.add_argument("--text", default=None, help="write the text report to this file")
@@ -27,7 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--respondent", choices=("condition", "persona"), default="condition")
     p.add_argument("--source", default="study.sqlite", help="the results file named in the Data section")
     a = p.parse_args(argv)
-    long = pd.read_csv(a.csv, keep_default_na=True, dtype={"persona": str, "order": str, "template": str})
+    long = pd.concat(
+        [
+            pd.read_csv(f, keep_default_na=True, dtype={"persona": str, "order": str, "template": str})
+            for f in a.csv
+        ],
+        ignore_index=True,
+    )
     files = bool(a.markdown or a.html)
     rep = build_report(long, source=a.source, plots=files, answers=a.answers, respondent=a.respondent)
     if a.markdown:

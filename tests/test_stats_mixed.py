@@ -174,6 +174,9 @@ def test_bad_input_is_one_line_naming_the_argument():
         mixed_model(d, formula="giving ~ trait", groups="who")
     with pytest.raises(StatsInputError, match=r"groups 'persona' has 1 group"):
         mixed_model(d[d["persona"] == "p01"], formula="giving ~ round", groups="persona")
+    one_each = d.groupby("persona", as_index=False).first()  # lme4: "number of levels ... must be <"
+    with pytest.raises(StatsInputError, match=r"groups 'persona' has \d+ groups for \d+ observations"):
+        mixed_model(one_each, formula="giving ~ trait", groups="persona")
     with pytest.raises(StatsInputError, match=r"predictor\(s\) const do not vary"):
         mixed_model(d.assign(const=1.0), formula="giving ~ trait + const", groups="persona")
     with pytest.raises(StatsInputError, match="conf_level"):

@@ -436,6 +436,11 @@ def mixed_model(
         raise StatsInputError(
             f"{what}: groups {groups!r} has {len(uniq)} group; a random effect needs at least 2 groups"
         )
+    if len(uniq) >= len(labels):  # lme4: the random intercept and the residual cannot be told apart
+        raise StatsInputError(
+            f"{what}: groups {groups!r} has {len(uniq)} groups for {len(labels)} observations; the number of "
+            f"groups must be less than the number of observations (one row per group: use behaviour_regression)"
+        )
     check_design(what, X, fe_names)
     if len(y) <= X.shape[1] + 1:
         raise StatsInputError(f"{what}: {len(y)} observations for {X.shape[1]} fixed effects; too few")
