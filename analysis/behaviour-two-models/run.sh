@@ -11,3 +11,7 @@ psychometry administer bfi44 sd3 dictator risk honesty cooperation --model "$SMO
     --templates likert-plain,choice-plain --orders original,reversed --seed 0 --out smollm2.sqlite --quiet "$@"
 psychometry results export smollm2.sqlite --format csv | gzip -n > smollm2-responses.csv.gz
 python analyse.py ../gemma3-270m-behaviour/responses.csv.gz smollm2-responses.csv.gz > results.txt
+# the report of both models, findings first (report.html is not committed: 4 MB; report.txt is its text)
+python ../report_from_csv.py ../gemma3-270m-behaviour/responses.csv.gz smollm2-responses.csv.gz --answers expected \
+    --respondent persona --html report.html --text report.txt --source "gemma (../gemma3-270m-behaviour) + smollm2.sqlite"
+chromium --headless --no-sandbox --screenshot=screenshots/first-screen.png --window-size=1280,1500 "file://$PWD/report.html"
