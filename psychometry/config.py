@@ -155,7 +155,10 @@ class Design(_Config):
     repeats
         Simulated respondents per (persona, template, order); above 1 only with sampling.
     seed
-        Run seed (0 to 2**32 - 1): random orders and sampling seeds derive from it.
+        Run seed (0 to 2**32 - 1): random orders, sampling seeds and random opponents derive from it.
+    opponents
+        Games only: the scripted opponents each game is played against (``"tft,grudger"`` or a
+        list; ``psychometry.instrument.opponents``); None: each game's own list.
     """
 
     instruments: Any = ()
@@ -165,6 +168,7 @@ class Design(_Config):
     shape: Any = None
     repeats: int = 1
     seed: int = 0
+    opponents: Any = None
 
     def __post_init__(self) -> None:
         _ints(self, "repeats", "seed")
@@ -188,6 +192,18 @@ class Design(_Config):
         object.__setattr__(self, "orders", _texts(self.orders))
         object.__setattr__(self, "personas", _texts(self.personas))
         object.__setattr__(self, "shape", _texts(self.shape))
+        if self.opponents is not None:
+            object.__setattr__(self, "opponents", _texts(self.opponents))
+            from .instrument.opponents import parse_opponent
+
+            if not isinstance(self.opponents, (str, tuple)):
+                raise _bad("Design", "opponents", "opponent specs such as tft,grudger", self.opponents)
+            specs = self.opponents.split(",") if isinstance(self.opponents, str) else self.opponents
+            try:
+                for spec in specs:
+                    parse_opponent(spec)
+            except PsychometryError as exc:
+                raise ConfigError(f"Design.opponents: {exc}", field="opponents") from None
         if not _is_int(self.repeats) or self.repeats < 1:
             raise _bad("Design", "repeats", "a positive integer", self.repeats)
         if not _is_int(self.seed) or not 0 <= self.seed <= MAX_SEED:

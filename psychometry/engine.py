@@ -29,6 +29,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ from .plan import (
     plan_jobs,
     respondent_tag,
     response_id,
+    turn_fields,
 )
 from .results import RunResult, summarise
 from .store import Store, check_out, now_iso, response_row
@@ -253,6 +255,7 @@ class _Rows:
             mode=self.mode,
             prompt_hash=job.prompt_hash,
             **fields,
+            **turn_fields(job, fields),
             created_at=now_iso(),
         )
 
@@ -283,12 +286,14 @@ def _run(
     config: dict[str, Any],
 ) -> RunResult:
     info = backend.info
-    jobs = format_jobs(jobs, lambda messages: format_messages(backend, messages))  # the backend's chat format
+    chat_format = functools.partial(format_messages, backend)  # the backend's chat format
+    jobs = format_jobs(jobs, chat_format)
     config = {**config, "model": {"name": info.name, "sha256": info.sha256}}
     run = run_id(config)
     manifest = build_manifest(info, settings, config, insts, jobs, target.notes)
     size, whole = batch_size(backend), bool(getattr(backend, "batch_dependent", False))
-    plan: list[Episode] = episodes(jobs)
+    label_style, seed = settings.answers.label_style, settings.design.seed
+    plan: list[Episode] = episodes(jobs, label_style=label_style, seed=seed, format_messages=chat_format)
     history: list[list[Turn]] = [[] for _ in plan]
     planned: list[str] = []
     written = skipped = 0
@@ -312,14 +317,20 @@ def _run(
                             _, job, rid = chunk[k]
                             if rid in done:
                                 continue
-                            answered[rid] = _read(job, result, settings)
-                            if store.insert(rows.row(job, rid, answered[rid]), prompt=job.prompt):
+                            row = rows.row(job, rid, _read(job, result, settings))
+                            answered[rid] = row
+                            if store.insert(row, prompt=job.prompt):
                                 written += 1
                             done.add(rid)
                             bar.step()
                 finally:
                     bar.close()
-                for e, j, rid in step:  # asked (answered now, stored before, or not returned): next step
+                # what each request's answer was: answered now, or stored before (a resumed game
+                # continues from its rounds as they were stored)
+                answered.update(
+                    store.stored_fields(rid for _, j, rid in step if rid not in answered and j.game)
+                )
+                for e, j, rid in step:
                     history[e].append(Turn(j, rid, answered.get(rid)))
             complete = True
         except PsychometryError as exc:

@@ -65,6 +65,12 @@ def run_config(
         "seed": int(design.seed),
         "generation": answers.generation,
         "chat_template": settings.model.chat_template,
+        # games: the opponents played (absent without games, so questionnaire run ids stay as they were)
+        **(
+            {"opponents": sorted({j.game.opponent for j in jobs if j.game is not None})}
+            if any(j.game is not None for j in jobs)
+            else {}
+        ),
     }
 
 

@@ -46,6 +46,7 @@ from typing import Any, Protocol
 
 from .errors import PsychometryError
 from .instrument.model import Instrument, Item, fmt_value
+from .instrument.opponents import OpponentError, draw, parse_opponent
 from .orders import Order, OrderDesign, design_orders, parse_orders
 from .personas import Persona, load_personas
 from .templates import Template, item_options, load_templates, render_item
@@ -67,11 +68,15 @@ class DesignLike(Protocol):
     def repeats(self) -> int: ...
     @property
     def seed(self) -> int: ...
+    @property
+    def opponents(self) -> Any: ...
 
 
 __all__ = [
     "Episode",
     "FixedPrompt",
+    "GameEpisode",
+    "GameTurn",
     "Job",
     "PlanError",
     "Turn",
@@ -86,6 +91,7 @@ __all__ = [
     "plan_jobs",
     "respondent_tag",
     "response_id",
+    "turn_fields",
 ]
 
 
@@ -108,6 +114,8 @@ def instrument_hash(instrument: Instrument) -> str:
     data.pop("path", None)
     if data.get("kind") == "inventory":
         data.pop("kind")
+    if data.get("game") is None:
+        data.pop("game", None)
     payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -128,6 +136,7 @@ class Job:
     instrument_hash: str
     system: str | None = None
     user: str = ""
+    game: GameTurn | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -181,12 +190,15 @@ def build_plan(
     label_style: str = "digits",
     seed: int = 0,
     format_chat: Callable[[str | None, str], str] | None = None,
+    opponents: str | Iterable[str] | None = None,
 ) -> list[Job]:
     """All jobs of a run, in KV-cache-friendly order (see the module docstring).
 
     ``templates``/``personas`` accept the CLI spellings (``"all"``, ids, files) or objects;
     ``format_chat`` wraps (system, user) into the model's prompt (default :func:`plain_format`,
-    what a base model gets).
+    what a base model gets). A game (``kind: game``) contributes the first round of each of its
+    games, one per opponent (``opponents``: specs such as ``tft,grudger``; None: the game's own),
+    after the item loop: :class:`GameEpisode` asks the later rounds.
     """
     insts = _as_list(instruments)
     if not insts:
@@ -203,6 +215,7 @@ def build_plan(
     pers = load_personas(personas, shape=shape)
     order_spec = parse_orders(orders)
     fmt = format_chat or plain_format
+    chosen = _opponents(insts, opponents)
 
     per_inst: list[tuple[Instrument, list[Template], str]] = []
     for inst in insts:
@@ -235,28 +248,77 @@ def build_plan(
                         continue
                     design = orders_for(inst)
                     for oi in range(len(design.names)):
-                        for item in inst.items:
+                        for item, turn in _first_items(inst, chosen, seed, rep):
                             order = design.orders(len(item_options(inst, item)[1]))[oi]
-                            r = render_item(
-                                t, inst, item, order, label_style=label_style, persona_text=persona.text
+                            job = Job(
+                                instrument=inst,
+                                item=item,
+                                template=t,
+                                order=order,
+                                persona=persona,
+                                repeat=rep,
+                                prompt="",
+                                labels=(),
+                                shown_values=(),
+                                instrument_hash=ihash,
+                                game=turn,
                             )
-                            jobs.append(
-                                Job(
-                                    instrument=inst,
-                                    item=item,
-                                    template=t,
-                                    order=order,
-                                    persona=persona,
-                                    repeat=rep,
-                                    prompt=fmt(r.system, r.user),
-                                    labels=r.labels,
-                                    shown_values=r.shown_values,
-                                    instrument_hash=ihash,
-                                    system=r.system,
-                                    user=r.user,
-                                )
-                            )
+                            jobs.append(_rendered(job, label_style, fmt))
     return jobs
+
+
+def _rendered(job: Job, label_style: str, fmt: Callable[[str | None, str], str]) -> Job:
+    """``job`` with its prompt, labels and shown values rendered from its template and item."""
+    r = render_item(
+        job.template,
+        job.instrument,
+        job.item,
+        job.order,
+        label_style=label_style,
+        persona_text=job.persona.text,
+    )
+    return dataclasses.replace(
+        job,
+        prompt=fmt(r.system, r.user),
+        labels=r.labels,
+        shown_values=r.shown_values,
+        system=r.system,
+        user=r.user,
+    )
+
+
+def _opponents(insts: Sequence[Instrument], opponents: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    """The opponent specs of the design (None: each game's own), checked."""
+    if opponents is None:
+        return None
+    specs = [s.strip() for s in (opponents.split(",") if isinstance(opponents, str) else opponents)]
+    if not [s for s in specs if s]:
+        raise PlanError("--opponents: no opponent given (e.g. --opponents tft,grudger)")
+    if not any(i.game is not None for i in insts):
+        raise PlanError(
+            f"--opponents applies to games only; {', '.join(i.id for i in insts)} "
+            f"{'is not a game' if len(insts) == 1 else 'are not games'} (shipped games: ipd)"
+        )
+    try:
+        parsed = [parse_opponent(s).spec for s in specs if s]
+    except OpponentError as exc:
+        raise PlanError(f"--opponents: {exc}") from None
+    if len(set(parsed)) != len(parsed):
+        raise PlanError(f"--opponents: {next(p for p in parsed if parsed.count(p) > 1)} is given twice")
+    return tuple(parsed)
+
+
+def _first_items(
+    inst: Instrument, opponents: tuple[str, ...] | None, seed: int, repeat: int
+) -> list[tuple[Item, GameTurn | None]]:
+    """The items a plan asks first: every item of a questionnaire; the first round of a game
+    against each opponent."""
+    if inst.game is None:
+        return [(item, None) for item in inst.items]
+    return [
+        (_round_item(inst, 1, ()), _turn(inst, spec, 1, (), seed, repeat))
+        for spec in (opponents or inst.game.opponents)
+    ]
 
 
 def plan_jobs(
@@ -279,6 +341,7 @@ def plan_jobs(
         label_style=label_style,
         seed=design.seed,
         format_chat=format_chat,
+        opponents=design.opponents,
     )
 
 
@@ -291,8 +354,9 @@ def format_jobs(jobs: Sequence[Job], format_messages: Callable[[list[dict[str, s
 # --------------------------------------------------------------------------- episodes
 @dataclass(frozen=True)
 class Turn:
-    """One answered request of an episode: the job, its response id, and the stored fields of the
-    response (None when an earlier session stored it)."""
+    """One answered request of an episode: the job, its response id, and its stored row (the
+    columns of ``psychometry.store.COLUMNS``; None when the backend returned nothing for it, or
+    for a fixed prompt that an earlier session stored: nothing comes after it)."""
 
     job: Job
     response_id: str
@@ -318,9 +382,120 @@ class FixedPrompt:
         return () if history else (self.job,)
 
 
-def episodes(jobs: Sequence[Job]) -> list[Episode]:
-    """The episodes of a plan of fixed prompts: one :class:`FixedPrompt` per job, in plan order."""
-    return [FixedPrompt(j) for j in jobs]
+@dataclass(frozen=True)
+class GameTurn:
+    """Where a game's request stands: the ``opponent`` (its spec), the ``round`` (1-based), the
+    opponent's action in this round (fixed before the model answers: the moves are simultaneous),
+    and the ``moves`` of the rounds before as ``(model's action, opponent's action)`` ids."""
+
+    opponent: str
+    round: int
+    opponent_action: str
+    moves: tuple[tuple[str, str], ...] = ()
+
+
+def _turn(
+    inst: Instrument, spec: str, k: int, moves: tuple[tuple[str, str], ...], seed: int, repeat: int
+) -> GameTurn:
+    """Round ``k`` of ``inst`` against ``spec`` after ``moves``. The opponent's random draw depends on
+    the run seed, game, opponent, repeat and round alone, so every persona, template and order
+    condition meets the same random opponent (common random numbers)."""
+    u = draw(int(seed), inst.id, spec, repeat, k)
+    action = parse_opponent(spec).move([m for m, _ in moves], round=k, u=u)
+    return GameTurn(opponent=spec, round=k, opponent_action=action, moves=moves)
+
+
+def _round_item(inst: Instrument, k: int, moves: tuple[tuple[str, str], ...]) -> Item:
+    """Round ``k``'s item: its text is the game's ``round`` text with the history of ``moves``."""
+    g = inst.game
+    assert g is not None
+    lines = []
+    for r, (mine, theirs) in enumerate(moves, start=1):
+        pay, opp_pay = g.payoff(mine, theirs)
+        lines.append(
+            g.history.format(
+                round=r,
+                action=g.action(mine).text,
+                opponent_action=g.action(theirs).text,
+                payoff=fmt_value(pay),
+                opponent_payoff=fmt_value(opp_pay),
+            )
+        )
+    history = "\n".join(lines) if lines else g.no_history
+    text = g.round.format(round=k, rounds=g.rounds, history=history).strip()
+    return dataclasses.replace(inst.items[k - 1], text=text)
+
+
+@dataclass(frozen=True)
+class GameEpisode:
+    """A repeated game against one scripted opponent: round 1 (``first``), then round k+1 built
+    from rounds 1..k as they were answered and stored, until the last round or a round whose
+    answer was not read (an unparsed or refused reply ends the game; no action is made up).
+
+    ``label_style`` and ``seed`` are the run's; ``format_messages`` makes a prompt of a
+    conversation (the backend's chat formatting).
+    """
+
+    first: Job
+    label_style: str
+    seed: int
+    format_messages: Callable[[list[dict[str, str]]], str]
+
+    def next_requests(self, history: Sequence[Turn]) -> Sequence[Job]:
+        if not history:
+            return (self.first,)
+        g, turn = self.first.instrument.game, history[-1].job.game
+        assert g is not None and turn is not None
+        fields = history[-1].fields or {}
+        if turn.round >= g.rounds or fields.get("action") is None:
+            return ()
+        moves = (*turn.moves, (str(fields["action"]), turn.opponent_action))
+        k = turn.round + 1
+        job = dataclasses.replace(
+            self.first,
+            item=_round_item(self.first.instrument, k, moves),
+            game=_turn(self.first.instrument, turn.opponent, k, moves, self.seed, self.first.repeat),
+        )
+        job = _rendered(job, self.label_style, plain_format)
+        return (dataclasses.replace(job, prompt=self.format_messages(job.messages)),)
+
+
+def turn_fields(job: Job, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The game columns of an answered request (``{}`` for a questionnaire item): ``round``,
+    ``opponent``, ``opponent_action``, and, when the answer was read, the model's ``action`` (the
+    chosen option: the most probable one in logprob mode, ties to the option shown first) and its
+    ``payoff``."""
+    turn, g = job.game, job.instrument.game
+    if turn is None or g is None:
+        return {}
+    out: dict[str, Any] = {
+        "round": turn.round,
+        "opponent": turn.opponent,
+        "opponent_action": turn.opponent_action,
+    }
+    if fields.get("status") == "ok" and fields.get("position") is not None:
+        action = g.actions[job.order.perm[int(fields["position"]) - 1]].id
+        out.update(action=action, payoff=g.payoff(action, turn.opponent_action)[0])
+    return out
+
+
+def episodes(
+    jobs: Sequence[Job],
+    *,
+    label_style: str = "digits",
+    seed: int = 0,
+    format_messages: Callable[[list[dict[str, str]]], str] | None = None,
+) -> list[Episode]:
+    """The episodes of a plan, in plan order: a :class:`FixedPrompt` per questionnaire job, a
+    :class:`GameEpisode` per game's first round (whose later prompts ``format_messages`` makes,
+    default :func:`plain_format`)."""
+    fmt = format_messages or (lambda messages: plain_format(*_system_user(messages)))
+    return [FixedPrompt(j) if j.game is None else GameEpisode(j, label_style, seed, fmt) for j in jobs]
+
+
+def _system_user(messages: Sequence[Mapping[str, str]]) -> tuple[str | None, str]:
+    system = next((m["content"] for m in messages if m["role"] == "system"), None)
+    return system, next(m["content"] for m in messages if m["role"] == "user")
 
 
 def response_id(
@@ -348,6 +523,7 @@ def response_id(
             int(seed),
             job.prompt_hash,
             generation or {},
+            *([job.game.opponent, job.game.round] if job.game is not None else []),
         ],
         sort_keys=True,
         ensure_ascii=False,
@@ -420,4 +596,6 @@ def job_seed(seed: int, job: Job) -> int:
     reproducible from the run seed. First 31 bits of sha256(seed, repeat, persona, template,
     order, instrument, item)."""
     key = f"{int(seed)}|{job.repeat}|{job.persona.id}|{job.template.id}|{job.order.name}|{job.instrument.id}|{job.item.id}"
+    if job.game is not None:
+        key += f"|{job.game.opponent}"
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF

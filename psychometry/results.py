@@ -51,7 +51,7 @@ __all__ = [
     "summarise",
 ]
 
-_FLOATS = ("value", "position", "expected", "entropy", "label_mass")
+_FLOATS = ("value", "position", "expected", "entropy", "label_mass", "payoff")
 _INTS = ("repeat", "keyed")
 
 
@@ -79,6 +79,8 @@ def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame
 
     Rows come in the order they were written. ``value``, ``position``, ``expected``, ``entropy``
     and ``label_mass`` are floats (NaN where not applicable); ``repeat`` and ``keyed`` are ints.
+    Game rounds fill ``round`` (a nullable int), ``opponent``, ``action``, ``opponent_action`` and
+    ``payoff`` (float); they are missing (<NA>, None, NaN) on questionnaire rows.
     ``probs`` is a dict ``{scale value (float): probability}`` and ``position_probs`` a list of
     floats in shown order (logprob mode; None otherwise, and ``position_probs`` is None in files
     written before it existed).
@@ -101,6 +103,7 @@ def _frame(path: str | Path, *, run_id: str | None, decode: bool) -> pd.DataFram
         df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     for c in _INTS:
         df[c] = df[c].astype("int64")
+    df["round"] = pd.to_numeric(df["round"], errors="coerce").astype("Int64")  # games only: <NA> elsewhere
     if decode:
         df["probs"] = pd.Series([decode_probs(x) for x in df["probs"]], index=df.index, dtype=object)
         df["position_probs"] = pd.Series(
@@ -206,7 +209,9 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
     ``mean`` or pro-rated ``sum`` scoring, offsets, ``min_items``). Returns one row per
     (instrument, scale) of ``instruments`` found in ``df``: ``n`` respondents with a score,
     ``mean``, ``sd`` (n - 1), ``min``, ``max``, and the share of the scale's responses
-    ``refused`` / ``unparsed``.
+    ``refused`` / ``unparsed``. A game (``kind: game``) gets one row per opponent, its scale
+    named ``<measure> vs <opponent>``: the mean action value over the rounds played (e.g. the
+    share of cooperative moves) per respondent.
     """
     from .scoring import score_long  # the statistics load only when a summary is asked for
 
@@ -214,13 +219,20 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
     if df.empty:
         return pd.DataFrame(columns=cols)
     out = []
-    scores = {inst.id: score_long(df, inst) for inst in instruments if (df["instrument"] == inst.id).any()}
-    for inst in instruments:
-        if inst.id not in scores:
-            continue
+    present = [inst for inst in instruments if (df["instrument"] == inst.id).any()]
+    scores = {inst.id: score_long(df, inst) for inst in present if inst.game is None}
+    for inst in present:
         mine = df[df["instrument"] == inst.id]
-        for sc in inst.scales:
-            g = mine[mine["scale"] == sc.id]
+        groups = (
+            [
+                (f"{sc.id} vs {opp}", g)
+                for sc in inst.scales
+                for opp, g in mine.groupby("opponent", sort=False)
+            ]
+            if inst.game is not None
+            else [(sc.id, mine[mine["scale"] == sc.id]) for sc in inst.scales]
+        )
+        for name, g in groups:
             if g.empty:
                 continue
             total = len(g)
@@ -228,6 +240,9 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
                 "refused": float((g["status"] == "refused").sum() / total),
                 "unparsed": float((g["status"] == "unparsed").sum() / total),
             }
-            per = scores[inst.id][sc.id].dropna().astype(float)
-            out.append({"instrument": inst.id, "scale": sc.id, **_describe(per), **rates})
+            if inst.game is not None:
+                per = g.groupby("respondent")["value"].mean().dropna().astype(float)
+            else:
+                per = scores[inst.id][name].dropna().astype(float)
+            out.append({"instrument": inst.id, "scale": name, **_describe(per), **rates})
     return pd.DataFrame(out, columns=cols)

@@ -20,7 +20,7 @@ Design
 * ``prompts`` keeps the exact text of every prompt once, keyed by its sha256.
 * ``meta`` holds ``schema``: ``psychometry-store/2`` for files created by this version,
   ``psychometry-store/1`` for older files. Older files are still read and resumed: opened for
-  writing they gain the ``run_responses`` table and the ``position_probs`` column (additive
+  writing they gain the ``run_responses`` table, the ``position_probs`` column and the game columns (additive
   changes, no row is touched) but keep their ``schema``, and with it their respondent ids
   (``model/persona/template/order/repeat``, without the tag of :func:`psychometry.plan.respondent_tag`),
   so a resumed run never mixes two kinds of id. A file of an unknown schema is refused.
@@ -99,12 +99,27 @@ COLUMNS: tuple[str, ...] = (
     "raw_text",
     "prompt_hash",
     "created_at",
+    "round",
+    "opponent",
+    "action",
+    "opponent_action",
+    "payoff",
 )
 #: Columns of ``responses``: the long table plus the per-response sampling seed.
 RESPONSE_COLUMNS: tuple[str, ...] = (*COLUMNS, "seed")
 
 _REQUIRED_TABLES = ("meta", "runs", "responses")
-_OPTIONAL = ("seed", "position_probs")  # response columns a row may omit (NULL)
+#: the columns of game rounds (NULL for questionnaire items)
+GAME_COLUMNS: tuple[str, ...] = ("round", "opponent", "action", "opponent_action", "payoff")
+_OPTIONAL = ("seed", "position_probs", *GAME_COLUMNS)  # response columns a row may omit (NULL)
+_ADDED = {  # columns added since psychometry-store/1, with their types
+    "position_probs": "TEXT",
+    "round": "INTEGER",
+    "opponent": "TEXT",
+    "action": "TEXT",
+    "opponent_action": "TEXT",
+    "payoff": "REAL",
+}
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -141,7 +156,12 @@ CREATE TABLE IF NOT EXISTS responses (
     "prompt_hash" TEXT NOT NULL,
     "created_at" TEXT NOT NULL,
     "seed" INTEGER,
-    "position_probs" TEXT
+    "position_probs" TEXT,
+    "round" INTEGER,
+    "opponent" TEXT,
+    "action" TEXT,
+    "opponent_action" TEXT,
+    "payoff" REAL
 );
 CREATE INDEX IF NOT EXISTS responses_run ON responses(run_id);
 CREATE TRIGGER IF NOT EXISTS responses_no_update BEFORE UPDATE ON responses
@@ -249,8 +269,10 @@ class Store:
                 self._con.execute("PRAGMA synchronous=NORMAL")
                 self._con.executescript(_DDL)
                 self._con.executescript(_DDL_MEMBERSHIP)
-                if "position_probs" not in _columns(self._con, "responses"):  # psychometry-store/1
-                    self._con.execute('ALTER TABLE responses ADD COLUMN "position_probs" TEXT')
+                have = _columns(self._con, "responses")
+                for col, sqltype in _ADDED.items():  # files written before these columns existed
+                    if col not in have:
+                        self._con.execute(f'ALTER TABLE responses ADD COLUMN "{col}" {sqltype}')
                 if fresh:
                     self._con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
                 self._con.commit()
@@ -462,6 +484,22 @@ class Store:
             return self._db.execute(sql + " ORDER BY responses.rowid", params).fetchall()
         except sqlite3.DatabaseError as exc:  # pragma: no cover - a damaged file
             raise StoreError(f"{self.path}: cannot read responses: {exc}") from None
+
+    def stored_fields(self, response_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``{response_id: {column: stored value}}`` (the columns of :data:`COLUMNS`) for those of
+        ``response_ids`` that are stored: how a resumed game reads back the rounds an earlier
+        session answered."""
+        have = self.response_columns
+        sel = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in COLUMNS)
+        ids = list(response_ids)
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            part = ids[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            rows = self._db.execute(f"SELECT {sel} FROM responses WHERE response_id IN ({marks})", part)
+            for row in rows.fetchall():
+                out[row[0]] = dict(zip(COLUMNS, row))
+        return out
 
     def prompts(self) -> dict[str, str]:
         """``{prompt_hash: exact prompt text}`` for every stored prompt."""

@@ -883,6 +883,7 @@ def test_the_manifest_stores_the_settings_objects_and_they_load_back(tmp_path):
         "shape": None,
         "repeats": 1,
         "seed": 0,
+        "opponents": None,
     }
     assert AnswerConfig.from_dict(m["answers"]) == answers
     assert ModelConfig.from_dict(m["model_config"]) == ModelConfig()

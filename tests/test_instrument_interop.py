@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED = ("bfi44", "ipip16pf", "ipip_neo120", "oejts", "sd3")
 TASKS = ("cooperation", "dictator", "honesty", "risk")  # instruments/tasks/, kind: task
+GAMES = ("ipd",)  # instruments/games/, kind: game
 
 
 # ------------------------------------------------------------------------------------ list, show
@@ -36,9 +37,10 @@ def test_list_prints_id_name_item_and_scale_counts_and_licence(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["id", "kind", "name", "items", "scales", "licence"]
     rows = {line.split()[0]: line for line in out[1:]}
-    assert set(rows) == set(SHIPPED + TASKS)
+    assert set(rows) == set(SHIPPED + TASKS + GAMES)
     assert all(rows[i].split()[1] == "inventory" for i in SHIPPED)
     assert all(rows[t].split()[1] == "task" for t in TASKS)
+    assert all(rows[g].split()[1] == "game" for g in GAMES)
     assert (
         " 44 " in rows["bfi44"]
         and "Big Five Inventory" in rows["bfi44"]

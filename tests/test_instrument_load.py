@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED = ("bfi44", "ipip16pf", "ipip_neo120", "oejts", "sd3")
 TASKS = ("cooperation", "dictator", "honesty", "risk")  # instruments/tasks/ (tests/test_behaviour_tasks.py)
+GAMES = ("ipd",)  # instruments/games/ (tests/test_games.py)
 
 
 def test_the_package_reexports_the_loader():
@@ -30,10 +31,11 @@ def test_the_package_reexports_the_loader():
 
 def test_list_instruments_returns_every_shipped_instrument_sorted_by_id():
     found = list_instruments()
-    assert [i.id for i in found] == sorted(SHIPPED + TASKS)
+    assert [i.id for i in found] == sorted(SHIPPED + TASKS + GAMES)
     assert all(isinstance(i, Instrument) for i in found)
     assert [i.id for i in list_instruments(kind="inventory")] == sorted(SHIPPED)
     assert [i.id for i in list_instruments(kind="task")] == sorted(TASKS)
+    assert [i.id for i in list_instruments(kind="game")] == sorted(GAMES)
 
 
 @pytest.mark.parametrize("instrument_id", SHIPPED)

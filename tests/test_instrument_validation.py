@@ -65,7 +65,7 @@ CORPUS: dict[str, tuple[str | None, str | None, tuple[str, ...], bool | None]] =
     "bad_format_version": (None, "format", ("unsupported format", "psychometry-instrument/1"), True),
     "bad_scoring": (None, "scales[E].scoring", ("mean or sum", "'median'"), True),
     "min_items_too_large": (None, "scales[C].min_items", ("at most 2",), False),
-    "bad_kind": (None, "kind", ("inventory or task", "'game'"), True),
+    "bad_kind": (None, "kind", ("inventory, task or game", "'survey'"), True),
     "task_not_choice": (None, "response_format.type", ("a task is answered by choosing", "not likert"), True),
 }
 

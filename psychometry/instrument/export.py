@@ -70,7 +70,7 @@ def to_yaml(inst: Instrument, header: str = "") -> str:
     doc = instrument_to_dict(inst)
     if "anchors" in doc["response_format"]:
         doc["response_format"]["anchors"] = _FlowList(doc["response_format"]["anchors"])
-    for s in doc["scales"]:
+    for s in doc.get("scales", ()):
         s["items"] = _FlowList(s["items"])
         s["reverse"] = _FlowList(s["reverse"])
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
@@ -220,7 +220,15 @@ def to_lm_eval(inst: Instrument, out: str | Path) -> dict[Path, str]:
 
 
 def export(inst: Instrument, fmt: str, out: str | Path | None = None) -> str | None:
-    """Write ``inst`` in ``fmt`` to ``out`` (returns None), or return the text when ``out`` is None."""
+    """Write ``inst`` in ``fmt`` to ``out`` (returns None), or return the text when ``out`` is None.
+
+    A game (``kind: game``) exports as ``yaml`` or ``json`` only: its rounds are written during
+    play, from the answers before, so no fixed item list exists for the other formats."""
+    if inst.game is not None and fmt not in ("yaml", "json"):
+        raise ExportError(
+            f"{inst.id} is a game (kind: game): its round prompts are written during play from the "
+            f"answers before, so it exports as yaml or json only, not {fmt}"
+        )
     if fmt == "lm-eval":
         if out is None:
             raise ExportError(

@@ -16,8 +16,9 @@ Example
 >>> [i.id for i in list_instruments(kind="task")]
 ['cooperation', 'dictator', 'honesty', 'risk']
 
-Questionnaires live in ``instruments/``, behavioural tasks (``kind: task``) in ``instruments/tasks/``;
-both load by id, and one id names one file across the two folders.
+Questionnaires live in ``instruments/``, behavioural tasks (``kind: task``) in ``instruments/tasks/``,
+repeated games (``kind: game``) in ``instruments/games/``; all load by id, and one id names one file
+across the folders.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .validate import FORMAT, ID_PATTERN, parse_instrument
 __all__ = ["list_instruments", "load_instrument", "read_yaml", "shipped_path"]
 
 #: Sub-folders of the data folder searched for shipped instruments, in order ("" = the folder itself).
-SHIPPED_FOLDERS: tuple[str, ...] = ("", "tasks")
+SHIPPED_FOLDERS: tuple[str, ...] = ("", "tasks", "games")
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
@@ -117,8 +118,8 @@ def read_yaml(
 
 
 def shipped_path(instrument_id: str) -> Path:
-    """The shipped file for ``instrument_id``: ``<data_dir>/<id>.yaml``, else ``<data_dir>/tasks/<id>.yaml``
-    (behavioural tasks); the first path when neither exists."""
+    """The shipped file for ``instrument_id``: ``<data_dir>/<id>.yaml``, else ``tasks/<id>.yaml``
+    (behavioural tasks), else ``games/<id>.yaml``; the first path when none exists."""
     candidates = [data_dir() / sub / f"{instrument_id}.yaml" for sub in SHIPPED_FOLDERS]
     return next((p for p in candidates if p.is_file()), candidates[0])
 
@@ -173,10 +174,11 @@ def _shipped_files() -> list[Path]:
 def list_instruments(kind: str | None = None) -> list[Instrument]:
     """The shipped instruments, loaded and validated, sorted by id.
 
-    ``kind``: ``None`` (default) lists questionnaires and behavioural tasks, ``"inventory"`` only the
-    questionnaires (``instruments/*.yaml``), ``"task"`` only the tasks (``instruments/tasks/*.yaml``).
+    ``kind``: ``None`` (default) lists them all, ``"inventory"`` only the questionnaires
+    (``instruments/*.yaml``), ``"task"`` only the tasks (``instruments/tasks/*.yaml``), ``"game"`` only
+    the repeated games (``instruments/games/*.yaml``).
     """
-    if kind not in (None, "inventory", "task"):
-        raise InstrumentError("list_instruments", f"kind must be inventory, task or None, not {kind!r}")
+    if kind not in (None, "inventory", "task", "game"):
+        raise InstrumentError("list_instruments", f"kind must be inventory, task, game or None, not {kind!r}")
     found = [load_instrument(p) for p in _shipped_files()]
     return [i for i in found if kind is None or i.kind == kind]

@@ -13,8 +13,9 @@ from typing import Literal
 
 ResponseType = Literal["likert", "bipolar", "choice"]
 #: ``inventory``: a self-report questionnaire (the default); ``task``: a behavioural task whose choice
-#: options carry behaviour values (dictator game, risk, honesty, cooperation; ``instruments/tasks/``).
-Kind = Literal["inventory", "task"]
+#: options carry behaviour values (dictator game, risk, honesty, cooperation; ``instruments/tasks/``);
+#: ``game``: a repeated game against scripted opponents (``instruments/games/``), one item per round.
+Kind = Literal["inventory", "task", "game"]
 
 
 def fmt_value(v: float) -> str:
@@ -124,10 +125,55 @@ class Norm:
 
 
 @dataclass(frozen=True)
+class Action:
+    """One action of a game: ``id`` names it in the stored columns and to the scripted opponents
+    (``C``/``D`` in 2x2 games), ``text`` is the neutral label shown to the model, ``value`` its
+    behaviour score (1 = cooperate)."""
+
+    id: str
+    text: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Game:
+    """A repeated game (``kind: game``): the model plays ``rounds`` rounds against each opponent.
+
+    ``payoffs[i][j]`` is ``(the model's points, the opponent's points)`` when the model plays
+    ``actions[i]`` and the opponent ``actions[j]``. ``opponents`` are the strategies played by
+    default (``psychometry.games.strategies``). ``round`` is the text of a round (placeholders
+    ``{round}``, ``{rounds}``, ``{history}``), ``history`` one line per earlier round
+    (``{round}``, ``{action}``, ``{opponent_action}``, ``{payoff}``, ``{opponent_payoff}``, the
+    actions as their shown texts), ``no_history`` what round 1 shows instead.
+    """
+
+    rounds: int
+    actions: tuple[Action, ...]
+    payoffs: tuple[tuple[tuple[float, float], ...], ...]
+    opponents: tuple[str, ...]
+    round: str
+    history: str
+    no_history: str = ""
+
+    def action(self, action_id: str) -> Action:
+        for a in self.actions:
+            if a.id == action_id:
+                return a
+        raise KeyError(action_id)
+
+    def payoff(self, action: str, opponent_action: str) -> tuple[float, float]:
+        """(the model's points, the opponent's points) for one round."""
+        ids = [a.id for a in self.actions]
+        return self.payoffs[ids.index(action)][ids.index(opponent_action)]
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A loaded instrument. ``kind`` is ``inventory`` (self-report questionnaire, the default) or
     ``task`` (behavioural task: scenario choices whose option values are behaviour scores, scored on
-    behaviour "scales" such as ``generosity``; always ``response_format.type == "choice"``)."""
+    behaviour "scales" such as ``generosity``; always ``response_format.type == "choice"``) or
+    ``game`` (a repeated game, :attr:`game`; its items are the rounds ``r01``, ``r02``, ..., whose
+    options are the game's actions and whose texts the plan writes from the history)."""
 
     id: str
     name: str
@@ -143,6 +189,7 @@ class Instrument:
     norms: tuple[Norm, ...] = ()
     description: str = ""
     kind: Kind = "inventory"
+    game: Game | None = None
     path: Path | None = field(default=None, compare=False)
 
     def item(self, item_id: str) -> Item:

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InstrumentError
-from .model import Dichotomy, Instrument, Item, Norm, Option, ResponseFormat, Scale
+from .model import Action, Dichotomy, Game, Instrument, Item, Norm, Option, ResponseFormat, Scale
+from .opponents import OpponentError, parse_opponent
 
 FORMAT = "psychometry-instrument/1"
 ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
@@ -57,8 +58,12 @@ TOP_REQUIRED = (
     "scales",
     "items",
 )
-TOP_OPTIONAL = ("kind", "description", "dichotomies", "norms")
-KINDS = ("inventory", "task")
+TOP_OPTIONAL = ("kind", "description", "dichotomies", "norms", "game")
+KINDS = ("inventory", "task", "game")
+GAME_REQUIRED = ("measure", "rounds", "actions", "payoffs", "opponents", "round", "history")
+GAME_OPTIONAL = ("no_history",)
+ACTION_KEYS = ("id", "text", "value")
+MAX_ROUNDS = 1000
 RF_KEYS = ("type", "points", "min", "anchors")
 SCALE_REQUIRED = ("id", "name", "items")
 SCALE_OPTIONAL = ("scoring", "offset", "min_items", "reverse", "description")
@@ -192,7 +197,11 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
     c = _Checker(where)
     if doc is None:
         c.fail("the file is empty (expected an instrument: format, id, name, ... items)")
-    c.mapping(doc, TOP_REQUIRED, TOP_OPTIONAL, what="the instrument")
+    kind = doc.get("kind", "inventory") if isinstance(doc, dict) else "inventory"
+    if kind == "game":  # a game's items (its rounds) and scale (its measure) come from 'game'
+        c.mapping(doc, (*TOP_REQUIRED[:-2], "game"), TOP_OPTIONAL[:-1], what="a game")
+    else:
+        c.mapping(doc, TOP_REQUIRED, TOP_OPTIONAL[:-1], what="the instrument")
 
     fmt = doc["format"]
     if fmt != FORMAT:
@@ -217,9 +226,8 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
     source_url = c.string(doc["source_url"], "source_url")
     instructions = c.string(doc["instructions"], "instructions")
     description = _optional_string(c, doc, "description")
-    kind = doc.get("kind", "inventory")
     if kind not in KINDS:
-        c.fail(f"must be inventory or task, not {_typename(kind)}", field="kind")
+        c.fail(f"must be inventory, task or game, not {_typename(kind)}", field="kind")
 
     rf = _response_format(c, doc["response_format"])
     if kind == "task" and rf.type != "choice":
@@ -228,8 +236,17 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
             f"value), not {rf.type}",
             field="response_format.type",
         )
-    items = _items(c, doc["items"], rf)
-    scales = _scales(c, doc["scales"], items)
+    game = None
+    if kind == "game":
+        if rf.type != "choice":
+            c.fail(
+                f"a game is played by choosing an action (type: choice), not {rf.type}",
+                field="response_format.type",
+            )
+        game, items, scales = _game(c, doc["game"])
+    else:
+        items = _items(c, doc["items"], rf)
+        scales = _scales(c, doc["scales"], items)
     if rf.type == "choice" and rf.points == 0:  # no 'points' given: the most options any item has
         rf = ResponseFormat(
             type="choice", points=max(len(it.options) for it in items), min=rf.min, anchors=()
@@ -252,8 +269,109 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
         norms=tuple(norms),
         description=description,
         kind=kind,
+        game=game,
         path=Path(path) if path is not None else None,
     )
+
+
+def _game(c: _Checker, raw: Any) -> tuple[Game, list[Item], list[Scale]]:
+    """The game, its rounds as items (``r01``, ``r02``, ...: their options are the actions, their
+    texts written by the plan) and its one scale (the measure, e.g. cooperation)."""
+    p = "game."
+    c.mapping(raw, GAME_REQUIRED, GAME_OPTIONAL, what="game", prefix=p)
+    c.mapping(raw["measure"], ("id", "name"), ("description",), what="game.measure", prefix=p + "measure.")
+    sid = c.ident(
+        raw["measure"]["id"], p + "measure.id", SCALE_ID_PATTERN, desc="a letter, then letters, digits and _"
+    )
+    rounds = c.integer(raw["rounds"], p + "rounds", lo=1, hi=MAX_ROUNDS)
+    if not isinstance(raw["actions"], list) or len(raw["actions"]) < 2:
+        c.fail(
+            f"must be a list of at least two actions ({{id, text, value}}), not {_typename(raw['actions'])}",
+            field=p + "actions",
+        )
+    actions = []
+    for k, a in enumerate(raw["actions"], start=1):
+        q = f"{p}actions[{k}]."
+        c.mapping(a, ACTION_KEYS, (), what=f"action {k}", prefix=q)
+        actions.append(
+            Action(
+                id=c.ident(a["id"], q + "id", ITEM_ID_PATTERN, desc="letters, digits, _ and ."),
+                text=c.string(a["text"], q + "text", empty=False),
+                value=c.number(a["value"], q + "value"),
+            )
+        )
+    ids = [a.id for a in actions]
+    for what, vals in (("id", ids), ("text", [a.text for a in actions])):
+        if len(set(vals)) != len(vals):
+            c.fail(
+                f"two actions share the {what} {next(v for v in vals if vals.count(v) > 1)!r}",
+                field=p + "actions",
+            )
+    n = len(actions)
+    table = raw["payoffs"]
+    shape = f"{n} rows (your action) of {n} cells (the opponent's action), each [your points, the opponent's points]"
+    if not isinstance(table, list) or len(table) != n:
+        c.fail(f"must be {shape}, in the order of the actions", field=p + "payoffs")
+    payoffs = []
+    for i, row in enumerate(table):
+        if not isinstance(row, list) or len(row) != n:
+            c.fail(
+                f"row {i + 1} ({ids[i]}) must have {n} cells: the payoff table must be {shape}",
+                field=p + "payoffs",
+            )
+        cells = []
+        for j, cell in enumerate(row):
+            if not isinstance(cell, list) or len(cell) != 2:
+                c.fail(
+                    f"cell [{ids[i]}][{ids[j]}] must be [your points, the opponent's points], not {_typename(cell)}",
+                    field=p + "payoffs",
+                )
+            cells.append((c.number(cell[0], p + "payoffs"), c.number(cell[1], p + "payoffs")))
+        payoffs.append(tuple(cells))
+    specs = c.string_list(raw["opponents"], p + "opponents", empty=False)
+    if not specs:
+        c.fail("a game needs at least one opponent", field=p + "opponents")
+    opponents = []
+    for spec in specs:
+        try:
+            opponents.append(parse_opponent(spec).spec)
+        except OpponentError as exc:
+            c.fail(str(exc), field=p + "opponents")
+    if sorted(ids) != ["C", "D"]:
+        c.fail(
+            f"the scripted opponents play the actions C and D: a game with them has exactly these two action ids, not {', '.join(ids)}",
+            field=p + "actions",
+        )
+    texts = {}
+    for key, fields in (
+        ("round", {"round", "rounds", "history"}),
+        ("history", {"round", "action", "opponent_action", "payoff", "opponent_payoff"}),
+    ):
+        texts[key] = c.string(raw[key], p + key, empty=False)
+        used = set(re.findall(r"(?<!\{)\{([a-z_]*)\}", texts[key]))
+        if used - fields:
+            c.fail(
+                f"unknown placeholder {{{sorted(used - fields)[0]}}} (allowed: {', '.join('{' + f + '}' for f in sorted(fields))})",
+                field=p + key,
+            )
+    game = Game(
+        rounds=rounds,
+        actions=tuple(actions),
+        payoffs=tuple(payoffs),
+        opponents=tuple(opponents),
+        round=texts["round"],
+        history=texts["history"],
+        no_history=_optional_string(c, raw, "no_history", p),
+    )
+    options = tuple(Option(text=a.text, value=a.value) for a in actions)
+    items = [Item(id=f"r{k:02d}", text="", scale=sid, keyed=1, options=options) for k in range(1, rounds + 1)]
+    scale = Scale(
+        id=sid,
+        name=c.string(raw["measure"]["name"], p + "measure.name", empty=False),
+        items=tuple(it.id for it in items),
+        description=_optional_string(c, raw["measure"], "description", p + "measure."),
+    )
+    return game, items, [scale]
 
 
 def _response_format(c: _Checker, raw: Any) -> ResponseFormat:
@@ -562,6 +680,25 @@ def instrument_to_dict(inst: Instrument) -> dict:
         "instructions": inst.instructions,
         "response_format": rfd,
     }
+    if inst.game is not None:
+        g, sc = inst.game, inst.scales[0]
+        measure = {
+            "id": sc.id,
+            "name": sc.name,
+            **({"description": sc.description} if sc.description else {}),
+        }
+        doc["response_format"] = {"type": "choice"}
+        doc["game"] = {
+            "measure": measure,
+            "rounds": g.rounds,
+            "actions": [{"id": a.id, "text": a.text, "value": _num(a.value)} for a in g.actions],
+            "payoffs": [[[_num(x), _num(y)] for x, y in row] for row in g.payoffs],
+            "opponents": list(g.opponents),
+            "round": g.round,
+            "history": g.history,
+            **({"no_history": g.no_history} if g.no_history else {}),
+        }
+        return doc
     scales = []
     for s in inst.scales:
         sd: dict[str, Any] = {"id": s.id, "name": s.name}
