@@ -141,7 +141,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--seed",
         type=_args.seed,
         default=0,
-        help="run seed (random orders, sampling), 0 to 4294967295 (default 0)",
+        help="run seed (random orders, sampling, random opponents), 0 to 4294967295 (default 0)",
+    )
+    d.add_argument(
+        "--opponents",
+        default=None,
+        type=_args.text,
+        help="games only: the scripted opponents, comma-separated: cooperator, defector, tft, stft, "
+        "tf2t, grudger, alternator, random(p) (default: each game's own list)",
     )
     a = p.add_argument_group("answers")
     a.add_argument(
@@ -246,6 +253,7 @@ def _settings(args: argparse.Namespace) -> tuple[Design, ModelConfig, AnswerConf
         shape=args.shape,
         repeats=args.repeats,
         seed=args.seed,
+        opponents=args.opponents,
     )
     model = ModelConfig(
         path=args.model,

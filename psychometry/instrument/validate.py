@@ -197,7 +197,7 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
     c = _Checker(where)
     if doc is None:
         c.fail("the file is empty (expected an instrument: format, id, name, ... items)")
-    kind = doc.get("kind", "inventory") if isinstance(doc, dict) else "inventory"
+    kind: Any = doc.get("kind", "inventory") if isinstance(doc, dict) else "inventory"
     if kind == "game":  # a game's items (its rounds) and scale (its measure) come from 'game'
         c.mapping(doc, (*TOP_REQUIRED[:-2], "game"), TOP_OPTIONAL[:-1], what="a game")
     else:
