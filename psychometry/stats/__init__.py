@@ -53,6 +53,8 @@ _EXPORTS = {
     "behaviour_consistency": "consistency",
     "direction_share": "priors",
     "human_priors": "priors",
+    # repeated games (issue 17)
+    "game_profile": "games",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])
