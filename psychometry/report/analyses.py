@@ -293,7 +293,9 @@ def behaviour_analysis(
     the predictors are the scales of the first inventory (more would overfit a few dozen persons);
     behaviours without variance across persons are left out."""
     tasks = [i for i, inst in instruments.items() if inst is not None and inst.kind == "task"]
-    traits = [i for i, inst in instruments.items() if i not in tasks]
+    traits = [
+        i for i, inst in instruments.items() if i not in tasks and (inst is None or inst.kind != "game")
+    ]
     if not tasks or not traits:
         return None
     tb = attempt(
@@ -356,6 +358,10 @@ class InstrumentAnalysis(_Memo):
     @property
     def is_task(self) -> bool:
         return self.inst is not None and self.inst.kind == "task"
+
+    @property
+    def is_game(self) -> bool:
+        return self.inst is not None and self.inst.kind == "game"
 
     @cached_property
     def scale_ids(self) -> list[str]:

@@ -126,7 +126,9 @@ def direction_analysis(
     ``long`` is one model's condition-level long table; ``instruments`` the instruments given (tasks
     are ``kind: task``)."""
     tasks = [i for i, inst in instruments.items() if inst is not None and inst.kind == "task"]
-    inventories = [i for i in instruments if i not in tasks]
+    inventories = [
+        i for i, inst in instruments.items() if i not in tasks and (inst is None or inst.kind != "game")
+    ]
     if not tasks or not inventories:
         return None
     present = set(long["instrument"].astype(str)) if "instrument" in long.columns else set()

@@ -18,6 +18,7 @@ from .document import Figure
 
 __all__ = [
     "behaviour_scatter",
+    "cooperation_by_round",
     "item_rest_correlations",
     "mtmm_heatmap",
     "option_curves",
@@ -532,4 +533,41 @@ def behaviour_scatter(traits: pd.DataFrame, behaviour: pd.DataFrame, *, name: st
         png=_png(fig),
         caption="Each point is one simulated person (scores averaged over prompt conditions); line: "
         "simple least-squares fit of the behaviour on that trait alone.",
+    )
+
+
+def cooperation_by_round(by_round: pd.DataFrame, *, name: str, title: str) -> Figure:
+    """Cooperation rate by round, one line per opponent (solid: original order, dashed: others), from
+    ``stats.game_profile(...).by_round``."""
+    fig = _new_figure(6.4, 3.6)
+    ax = fig.subplots()
+    has_order = "order" in by_round.columns
+    for i, (opp, part) in enumerate(by_round.groupby("opponent", sort=False)):
+        color = _COLORS[i % len(_COLORS)]
+        groups = part.groupby("order", sort=False) if has_order else [("", part)]
+        for j, (order, rows) in enumerate(groups):
+            curve = rows.groupby("round")["cooperation"].mean()
+            label = f"{opp} ({order})" if has_order else str(opp)
+            ax.plot(
+                curve.index,
+                curve.to_numpy(),
+                marker="o",
+                markersize=3,
+                color=color,
+                linestyle="-" if j == 0 else "--",
+                linewidth=1.2,
+                label=label,
+            )
+    ax.set_xlabel("round")
+    ax.set_ylabel("cooperation rate")
+    ax.set_ylim(-0.04, 1.04)
+    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_title(title, fontsize=10)
+    return Figure(
+        name=name,
+        title=title,
+        png=_png(fig),
+        caption="Share of games in which the model cooperated, per round and opponent; one line per option "
+        "order (solid: the first order, dashed: the others). Lines of one opponent that differ by order "
+        "alone show a position habit.",
     )

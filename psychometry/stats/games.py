@@ -35,6 +35,7 @@ import pandas as pd
 from psychometry.errors import StatsInputError
 
 from ._api import Result
+from ._rprint import format_frame
 
 __all__ = ["GameProfileResult", "game_profile"]
 
@@ -72,34 +73,15 @@ class GameProfileResult(Result):
         return self.table.copy()
 
     def summary(self, digits: int = 3) -> str:
-        """The profile table, then the cooperation rate by round (groups as rows)."""
+        """The profile table, then the cooperation rate by round (a row per group)."""
         lines = [f"Game profile per {' x '.join(self.by)}", "(rates pooled over each group's games)", ""]
-        with pd.option_context("display.width", 160, "display.max_columns", 40):
-            lines.append(self.table.round(digits).to_string(index=False))
-            wide = self.by_round.pivot_table(index=list(self.by), columns="round", values="cooperation")
-            lines += ["", "Cooperation by round", wide.round(digits).to_string()]
+        lines.append(format_frame(self.table, digits, row_names=False))
+        wide = self.by_round.pivot_table(
+            index=list(self.by), columns="round", values="cooperation", sort=False
+        )
+        wide.index = [" x ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in wide.index]
+        lines += ["", "Cooperation by round", format_frame(wide, digits)]
         return "\n".join(lines) + "\n"
-
-    def plot(self, by: str = "opponent"):  # -> matplotlib Figure
-        """Cooperation by round, one line per value of ``by`` (averaged over the other groups).
-        Returns the matplotlib Figure."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        d = self.by_round
-        for key, part in d.groupby(by, sort=False):
-            curve = part.groupby("round")["cooperation"].mean()
-            ax.plot(curve.index, curve.to_numpy(), marker="o", label=str(key))
-        ax.set_xlabel("round")
-        ax.set_ylabel("cooperation rate")
-        ax.set_ylim(-0.03, 1.03)
-        ax.legend(fontsize=8, frameon=False, title=by)
-        fig.tight_layout()
-        plt.close(fig)
-        return fig
 
 
 def _rate(hits: np.ndarray, mask: np.ndarray) -> tuple[float, int]:

@@ -14,6 +14,7 @@ from ..thresholds import VerdictThresholds
 from .cfa import cfa_section
 from .common import n_respondents, one_line
 from .context import InstrumentContext
+from .game import game_sections
 from .invariance import invariance_sections
 from .norms import norms_section
 from .options import option_curves_section
@@ -32,10 +33,17 @@ def header(c: InstrumentContext) -> Section:
     if c.inst is not None:
         lines.append(c.inst.name + (f" (version {c.inst.version})" if c.inst.version else ""))
         lines.append(one_line(c.inst.citation)[:300])
-    lines.append(
-        f"{c.long['item'].nunique()} items on {len(c.scale_ids)} scales; "
-        f"{n_respondents(c.long)} simulated respondents"
-    )
+    if c.analysis.is_game:
+        games = c.long.groupby(["respondent", "opponent"]).ngroups
+        lines.append(
+            f"{c.long['round'].max()} rounds against {c.long['opponent'].nunique()} opponents; "
+            f"{n_respondents(c.long)} simulated respondents, {games} games"
+        )
+    else:
+        lines.append(
+            f"{c.long['item'].nunique()} items on {len(c.scale_ids)} scales; "
+            f"{n_respondents(c.long)} simulated respondents"
+        )
     title = f"{c.iid}: {c.inst.name}" if c.inst is not None else c.iid
     return Section(key=c.iid, title=title, level=2, body="\n".join(lines))
 
@@ -67,6 +75,8 @@ def instrument_sections(
         model_label=model_label,
         thresholds=thresholds,
     )
+    if analysis.is_game:  # a repeated game: its profile, not scale statistics
+        return game_sections(c), None
     sc, reason, warns = scores(c)
     out = [header(c), score_section(c, sc, reason, warns)]
     overview = reliability_overview(c)

@@ -52,6 +52,8 @@ def _add(found: list[Verdict], result: CheckResult) -> None:
 
 
 def _applies(check: Check, ia: InstrumentAnalysis) -> bool:
+    if ia.is_game:  # a game has no scale scores nor item conditions to compare (its rounds differ)
+        return False
     if check.scope == "inventory":  # the scale-score checks: not for tasks, on the analysed rows
         return not ia.is_task and not ia.analysed_empty
     cond = ia.cond  # the robustness checks: every instrument with answered prompts

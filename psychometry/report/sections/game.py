@@ -1,0 +1,44 @@
+"""The section of a repeated game (``kind: game``): ``stats.game_profile`` per opponent and option
+order (cooperation, niceness, retaliation, forgiveness, payoff), and cooperation by round per opponent.
+
+The order is kept apart, not pooled: under a position habit the same model "cooperates" in every
+round when the cooperative action is shown first and "defects" when it is shown second, whatever the
+opponent does; the table shows that at a glance."""
+
+from __future__ import annotations
+
+from psychometry import stats as st
+
+from .. import plots
+from ..document import Section
+from ..outcome import attempt
+from .common import res_section
+from .context import InstrumentContext
+
+__all__ = ["game_sections"]
+
+
+def game_sections(c: InstrumentContext) -> list[Section]:
+    """The game's header and its profile section (with the cooperation-by-round plot)."""
+    from .instrument import header
+
+    key, title = f"{c.iid}-profile", "Game profile: cooperation, retaliation, forgiveness, payoff"
+    by = ["persona", "opponent", "order"] if c.long["persona"].nunique() > 1 else ["opponent", "order"]
+    res = attempt(st.game_profile, c.cond, by=by)
+    if res.value is None:
+        return [header(c), Section.skipped(key, title, res.reason or "not computed")]
+    note = (
+        "One game = one simulated respondent against one scripted opponent; the rates are pooled over "
+        "the games of each row (psychometry.stats.game_profile). Option orders are kept apart: where the "
+        "rows of one opponent differ by order alone, the play follows the shown position.\n\n"
+    )
+    sec = res_section(key, title, res, before=note)
+    if c.plots:
+        sec.figures.append(
+            plots.cooperation_by_round(
+                res.value.by_round,
+                name=f"{c.model_label}{c.iid}-rounds",
+                title=f"{c.iid}: cooperation by round",
+            )
+        )
+    return [header(c), sec]
