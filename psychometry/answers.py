@@ -439,11 +439,26 @@ def parse_answer(
 
 # ------------------------------------------------------------------------- stored fields
 def read_reply(
-    text: str, labels: Sequence[str], shown_values: Sequence[float], anchors: Sequence[str] | None = None
+    text: str,
+    labels: Sequence[str],
+    shown_values: Sequence[float],
+    anchors: Sequence[str] | None = None,
+    *,
+    number: bool = False,
 ) -> dict[str, Any]:
     """The stored fields of a generated reply: ``status`` and ``raw_text`` (the reply), and when
-    :func:`parse_answer` finds one option its scale ``value`` and 1-based shown ``position``."""
+    :func:`parse_answer` finds one option its scale ``value`` and 1-based shown ``position``.
+
+    ``number``: the labels are the whole numbers of a range (number answers); a number outside
+    the range is no label, so the reply is ``unparsed``, and so is a label written with a minus
+    sign (``-3`` is not ``3``)."""
     parsed = parse_answer(text, list(labels), anchors)
+    if (
+        number
+        and parsed.status == "ok"
+        and re.search(rf"(?:^|[\s:(\[])-\s?{re.escape(str(parsed.label))}(?![\d.])", text)
+    ):
+        parsed = ParsedAnswer("unparsed", None, None, text, "outside the range")
     fields: dict[str, Any] = {"status": parsed.status, "raw_text": text}
     if parsed.status == "ok" and parsed.index is not None:
         fields.update(value=float(shown_values[parsed.index]), position=float(parsed.index + 1))

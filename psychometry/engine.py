@@ -216,7 +216,8 @@ def _read(job: Job, result: Any, settings: Settings) -> dict[str, Any]:
     """The stored answer fields of a backend ``result`` for ``job``."""
     if settings.answers.mode == "logprob":
         return read_scores(result.logprobs, result.label_mass, job.labels, job.shown_values)
-    fields = read_reply(result.text, job.labels, job.shown_values, job.anchors)
+    number = job.instrument.response_format.type == "number"
+    fields = read_reply(result.text, job.labels, job.shown_values, job.anchors, number=number)
     return {**fields, "seed": job_seed(settings.design.seed, job)}
 
 

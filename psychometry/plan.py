@@ -228,15 +228,17 @@ def build_plan(
             )
         per_inst.append((inst, ts, instrument_hash(inst)))
 
-    design_cache: dict[frozenset[int], OrderDesign] = {}
+    design_cache: dict[tuple[tuple[str, ...], frozenset[int]], OrderDesign] = {}
 
     def orders_for(inst: Instrument) -> OrderDesign:
         # one set of conditions per instrument, administered to every item (choice items may
-        # differ in their number of options; see psychometry.orders.design_orders)
+        # differ in their number of options; see psychometry.orders.design_orders); a number
+        # answer has no options to order: it is asked once, as original (order_notes says so)
         counts = frozenset(len(item_options(inst, it)[1]) for it in inst.items)
-        if counts not in design_cache:
-            design_cache[counts] = design_orders(order_spec, counts, seed=seed)
-        return design_cache[counts]
+        spec = ("original",) if inst.response_format.type == "number" else order_spec
+        if (spec, counts) not in design_cache:
+            design_cache[spec, counts] = design_orders(spec, counts, seed=seed)
+        return design_cache[spec, counts]
 
     used_templates = {t.id for _, ts, _ in per_inst for t in ts}
     jobs: list[Job] = []
@@ -582,6 +584,12 @@ def order_notes(
     spec = parse_orders(orders)
     notes = []
     for inst in _as_list(instruments):
+        if inst.response_format.type == "number":
+            if spec != ("original",):
+                notes.append(
+                    f"{inst.id}: option orders do not apply to number answers; asked once, as original"
+                )
+            continue
         counts = {len(item_options(inst, item)[1]) for item in inst.items}
         dropped = design_orders(spec, counts, seed=seed).dropped
         if dropped:

@@ -32,7 +32,7 @@ Placeholders (``str.format`` fields; write ``{{`` / ``}}`` for literal braces):
                 the labels are the anchors themselves)
 ``options_inline`` the same on one line: ``1 = Disagree strongly; 2 = ...``
 ``labels``      the labels in shown order: ``1, 2, 3, 4 or 5``
-``first``/``last`` the first and last shown label
+``first``/``last`` the first and last shown label (number answers: the ends of the range)
 ``n``           the number of options
 ``item``        the item text (bipolar items without text: ``"left" or "right"``)
 ``left``/``right`` bipolar items: the poles as SHOWN: ``left`` is the pole the first shown option
@@ -89,7 +89,7 @@ __all__ = [
 ]
 
 TEMPLATE_FORMAT = "psychometry-templates/1"
-RESPONSE_TYPES = ("likert", "bipolar", "choice")
+RESPONSE_TYPES = ("likert", "bipolar", "choice", "number")
 PLACEHOLDERS = frozenset(
     {
         "persona",
@@ -171,7 +171,13 @@ def _validate(t: Template, where: str) -> None:
             )
     elif "item" not in names:
         raise TemplateError(f"{where}: template {t.id}: field 'user': needs the {{item}} placeholder")
-    if not names & {"options", "options_inline"} and t.response_type != "bipolar":
+    if t.response_type == "number":
+        if not {"first", "last"} <= names:
+            raise TemplateError(
+                f"{where}: template {t.id}: field 'user': a number template needs {{first}} and {{last}} "
+                "(the ends of the range)"
+            )
+    elif not names & {"options", "options_inline"} and t.response_type != "bipolar":
         raise TemplateError(
             f"{where}: template {t.id}: field 'user': needs {{options}} or {{options_inline}}"
         )
@@ -362,7 +368,7 @@ def item_options(instrument: Instrument, item: Item) -> tuple[tuple[str, ...], t
     likert: the response format's anchors (or the values when there are none); bipolar: texts
     built from the item's poles (:func:`_bipolar_texts`; a bipolar response format's ``anchors``
     are descriptive only and never shown, because "left"/"right" wording breaks under option
-    orders); choice: the item's own options.
+    orders); choice: the item's own options; number: every whole number of the range, as text.
     """
     rf = instrument.response_format
     if rf.type == "choice":
@@ -414,7 +420,9 @@ def render_item(
         )
     shown_texts = order.apply(texts)
     shown_values = order.apply(values)
-    labels = make_labels(label_style, len(values), shown_texts)
+    number = instrument.response_format.type == "number"
+    # a number answer is the number itself, whatever the label style
+    labels = shown_texts if number else make_labels(label_style, len(values), shown_texts)
     if label_style == "anchors":
         lines = [f"- {lab}" for lab in labels]
         inline = "; ".join(labels)

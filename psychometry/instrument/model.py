@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-ResponseType = Literal["likert", "bipolar", "choice"]
+ResponseType = Literal["likert", "bipolar", "choice", "number"]
 #: ``inventory``: a self-report questionnaire (the default); ``task``: a behavioural task whose choice
 #: options carry behaviour values (dictator game, risk, honesty, cooperation; ``instruments/tasks/``);
 #: ``game``: a repeated game against scripted opponents (``instruments/games/``), one item per round.
@@ -41,6 +41,8 @@ class ResponseFormat:
     (all points, or the two ends) are descriptive only: prompts build a bipolar item's options
     from its poles (``psychometry.templates.item_options``) and never show them.
     ``choice``: scenario multiple choice (TRAIT-style); each item carries its own options.
+    ``number``: a whole number from ``min`` to ``max`` (``points`` = max - min + 1): 0-32 cards,
+    0-100 ratings. No options are shown; the answer is the number itself.
     """
 
     type: ResponseType
@@ -171,7 +173,7 @@ class Game:
 class Instrument:
     """A loaded instrument. ``kind`` is ``inventory`` (self-report questionnaire, the default) or
     ``task`` (behavioural task: scenario choices whose option values are behaviour scores, scored on
-    behaviour "scales" such as ``generosity``; always ``response_format.type == "choice"``) or
+    behaviour "scales" such as ``generosity``; ``response_format.type`` ``choice`` or ``number``) or
     ``game`` (a repeated game, :attr:`game`; its items are the rounds ``r01``, ``r02``, ..., whose
     options are the game's actions and whose texts the plan writes from the history)."""
 

@@ -64,7 +64,8 @@ GAME_REQUIRED = ("measure", "rounds", "actions", "payoffs", "opponents", "round"
 GAME_OPTIONAL = ("no_history",)
 ACTION_KEYS = ("id", "text", "value")
 MAX_ROUNDS = 1000
-RF_KEYS = ("type", "points", "min", "anchors")
+RF_KEYS = ("type", "points", "min", "anchors", "max")
+MAX_NUMBER_POINTS = 1001  # a number answer reads one probability per whole number of its range
 SCALE_REQUIRED = ("id", "name", "items")
 SCALE_OPTIONAL = ("scoring", "offset", "min_items", "reverse", "description")
 ITEM_REQUIRED = ("id", "text", "scale", "keyed")
@@ -230,10 +231,10 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
         c.fail(f"must be inventory, task or game, not {_typename(kind)}", field="kind")
 
     rf = _response_format(c, doc["response_format"])
-    if kind == "task" and rf.type != "choice":
+    if kind == "task" and rf.type not in ("choice", "number"):
         c.fail(
             f"a task is answered by choosing an action (type: choice, each option carrying its behaviour "
-            f"value), not {rf.type}",
+            f"value) or by a number (type: number), not {rf.type}",
             field="response_format.type",
         )
     game = None
@@ -378,8 +379,29 @@ def _response_format(c: _Checker, raw: Any) -> ResponseFormat:
     p = "response_format."
     c.mapping(raw, ("type",), RF_KEYS[1:], what="response_format", prefix=p)
     rtype = raw["type"]
-    if rtype not in ("likert", "bipolar", "choice"):
-        c.fail(f"must be likert, bipolar or choice, not {rtype!r}", field=p + "type")
+    if rtype not in ("likert", "bipolar", "choice", "number"):
+        c.fail(f"must be likert, bipolar, choice or number, not {rtype!r}", field=p + "type")
+    if rtype == "number":
+        for key in ("min", "max"):
+            if key not in raw:
+                c.fail(
+                    "required field missing from response_format (a number answer needs min and max)",
+                    field=p + key,
+                )
+        for key in ("points", "anchors"):
+            if key in raw:
+                c.fail("a number answer has min and max, not points or anchors", field=p + key)
+        lo, hi = c.integer(raw["min"], p + "min"), c.integer(raw["max"], p + "max")
+        if lo >= hi:
+            c.fail(f"min ({lo}) must be less than max ({hi})", field=p + "max")
+        if hi - lo + 1 > MAX_NUMBER_POINTS:
+            c.fail(
+                f"a number range holds at most {MAX_NUMBER_POINTS} whole numbers, not {hi - lo + 1}",
+                field=p + "max",
+            )
+        return ResponseFormat(type="number", points=hi - lo + 1, min=lo)
+    if "max" in raw:
+        c.fail(f"max is for number answers; a {rtype} scale has points", field=p + "max")
     if rtype != "choice" and "points" not in raw:
         c.fail(
             f"required field missing from response_format (a {rtype} scale needs its number of points)",
@@ -662,9 +684,12 @@ def instrument_to_dict(inst: Instrument) -> dict:
     rfd: dict[str, Any] = {"type": rf.type}
     # choice: 'points' only where every item has that many options (it is then a rule); items with
     # differing option counts had no 'points', and the parser sets the largest count again
-    if rf.type != "choice" or (rf.points and all(len(it.options) == rf.points for it in inst.items)):
+    if rf.type == "number":
+        rfd["min"], rfd["max"] = rf.min, rf.max
+    elif rf.type != "choice" or (rf.points and all(len(it.options) == rf.points for it in inst.items)):
         rfd["points"] = rf.points
-    rfd["min"] = rf.min
+    if rf.type != "number":
+        rfd["min"] = rf.min
     if rf.anchors:
         rfd["anchors"] = list(rf.anchors)
     doc: dict[str, Any] = {
