@@ -544,10 +544,12 @@ def cooperation_by_round(by_round: pd.DataFrame, *, name: str, title: str) -> Fi
     has_order = "order" in by_round.columns
     for i, (opp, part) in enumerate(by_round.groupby("opponent", sort=False)):
         color = _COLORS[i % len(_COLORS)]
-        groups = part.groupby("order", sort=False) if has_order else [("", part)]
+        groups: list[tuple[object, pd.DataFrame]] = (
+            list(part.groupby("order", sort=False)) if has_order else [("", part)]
+        )
         for j, (order, rows) in enumerate(groups):
             curve = rows.groupby("round")["cooperation"].mean()
-            label = f"{opp} ({order})" if has_order else str(opp)
+            label = f"{opp} ({order!s})" if has_order else str(opp)
             ax.plot(
                 curve.index,
                 curve.to_numpy(),
