@@ -33,12 +33,15 @@ from psychometry.stats import behaviour_regression, trait_behaviour_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK_DIR = ROOT / "instruments" / "tasks"
-# task id -> (behaviour scale, the option values every item of the task draws from, paradigm author)
+# task id -> (behaviour scale, the option values every item of the task draws from (None: a number
+# answer), paradigm author)
 TASKS = {
     "dictator": ("generosity", {0, 20, 50, 80}, "Forsythe"),
     "risk": ("risk_taking", {0, 1, 2, 3, 4}, "Holt"),
     "honesty": ("honesty", {0, 0.5, 1}, "Fischbacher"),
     "cooperation": ("cooperation", {0, 0.25, 0.5, 0.75, 1}, "Rapoport"),
+    "lottery": ("risk_seeking", {0, 1}, "Betley"),
+    "cct": ("cct_risk", None, "Figner"),
 }
 
 
@@ -56,15 +59,15 @@ def test_the_shipped_tasks_are_exactly_the_files_in_instruments_tasks():
 
 
 @pytest.mark.parametrize("task_id", sorted(TASKS))
-def test_a_task_loads_by_id_as_a_choice_instrument_of_kind_task(task_id):
+def test_a_task_loads_by_id_as_a_choice_or_number_instrument_of_kind_task(task_id):
     behaviour, values, _ = TASKS[task_id]
     task = psychometry.load_instrument(task_id)
     assert shipped_path(task_id) == TASK_DIR / f"{task_id}.yaml"
     assert task == load_instrument(TASK_DIR / f"{task_id}.yaml")
-    assert task.kind == "task" and task.response_format.type == "choice"
+    assert task.kind == "task" and task.response_format.type == ("choice" if values else "number")
     assert [s.id for s in task.scales] == [behaviour]
     assert len(task.items) >= 4
-    for item in task.items:
+    for item in task.items if values else ():
         vals = [o.value for o in item.options]
         assert set(vals) <= values and len(set(vals)) == len(vals) >= 2, item.id
         assert vals == sorted(vals) or vals == sorted(vals, reverse=True), item.id  # options listed in order
@@ -106,10 +109,11 @@ def test_kind_defaults_to_inventory_and_is_not_written_for_inventories():
 
 
 def test_adding_kind_left_the_hashes_of_questionnaires_unchanged():
-    """Run ids and response ids hash the instrument: files written before tasks existed still resume."""
+    """Run ids and response ids hash the instrument: files written before tasks (and games) existed
+    still resume."""
     for inst in list_instruments(kind="inventory"):
         data = dataclasses.asdict(inst)
-        data.pop("path"), data.pop("kind")
+        data.pop("path"), data.pop("kind"), data.pop("game")
         before = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
         ).hexdigest()
@@ -123,7 +127,7 @@ def test_a_task_must_be_answered_by_choice_and_kind_must_be_known():
     doc["kind"] = "experiment"
     with pytest.raises(
         InstrumentError,
-        match=r"dictator.yaml: field 'kind': must be inventory or task, not a string \('experiment'\)",
+        match=r"dictator.yaml: field 'kind': must be inventory, task or game, not a string \('experiment'\)",
     ):
         parse_instrument(doc, "dictator.yaml")
     doc = yaml.safe_load((ROOT / "tests" / "fixtures" / "mini.yaml").read_text(encoding="utf-8"))

@@ -36,7 +36,7 @@ CORPUS: dict[str, tuple[str | None, str | None, tuple[str, ...], bool | None]] =
     "unknown_top_field": (None, "license", ("unknown field", "did you mean 'licence'"), True),
     "unknown_item_field": ("e3", "keyd", ("unknown field",), True),
     "unknown_scale_field": (None, "scales[C].weights", ("unknown field",), True),
-    "unknown_response_format_field": (None, "response_format.max", ("unknown field",), True),
+    "unknown_response_format_field": (None, "response_format.maximum", ("unknown field",), True),
     "unknown_norm_field": (None, "norms[2].std", ("unknown field", "did you mean 'sd'"), True),
     "missing_citation": (None, "citation", ("required field missing",), True),
     "missing_item_text": ("c1", "text", ("required field missing",), True),

@@ -68,7 +68,7 @@ def test_at_least_three_shipped_templates_per_response_format():
     by_type: dict[str, list[str]] = {}
     for t in shipped_templates():
         by_type.setdefault(t.response_type, []).append(t.id)
-    assert set(by_type) == {"likert", "bipolar", "choice"}
+    assert set(by_type) == {"likert", "bipolar", "choice", "number"}
     assert all(len(ids) >= 3 for ids in by_type.values()), by_type
 
 

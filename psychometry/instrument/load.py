@@ -12,9 +12,9 @@ Example
 >>> len(bfi.items), [s.id for s in bfi.scales]
 (44, ['E', 'A', 'C', 'N', 'O'])
 >>> [i.id for i in list_instruments(kind="inventory")]
-['bfi44', 'ipip16pf', 'ipip_neo120', 'oejts', 'sd3']
+['bfi44', 'ipip16pf', 'ipip_neo120', 'oejts', 'sd3', 'self_behaviour']
 >>> [i.id for i in list_instruments(kind="task")]
-['cooperation', 'dictator', 'honesty', 'risk']
+['cct', 'cooperation', 'dictator', 'honesty', 'lottery', 'risk']
 
 Questionnaires live in ``instruments/``, behavioural tasks (``kind: task``) in ``instruments/tasks/``,
 repeated games (``kind: game``) in ``instruments/games/``; all load by id, and one id names one file
