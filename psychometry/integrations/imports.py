@@ -365,7 +365,7 @@ def _finish(
     run = run_id(config)
     for r, _ in rows:
         r["run_id"] = run
-    degenerate = known or degenerate_logprobs(_frame(rows))
+    degenerate = known or degenerate_logprobs(_frame(rows), across_items=True)
     if degenerate:
         notes.insert(0, degenerate)
         manifest["notes"] = list(notes)

@@ -44,7 +44,7 @@ def _option_probs(x: Any) -> list[float] | None:
     return out if all(math.isfinite(v) for v in out) else None
 
 
-def degenerate_logprobs(long: pd.DataFrame) -> str | None:
+def degenerate_logprobs(long: pd.DataFrame, *, across_items: bool = False) -> str | None:
     """One line naming degenerate log-likelihoods in the logprob-mode answers of ``long`` (the long
     results table), or None.
 
@@ -54,9 +54,11 @@ def degenerate_logprobs(long: pd.DataFrame) -> str | None:
       (their log-likelihoods are equal). lm-eval's ``gguf`` model against llama-cpp-python's server
       does this: it drops the last continuation token, so every choice is scored as the same (empty)
       continuation (lm-eval issues #4158, #2525; llama-cpp-python #1983).
-    * **one answer for every item**: more than half of the respondents with three or more items
-      give every item the same option probabilities (to 6 decimals), not uniform: the item text did
-      not reach the scores (a fixed context, a cached prompt).
+    * **one answer for every item** (``across_items=True``, what ``psychometry results import``
+      checks): more than half of the respondents with three or more items give every item the same
+      option probabilities (to 6 decimals), not uniform: the item text did not reach the scores (a
+      fixed context, a cached prompt). The report does not ask this of its data: a scripted test
+      model (``FakeBackend(choice=0)``) answers so by design, and a real model never does.
 
     A psychometry run of a working model shows neither (its option probabilities differ between
     items and between options); ``tests/test_results_import.py`` checks both on real runs.
@@ -79,7 +81,7 @@ def degenerate_logprobs(long: pd.DataFrame) -> str | None:
             "option the same probability (equal log-likelihoods, e.g. lm-eval's gguf model dropping the "
             "continuation against llama-cpp-python's server); these answers carry no information about the model"
         )
-    if "respondent" not in rows.columns or "item" not in rows.columns:
+    if not across_items or "respondent" not in rows.columns or "item" not in rows.columns:
         return None
     by_resp: dict[str, dict[str, tuple[float, ...]]] = {}
     resp, item = rows["respondent"].astype(str), rows["item"].astype(str)
