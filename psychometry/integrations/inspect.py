@@ -283,7 +283,3 @@ def to_inspect(
         raise InspectExportError(f"{folder}: cannot write the inspect task ({exc.strerror or exc})") from None
     return [task_file, samples_file]
 
-
-def shown_values_text(values: list[float]) -> str:
-    """The stored ``shown_values`` text of a sample's metadata values (``5,4,3,2,1``)."""
-    return ",".join(fmt_value(v) for v in values)
