@@ -282,4 +282,3 @@ def to_inspect(
     except OSError as exc:
         raise InspectExportError(f"{folder}: cannot write the inspect task ({exc.strerror or exc})") from None
     return [task_file, samples_file]
-
