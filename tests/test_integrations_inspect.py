@@ -124,9 +124,9 @@ def test_every_shipped_inventory_exports(tmp_path, iid):
 def test_an_instrument_yaml_exports_and_records_its_path(tmp_path):
     src = Path(__file__).parent / "fixtures" / "mini.yaml"
     task, _ = to_inspect(src, tmp_path)
-    literal = re.search(r"PSYCHOMETRY = json.loads\((.*)\)\n", task.read_text(encoding="utf-8")).group(1)
-    meta = json.loads(ast.literal_eval(literal))
-    assert meta["instrument_path"] == str(src.resolve())
+    meta = _task_module(task).PSYCHOMETRY
+    assert meta["instrument"] == "mini" and meta["instrument_path"] == str(src.resolve())
+    assert meta["design"]["orders"] == ["original", "reversed"] and meta["answers"]["mode"] == "generate"
 
 
 def test_the_task_file_runs_without_psychometry(tmp_path):

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import inspect as _pyinspect
 import json
+import pprint
 import re
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,6 @@ Instrument licence: {licence}
 
 # no "from __future__ import annotations": inspect loads this file without registering the module,
 # and dataclasses then cannot resolve string annotations (Python >= 3.10 needed)
-import json
 from pathlib import Path
 
 from inspect_ai import Epochs, Task, task
@@ -155,7 +155,8 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Target, metric, scorer
 from inspect_ai.solver import TaskState, generate
 
 SAMPLES = Path(__file__).with_name({samples_file!r})
-PSYCHOMETRY = json.loads({meta!r})
+#: the instrument, its content hash and the design (psychometry results import rebuilds the plan from it)
+PSYCHOMETRY = {meta}
 
 
 @metric
@@ -268,7 +269,7 @@ def to_inspect(
         samples_file=samples_file.name,
         task_file=task_file.name,
         licence=" ".join(inst.licence.split()),
-        meta=json.dumps(meta, sort_keys=True),
+        meta=pprint.pformat(meta, width=100, sort_dicts=True),
         name=name,
         max_tokens=int(answers.max_tokens),
         temperature=float(answers.temperature),
