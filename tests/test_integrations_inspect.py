@@ -205,6 +205,22 @@ def test_the_cli_export_writes_into_a_folder(tmp_path, capsys):
     assert "is a directory; give a file name" in capsys.readouterr().err
 
 
+def test_the_cli_export_takes_the_design_of_administer(tmp_path, capsys):
+    argv = ["instruments", "export", "bfi44", "--format", "inspect", "--out", str(tmp_path / "t")]
+    assert main([*argv, "--templates", "likert-plain", "--orders", "reversed", "--labels", "letters"]) == 0
+    assert "(44 samples)" in capsys.readouterr().out
+    rows = [json.loads(x) for x in (tmp_path / "t" / "psychometry_bfi44.jsonl").read_text().splitlines()]
+    assert {r["id"].rsplit("/", 1)[0] for r in rows} == {"none/likert-plain/reversed"}
+    assert rows[0]["metadata"]["labels"] == ["A", "B", "C", "D", "E"]
+    assert rows[0]["metadata"]["shown_values"] == [5.0, 4.0, 3.0, 2.0, 1.0]
+    line = _one_line_error(capsys, [*argv, "--orders", "sideways"])
+    assert line.startswith("psychometry: error: --orders:") and "sideways" in line
+    line = _one_line_error(
+        capsys, ["instruments", "export", "bfi44", "--format", "csv", "--labels", "letters"]
+    )
+    assert "--labels is for --format inspect" in line
+
+
 # ------------------------------------------------------------------------------- inspect runs it
 @pytest.fixture(scope="module")
 def mock_run(tmp_path_factory):
