@@ -56,6 +56,10 @@ BASELINES: dict[tuple[str, ...], tuple[dict[str, list[str]], list[str]]] = {
     ),
     ("results", "info"): ({"path": ["run.sqlite"]}, []),
     ("results", "export"): ({"path": ["run.sqlite"]}, ["--out", "{case}.csv"]),
+    ("results", "import"): (
+        {"file": ["lm_eval_samples.jsonl"]},
+        ["--from", "lm-eval", "--out", "{case}-imported.sqlite"],
+    ),
     ("report",): ({"RUN.sqlite": ["run.sqlite"]}, ["--quiet"]),
     ("doctor",): ({}, ["--no-smoke", "--model", "tiny.gguf"]),
 }
@@ -330,6 +334,9 @@ def workdir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("fuzz")
     shutil.copy(FIXTURES / "mini.yaml", d / "mini.yaml")
     shutil.copy(FIXTURES / "psychobench_mini.json", d / "psychobench_mini.json")
+    shutil.copy(
+        next((FIXTURES / "inspect" / "lm_eval_textbook").glob("samples_*.jsonl")), d / "lm_eval_samples.jsonl"
+    )
     psychometry.administer(
         psychometry.Design([str(d / "mini.yaml")], templates="likert-plain", orders="original"),
         model=FakeBackend(choice="hash"),

@@ -43,9 +43,14 @@ ALLOWED: dict[str, set[str]] = {
         "answers", "store", "results", "scoring", "config", "manifest",
     },
     "doctor": {"_version", "errors", "backends", "config"},
+    # bridges to other tools (inspect_ai, lm-eval): the Python API and the store, never the CLI
+    "integrations": {
+        "_version", "errors", "resources", "instrument", "orders", "templates", "personas", "plan", "backends",
+        "answers", "store", "results", "scoring", "stats", "report", "config", "manifest", "engine",
+    },
     "cli": {
         "_version", "errors", "resources", "instrument", "orders", "backends", "engine", "results", "report",
-        "doctor", "scoring", "stats", "config",
+        "doctor", "scoring", "stats", "config", "integrations",
     },
 }  # fmt: skip
 

@@ -4,6 +4,7 @@ psychometry instruments list [--kind inventory|task]
 psychometry instruments show bfi44 [--items]
 psychometry instruments validate my_scale.yaml [more.yaml ...]
 psychometry instruments export bfi44 --format csv|json|yaml|psych-keys|lm-eval [--out FILE]
+psychometry instruments export bfi44 --format inspect --out DIR [--templates T] [--orders O] [--labels L]
 psychometry instruments import questionnaires.json --from psychobench|trait --out my_scale.yaml [--name BFI]
 """
 
@@ -14,7 +15,23 @@ import sys
 import textwrap
 
 from ..errors import PsychometryError
-from ._args import InstrumentRef, OutputFile, Text, existing_file
+from ._args import ArgumentFileError, InstrumentRef, OutputFile, Text, existing_file
+
+#: formats written by psychometry.integrations (the others by psychometry.instrument.export)
+_INTEGRATIONS = ("inspect",)
+
+
+class _ExportOut(OutputFile):
+    """``--out``: a file name, or for ``--format inspect`` a folder (checked by the handler, which
+    knows the format)."""
+
+    def __call__(self, text: str) -> str:
+        import os
+
+        p = self._path(text)
+        if p.is_dir() or text.endswith(("/", os.sep)):
+            return text
+        return super().__call__(text)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,12 +80,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=InstrumentRef(),
         help="a shipped instrument id or a YAML file",
     )
-    q.add_argument("--format", required=True, choices=FORMATS)
+    q.add_argument("--format", required=True, choices=FORMATS + _INTEGRATIONS)
     q.add_argument(
         "--out",
         metavar="FILE",
-        type=OutputFile(),
-        help="output file (default: standard output; lm-eval needs it)",
+        type=_ExportOut(),
+        help="output file (default: standard output; lm-eval needs it); inspect: the folder to write "
+        "the task file and its samples into",
+    )
+    from ..orders import LABEL_STYLES
+
+    q.add_argument(
+        "--templates",
+        type=Text("template ids or files, comma-separated"),
+        help="inspect: prompt templates, as for administer (default all)",
+    )
+    q.add_argument(
+        "--orders",
+        type=Text("option orders, comma-separated"),
+        help="inspect: option orders, as for administer (default original,reversed)",
+    )
+    q.add_argument(
+        "--labels", choices=LABEL_STYLES, help="inspect: option labels, as for administer (default digits)"
     )
     q.set_defaults(handler=_export)
 
@@ -207,8 +240,47 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
     from ..instrument.export import export
     from ..instrument.load import load_instrument
+
+    design_flags = [f for f in ("templates", "orders", "labels") if getattr(args, f, None) is not None]
+    if args.format != "inspect" and design_flags:
+        raise ArgumentFileError(
+            f"--{design_flags[0]} is for --format inspect (the other formats write the instrument, not a design)"
+        )
+    if args.format == "inspect":
+        from ..config import AnswerConfig, ConfigError, Design
+        from ..integrations.inspect import to_inspect
+
+        if args.out is None:
+            raise ArgumentFileError("--format inspect writes a task file and its samples: give --out DIR")
+        if Path(args.out).exists() and not Path(args.out).is_dir():
+            raise ArgumentFileError(
+                f"{args.out} is a file; --format inspect writes into a folder (--out DIR)"
+            )
+        inst = load_instrument(args.instrument)
+        try:
+            design = Design(
+                instruments=[inst],
+                templates=args.templates or "all",
+                orders=args.orders or "original,reversed",
+            )
+            answers = AnswerConfig(mode="generate", label_style=args.labels or "digits")
+        except ConfigError as exc:
+            flag = {"label_style": "--labels"}.get(exc.field or "", f"--{exc.field}")
+            raise ConfigError(f"{flag}: {exc}", field=exc.field) from None
+        task, samples = to_inspect(inst, args.out, design=design, answers=answers)
+        n = sum(1 for _ in samples.open(encoding="utf-8"))
+        print(
+            f"wrote {task} and {samples} ({n} samples); run: cd {task.parent} && inspect eval {task.name} "
+            "--model MODEL"
+        )
+        return 0
+    if args.out is not None and (Path(args.out).is_dir() or args.out.endswith(("/", os.sep))):
+        raise ArgumentFileError(f"{args.out} is a directory; give a file name")
 
     text = export(load_instrument(args.instrument), args.format, args.out)
     if text is not None:

@@ -1,4 +1,5 @@
-"""``psychometry results info|export RUN.sqlite``: inspect and export a results file."""
+"""``psychometry results info|export RUN.sqlite``: inspect and export a results file;
+``psychometry results import FILE --from inspect|lm-eval``: another tool's results into one."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ import argparse
 import json
 import sys
 
-from ._args import OutputFile, ResultsFile
+from ._args import InstrumentRef, OutputFile, ResultsFile, Text, existing_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "results",
-        help="inspect or export a results file",
-        description="Inspect (info) or export (export) a psychometry results file. "
-        "Both open the file read-only.",
+        help="inspect, export or import a results file",
+        description="Inspect (info) or export (export) a psychometry results file (both open the file "
+        "read-only), or import another tool's results into one (import).",
     )
     sub = p.add_subparsers(dest="results_command", metavar="ACTION")
     info = sub.add_parser(
@@ -46,6 +47,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="output file; missing folders are created (default: standard output)",
     )
     exp.set_defaults(handler=run_export)
+    imp = sub.add_parser(
+        "import",
+        help="read an inspect eval log or lm-eval --log_samples output of an exported psychometry task "
+        "into a results file",
+    )
+    imp.add_argument(
+        "file",
+        metavar="FILE",
+        type=existing_file(what="inspect log (.eval/.json) or lm-eval samples file (.jsonl)"),
+        help="inspect: the log 'inspect eval' wrote; lm-eval: samples_<task>_<date>.jsonl",
+    )
+    imp.add_argument("--from", dest="source", required=True, choices=("inspect", "lm-eval"))
+    imp.add_argument(
+        "--out",
+        default=None,
+        metavar="RESULTS.sqlite",
+        type=OutputFile(),
+        help="the results file to write (default: FILE's name with .sqlite, in the current folder)",
+    )
+    imp.add_argument(
+        "--add-run",
+        action="store_true",
+        help="add the imported run to a results file that holds another run",
+    )
+    imp.add_argument(
+        "--instrument",
+        metavar="ID_OR_FILE",
+        type=InstrumentRef(),
+        help="inspect: the instrument the task was exported from, when it is not shipped and not at "
+        "the path the task recorded",
+    )
+    imp.add_argument(
+        "--model",
+        type=Text("a model name"),
+        help="lm-eval: the model's name in the results (default: from lm-eval's results JSON beside FILE)",
+    )
+    imp.set_defaults(handler=run_import)
     p.set_defaults(handler=lambda args: (p.print_help(), 0)[1])
 
 
@@ -125,4 +163,19 @@ def run_export(args: argparse.Namespace) -> int:
     text = export_results(args.path, args.format, args.out)
     if text is not None:
         sys.stdout.write(text)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..integrations.imports import import_results
+
+    out = args.out or Path(args.file).with_suffix(".sqlite").name
+    res = import_results(
+        args.file, args.source, out, add_run=args.add_run, instrument=args.instrument, model=args.model
+    )
+    if res.degenerate:
+        print(f"psychometry: warning: {res.degenerate}", file=sys.stderr)
+    print(res.summary(degenerate=False))
     return 0

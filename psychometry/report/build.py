@@ -22,7 +22,7 @@ from psychometry.instrument.model import Instrument
 from .analyses import ModelAnalysis
 from .document import Report, Section
 from .errors import ReportError
-from .findings import findings_section
+from .findings import degenerate_logprobs, findings_section
 from .respondents import RESPONDENT_LEVELS, split_models
 from .sections import (
     behaviour_section,
@@ -92,6 +92,7 @@ def build_report(
     respondent: str = "condition",
     thresholds: VerdictThresholds | None = None,
     verdicts: bool = True,
+    degenerate: Sequence[tuple[str, str]] = (),
 ) -> Report:
     """Compute the report of a long results table (``psychometry.load_results``).
 
@@ -117,6 +118,9 @@ def build_report(
         validity sections analyse persons (the robustness sections still compare the conditions).
     thresholds : the cut-offs of the verdicts (:class:`~psychometry.report.verdicts.VerdictThresholds`).
     verdicts : lead the report with the findings (one block of verdicts per model).
+    degenerate : ``(model, line)`` of runs whose log-likelihoods their source is known to make degenerate
+        (recorded by ``psychometry results import``), printed first in the findings with those the data
+        shows (:func:`~psychometry.report.findings.degenerate_logprobs`).
 
     Models are never pooled: with several models in the table, every statistic is computed per model
     and the models are shown side by side.
@@ -189,7 +193,11 @@ def build_report(
             )
             for name, ma in analyses.items()
         ]
-        rep.sections.append(findings_section(rep.verdicts, thresholds or VerdictThresholds()))
+        found = [(name, line) for name, rows in models if (line := degenerate_logprobs(rows))]
+        found += [d for d in degenerate if d[0] not in {n for n, _ in found}]
+        rep.sections.append(
+            findings_section(rep.verdicts, thresholds or VerdictThresholds(), degenerate=found)
+        )
     rep.sections.append(
         overview(
             subset,
@@ -281,7 +289,21 @@ def report_from_file(
             raise ReportError(f"{path}: no responses of run {run_id!r} (runs: {', '.join(runs) or 'none'})")
         raise ReportError(f"{path}: the results file holds no responses yet")
     kwargs.setdefault("source", str(path))
+    kwargs.setdefault("degenerate", recorded_degenerate(path))
     return build_report(long_df, instruments, **kwargs)
+
+
+def recorded_degenerate(path: str | Path) -> list[tuple[str, str]]:
+    """``(model, line)`` of the runs of ``path`` whose manifest records degenerate log-likelihoods
+    (``psychometry results import``)."""
+    from psychometry.results import run_info
+
+    out = []
+    for r in run_info(path):
+        m = r["manifest"]
+        if m.get("degenerate"):
+            out.append((str(m.get("model", {}).get("name", "")), str(m["degenerate"])))
+    return out
 
 
 def load_files(paths: Sequence[str | Path], *, run_id: str | None = None) -> pd.DataFrame:
@@ -330,4 +352,5 @@ def report_from_files(
         return report_from_file(paths[0], run_id=run_id, instruments=instruments, **kwargs)
     long_df = load_files(paths, run_id=run_id)
     kwargs.setdefault("source", ", ".join(str(p) for p in paths))
+    kwargs.setdefault("degenerate", [d for p in paths for d in recorded_degenerate(p)])
     return build_report(long_df, instruments, **kwargs)

@@ -8,8 +8,11 @@ It is also the HTML of one model's findings in Jupyter: it registers itself as
 from __future__ import annotations
 
 import html as _h
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import fields as _fields
+from typing import Any
 
 import pandas as pd
 
@@ -19,18 +22,105 @@ from .document import Section
 from .thresholds import THRESHOLD_SOURCES, VerdictThresholds
 from .verdicts.model import ModelVerdicts
 
-__all__ = ["findings_html", "findings_section"]
+__all__ = ["degenerate_logprobs", "findings_html", "findings_section"]
+
+#: two option probabilities closer than this are equal (stored probabilities keep 10 decimals)
+_EQUAL = 1e-6
+
+
+def _option_probs(x: Any) -> list[float] | None:
+    """A row's option probabilities in shown order (``position_probs``: a list or its JSON text)."""
+    if isinstance(x, str):
+        try:
+            x = json.loads(x)
+        except ValueError:
+            return None
+    if not isinstance(x, (list, tuple)) or len(x) < 2:
+        return None
+    try:
+        out = [float(v) for v in x]
+    except (TypeError, ValueError):
+        return None
+    return out if all(math.isfinite(v) for v in out) else None
+
+
+def degenerate_logprobs(long: pd.DataFrame, *, across_items: bool = False) -> str | None:
+    """One line naming degenerate log-likelihoods in the logprob-mode answers of ``long`` (the long
+    results table), or None.
+
+    Two signs, each meaning that the scores did not come from the model reading the item:
+
+    * **equal options**: more than half of the answers give every option the same probability
+      (their log-likelihoods are equal). lm-eval's ``gguf`` model against llama-cpp-python's server
+      does this: it drops the last continuation token, so every choice is scored as the same (empty)
+      continuation (lm-eval issues #4158, #2525; llama-cpp-python #1983).
+    * **one answer for every item** (``across_items=True``, what ``psychometry results import``
+      checks): more than half of the respondents with three or more items give every item the same
+      option probabilities (to 6 decimals), not uniform: the item text did not reach the scores (a
+      fixed context, a cached prompt). The report does not ask this of its data: a scripted test
+      model (``FakeBackend(choice=0)``) answers so by design, and a real model never does.
+
+    A psychometry run of a working model shows neither (its option probabilities differ between
+    items and between options); ``tests/test_results_import.py`` checks both on real runs.
+    """
+    if "position_probs" not in long.columns or long.empty:
+        return None
+    rows = long
+    if "mode" in rows.columns:
+        rows = rows[rows["mode"].astype(str) == "logprob"]
+    probs = [
+        (i, p) for i, x in zip(rows.index, rows["position_probs"]) if (p := _option_probs(x)) is not None
+    ]
+    if not probs:
+        return None
+    equal = sum(max(p) - min(p) < _EQUAL for _, p in probs)
+    n = len(probs)
+    if equal * 2 > n:
+        return (
+            f"degenerate log-likelihoods: {equal} of {n} logprob answers ({100 * equal / n:.0f}%) give every "
+            "option the same probability (equal log-likelihoods, e.g. lm-eval's gguf model dropping the "
+            "continuation against llama-cpp-python's server); these answers carry no information about the model"
+        )
+    if not across_items or "respondent" not in rows.columns or "item" not in rows.columns:
+        return None
+    by_resp: dict[str, dict[str, tuple[float, ...]]] = {}
+    resp, item = rows["respondent"].astype(str), rows["item"].astype(str)
+    for i, p in probs:
+        if max(p) - min(p) >= _EQUAL:
+            by_resp.setdefault(resp[i], {})[item[i]] = tuple(round(v, 6) for v in p)
+    judged = {r: v for r, v in by_resp.items() if len(v) >= 3}
+    same = sum(len(set(v.values())) == 1 for v in judged.values())
+    if judged and same * 2 > len(judged):
+        return (
+            f"degenerate log-likelihoods: {same} of {len(judged)} respondents give every item the same "
+            "option probabilities; the scores do not depend on the item (the item text did not reach the model)"
+        )
+    return None
 
 
 _BADGE = {"ok": "OK", "caution": "CAUTION", "fails": "FAILS", "n/a": "N/A"}
 
 
-def findings_section(verdicts: Sequence[ModelVerdicts], thresholds: VerdictThresholds) -> Section:
+def findings_section(
+    verdicts: Sequence[ModelVerdicts],
+    thresholds: VerdictThresholds,
+    *,
+    degenerate: Sequence[tuple[str, str]] = (),
+) -> Section:
     """Section ``findings``: the verdicts of each model (headline first), and side by side when there
-    are several models. The text is what ``psychometry report`` prints first."""
+    are several models. The text is what ``psychometry report`` prints first.
+
+    ``degenerate``: ``(model, line)`` for each model whose log-likelihoods are degenerate
+    (:func:`degenerate_logprobs`), printed before everything else."""
     key, title = "findings", "Findings"
     lines: list[str] = []
     out_html: list[str] = []
+    for model, line in degenerate:
+        lines += [f"DEGENERATE ({model}): {line}", ""]
+        out_html.append(
+            f'<p class="headline lv-fails"><span class="badge fails">DEGENERATE</span> '
+            f"<b>{_h.escape(model)}</b>: {_h.escape(line)}</p>"
+        )
     if len(verdicts) > 1:
         labels: list[str] = []
         for mv in verdicts:
