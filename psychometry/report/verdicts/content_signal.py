@@ -53,8 +53,8 @@ def check(ctx: CheckContext, ia: InstrumentAnalysis) -> Verdict | None:
     p, share = float(overall["p"]), float(overall["share"])
     fig = _figure(tab, label)
     details = [
-        f"{r['scale']}: forward {num(float(r['mean_forward']))} vs reversed {num(float(r['mean_reversed']))} "
-        f"(raw), separation {num(float(r['separation']))} [{num(float(r['separation_ci_low']))}, "
+        f"{r['scale']}: forward {num(float(r['mean_forward']))} vs reversed {num(float(r['mean_reversed']))}, "
+        f"separation {num(float(r['separation']))} [{num(float(r['separation_ci_low']))}, "
         f"{num(float(r['separation_ci_high']))}], {pval(float(r['p']))}, acquiescence {num(float(r['acquiescence']))}"
         for _, r in tab.iterrows()
         if r["scale"] != "(all)"
