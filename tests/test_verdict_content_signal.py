@@ -52,11 +52,14 @@ def test_a_planted_content_effect_is_found(runs):
     v = weak.get("content", "bfi44")
     assert v.level == "caution" and v.sentence.startswith("Weak content signal")
     assert "(3% of the range" in v.figure and "p = 1e-04" in v.figure
-    assert weak.headline[2].startswith("Under the habit, item content still moves the answers")
+    assert weak.headline[2].startswith(
+        "Under the habit, a weak item-content signal remains (Content signal (bfi44)"
+    )
     [strong] = compute_verdicts(runs[0.25], thresholds=replace(VerdictThresholds(), content_share_ok=0.05))
     v = strong.get("content", "bfi44")
     assert v.level == "ok" and v.sentence.startswith("Item content moves the answers")
     assert "(8% of the range" in v.figure
+    assert strong.headline[2].startswith("Under the habit, item content still moves the answers")
     assert [d.split(":")[0] for d in v.details] == ["E", "A", "C", "N", "O"]
     # the same data at the default cut-off (.10): weak
     [default] = compute_verdicts(runs[0.25])

@@ -36,9 +36,13 @@ def headline(vs: list[Verdict]) -> list[str]:
         content = [v for v in vs if v.check == "content" and v.level != "n/a"]
         found = [v for v in content if v.level in ("ok", "caution")]
         if found:
-            lines.append(
-                f"Under the habit, item content still moves the answers ({found[0].label}: {found[0].figure})."
+            v = found[0]
+            what = (
+                "item content still moves the answers"
+                if v.level == "ok"
+                else "a weak item-content signal remains"
             )
+            lines.append(f"Under the habit, {what} ({v.label}: {v.figure}).")
         elif content:
             lines.append(f"No item content signal under the habit ({content[0].label}: {content[0].figure}).")
         return lines
