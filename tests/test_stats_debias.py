@@ -108,6 +108,9 @@ def test_permutation_averaging_is_the_mean_over_the_cyclic_rotations_by_hand():
     assert row["order"] == "(permutation)" and row["respondent"] == "m/none/t/(permutation)/0"
     assert row["debias"] == "permutation"
     assert (res.n_units, res.n_prompts) == (1, 3)
+    # a persona or template named like an order: the order is the segment after them
+    odd = pd.DataFrame(rows).assign(respondent=lambda d: "m/rotate1/t/" + d["order"] + "/0")
+    assert permutation_debias(odd).table.loc[0, "respondent"] == "m/rotate1/t/(permutation)/0"
 
 
 def test_permutation_averaging_of_a_pure_position_habit_is_flat():

@@ -11,6 +11,8 @@ plus a planted content answer with weight c. What the tests pin down:
   to .05 makes it "ok"; the headline says content still moves the answers;
 * with all cyclic rotations the debiased answers (permutation averaging) are tested too, beside the
   raw ones; with ``--answers debiased`` the verdict rests on the debiased answers;
+* with the content-free companion in the design, the calibrated answers are tested too, and the
+  companion itself gets no verdict; an instrument without reverse-keyed items is not checked (n/a);
 * the threshold has a source.
 """
 
@@ -20,11 +22,18 @@ from dataclasses import replace
 
 import pytest
 from test_stats_content_signal import planted_run
+from test_stats_debias import _habit_times_content
 
 import psychometry
+from psychometry import Design
+from psychometry.backends.fake import FakeBackend
+from psychometry.instrument import load_instrument
+from psychometry.instrument.content_free import CONTENT_FREE_SUFFIX as FREE_SUFFIX
+from psychometry.instrument.content_free import content_free_instrument
 from psychometry.report import VerdictThresholds, build_report, compute_verdicts
 from psychometry.report.verdicts import THRESHOLD_SOURCES
 from psychometry.report.verdicts.registry import CHECKS
+from psychometry.stats.robustness.debias import CONTENT_FREE_SUFFIX
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +95,32 @@ def test_the_content_check_is_registered_with_a_sourced_threshold():
     assert "content" in [c.name for c in CHECKS]
     assert "Good 2005" in THRESHOLD_SOURCES["content_share_ok"]
     assert VerdictThresholds().content_share_ok == 0.10
+
+
+def test_with_content_free_items_the_calibrated_answers_are_tested_and_the_companion_gets_no_verdict(
+    tmp_path,
+):
+    inst = load_instrument("bfi44")
+    out = tmp_path / "cf.sqlite"
+    psychometry.administer(
+        Design([inst, content_free_instrument(inst)], templates="likert-plain", orders="original,reversed"),
+        model=FakeBackend(_habit_times_content, name="habit"),
+        out=out,
+        progress=False,
+    )
+    [mv] = compute_verdicts(psychometry.load_results(out))
+    v = mv.get("content", "bfi44")
+    assert "; debiased (calibration): forward- and reverse-keyed items" in v.figure
+    assert [x.instrument for x in mv.verdicts if x.check == "content"] == ["bfi44"]
+    assert CONTENT_FREE_SUFFIX == FREE_SUFFIX  # the instrument layer and the statistics agree
+
+
+def test_an_instrument_without_reverse_keyed_items_is_not_checked(runs):
+    long = runs[0.1]
+    forward = long[long["keyed"] > 0]
+    [mv] = compute_verdicts(forward)
+    v = mv.get("content", "bfi44")
+    assert (
+        v.level == "n/a"
+        and v.sentence == "Not checked: no scale has both forward- and reverse-keyed items to compare."
+    )

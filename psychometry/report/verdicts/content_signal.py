@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from psychometry.stats.robustness.debias import CONTENT_FREE_SUFFIX
+
 from ..analyses import InstrumentAnalysis
 from .context import CheckContext
 from .model import Verdict
@@ -30,8 +32,8 @@ def _figure(tab, label: str) -> str:
 
 def check(ctx: CheckContext, ia: InstrumentAnalysis) -> Verdict | None:
     """The content-signal verdict of one instrument (None for tasks)."""
-    if ia.is_task:
-        return None
+    if ia.is_task or ia.iid.endswith(CONTENT_FREE_SUFFIX):
+        return None  # no keyed scales: tasks, and the content-free items of contextual calibration
     th = ctx.thresholds
     analysis = ctx.analysis
     iid = ia.iid
@@ -39,6 +41,15 @@ def check(ctx: CheckContext, ia: InstrumentAnalysis) -> Verdict | None:
     res = got.value
     already = "debias" in analysis.raw.columns
     label = f"debiased ({analysis.debias_method})" if already else "raw"
+    if res is None and got.brief and "no scale has both forward- and reverse-keyed items" in got.brief:
+        return Verdict(
+            "content",
+            TITLE,
+            "n/a",
+            "no reverse-keyed items",
+            "Not checked: no scale has both forward- and reverse-keyed items to compare.",
+            instrument=iid,
+        )
     if res is None:
         return Verdict(
             "content",

@@ -94,12 +94,20 @@ def _unit_keys(long: pd.DataFrame, order: str, respondent: str, instrument: str,
     seg = "/" + orders + "/"
     if bool(np.all([s in r for r, s in zip(resp, seg)])):
         base = pd.Series(
-            [r.replace(s, "/\x00/", 1) for r, s in zip(resp, seg)], index=long.index, dtype=object
+            [_replace_last(r, s, "/\x00/") for r, s in zip(resp, seg)], index=long.index, dtype=object
         )
     else:
         cols = [c for c in present(long, FACTORS) if c != order]
         base = long[cols].astype(str).agg("/".join, axis=1) if cols else pd.Series("", index=long.index)
     return base + "\x1f" + long[instrument].astype(str) + "\x1f" + long[item].astype(str)
+
+
+def _replace_last(text: str, old: str, new: str) -> str:
+    """``text`` with the last occurrence of ``old`` replaced: the order segment of a respondent id
+    ``model/persona/template/order/repeat/tag`` comes after the persona and template, which may
+    share its name."""
+    head, sep, tail = text.rpartition(old)
+    return head + new + tail if sep else text
 
 
 def _balanced(seqs: Sequence[tuple[float, ...]]) -> bool:
@@ -265,9 +273,10 @@ class PermutationDebiasResult(Result):
     Attributes
     ----------
     table : the debiased long table: one row per (respondent but its option order, instrument, item),
-        ``order`` = ``(permutation)``, ``probs`` the averaged distribution (``value``, ``expected``,
-        ``entropy`` from it), ``position`` and ``position_probs`` empty (an average has no shown
-        position), ``debias`` = ``permutation``.
+        ``order`` = ``(permutation)`` (in the respondent id too), ``probs`` the averaged distribution
+        (``value``, ``expected``, ``entropy`` from it), ``position`` and ``position_probs`` empty (an
+        average has no shown position), ``debias`` = ``permutation``; the other columns
+        (``response_id``, ``prompt_hash``, ``shown_values``...) are those of the unit's first row.
     n_units : items x respondents averaged; n_prompts : the answers averaged (cost: prompts per item =
         n_prompts / n_units, k for a k-option item).
     """
@@ -373,7 +382,7 @@ def permutation_debias(
     old = out[order].astype(str)
     if respondent in res.columns:
         res[respondent] = [
-            r.replace(f"/{o}/", f"/{PERMUTED}/", 1) for r, o in zip(res[respondent].astype(str), old)
+            _replace_last(r, f"/{o}/", f"/{PERMUTED}/") for r, o in zip(res[respondent].astype(str), old)
         ]
     res[order] = PERMUTED
     return PermutationDebiasResult(table=res, n_units=len(units), n_prompts=n_prompts)
