@@ -194,6 +194,11 @@ def _boot(scales: Sequence[_Scale], n_boot: int, rng: np.random.Generator) -> np
     return out
 
 
+def _clean(x: float) -> float:
+    """``x`` with rounding noise around zero (and -0.0) printed as 0."""
+    return 0.0 if math.isfinite(x) and abs(x) < 1e-12 else float(x)
+
+
 def _ci(v: np.ndarray, conf_level: float) -> tuple[float, float]:
     v = v[np.isfinite(v)]
     if not v.size:
@@ -421,11 +426,11 @@ def content_signal(
         boot = _boot([sc for _, sc in scales], n_boot, rng) if n_boot else np.zeros((0, len(scales), 3))
 
         for j, ((sid, sc), o) in enumerate(zip(scales, obs)):
-            s_ex = sizes[j] <= n_permutations
-            if s_ex and not exact:  # this scale alone is small enough for its exact distribution
-                s_perm, c_perm = _sep(sc.x, _all_masks(len(sc.rev), int(sc.rev.sum())))
-            elif s_ex:
-                s_perm, c_perm = _sep(sc.x, _all_masks(len(sc.rev), int(sc.rev.sum())))
+            s_ex = sizes[j] <= n_permutations  # this scale alone: its exact distribution
+            if s_ex:
+                s_perm, c_perm = (
+                    (per_s[j], per_c[j]) if exact else _sep(sc.x, _all_masks(len(sc.rev), int(sc.rev.sum())))
+                )
             else:
                 s_perm, c_perm = per_s[j], per_c[j]
             recs.append(
