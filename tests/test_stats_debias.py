@@ -303,6 +303,10 @@ def test_report_answers_debiased_without_the_orders_it_needs_is_one_line(tmp_pat
     assert len(err.splitlines()) == 1 and "--orders rotate" in err and "content-free" in err
     assert main(["report", str(out), "--answers", "debiased", "--debias", "permutation"]) == 1
     assert "administer with --orders rotate" in capsys.readouterr().err
-    assert main(["report", str(out), "--debias", "pride"]) == 1
-    assert "--debias and --share need --answers debiased" in capsys.readouterr().err
+    assert main(["report", str(out), "--debias", "pride", "--quiet"]) == 0
+    assert "--debias and --share apply with --answers debiased only; ignored" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # argparse: the usage line and one error line
+        main(["report", str(out), "--answers", "debiased", "--share", "2"])
+    assert exit_.value.code == 2
+    assert "argument --share: must be a finite number > 0 and <= 1, not '2'" in capsys.readouterr().err
     assert main(["report", str(rotate_run), "--answers", "debiased", "--debias", "pride", "--quiet"]) == 0
