@@ -74,7 +74,14 @@ def decode_position_probs(text: str | None) -> list[float] | None:
     return [float(p) for p in json.loads(str(text))]
 
 
-def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame:
+def load_results(
+    path: str | Path,
+    *,
+    run_id: str | None = None,
+    answers: str = "raw",
+    debias: str = "auto",
+    share: float | None = None,
+) -> pd.DataFrame:
     """The long results table of a results file (all runs, or one ``run_id``).
 
     Rows come in the order they were written. ``value``, ``position``, ``expected``, ``entropy``
@@ -87,8 +94,23 @@ def load_results(path: str | Path, *, run_id: str | None = None) -> pd.DataFrame
     Without ``run_id`` every stored response appears once (``run_id``: the run that wrote it);
     with ``run_id`` every stored response of that run's design, shared ones included (``run_id``
     set to the one asked for). The file is opened read-only.
+
+    ``answers="debiased"`` (logprob mode) returns the answers with the position bias taken out, an
+    analysis choice (the file keeps the raw probabilities): ``debias`` is ``permutation`` (average
+    over all cyclic rotations of the options), ``pride`` (a position prior estimated on the items
+    answered under every rotation, ``share`` of them, divided out) or ``calibration`` (divided by the
+    content-free answer of the same prompt); ``auto`` picks by what the run holds, in that order
+    (:func:`psychometry.stats.robustness.debias.debias_answers`; docs/statistics/debias.md). The
+    ``debias`` column names the method.
     """
-    return _frame(path, run_id=run_id, decode=True)
+    if answers not in ("raw", "debiased"):
+        raise StoreError(f"load_results: answers must be 'raw' or 'debiased', not {answers!r}")
+    df = _frame(path, run_id=run_id, decode=True)
+    if answers == "raw":
+        return df
+    from .stats.robustness.debias import debias_answers
+
+    return debias_answers(df, method=debias, share=share)
 
 
 def _frame(path: str | Path, *, run_id: str | None, decode: bool) -> pd.DataFrame:

@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "backends": {"errors"},
     "answers": {"errors", "instrument"},
     "store": {"errors"},
-    "results": {"errors", "instrument", "store", "scoring"},
+    "results": {"errors", "instrument", "store", "scoring", "stats"},
     "stats": {"errors"},
     "scoring": {"errors", "instrument", "stats"},
     "report": {"errors", "instrument", "results", "scoring", "stats"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._args import OutputDir, OutputFile, ResultsFile, existing_file, text
+from ._args import FloatRange, OutputDir, OutputFile, ResultsFile, existing_file, text
 
 EXAMPLES = """\
 examples:
@@ -20,6 +20,8 @@ examples:
   psychometry report a.sqlite b.sqlite --html compare.html   # two models side by side
   psychometry report run.sqlite --respondent persona         # average prompt conditions within persona
   psychometry report run.sqlite --thresholds strict.yaml     # your own verdict cut-offs
+  psychometry report rotate.sqlite --answers debiased        # position debiasing (a run with --orders rotate)
+  psychometry report rotate.sqlite --answers debiased --debias pride --share 0.05
 """
 
 
@@ -72,9 +74,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--answers",
-        choices=("chosen", "expected"),
+        choices=("chosen", "expected", "debiased"),
         default="chosen",
-        help="analyse the chosen option (default) or logprob mode's probability-weighted value",
+        help="analyse the chosen option (default), logprob mode's probability-weighted value, or the "
+        "probability-weighted value after position debiasing (--debias; the file keeps the raw answers)",
+    )
+    p.add_argument(
+        "--debias",
+        choices=("auto", "permutation", "pride", "calibration"),
+        default="auto",
+        help="with --answers debiased: average over all cyclic rotations of the options (permutation; needs "
+        "--orders rotate), divide by a position prior estimated on items with all rotations (pride), or by the "
+        "answer to a content-free item (calibration); auto (default) picks by what the run holds",
+    )
+    p.add_argument(
+        "--share",
+        default=None,
+        metavar="S",
+        type=FloatRange(0.0, 1.0, inclusive=False),
+        help="with --debias pride: the share of the items with all rotations that estimate the prior "
+        "(default: all of them; the paper uses 0.05)",
     )
     p.add_argument(
         "--respondent",
@@ -95,19 +114,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from ..report import load_thresholds, report_from_files
+    from ..report import build_report, load_files, load_thresholds, report_from_files
 
     files = bool(args.html or args.markdown)
     thresholds = load_thresholds(args.thresholds)
-    rep = report_from_files(
-        args.paths,
-        run_id=args.run_id,
-        instruments=args.instrument,
-        plots=files,
-        answers=args.answers,
-        respondent=args.respondent,
-        thresholds=thresholds,
-    )
+    if args.answers != "debiased" and (args.debias != "auto" or args.share is not None):
+        print(
+            "psychometry: note: --debias and --share apply with --answers debiased only; ignored",
+            file=sys.stderr,
+        )
+    if args.answers == "debiased":
+        from ..stats.robustness.debias import debias_answers
+
+        long = debias_answers(
+            load_files(args.paths, run_id=args.run_id), method=args.debias, share=args.share
+        )
+        method = str(long["debias"].iloc[0]) if len(long) else args.debias
+        rep = build_report(
+            long,
+            args.instrument,
+            title=f"psychometry report (answers debiased: {method})",
+            source=", ".join(str(p) for p in args.paths),
+            plots=files,
+            answers="expected",
+            respondent=args.respondent,
+            thresholds=thresholds,
+        )
+    else:
+        rep = report_from_files(
+            args.paths,
+            run_id=args.run_id,
+            instruments=args.instrument,
+            plots=files,
+            answers=args.answers,
+            respondent=args.respondent,
+            thresholds=thresholds,
+        )
     if not args.quiet:
         sys.stdout.write(rep.text())
     if args.html:

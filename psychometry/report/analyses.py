@@ -29,6 +29,7 @@ from psychometry.errors import PsychometryError
 from psychometry.instrument.model import Instrument
 from psychometry.scoring import score_long
 from psychometry.stats.reliability import reverse_items
+from psychometry.stats.robustness.debias import debias_answers, debias_available
 
 from .direction import DirectionAnalysis, direction_analysis
 from .outcome import Outcome, attempt
@@ -552,6 +553,42 @@ class ModelAnalysis(_Memo):
     def position_bias(self, by: str | None) -> Outcome:
         """stats.position_bias of every answer of the model (the chosen positions)."""
         return self._once(("positions", by), lambda: attempt(st.position_bias, self.raw, by=by))
+
+    @cached_property
+    def debias_method(self) -> str | None:
+        """The debiasing the model's rows allow (``permutation``, ``pride``, ``calibration``; None: none),
+        or the method already applied when the rows are debiased (their ``debias`` column)."""
+        if "debias" in self.raw.columns and len(self.raw):
+            return str(self.raw["debias"].iloc[0])
+        return debias_available(self.raw)
+
+    def debiased(self) -> Outcome:
+        """The model's rows position-debiased by :attr:`debias_method`
+        (``stats.robustness.debias.debias_answers``); the rows themselves when already debiased."""
+        if "debias" in self.raw.columns:
+            return Outcome(value=self.raw)
+        method = self.debias_method
+        if method is None:
+            return Outcome(reason="no option orders or content-free answers to debias with")
+        return self._once("debiased", lambda: attempt(debias_answers, self.raw, method=method))
+
+    def content_signal(self, iid: str, *, debiased: bool = False) -> Outcome:
+        """stats.content_signal of one instrument's condition-level answers (the probability-weighted
+        ``expected`` in logprob mode, else the chosen ``value``): the raw rows, or the debiased ones."""
+
+        def run() -> Outcome:
+            if debiased:
+                got = self.debiased()
+                if got.value is None:
+                    return got
+                rows = got.value[got.value["instrument"].astype(str) == iid]
+            else:
+                ia = self.instrument(iid)
+                rows = ia.cond if ia is not None else self.raw.iloc[:0]
+            value = "expected" if "expected" in rows.columns and rows["expected"].notna().any() else "value"
+            return attempt(st.content_signal, rows, value=value)
+
+        return self._once(("content", iid, debiased), run)
 
     def mtmm(self, common: Sequence[str]) -> Outcome:
         """stats.mtmm of the :data:`MTMM_INSTRUMENTS`' scale scores on their ``common`` scales."""

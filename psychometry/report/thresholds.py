@@ -34,6 +34,7 @@ class VerdictThresholds:
     shift_negligible: float = 0.05
     shift_fails: float = 0.10
     p_value: float = 0.05
+    content_share_ok: float = 0.10
     reliability_ok: float = 0.70
     reliability_fails: float = 0.50
     convergent_ok: float = 0.50
@@ -73,7 +74,11 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "shift_negligible": "a shift below 5% of the scale range (0.2 points on 1-5) is negligible whatever its test "
     "(this package's convention)",
     "shift_fails": "a shift of 10% of the scale range (0.4 points on 1-5) or more can fail (convention)",
-    "p_value": "significance level of the paired tests (Fisher's .05)",
+    "p_value": "significance level of the paired tests and of the content-signal permutation test (Fisher's .05)",
+    "content_share_ok": "content signal: forward- and reverse-keyed items of a scale answered apart by a tenth of the "
+    "scale range or more (0.4 points on 1-5; the same cut-off as shift_fails, this package's convention); a "
+    "significant smaller separation is a weak signal (caution). The test: keying labels permuted within scales "
+    "(Good 2005, Permutation, parametric and bootstrap tests of hypotheses; Phipson & Smyth 2010)",
     "reliability_ok": "alpha / omega .70 for research use (Nunnally 1978, Psychometric Theory, 2nd ed.)",
     "reliability_fails": "below .50 unacceptable (George & Mallery 2003)",
     "convergent_ok": "mean convergent r .50, and each convergent r larger than its heterotrait correlations "

@@ -41,6 +41,10 @@ _EXPORTS = {
     "order_sensitivity": "robustness",
     "position_bias": "robustness",
     "response_styles": "robustness",
+    "permutation_debias": "robustness",
+    "pride_debias": "robustness",
+    "calibrate_content_free": "robustness",
+    "content_signal": "robustness",
     "scale_scores": "tidy",
     # behaviour prediction (traits -> behavioural tasks)
     "behaviour_regression": "prediction",

@@ -1,7 +1,7 @@
 """Verdicts: the findings a report leads with, computed per model from the package's statistics.
 
 Each :class:`Verdict` answers one question about one model's answers (does it answer at all? are
-the answers a position habit? do option order and prompt template move the scores? are the scales
+the answers a position habit? does item content move them beyond position? do option order and prompt template move the scores? are the scales
 reliable? may scores be compared across option orders and prompt templates (measurement
 invariance)? do two instruments of the same traits agree (MTMM)? how far from human norms? do traits
 predict behaviour?) with a level (``ok`` / ``caution`` / ``fails``; ``n/a`` when the design does not
@@ -9,7 +9,7 @@ allow the check), the figure it rests on and one sentence. :func:`compute_verdic
 :class:`ModelVerdicts` per model: models are never pooled.
 
 One check per module, named by the statistic it reads (``answers``, ``position_bias``,
-``order_sensitivity``, ``template_sensitivity``, ``reliability``, ``invariance``, ``mtmm``,
+``content_signal``, ``order_sensitivity``, ``template_sensitivity``, ``reliability``, ``invariance``, ``mtmm``,
 ``norms``, ``behaviour``); :data:`~psychometry.report.verdicts.registry.CHECKS` lists them in the
 order of the findings, and :func:`model_verdicts` (:mod:`.compute`) loops over it. The statistics
 come from the model's shared analyses (:mod:`psychometry.report.analyses`, computed once and read by

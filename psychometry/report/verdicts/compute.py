@@ -29,7 +29,23 @@ def headline(vs: list[Verdict]) -> list[str]:
     if ans is not None and ans.level == "fails":
         return [f"The model does not answer: {ans.figure}.", "The scale scores are not interpretable."]
     if pos is not None and pos.level == "fails":
-        return [f"The answers are a position habit: {pos.figure}.", "The scale scores are not interpretable."]
+        lines = [
+            f"The answers are a position habit: {pos.figure}.",
+            "The scale scores are not interpretable.",
+        ]
+        content = [v for v in vs if v.check == "content" and v.level != "n/a"]
+        found = [v for v in content if v.level in ("ok", "caution")]
+        if found:
+            v = found[0]
+            what = (
+                "item content still moves the answers"
+                if v.level == "ok"
+                else "a weak item-content signal remains"
+            )
+            lines.append(f"Under the habit, {what} ({v.label}: {v.figure}).")
+        elif content:
+            lines.append(f"No item content signal under the habit ({content[0].label}: {content[0].figure}).")
+        return lines
     fails = [v.label for v in vs if v.level == "fails"]
     cautions = [v.label for v in vs if v.level == "caution"]
     if fails:

@@ -15,6 +15,20 @@ __all__ = ["check", "positions_verdict"]
 def check(ctx: CheckContext) -> Verdict | None:
     """The position-habit verdict, when answers were given with their shown positions."""
     raw = ctx.analysis.raw
+    if "debias" in raw.columns and len(raw) and not raw["position"].notna().any():
+        method = str(raw["debias"].iloc[0])
+        return Verdict(
+            "positions",
+            "Position habit",
+            "n/a",
+            f"answers debiased ({method}): no chosen positions",
+            "Not checked on debiased answers: "
+            + (
+                "each item's options were averaged over every shown position."
+                if method == "permutation"
+                else "no debiased answer has a single most probable option."
+            ),
+        )
     answered = raw[raw["status"] == "ok"] if "status" in raw.columns else raw
     if len(answered) and "position" in raw.columns and "shown_values" in raw.columns:
         return positions_verdict(ctx.analysis, ctx.thresholds)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     answers,
     behaviour,
+    content_signal,
     direction,
     invariance,
     mtmm,
@@ -28,6 +29,7 @@ __all__ = ["CHECKS"]
 CHECKS: list[Check] = [
     Check("answers", "model", answers.check),
     Check("positions", "model", position_bias.check),
+    Check("content", "instrument", content_signal.check),
     Check("orders", "instrument", order_sensitivity.check),
     Check("templates", "instrument", template_sensitivity.check),
     Check("reliability", "inventory", reliability.check),
