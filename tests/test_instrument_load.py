@@ -20,7 +20,14 @@ from psychometry.instrument import (
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED = ("bfi44", "ipip16pf", "ipip_neo120", "oejts", "sd3", "self_behaviour")
-TASKS = ("cct", "cooperation", "dictator", "honesty", "lottery", "risk")  # instruments/tasks/ (tests/test_behaviour_tasks.py)
+TASKS = (
+    "cct",
+    "cooperation",
+    "dictator",
+    "honesty",
+    "lottery",
+    "risk",
+)  # instruments/tasks/ (tests/test_behaviour_tasks.py)
 GAMES = ("ipd",)  # instruments/games/ (tests/test_games.py)
 
 

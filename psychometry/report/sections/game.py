@@ -19,14 +19,12 @@ __all__ = ["game_sections"]
 
 
 def game_sections(c: InstrumentContext) -> list[Section]:
-    """The game's header and its profile section (with the cooperation-by-round plot)."""
-    from .instrument import header
-
+    """The game's profile section (with the cooperation-by-round plot)."""
     key, title = f"{c.iid}-profile", "Game profile: cooperation, retaliation, forgiveness, payoff"
     by = ["persona", "opponent", "order"] if c.long["persona"].nunique() > 1 else ["opponent", "order"]
     res = attempt(st.game_profile, c.cond, by=by)
     if res.value is None:
-        return [header(c), Section.skipped(key, title, res.reason or "not computed")]
+        return [Section.skipped(key, title, res.reason or "not computed")]
     note = (
         "One game = one simulated respondent against one scripted opponent; the rates are pooled over "
         "the games of each row (psychometry.stats.game_profile). Option orders are kept apart: where the "
@@ -41,4 +39,4 @@ def game_sections(c: InstrumentContext) -> list[Section]:
                 title=f"{c.iid}: cooperation by round",
             )
         )
-    return [header(c), sec]
+    return [sec]

@@ -76,7 +76,7 @@ def instrument_sections(
         thresholds=thresholds,
     )
     if analysis.is_game:  # a repeated game: its profile, not scale statistics
-        return game_sections(c), None
+        return [header(c), *game_sections(c)], None
     sc, reason, warns = scores(c)
     out = [header(c), score_section(c, sc, reason, warns)]
     overview = reliability_overview(c)
