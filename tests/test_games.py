@@ -254,3 +254,18 @@ def test_a_game_exports_as_yaml_or_json_only(tmp_path, capsys):
         main(["instruments", "export", "ipd", "--format", "yaml", "--out", str(tmp_path / "ipd.yaml")]) == 0
     )
     assert load_instrument(tmp_path / "ipd.yaml").game == IPD.game
+
+
+# ------------------------------------------------------------------ the report
+def test_the_report_shows_a_game_profile_per_opponent_and_order_and_no_scale_statistics(tmp_path):
+    from psychometry.report import build_report
+
+    _, df = _run(tmp_path, opponents="tft,defector")
+    rep = build_report(df, plots=True)
+    text = rep.text()
+    assert "Game profile: cooperation, retaliation, forgiveness, payoff" in text
+    assert "Game profile per opponent x order" in text and "Cooperation by round" in text
+    assert "10 rounds against 2 opponents; 2 simulated respondents, 4 games" in text
+    assert "Reliability (ipd)" not in text and "invariance across option orders (ipd)" not in text
+    html = rep.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "ipd: cooperation by round" in html and "<img" in html
