@@ -18,7 +18,10 @@ Episodes
 --------
 The engine's loop runs over episodes (:class:`psychometry.plan.Episode`): each round asks every
 episode for its next requests given what it has been answered, and administers them in fixed
-chunks. A questionnaire item is a one-step episode, so a questionnaire plan is one round.
+chunks. A questionnaire item is a one-step episode, so a questionnaire plan is one round. A repeated
+game (:class:`psychometry.plan.GameEpisode`) asks one round per step, so round k of every game is
+decoded together; its turns carry their stored rows, read back from the results file for rounds an
+earlier session stored, so a resumed game continues from its rounds as they were stored.
 
 Example
 -------
