@@ -159,6 +159,10 @@ class Design(_Config):
     opponents
         Games only: the scripted opponents each game is played against (``"tft,grudger"`` or a
         list; ``psychometry.instrument.opponents``); None: each game's own list.
+    content_free
+        Also administer each instrument's content-free companion (``<id>~content-free``: its
+        items replaced by "N/A", ``psychometry.instrument.content_free``), the input of contextual
+        calibration (``load_results(..., answers="debiased", debias="calibration")``).
     """
 
     instruments: Any = ()
@@ -169,6 +173,7 @@ class Design(_Config):
     repeats: int = 1
     seed: int = 0
     opponents: Any = None
+    content_free: bool = False
 
     def __post_init__(self) -> None:
         _ints(self, "repeats", "seed")
@@ -192,6 +197,8 @@ class Design(_Config):
         object.__setattr__(self, "orders", _texts(self.orders))
         object.__setattr__(self, "personas", _texts(self.personas))
         object.__setattr__(self, "shape", _texts(self.shape))
+        if not isinstance(self.content_free, bool):
+            raise _bad("Design", "content_free", "True or False", self.content_free)
         if self.opponents is not None:
             object.__setattr__(self, "opponents", _texts(self.opponents))
             from .instrument.opponents import parse_opponent
@@ -220,11 +227,17 @@ class Design(_Config):
 
     def load_instruments(self) -> list[Instrument]:
         """The :class:`~psychometry.instrument.model.Instrument` objects of :attr:`instruments` (ids
-        and YAML files loaded; Instrument objects as they are)."""
+        and YAML files loaded; Instrument objects as they are), then, with :attr:`content_free`, each
+        one's content-free companion."""
         from .instrument.load import load_instrument
         from .instrument.model import Instrument
 
-        return [x if isinstance(x, Instrument) else load_instrument(str(x)) for x in self.instruments]
+        insts = [x if isinstance(x, Instrument) else load_instrument(str(x)) for x in self.instruments]
+        if self.content_free:
+            from .instrument.content_free import content_free_instrument
+
+            insts += [content_free_instrument(i) for i in insts if i.game is None]
+        return insts
 
 
 @dataclass(frozen=True)

@@ -310,3 +310,19 @@ def test_report_answers_debiased_without_the_orders_it_needs_is_one_line(tmp_pat
     assert exit_.value.code == 2
     assert "argument --share: must be a finite number > 0 and <= 1, not '2'" in capsys.readouterr().err
     assert main(["report", str(rotate_run), "--answers", "debiased", "--debias", "pride", "--quiet"]) == 0
+
+
+def test_design_content_free_administers_each_instruments_companion_for_calibration(tmp_path):
+    out = tmp_path / "cf.sqlite"
+    psychometry.administer(
+        Design("bfi44", templates="likert-plain", orders="original", content_free=True),
+        model=FakeBackend(choice=0, confidence=0.6),
+        out=out,
+        progress=False,
+    )
+    raw = psychometry.load_results(out)
+    assert sorted(raw["instrument"].unique()) == ["bfi44", "bfi44~content-free"]
+    assert raw.loc[raw["instrument"] == "bfi44~content-free", "item"].tolist() == ["cf1"]
+    cal = psychometry.load_results(out, answers="debiased", debias="calibration")
+    # the fake model answers every item as it answers "N/A": calibration leaves no preference
+    assert cal.loc[cal["instrument"] == "bfi44", "expected"].tolist() == pytest.approx([3.0] * 44)

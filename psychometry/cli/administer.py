@@ -150,6 +150,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="games only: the scripted opponents, comma-separated: cooperator, defector, tft, stft, "
         "tf2t, grudger, alternator, random(p) (default: each game's own list)",
     )
+    d.add_argument(
+        "--content-free",
+        action="store_true",
+        help="also administer each instrument's content-free companion (its items as \"N/A\"), for "
+        "report --answers debiased --debias calibration",
+    )
     a = p.add_argument_group("answers")
     a.add_argument(
         "--mode",
@@ -254,6 +260,7 @@ def _settings(args: argparse.Namespace) -> tuple[Design, ModelConfig, AnswerConf
         repeats=args.repeats,
         seed=args.seed,
         opponents=args.opponents,
+        content_free=args.content_free,
     )
     model = ModelConfig(
         path=args.model,
