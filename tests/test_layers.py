@@ -47,6 +47,10 @@ ALLOWED: dict[str, set[str]] = {
         "_version", "errors", "resources", "instrument", "orders", "backends", "engine", "results", "report",
         "doctor", "scoring", "stats", "config",
     },
+    "integrations": {
+        "_version", "errors", "resources", "instrument", "orders", "templates", "personas", "plan", "backends",
+        "answers", "store", "results", "scoring", "stats", "report", "config", "manifest", "engine", "doctor",
+    },
 }  # fmt: skip
 
 
