@@ -199,6 +199,20 @@ def test_fake_backend_plumbing_through_simple_evaluate(offline) -> None:
     assert set(result["results"]["tiny_capitals"]) >= {"acc,none", "acc_norm,none"}
 
 
+def test_the_command_line_route_is_lm_evals_cli_with_the_model_registered(offline) -> None:
+    """``python -m psychometry.integrations.lm_eval run --model psychometry ...`` is lm-eval's own
+    command line (lm-eval 0.4.13 cannot import a model package by itself), writing its usual files."""
+    tasks, out = _tasks_dir(offline), offline / "out"
+    cmd = [sys.executable, "-m", "psychometry.integrations.lm_eval", "run", "--model", "psychometry"]
+    cmd += ["--model_args", "backend=fake", "--tasks", "tiny_capitals", "--include_path", str(tasks)]
+    cmd += ["--log_samples", "--output_path", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=offline, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "tiny_capitals" in proc.stdout and "acc_norm" in proc.stdout
+    assert len(list(out.rglob("samples_tiny_capitals_*.jsonl"))) == 1
+
+
 def test_unsupported_generation_keywords_are_one_line_errors() -> None:
     from lm_eval.api.instance import Instance
 
