@@ -58,6 +58,17 @@ BATCH = Noise(prob=0.15, expected=0.45, mean_prob=0.027, mean_expected=0.076)
 LAYOUT = Noise(prob=0.23, expected=0.88, mean_prob=0.046, mean_expected=0.13)
 
 
+@dataclass(frozen=True)
+class LoglikelihoodNoise:
+    """Tolerance on a raw continuation log-likelihood (nats): twice the worst difference measured."""
+
+    raw: float
+
+
+#: continuation log-likelihoods against the textbook reference (see the module docstring)
+LOGLIKELIHOOD = LoglikelihoodNoise(raw=1.0)
+
+
 def normalised(logprobs: Sequence[float]) -> list[float]:
     """The option probabilities normalised over the labels."""
     top = max(logprobs)

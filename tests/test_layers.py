@@ -46,7 +46,7 @@ ALLOWED: dict[str, set[str]] = {
     # bridges to other tools (inspect_ai, lm-eval): the Python API and the store, never the CLI
     "integrations": {
         "_version", "errors", "resources", "instrument", "orders", "templates", "personas", "plan", "backends",
-        "answers", "store", "results", "scoring", "stats", "report", "config", "manifest", "engine",
+        "answers", "store", "results", "scoring", "stats", "report", "config", "manifest", "engine", "doctor",
     },
     "cli": {
         "_version", "errors", "resources", "instrument", "orders", "backends", "engine", "results", "report",

@@ -16,11 +16,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from ..errors import ModelError
+
 __all__ = [
     "CHAT_TEMPLATE_MODES",
     "Backend",
     "GenerateRequest",
     "Generation",
+    "Loglikelihood",
+    "LoglikelihoodRequest",
     "Message",
     "ModelInfo",
     "OptionScores",
@@ -29,6 +33,7 @@ __all__ = [
     "chat_messages",
     "format_messages",
     "generate_many",
+    "loglikelihood_many",
     "one_turn",
     "score_many",
 ]
@@ -91,6 +96,59 @@ class GenerateRequest:
     temperature: float = 0.0
     seed: int | None = None
     choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LoglikelihoodRequest:
+    """A continuation to score after a context: lm-evaluation-harness's ``loglikelihood`` request.
+
+    Word-boundary spaces belong to the continuation (``context="... Answer:"``,
+    ``continuation=" Agree strongly"``); trailing whitespace of the context is moved onto the
+    continuation, as lm-eval does (see :class:`Loglikelihood`).
+    """
+
+    context: str
+    continuation: str
+
+
+@dataclass(frozen=True)
+class Loglikelihood:
+    """The log-likelihood of a continuation given its context (lm-eval's ``loglikelihood``).
+
+    .. math:: \\ell = \\sum_{i=c}^{n-1} \\log \\operatorname{softmax}(z_{i-1})[t_i]
+
+    where :math:`t_0..t_{n-1}` is the tokenisation of context + continuation *together* (BOS first
+    where the model adds one), :math:`c` the number of tokens of the context alone, and
+    :math:`z_{i-1}` the logits after token :math:`i-1`. This is lm-evaluation-harness 0.4's
+    ``TemplateLM._encode_pair``: the context's trailing whitespace is moved onto the continuation,
+    the pair is encoded jointly and split at the context's token length; an empty context is
+    replaced by the BOS token (EOS where the model has none). Unlike label scoring
+    (:class:`OptionScores`), the continuation is taken as written: one spelling, and nothing is
+    said about what follows it.
+
+    ``logprob``: :math:`\\ell` (nats). ``n_tokens``: the continuation's tokens (:math:`n - c`).
+    ``n_bytes``: UTF-8 bytes of the continuation as requested, for lm-eval's ``acc_bytes``
+    (:math:`\\ell / \\text{bytes}`; lm-eval's ``acc_norm`` divides by the *characters* of the
+    choice without its leading delimiter). ``greedy``: every continuation token is the most
+    probable token at its position (lm-eval's ``is_greedy``). ``tokens_evaluated``: tokens decoded
+    for it (a batch's tokens are attributed to its first request).
+    """
+
+    logprob: float
+    n_tokens: int
+    n_bytes: int
+    greedy: bool
+    tokens_evaluated: int = 0
+
+    @property
+    def per_token(self) -> float:
+        """``logprob / n_tokens`` (nats per token)."""
+        return self.logprob / self.n_tokens if self.n_tokens else 0.0
+
+    @property
+    def per_byte(self) -> float:
+        """``logprob / n_bytes`` (nats per UTF-8 byte of the continuation)."""
+        return self.logprob / self.n_bytes if self.n_bytes else 0.0
 
 
 @runtime_checkable
@@ -205,3 +263,33 @@ def generate_many(backend: Backend, requests: Sequence[GenerateRequest]) -> Iter
                 req.prompt, max_tokens=req.max_tokens, temperature=req.temperature, seed=req.seed, **kwargs
             ),
         )
+
+
+def loglikelihood_many(
+    backend: Backend, requests: Sequence[LoglikelihoodRequest]
+) -> Iterator[tuple[int, Loglikelihood]]:
+    """Continuation log-likelihoods (:class:`Loglikelihood`) of ``requests``: yields
+    ``(index, Loglikelihood)``.
+
+    ``backend.loglikelihood_many(requests)`` where it exists (llama.cpp: one batch whose shared
+    prefixes are decoded once), else one ``backend.loglikelihood(context, continuation)`` per
+    request; a backend with neither raises :class:`~psychometry.errors.ModelError` in one line.
+
+    >>> from psychometry.backends.fake import FakeBackend
+    >>> [(i, r.n_tokens) for i, r in loglikelihood_many(FakeBackend(), [LoglikelihoodRequest("Q:", " A b")])]
+    [(0, 2)]
+    """
+    method = getattr(backend, "loglikelihood_many", None)
+    if method is not None:
+        yield from method(requests)
+        return
+    single = getattr(backend, "loglikelihood", None)
+    if single is None:
+        name = getattr(getattr(backend, "info", None), "name", type(backend).__name__)
+        reason = getattr(backend, "loglikelihood_unsupported", "")
+        raise ModelError(
+            f"backend {name!r} cannot score continuation log-likelihoods"
+            f"{': ' + reason if reason else ''} (use the in-process llama.cpp backend)"
+        )
+    for i, req in enumerate(requests):
+        yield i, single(req.context, req.continuation)

@@ -15,17 +15,21 @@ Example
 0.5
 >>> be.generate("Answer:").text
 '3'
+>>> r = be.loglikelihood("Answer:", " Agree strongly")
+>>> (r.n_tokens, r.n_bytes, r.logprob == be.loglikelihood("Answer:", " Agree strongly").logprob)
+(2, 15, True)
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .base import Generation, ModelInfo, OptionScores
+from .base import Generation, Loglikelihood, ModelInfo, OptionScores
 
 __all__ = ["FakeBackend", "FakeCall"]
 
@@ -36,7 +40,8 @@ Choice = Union[int, str, Callable[[str, Sequence[str]], int | Sequence[float]]] 
 
 @dataclass(frozen=True)
 class FakeCall:
-    """One recorded call: ``method`` is ``option_logprobs``, ``generate`` or ``format_chat``."""
+    """One recorded call: ``method`` is ``option_logprobs``, ``generate``, ``loglikelihood`` (``prompt``:
+    the context, ``labels``: the continuation) or ``format_chat``."""
 
     method: str
     prompt: str
@@ -184,6 +189,32 @@ class FakeBackend:
         n_tok = len(prompt.split())
         self.tokens_evaluated += n_tok
         return Generation(text=text, tokens_evaluated=n_tok, tokens_generated=len(text.split()))
+
+    def loglikelihood(self, context: str, continuation: str) -> Loglikelihood:
+        """A made-up but reproducible continuation log-likelihood (no language model).
+
+        The fake tokens are the continuation's words, each with the whitespace before it; each
+        token's log-probability is :math:`-(0.1 + 5u)` with :math:`u \\in [0, 1)` from the sha256
+        of the context and the continuation up to that token; a token is "greedy" when
+        :math:`u < 0.2`. An empty continuation is a ``ValueError``, as for a real model.
+        """
+        tokens = re.findall(r"\s*\S+|\s+$", continuation)
+        if not tokens:
+            raise ValueError(f"continuation {continuation!r} has no tokens after its context")
+        self.calls.append(FakeCall("loglikelihood", context, (continuation,)))
+        us, head = [], context
+        for tok in tokens:
+            head += tok
+            us.append(int.from_bytes(hashlib.sha256(head.encode("utf-8")).digest()[:8], "big") / 2.0**64)
+        n_tok = len(context.split()) + len(tokens)
+        self.tokens_evaluated += n_tok
+        return Loglikelihood(
+            logprob=-sum(0.1 + 5.0 * u for u in us),
+            n_tokens=len(tokens),
+            n_bytes=len(continuation.encode("utf-8")),
+            greedy=all(u < 0.2 for u in us),
+            tokens_evaluated=n_tok,
+        )
 
     def format_chat(self, system: str | None, user: str) -> str:
         self.calls.append(FakeCall("format_chat", user, (), {"system": system}))

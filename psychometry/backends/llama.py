@@ -30,6 +30,14 @@ answers: the label, then a next token that does not continue it into the longer 
 so the labels are disjoint answers and ``label_mass`` :math:`= \\sum_\\ell P(\\ell \\mid x)` (Hu &
 Levy 2023, EMNLP; Dominguez-Olmedo et al. 2024) is at most 1.
 
+Continuation log-likelihoods
+----------------------------
+:meth:`LlamaCppBackend.loglikelihood_many` gives lm-evaluation-harness's ``loglikelihood``
+(:class:`~psychometry.backends.base.Loglikelihood`): context + continuation are tokenised
+together and split at the context's token length, and the continuation's log-likelihood is the sum
+of :math:`\\log\\operatorname{softmax}(z_{i-1})[t_i]` over its tokens. The requests form one
+token trie like the label scoring below (requests that share a context decode it once).
+
 Batched decoding
 ----------------
 :meth:`LlamaCppBackend.score_many` (and :meth:`generate_many`) evaluate many prompts in one
@@ -78,6 +86,8 @@ from .base import (
     CHAT_TEMPLATE_MODES,
     GenerateRequest,
     Generation,
+    Loglikelihood,
+    LoglikelihoodRequest,
     Message,
     ModelInfo,
     OptionScores,
@@ -266,6 +276,15 @@ class _ScorePlan:
         each is one sequence of the batch."""
         paths = set(self.needed)
         return sorted(p for p in paths if not any(len(q) > len(p) and q[: len(p)] == p for q in paths))
+
+
+@dataclass(frozen=True)
+class _LoglikelihoodPlan:
+    """One continuation request: the joint tokens, where the continuation begins, its bytes."""
+
+    tokens: tuple[int, ...]
+    start: int
+    n_bytes: int
 
 
 def _new_nodes(trie: _Trie, plan: _ScorePlan) -> int:
@@ -738,6 +757,133 @@ class LlamaCppBackend:
                     tokens_evaluated=spent if k == 0 else 0,
                 ),
             )
+
+    # ------------------------------------------------------- continuation log-likelihoods
+    def _loglikelihood_plan(self, req: LoglikelihoodRequest) -> _LoglikelihoodPlan:
+        """lm-eval 0.4's ``TemplateLM._encode_pair`` (and its empty-context rule) on this tokeniser."""
+        context, continuation = str(req.context), str(req.continuation)
+        n_bytes = len(continuation.encode("utf-8"))
+        n_spaces = len(context) - len(context.rstrip())
+        if n_spaces:  # lm-eval moves the context's trailing whitespace onto the continuation
+            continuation = context[-n_spaces:] + continuation
+            context = context[:-n_spaces]
+        head = self.tokenize(context) if context else []
+        if context and head:
+            whole = self.tokenize(context + continuation)
+            tokens, start = whole, len(head)
+        else:  # lm-eval: an empty context is the prefix token (BOS, else EOS)
+            cont = self.tokenize(continuation, add_bos=False)
+            prefix = self._bos if self._bos >= 0 else self._eos
+            if cont and cont[0] == prefix:
+                tokens, start = cont, 1
+            else:
+                tokens, start = [prefix, *cont], 1
+        if len(tokens) <= start:
+            raise ValueError(f"continuation {req.continuation!r} has no tokens after its context")
+        self._check_fits(len(tokens) - 1)
+        return _LoglikelihoodPlan(tuple(int(t) for t in tokens), start, n_bytes)
+
+    def loglikelihood_many(
+        self, requests: Sequence[LoglikelihoodRequest]
+    ) -> Iterator[tuple[int, Loglikelihood]]:
+        """Continuation log-likelihoods of many requests, decoded together: yields
+        ``(index, Loglikelihood)`` in request order (see
+        :class:`~psychometry.backends.base.Loglikelihood` for the definition).
+
+        Each request's joint tokens but the last (whose logits nobody reads) are one path of the
+        batch's token trie, so contexts shared by several continuations (a question and its
+        choices) are decoded once. As for
+        :meth:`score_many`, the numbers of a request depend on the list ``requests`` alone.
+        Raises ``ValueError`` for a continuation without tokens and
+        :class:`~psychometry.errors.ModelError` for a request longer than ``n_ctx``.
+        """
+        self._check_open()
+        plans = [self._loglikelihood_plan(r) for r in requests]
+        for group in self._loglikelihood_groups(plans):
+            yield from self._loglikelihood_group(group, plans)
+
+    def _loglikelihood_groups(self, plans: Sequence[_LoglikelihoodPlan]) -> Iterator[list[int]]:
+        """Consecutive requests whose trie fits the KV cache and ``n_seq_max`` distinct paths."""
+        trie = _Trie()
+        paths: set[tuple[int, ...]] = set()
+        group: list[int] = []
+        for i, plan in enumerate(plans):
+            path = plan.tokens[:-1]  # the last token is read, never decoded
+            new_path = path not in paths
+            if group and (
+                trie.size + trie.count_new(path) > self.n_ctx or len(paths) + new_path > self._n_seq_max
+            ):
+                yield group
+                trie, paths, group = _Trie(), set(), []
+            trie.insert(path)
+            paths.add(path)
+            group.append(i)
+        if group:
+            yield group
+
+    def _loglikelihood_group(
+        self, group: list[int], plans: Sequence[_LoglikelihoodPlan]
+    ) -> Iterator[tuple[int, Loglikelihood]]:
+        trie = _Trie()
+        seq_of: dict[tuple[int, ...], int] = {}
+        # node -> (request, position j): read log softmax(z)[tokens[j]] from the node at j - 1
+        wanted: dict[int, list[tuple[int, int]]] = {}
+        for i in group:
+            plan = plans[i]
+            path = plan.tokens[:-1]  # the decoded tokens: all but the last
+            if path not in seq_of:
+                seq = seq_of[path] = len(seq_of)
+                trie.insert(path)
+                node = trie.root
+                for t in path:
+                    node = node.children[t]
+                    node.seqs.append(seq)
+            node = trie.root
+            for j, t in enumerate(plan.tokens[:-1]):
+                node = node.children[t]
+                if j + 1 >= plan.start:
+                    node.want_logits = True
+                    wanted.setdefault(id(node), []).append((i, j + 1))
+        token_lp: dict[tuple[int, int], float] = {}
+        token_top: dict[tuple[int, int], bool] = {}
+
+        def on_logits(node: _Node, row: int) -> None:
+            z = self._logits_row(row)
+            m = float(z.max())  # exp in float32 (llama.cpp's precision), summed in float64
+            lse = m + math.log(float(np.exp(z - m).sum(dtype=np.float64)))
+            top = int(np.argmax(z))
+            for i, j in wanted.get(id(node), ()):
+                t = plans[i].tokens[j]
+                token_lp[(i, j)] = float(z[t]) - lse
+                token_top[(i, j)] = t == top
+
+        self._clear()
+        self.groups += 1
+        before = self.tokens_evaluated
+        self._decode_nodes(trie.layout(), on_logits)
+        self._clear()
+        spent = self.tokens_evaluated - before
+        for k, i in enumerate(group):
+            plan = plans[i]
+            positions = range(plan.start, len(plan.tokens))
+            self.calls += 1
+            yield (
+                i,
+                Loglikelihood(
+                    logprob=float(sum(token_lp[(i, j)] for j in positions)),
+                    n_tokens=len(positions),
+                    n_bytes=plan.n_bytes,
+                    greedy=all(token_top[(i, j)] for j in positions),
+                    # the batch's decoded tokens, attributed to its first request
+                    tokens_evaluated=spent if k == 0 else 0,
+                ),
+            )
+
+    def loglikelihood(self, context: str, continuation: str) -> Loglikelihood:
+        """The log-likelihood of ``continuation`` after ``context``: a batch of one (see
+        :meth:`loglikelihood_many`)."""
+        ((_, result),) = list(self.loglikelihood_many([LoglikelihoodRequest(context, continuation)]))
+        return result
 
     def option_logprobs(self, prompt: str, labels: Sequence[str]) -> OptionScores:
         """log P(label | prompt) for each label (see the module docstring): a batch of one.

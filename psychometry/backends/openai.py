@@ -47,6 +47,17 @@ request's ``seed`` from the full distribution (``top_p=1``, and on llama.cpp / v
 (llama.cpp servers: :func:`psychometry.backends.llama.labels_grammar`) or vLLM's guided choice;
 a hosted API has no such constraint and raises ``ModelError``.
 
+Continuation log-likelihoods
+----------------------------
+Not offered: :meth:`OpenAIBackend.loglikelihood_many` refuses in one line, naming why for the server
+kind. They need the log-probability of every *prompt* token (the OpenAI ``echo`` of legacy
+completions), and no server this backend is tested against gives it correctly: the llama-cpp-python
+server's echoed ``token_logprobs`` are shifted by one position (each prompt token gets the
+log-probability of the next position's distribution; llama-cpp-python issue #1983, measured in
+``docs/backends.md``), and llama-server returns log-probabilities for generated tokens only
+(llama.cpp issue #27174). vLLM's ``prompt_logprobs`` would give them, but no vLLM server can run
+here to test it, so it is refused too. Use the in-process llama.cpp backend.
+
 Retries
 -------
 429, 5xx, connection errors and timeouts are retried with exponential backoff (0.5 s doubling,
@@ -77,7 +88,15 @@ from pathlib import PurePath
 from typing import Any
 
 from ..errors import ModelError
-from .base import GenerateRequest, Generation, ModelInfo, OptionScores, ScoreRequest
+from .base import (
+    GenerateRequest,
+    Generation,
+    Loglikelihood,
+    LoglikelihoodRequest,
+    ModelInfo,
+    OptionScores,
+    ScoreRequest,
+)
 from .llama import _INSTRUCT_RE, _log1m, _logsumexp, label_variants, labels_grammar
 
 __all__ = ["DEFAULT_TOP_LOGPROBS", "SERVER_KINDS", "OpenAIBackend"]
@@ -912,6 +931,20 @@ class OpenAIBackend:
             self.calls += len(reqs)
         tasks = [(lambda server, stop, r=r: self._generate(server, stop, r)) for r in reqs]
         yield from self._run(tasks)
+
+    def loglikelihood_many(
+        self, requests: Sequence[LoglikelihoodRequest]
+    ) -> Iterator[tuple[int, Loglikelihood]]:
+        """Refused in one :class:`~psychometry.errors.ModelError` line (see the module docstring)."""
+        why = {
+            "llama.cpp": "llama-server returns log-probabilities of generated tokens only (llama.cpp "
+            "#27174) and the llama-cpp-python server's echoed prompt log-probabilities are shifted by one "
+            "token (llama-cpp-python #1983)",
+            "vllm": "vLLM's prompt_logprobs are not implemented in psychometry (untested)",
+        }.get(self.server_kind, "OpenAI-compatible completions give no prompt-token log-probabilities")
+        raise ModelError(
+            f"continuation log-likelihoods are not available from a {self.server_kind} server: {why}"
+        )
 
     def option_logprobs(self, prompt: str, labels: Sequence[str]) -> OptionScores:
         """log P(label | prompt) for each label (see the module docstring)."""
