@@ -66,7 +66,15 @@ from typing import Any, Literal
 from .errors import PsychometryError
 from .instrument.model import fmt_value
 
-__all__ = ["REFUSAL_PATTERNS", "ParsedAnswer", "is_refusal", "parse_answer", "read_reply", "read_scores"]
+__all__ = [
+    "REFUSAL_PATTERNS",
+    "ParsedAnswer",
+    "is_refusal",
+    "parse_answer",
+    "read_cloze",
+    "read_reply",
+    "read_scores",
+]
 
 Status = Literal["ok", "refused", "unparsed"]
 
@@ -505,4 +513,47 @@ def read_scores(
         probs=json.dumps({fmt_value(v): round(by_value[v], 10) for v in sorted(by_value)}),
         position_probs=json.dumps([round(float(p), 10) for p in probs]),
     )
+    return fields
+
+
+def read_cloze(
+    results: Sequence[Any], labels: Sequence[str], shown_values: Sequence[float]
+) -> dict[str, Any]:
+    """The stored fields of cloze mode: each option text's log-likelihood as the continuation of the
+    item (``results``: one :class:`psychometry.backends.base.Loglikelihood` per label).
+
+    The answer is read as lm-evaluation-harness's ``acc`` reads it: the option of the largest summed
+    log-likelihood; ``probs``, ``expected``, ``entropy`` and ``position_probs`` are
+    :func:`read_scores` of the summed log-likelihoods (normalised over the options), ``label_mass``
+    their sum of probabilities. ``raw_text`` keeps, as JSON, every option's log-likelihood
+    (``loglik``), its tokens, UTF-8 bytes and characters, whether it was greedy, and the option each
+    normalisation picks (``pick``: 0-based shown positions): ``sum`` (lm-eval's ``acc``: the stored
+    answer), ``per_token``, ``per_byte`` and ``per_char`` (lm-eval's ``acc_norm``: the characters of the
+    option text without its leading space).
+
+    >>> from types import SimpleNamespace as R
+    >>> f = read_cloze([R(logprob=-6.0, n_tokens=3, n_bytes=12, greedy=False),
+    ...                 R(logprob=-4.0, n_tokens=1, n_bytes=4, greedy=True)], [" Agree strongly", " Yes"], [5, 1])
+    >>> f["value"], json.loads(f["raw_text"])["pick"]
+    (1.0, {'sum': 1, 'per_token': 0, 'per_byte': 0, 'per_char': 0})
+    """
+    lls = [float(r.logprob) for r in results]
+    mass = sum(math.exp(x) for x in lls if x != -math.inf)
+    fields = read_scores(lls, min(1.0, mass), labels, shown_values)
+    chars = [len(str(lab).lstrip(" ")) for lab in labels]
+    norms = {
+        "sum": lls,
+        "per_token": [x / r.n_tokens if r.n_tokens else -math.inf for x, r in zip(lls, results)],
+        "per_byte": [x / r.n_bytes if r.n_bytes else -math.inf for x, r in zip(lls, results)],
+        "per_char": [x / c if c else -math.inf for x, c in zip(lls, chars)],
+    }
+    detail = {
+        "loglik": [round(x, 10) for x in lls],
+        "tokens": [int(r.n_tokens) for r in results],
+        "bytes": [int(r.n_bytes) for r in results],
+        "chars": chars,
+        "greedy": [bool(r.greedy) for r in results],
+        "pick": {k: max(range(len(v)), key=v.__getitem__) for k, v in norms.items()},
+    }
+    fields["raw_text"] = json.dumps(detail)
     return fields

@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 #: Answer modes (see :mod:`psychometry.engine`).
-MODES = ("logprob", "generate")
+MODES = ("logprob", "generate", "cloze")
 #: Chat formatting of the prompts (``--chat-template``).
 CHAT_TEMPLATES = CHAT_TEMPLATE_MODES
 #: Weight repacking of llama.cpp's CPU kernels (``--cpu-repack``; None: the environment, else auto).
@@ -370,7 +370,9 @@ class AnswerConfig(_Config):
     """How answers are asked for and read (``docs/administration.md``, "Answer modes").
 
     mode
-        ``logprob`` (score the option labels as the next token) or ``generate`` (free text).
+        ``logprob`` (score the option labels as the next token), ``generate`` (free text) or
+        ``cloze`` (no options shown; each option text scored as the continuation of the item, as
+        lm-evaluation-harness scores a multiple-choice task: ``docs/administration.md``).
     label_style
         ``digits`` (1..k), ``letters`` (A..) or ``anchors`` (the option text).
     temperature, max_tokens, grammar
@@ -399,6 +401,12 @@ class AnswerConfig(_Config):
             raise _bad("AnswerConfig", "max_tokens", "a positive integer", self.max_tokens)
         if not isinstance(self.grammar, bool):
             raise _bad("AnswerConfig", "grammar", "True or False", self.grammar)
+        if self.grammar and self.mode == "cloze":
+            raise ConfigError(
+                "AnswerConfig.grammar constrains a generated reply to one label; cloze mode generates no "
+                "reply, it scores each option text as a continuation (use --mode generate, or leave out --grammar)",
+                field="grammar",
+            )
 
     @property
     def generation(self) -> dict[str, Any]:

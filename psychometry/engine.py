@@ -39,16 +39,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .answers import read_reply, read_scores
+from .answers import read_cloze, read_reply, read_scores
 from .backends import load_backend
 from .backends.base import (
     Backend,
     GenerateRequest,
+    Loglikelihood,
+    LoglikelihoodRequest,
     ModelInfo,
     ScoreRequest,
     batch_size,
     format_messages,
     generate_many,
+    loglikelihood_many,
     score_many,
 )
 from .config import (
@@ -95,6 +98,10 @@ __all__ = [
 ]
 
 DEFAULT_OUT = "psychometry-run.sqlite"
+CLOZE_NOTE = (
+    "cloze mode: no options are shown and templates and option orders do not apply; each item is asked "
+    "once, as the lm-eval export asks it, and each option text is scored as its continuation"
+)
 
 
 class Progress(Protocol):
@@ -167,10 +174,15 @@ def administer(
     # The plan (in plain formatting) raises every design error (duplicate instruments, no template
     # for a response type, non-distinct anchor labels...), and the results file must be usable,
     # before a (slow) model load. The configuration without the model is compared with the file's.
-    jobs = plan_jobs(insts, settings.design, label_style=settings.answers.label_style)
+    cloze = settings.answers.mode == "cloze"
+    jobs = plan_jobs(insts, settings.design, label_style=settings.answers.label_style, cloze=cloze)
     config = run_config(jobs, settings)
     check_out(out, config, add_run=add_run)
-    notes = tuple(order_notes(insts, settings.design.orders, seed=settings.design.seed))
+    notes = (
+        (CLOZE_NOTE,)
+        if cloze
+        else tuple(order_notes(insts, settings.design.orders, seed=settings.design.seed))
+    )
 
     if settings.backend is not None:
         backend = settings.backend
@@ -211,14 +223,32 @@ def _ask(backend: Backend, jobs: Sequence[Job], settings: Settings) -> Iterable[
     """``(index, result)`` for each of ``jobs`` as the backend returns them (one batch)."""
     if settings.answers.mode == "logprob":
         return score_many(backend, [ScoreRequest(j.prompt, tuple(j.labels)) for j in jobs])
+    if settings.answers.mode == "cloze":
+        return _cloze(backend, jobs)
     seed = settings.design.seed
     return generate_many(backend, [_generate_request(j, seed=seed, answers=settings.answers) for j in jobs])
+
+
+def _cloze(backend: Backend, jobs: Sequence[Job]) -> Iterator[tuple[int, list[Loglikelihood]]]:
+    """``(index, [Loglikelihood per label])`` for each job: every (prompt, option text) pair of the
+    batch in one :func:`~psychometry.backends.base.loglikelihood_many` call (shared prefixes decode
+    once), a job yielded once all its options are scored."""
+    pairs = [(j, k) for j, job in enumerate(jobs) for k in range(len(job.labels))]
+    reqs = [LoglikelihoodRequest(jobs[j].prompt, jobs[j].labels[k]) for j, k in pairs]
+    got: dict[int, dict[int, Loglikelihood]] = {}
+    for i, res in loglikelihood_many(backend, reqs):
+        j, k = pairs[i]
+        got.setdefault(j, {})[k] = res
+        if len(got[j]) == len(jobs[j].labels):
+            yield j, [got[j][k] for k in range(len(jobs[j].labels))]
 
 
 def _read(job: Job, result: Any, settings: Settings) -> dict[str, Any]:
     """The stored answer fields of a backend ``result`` for ``job``."""
     if settings.answers.mode == "logprob":
         return read_scores(result.logprobs, result.label_mass, job.labels, job.shown_values)
+    if settings.answers.mode == "cloze":
+        return read_cloze(result, job.labels, job.shown_values)
     number = job.instrument.response_format.type == "number"
     fields = read_reply(result.text, job.labels, job.shown_values, job.anchors, number=number)
     return {**fields, "seed": job_seed(settings.design.seed, job)}
@@ -291,7 +321,8 @@ def _run(
 ) -> RunResult:
     info = backend.info
     chat_format = functools.partial(format_messages, backend)  # the backend's chat format
-    jobs = format_jobs(jobs, chat_format)
+    if settings.answers.mode != "cloze":  # cloze prompts are lm-eval's raw text, as lm-eval scores them
+        jobs = format_jobs(jobs, chat_format)
     config = {**config, "model": {"name": info.name, "sha256": info.sha256}}
     run = run_id(config)
     manifest = build_manifest(info, settings, config, insts, jobs, target.notes)

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import PsychometryError
+from .instrument.export import lm_eval_docs
 from .instrument.model import Instrument, Item, fmt_value
 from .instrument.opponents import OpponentError, draw, parse_opponent
 from .orders import Order, OrderDesign, design_orders, parse_orders
@@ -81,6 +82,7 @@ __all__ = [
     "PlanError",
     "Turn",
     "build_plan",
+    "cloze_jobs",
     "episodes",
     "fmt_value",
     "format_jobs",
@@ -191,6 +193,7 @@ def build_plan(
     seed: int = 0,
     format_chat: Callable[[str | None, str], str] | None = None,
     opponents: str | Iterable[str] | None = None,
+    cloze: bool = False,
 ) -> list[Job]:
     """All jobs of a run, in KV-cache-friendly order (see the module docstring).
 
@@ -199,6 +202,10 @@ def build_plan(
     what a base model gets). A game (``kind: game``) contributes the first round of each of its
     games, one per opponent (``opponents``: specs such as ``tft,grudger``; None: the game's own),
     after the item loop: :class:`GameEpisode` asks the later rounds.
+
+    ``cloze``: each item's prompt is its lm-eval export query (no options shown) and its labels are
+    the option texts as continuations (``" " + text``): :func:`cloze_jobs`; templates and option
+    orders do not apply (:func:`order_notes` says so).
     """
     insts = _as_list(instruments)
     if not insts:
@@ -216,6 +223,8 @@ def build_plan(
     order_spec = parse_orders(orders)
     fmt = format_chat or plain_format
     chosen = _opponents(insts, opponents)
+    if cloze:
+        return cloze_jobs(insts, load_personas(personas, shape=shape), repeats, fmt)
 
     per_inst: list[tuple[Instrument, list[Template], str]] = []
     for inst in insts:
@@ -289,6 +298,60 @@ def _rendered(job: Job, label_style: str, fmt: Callable[[str | None, str], str])
     )
 
 
+#: The template of cloze mode: the lm-eval export's query (psychometry.instrument.export.lm_eval_docs).
+CLOZE = Template(
+    id="cloze",
+    response_type="any",
+    system="{persona}",
+    user="{lm-eval query}",
+    description="cloze mode: the lm-eval export's query, no options shown; each option text is scored "
+    "as the continuation",
+)
+
+
+def cloze_jobs(
+    instruments: Sequence[Instrument],
+    personas: Sequence[Persona],
+    repeats: int,
+    fmt: Callable[[str | None, str], str] = plain_format,
+) -> list[Job]:
+    """The jobs of cloze mode: per persona, repeat, instrument and item, the lm-eval export's query
+    (:func:`psychometry.instrument.export.lm_eval_docs`: the same text lm-eval gets) as the user
+    message, the persona as system prompt, and the option texts with lm-eval's target delimiter
+    (``" " + text``) as labels, in the instrument's order (``original``)."""
+    jobs = []
+    for inst in instruments:
+        if inst.game is not None:
+            raise PlanError(
+                f"{inst.id} is a game: its rounds are answered by choosing an action (--mode logprob or "
+                "generate); --mode cloze scores the option texts of questionnaire and task items"
+            )
+    for persona in personas:
+        for rep in range(repeats):
+            for inst in instruments:
+                ihash = instrument_hash(inst)
+                for doc in lm_eval_docs(inst):
+                    item = inst.item(doc["item"])
+                    system = persona.text.strip() or None
+                    jobs.append(
+                        Job(
+                            instrument=inst,
+                            item=item,
+                            template=CLOZE,
+                            order=Order("original", tuple(range(len(doc["choices"])))),
+                            persona=persona,
+                            repeat=rep,
+                            prompt=fmt(system, doc["query"]),
+                            labels=tuple(" " + str(c) for c in doc["choices"]),
+                            shown_values=tuple(float(v) for v in doc["values"]),
+                            instrument_hash=ihash,
+                            system=system,
+                            user=doc["query"],
+                        )
+                    )
+    return jobs
+
+
 def _opponents(insts: Sequence[Instrument], opponents: str | Iterable[str] | None) -> tuple[str, ...] | None:
     """The opponent specs of the design (None: each game's own), checked."""
     if opponents is None:
@@ -329,10 +392,11 @@ def plan_jobs(
     *,
     label_style: str = "digits",
     format_chat: Callable[[str | None, str], str] | None = None,
+    cloze: bool = False,
 ) -> list[Job]:
     """The jobs of a :class:`~psychometry.config.Design` (its templates, orders, personas, shape,
     repeats and seed) for the resolved ``instruments`` (:func:`build_plan`; prompts in plain
-    formatting unless ``format_chat`` is given, see :func:`format_jobs`)."""
+    formatting unless ``format_chat`` is given, see :func:`format_jobs`; ``cloze``: cloze mode)."""
     return build_plan(
         instruments,
         templates=design.templates,
@@ -344,6 +408,7 @@ def plan_jobs(
         seed=design.seed,
         format_chat=format_chat,
         opponents=design.opponents,
+        cloze=cloze,
     )
 
 
