@@ -6,6 +6,7 @@ per-character (lm-eval's ``acc_norm``) picks are stored beside it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -80,3 +81,40 @@ def test_cloze_mode_on_a_game_is_one_line(tmp_path, capsys):
     assert main(["administer", "ipd", "--mode", "cloze", "--out", str(tmp_path / "x.sqlite")]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("psychometry: error: ipd is a game") and "\n" not in err
+
+
+# ------------------------------------------------------------------ the real models: the textbook reference
+@pytest.mark.model
+@pytest.mark.parametrize("model", ["smollm2", "gemma3-270m"])
+def test_a_cloze_run_stores_the_textbook_log_likelihoods_and_their_answers(tmp_path, model):
+    """``psychometry administer --mode cloze`` on the real model stores, per item, the log-likelihoods
+    of the textbook computation (llama_cpp.Llama with logits_all: tests/test_loglikelihood_parity.py)
+    within the documented kernel noise, and the same answer (argmax of the summed log-likelihood)."""
+    from kernel_noise import LOGLIKELIHOOD
+    from test_loglikelihood_parity import MODELS, N_ITEMS, cloze_requests, reference_loglikelihoods
+
+    path = MODELS[model]()
+    if path is None:
+        pytest.skip(f"model {model} is not installed")
+    bfi = load_instrument("bfi44")
+    few = bfi.items[:N_ITEMS]  # all on scales E and A
+    scales = tuple(
+        dataclasses.replace(
+            s,
+            items=tuple(i.id for i in few if i.scale == s.id),
+            reverse=tuple(r for r in s.reverse if r in {i.id for i in few}),
+        )
+        for s in bfi.scales
+        if any(i.scale == s.id for i in few)
+    )
+    small = dataclasses.replace(bfi, items=few, scales=scales)
+    out = tmp_path / "cloze.sqlite"
+    psychometry.administer(
+        Design([small]), model=psychometry.ModelConfig(path=str(path), threads=2), answers=CLOZE, out=out
+    )
+    df = psychometry.load_results(out).set_index("item").loc[[it.id for it in few]]
+    reference = reference_loglikelihoods(path, cloze_requests(N_ITEMS))
+    for (item, row), ref in zip(df.iterrows(), reference):
+        ours = json.loads(row["raw_text"])["loglik"]
+        assert max(abs(a - b) for a, b in zip(ours, ref)) <= LOGLIKELIHOOD.raw, item
+        assert json.loads(row["raw_text"])["pick"]["sum"] == max(range(5), key=ref.__getitem__), item
