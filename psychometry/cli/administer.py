@@ -25,6 +25,8 @@ examples:
   psychometry administer bfi44 sd3 --templates likert-plain,likert-survey --orders rotate
   psychometry administer ipip_neo120 --personas default --shape extraversion=high --out shaped.sqlite
   psychometry administer bfi44 --mode generate --temperature 0.7 --repeats 5 --grammar
+  psychometry administer bfi44 --mode cloze
+  psychometry administer ipd --opponents tft,grudger
   psychometry administer oejts --model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf --n-gpu-layers -1
 """
 
@@ -161,7 +163,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--mode",
         choices=MODES,
         default="logprob",
-        help="logprob: score the option labels as the next token (default); generate: free text",
+        help="logprob: score the option labels as the next token (default); generate: free text; "
+        "cloze: no options shown, each option text scored as the continuation (as lm-eval does)",
     )
     a.add_argument(
         "--temperature",
