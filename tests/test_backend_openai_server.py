@@ -303,3 +303,30 @@ def test_anchor_labels_walk_multi_token_answers(server):
     for g, r in zip(got, ref):
         assert g.labels == r.labels and 0 < g.label_mass <= 1
         assert differences(r.logprobs, g.logprobs, LAYOUT) == []  # the server's weight layout is its own
+
+
+def test_a_game_is_played_through_the_server_round_by_round(server, tmp_path):
+    """Games run through an OpenAI-compatible server as in-process: each round's prompt is built from
+    the rounds before, and tit-for-tat answers the model's previous move (a 3-round copy of ipd)."""
+    import yaml
+
+    import psychometry
+    from psychometry.instrument import load_instrument
+
+    doc = yaml.safe_load(Path(load_instrument("ipd").path).read_text(encoding="utf-8"))
+    doc["id"], doc["game"]["rounds"] = "ipd3", 3
+    game = tmp_path / "ipd3.yaml"
+    game.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    out = tmp_path / "game.sqlite"
+    be = backend(server.base_url)
+    psychometry.administer(
+        psychometry.Design(str(game), templates="choice-plain", opponents="tft"),
+        model=be,
+        out=out,
+        progress=False,
+    )
+    df = psychometry.load_results(out)
+    assert len(df) == 2 * 3 and (df["status"] == "ok").all()  # 2 orders x 3 rounds
+    for _, g in df.groupby("respondent"):
+        g = g.sort_values("round")
+        assert list(g["opponent_action"]) == ["C", *g["action"].iloc[:-1]]
