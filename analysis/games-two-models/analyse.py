@@ -78,11 +78,15 @@ def _plot(by_round: pd.DataFrame):
                         color=f"C{k}",
                         label=f"{opp}" if order == "original" else None,
                     )
-            ax.set_title(f"{model}, labels: {labels} (solid: original order, dashed: reversed)", fontsize=9)
+            ax.set_title(f"{model}, {labels} labels", fontsize=9)
             ax.set_ylim(-0.05, 1.05)
             ax.set_xlabel("round")
             ax.set_ylabel("cooperation rate")
     axes[0, 1].legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.suptitle(
+        "ipd: cooperation by round per opponent (solid: original order, C shown first; dashed: reversed)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 
