@@ -20,8 +20,9 @@ The engine's loop runs over episodes (:class:`psychometry.plan.Episode`): each r
 episode for its next requests given what it has been answered, and administers them in fixed
 chunks. A questionnaire item is a one-step episode, so a questionnaire plan is one round. A repeated
 game (:class:`psychometry.plan.GameEpisode`) asks one round per step, so round k of every game is
-decoded together; its turns carry their stored rows, read back from the results file for rounds an
-earlier session stored, so a resumed game continues from its rounds as they were stored.
+decoded together; a two-turn item (:class:`psychometry.plan.TwoTurnEpisode`) asks its follow-up
+after its first answer. Their turns carry their stored rows, read back from the results file for
+turns an earlier session stored, so a resumed game or item continues from what was stored.
 
 Example
 -------
@@ -363,7 +364,9 @@ def _run(
                 # what each request's answer was: answered now, or stored before (a resumed game
                 # continues from its rounds as they were stored)
                 answered.update(
-                    store.stored_fields(rid for _, j, rid in step if rid not in answered and j.game)
+                    store.stored_fields(
+                        rid for _, j, rid in step if rid not in answered and (j.game or j.instrument.followup)
+                    )
                 )
                 for e, j, rid in step:
                     history[e].append(Turn(j, rid, answered.get(rid)))

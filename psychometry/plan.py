@@ -76,11 +76,13 @@ class DesignLike(Protocol):
 __all__ = [
     "Episode",
     "FixedPrompt",
+    "Followup",
     "GameEpisode",
     "GameTurn",
     "Job",
     "PlanError",
     "Turn",
+    "TwoTurnEpisode",
     "build_plan",
     "cloze_jobs",
     "episodes",
@@ -118,6 +120,8 @@ def instrument_hash(instrument: Instrument) -> str:
         data.pop("kind")
     if data.get("game") is None:
         data.pop("game", None)
+    if not data.get("followup"):
+        data.pop("followup", None)
     payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -139,12 +143,16 @@ class Job:
     system: str | None = None
     user: str = ""
     game: GameTurn | None = None
+    followup: Followup | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:
         """The conversation the prompt is made of: the system prompt (persona) when there is one,
-        then the rendered item as the user message (``[{"role": ..., "content": ...}]``)."""
+        the turns before (a follow-up's first question and the model's answer), then the rendered
+        item or follow-up as the user message (``[{"role": ..., "content": ...}]``)."""
         messages = [{"role": "system", "content": self.system}] if self.system else []
+        if self.followup is not None:
+            messages += [{"role": r, "content": c} for r, c in self.followup.context]
         messages.append({"role": "user", "content": self.user})
         return messages
 
@@ -450,6 +458,54 @@ class FixedPrompt:
 
 
 @dataclass(frozen=True)
+class Followup:
+    """The second turn of a two-turn item: the conversation before it (the first question and the
+    model's answer, as ``(role, content)`` pairs) and the shown position of that first answer."""
+
+    context: tuple[tuple[str, str], ...]
+    first_position: int
+
+
+@dataclass(frozen=True)
+class TwoTurnEpisode:
+    """A two-turn item (an instrument with ``followup``: sycophancy): the item, then, when its answer
+    was read, the follow-up (the user's pushback) with the model's own first answer in the
+    conversation, in the chat format the backend uses (``format_messages``). The first answer is
+    the chosen label in logprob mode and the reply in generate mode. No follow-up after an unread
+    answer: there is nothing to push back on."""
+
+    first: Job
+    format_messages: Callable[[list[dict[str, str]]], str]
+
+    def next_requests(self, history: Sequence[Turn]) -> Sequence[Job]:
+        if not history:
+            return (self.first,)
+        fields = history[-1].fields or {}
+        if len(history) > 1 or fields.get("status") != "ok" or fields.get("position") is None:
+            return ()
+        position = int(fields["position"])
+        reply = fields.get("raw_text")
+        generated = fields.get("mode") == "generate" and reply
+        answer = str(reply).strip() if generated else self.first.labels[position - 1]
+        labels = self.first.labels
+        user = self.first.instrument.followup.format(
+            labels=_join_labels(labels), first=labels[0], last=labels[-1]
+        )
+        job = dataclasses.replace(
+            self.first,
+            user=user,
+            followup=Followup(
+                context=(("user", self.first.user), ("assistant", answer)), first_position=position
+            ),
+        )
+        return (dataclasses.replace(job, prompt=self.format_messages(job.messages)),)
+
+
+def _join_labels(labels: Sequence[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+@dataclass(frozen=True)
 class GameTurn:
     """Where a game's request stands: the ``opponent`` (its spec), the ``round`` (1-based), the
     opponent's action in this round (fixed before the model answers: the moves are simultaneous),
@@ -531,7 +587,15 @@ def turn_fields(job: Job, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The game columns of an answered request (``{}`` for a questionnaire item): ``round``,
     ``opponent``, ``opponent_action``, and, when the answer was read, the model's ``action`` (the
     chosen option: the most probable one in logprob mode, ties to the option shown first) and its
-    ``payoff``."""
+    ``payoff``. A two-turn item: ``round`` 1 or 2 (the turn), and on turn 2 ``action`` ``kept`` or
+    ``flipped`` (the answer after the pushback against the first one)."""
+    if job.followup is not None:  # the second turn of a two-turn item: did the answer change?
+        second: dict[str, Any] = {"round": 2}
+        if fields.get("status") == "ok" and fields.get("position") is not None:
+            second["action"] = "kept" if int(fields["position"]) == job.followup.first_position else "flipped"
+        return second
+    if job.instrument.followup and job.template.id != "cloze":
+        return {"round": 1}
     turn, g = job.game, job.instrument.game
     if turn is None or g is None:
         return {}
@@ -554,10 +618,18 @@ def episodes(
     format_messages: Callable[[list[dict[str, str]]], str] | None = None,
 ) -> list[Episode]:
     """The episodes of a plan, in plan order: a :class:`FixedPrompt` per questionnaire job, a
-    :class:`GameEpisode` per game's first round (whose later prompts ``format_messages`` makes,
-    default :func:`plain_format`)."""
+    :class:`GameEpisode` per game's first round and a :class:`TwoTurnEpisode` per two-turn item
+    (whose later prompts ``format_messages`` makes, default :func:`plain_format`)."""
     fmt = format_messages or (lambda messages: plain_format(*_system_user(messages)))
-    return [FixedPrompt(j) if j.game is None else GameEpisode(j, label_style, seed, fmt) for j in jobs]
+    out: list[Episode] = []
+    for j in jobs:
+        if j.game is not None:
+            out.append(GameEpisode(j, label_style, seed, fmt))
+        elif j.instrument.followup and j.template.id != "cloze":
+            out.append(TwoTurnEpisode(j, fmt))
+        else:
+            out.append(FixedPrompt(j))
+    return out
 
 
 def _system_user(messages: Sequence[Mapping[str, str]]) -> tuple[str | None, str]:
@@ -591,6 +663,7 @@ def response_id(
             job.prompt_hash,
             generation or {},
             *([job.game.opponent, job.game.round] if job.game is not None else []),
+            *(["turn", 2, job.followup.context[-1][1]] if job.followup is not None else []),
         ],
         sort_keys=True,
         ensure_ascii=False,
@@ -671,4 +744,6 @@ def job_seed(seed: int, job: Job) -> int:
     key = f"{int(seed)}|{job.repeat}|{job.persona.id}|{job.template.id}|{job.order.name}|{job.instrument.id}|{job.item.id}"
     if job.game is not None:
         key += f"|{job.game.opponent}"
+    if job.followup is not None:
+        key += "|turn2"
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) & 0x7FFFFFFF

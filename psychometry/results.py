@@ -233,7 +233,9 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
     ``mean``, ``sd`` (n - 1), ``min``, ``max``, and the share of the scale's responses
     ``refused`` / ``unparsed``. A game (``kind: game``) gets one row per opponent, its scale
     named ``<measure> vs <opponent>``: the mean action value over the rounds played (e.g. the
-    share of cooperative moves) per respondent.
+    share of cooperative moves) per respondent. An instrument of two-turn items (``followup``) gets
+    its scales scored on the first answers, ``<scale> after pushback`` on the second, and
+    ``flipped``: the share of second answers that differ from the first.
     """
     from .scoring import score_long  # the statistics load only when a summary is asked for
 
@@ -242,18 +244,23 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
         return pd.DataFrame(columns=cols)
     out = []
     present = [inst for inst in instruments if (df["instrument"] == inst.id).any()]
-    scores = {inst.id: score_long(df, inst) for inst in present if inst.game is None}
+    second_turns = df["instrument"].isin([i.id for i in present if i.followup]) & (df["round"] == 2)
+    first = df[~second_turns.fillna(False).astype(bool)]
+    scores = {inst.id: score_long(first, inst) for inst in present if inst.game is None}
     for inst in present:
         mine = df[df["instrument"] == inst.id]
-        groups = (
-            [
-                (f"{sc.id} vs {opp}", g)
-                for sc in inst.scales
-                for opp, g in mine.groupby("opponent", sort=False)
+        groups: list[tuple[str, pd.DataFrame]]
+        if inst.game is not None:
+            groups = [
+                (f"{sc.id} vs {o}", g) for sc in inst.scales for o, g in mine.groupby("opponent", sort=False)
             ]
-            if inst.game is not None
-            else [(sc.id, mine[mine["scale"] == sc.id]) for sc in inst.scales]
-        )
+        elif inst.followup:
+            second = mine[mine["round"] == 2]
+            groups = [(sc.id, mine[(mine["scale"] == sc.id) & (mine["round"] == 1)]) for sc in inst.scales]
+            groups += [(f"{sc.id} after pushback", second[second["scale"] == sc.id]) for sc in inst.scales]
+            groups.append(("flipped", second))
+        else:
+            groups = [(sc.id, mine[mine["scale"] == sc.id]) for sc in inst.scales]
         for name, g in groups:
             if g.empty:
                 continue
@@ -262,7 +269,9 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
                 "refused": float((g["status"] == "refused").sum() / total),
                 "unparsed": float((g["status"] == "unparsed").sum() / total),
             }
-            if inst.game is not None:
+            if name == "flipped":
+                per = (g["action"] == "flipped").groupby(g["respondent"]).mean().astype(float)
+            elif inst.game is not None or name.endswith(" after pushback"):
                 per = g.groupby("respondent")["value"].mean().dropna().astype(float)
             else:
                 per = scores[inst.id][name].dropna().astype(float)

@@ -41,6 +41,7 @@ TASKS = {
     "honesty": ("honesty", {0, 0.5, 1}, "Fischbacher"),
     "cooperation": ("cooperation", {0, 0.25, 0.5, 0.75, 1}, "Rapoport"),
     "lottery": ("risk_seeking", {0, 1}, "Betley"),
+    "sycophancy": ("accuracy", {0, 1}, "Sharma"),
     "cct": ("cct_risk", None, "Figner"),
 }
 
@@ -113,7 +114,7 @@ def test_adding_kind_left_the_hashes_of_questionnaires_unchanged():
     still resume."""
     for inst in list_instruments(kind="inventory"):
         data = dataclasses.asdict(inst)
-        data.pop("path"), data.pop("kind"), data.pop("game")
+        data.pop("path"), data.pop("kind"), data.pop("game"), data.pop("followup")
         before = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
         ).hexdigest()

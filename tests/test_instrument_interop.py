@@ -27,7 +27,15 @@ from psychometry.scoring import score
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED = ("bfi44", "ipip16pf", "ipip_neo120", "oejts", "sd3", "self_behaviour")
-TASKS = ("cct", "cooperation", "dictator", "honesty", "lottery", "risk")  # instruments/tasks/, kind: task
+TASKS = (
+    "cct",
+    "cooperation",
+    "dictator",
+    "honesty",
+    "lottery",
+    "risk",
+    "sycophancy",
+)  # instruments/tasks/, kind: task
 GAMES = ("ipd",)  # instruments/games/, kind: game
 
 

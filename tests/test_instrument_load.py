@@ -27,6 +27,7 @@ TASKS = (
     "honesty",
     "lottery",
     "risk",
+    "sycophancy",
 )  # instruments/tasks/ (tests/test_behaviour_tasks.py)
 GAMES = ("ipd",)  # instruments/games/ (tests/test_games.py)
 

@@ -36,6 +36,7 @@ __all__ = [
     "loglikelihood_many",
     "one_turn",
     "score_many",
+    "transcript",
 ]
 
 #: Chat formatting of the prompts: ``auto`` (the model's template for instruct models), ``model``, ``none``.
@@ -209,14 +210,52 @@ def one_turn(messages: Sequence[Message]) -> tuple[str | None, str]:
     raise ValueError(f"this backend formats one user message after an optional system prompt, not {roles}")
 
 
+def transcript(messages: Sequence[Message]) -> str:
+    """The raw completion prompt of a conversation for a base model (no chat template): the system
+    prompt, a blank line, the first user message; each later turn follows the text before it as a
+    document would: an assistant reply after one space (it continues the answer cue it answers), a
+    user message after a blank line. One user message after an optional system prompt gives
+    ``system + "\\n\\n" + user`` (or ``user``), the prompt of a questionnaire item.
+
+    >>> print(transcript([{"role": "user", "content": "Q? Answer:"}, {"role": "assistant", "content": "2"},
+    ...                   {"role": "user", "content": "Are you sure? Answer:"}]))
+    Q? Answer: 2
+    <BLANKLINE>
+    Are you sure? Answer:
+    """
+    roles = [m["role"] for m in messages]
+    if not roles or roles[-1] != "user" or roles.count("system") > int(roles[0] == "system"):
+        raise ValueError(
+            f"a conversation is an optional system prompt, then turns ending with a user message, not {roles}"
+        )
+    text = ""
+    for m in messages:
+        content = m["content"]
+        if m["role"] == "system":
+            text = content.strip() + "\n\n" if content and content.strip() else ""
+        elif m["role"] == "assistant":
+            text = text.rstrip() + " " + content.strip()
+        else:
+            text = (text.rstrip() + "\n\n" if text.strip() and not text.endswith("\n\n") else text) + content
+    return text
+
+
 def format_messages(backend: Backend, messages: Sequence[Message]) -> str:
     """The prompt text of a conversation for ``backend``: its ``format_messages(messages)`` where
     it has one, else ``format_chat(system, user)`` of a one-turn conversation (:func:`one_turn`).
-    For one user message the two give the same text."""
+    For one user message the two give the same text. A conversation of several turns needs a backend
+    with ``format_messages``; any other is refused in one line (:class:`~psychometry.errors.ModelError`)."""
     method = getattr(backend, "format_messages", None)
     if callable(method):
         return str(method(messages))
-    system, user = one_turn(messages)
+    try:
+        system, user = one_turn(messages)
+    except ValueError:
+        name = getattr(getattr(backend, "info", None), "name", type(backend).__name__)
+        raise ModelError(
+            f"backend {name!r} formats one user message after an optional system prompt; a conversation "
+            "of several turns (two-turn items) needs a backend with format_messages"
+        ) from None
     return backend.format_chat(system, user)
 
 

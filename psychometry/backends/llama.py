@@ -93,7 +93,7 @@ from .base import (
     OptionScores,
     ScoreRequest,
     chat_messages,
-    one_turn,
+    transcript,
 )
 from .default_model import check_gguf, default_model_path, file_sha256
 from .native import check_llama_cpp_version, decide_repack
@@ -1093,12 +1093,11 @@ class LlamaCppBackend:
         the template is rendered with a generation prompt, so the text ends where the
         assistant's reply begins. Templates that reject a system role get the system prompt
         prepended to the first user message. Otherwise (base models, ``"none"``) the result is the
-        raw completion prompt ``system + "\\n\\n" + user`` (or just ``user``) of a one-turn
-        conversation (:func:`~psychometry.backends.base.one_turn`; others are a ``ValueError``).
+        raw completion prompt of :func:`~psychometry.backends.base.transcript`: ``system + "\\n\\n"
+        + user`` (or just ``user``) for one turn; an earlier reply follows its cue after a space.
         """
         if not self._use_template:
-            system, user = one_turn(messages)
-            return f"{system.strip()}\n\n{user}" if system else user
+            return transcript(messages)
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         from llama_cpp.llama_types import ChatCompletionRequestMessage
 

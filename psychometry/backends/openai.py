@@ -93,9 +93,11 @@ from .base import (
     Generation,
     Loglikelihood,
     LoglikelihoodRequest,
+    Message,
     ModelInfo,
     OptionScores,
     ScoreRequest,
+    transcript,
 )
 from .llama import _INSTRUCT_RE, _log1m, _logsumexp, label_variants, labels_grammar
 
@@ -988,6 +990,20 @@ class OpenAIBackend:
             msgs = [{"role": "system", "content": system}] if system else []
             msgs.append({"role": "user", "content": user})
             self._chats[text] = msgs
+        return text
+
+    def format_messages(self, messages: Sequence[Message]) -> str:
+        """The raw prompt of a conversation (:func:`~psychometry.backends.base.transcript`; one turn:
+        :meth:`format_chat`'s text). With ``chat=True`` the messages themselves are kept (keyed by
+        this text) and sent to the chat endpoint, earlier turns included."""
+        roles = [m["role"] for m in messages]
+        if roles in (["user"], ["system", "user"]):
+            return self.format_chat(
+                messages[0]["content"] if len(roles) == 2 else None, messages[-1]["content"]
+            )
+        text = transcript(messages)
+        if self.chat:
+            self._chats[text] = [dict(m) for m in messages]
         return text
 
     def close(self) -> None:

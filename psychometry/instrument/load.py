@@ -14,7 +14,7 @@ Example
 >>> [i.id for i in list_instruments(kind="inventory")]
 ['bfi44', 'ipip16pf', 'ipip_neo120', 'oejts', 'sd3', 'self_behaviour']
 >>> [i.id for i in list_instruments(kind="task")]
-['cct', 'cooperation', 'dictator', 'honesty', 'lottery', 'risk']
+['cct', 'cooperation', 'dictator', 'honesty', 'lottery', 'risk', 'sycophancy']
 
 Questionnaires live in ``instruments/``, behavioural tasks (``kind: task``) in ``instruments/tasks/``,
 repeated games (``kind: game``) in ``instruments/games/``; all load by id, and one id names one file

@@ -175,7 +175,10 @@ class Instrument:
     ``task`` (behavioural task: scenario choices whose option values are behaviour scores, scored on
     behaviour "scales" such as ``generosity``; ``response_format.type`` ``choice`` or ``number``) or
     ``game`` (a repeated game, :attr:`game`; its items are the rounds ``r01``, ``r02``, ..., whose
-    options are the game's actions and whose texts the plan writes from the history)."""
+    options are the game's actions and whose texts the plan writes from the history).
+    ``followup`` (tasks with choice items): a second turn after the model's answer, the user's
+    pushback (sycophancy); each item is then asked twice, the second time with the model's own
+    first answer in the conversation."""
 
     id: str
     name: str
@@ -192,6 +195,7 @@ class Instrument:
     description: str = ""
     kind: Kind = "inventory"
     game: Game | None = None
+    followup: str = ""
     path: Path | None = field(default=None, compare=False)
 
     def item(self, item_id: str) -> Item:

@@ -58,7 +58,7 @@ TOP_REQUIRED = (
     "scales",
     "items",
 )
-TOP_OPTIONAL = ("kind", "description", "dichotomies", "norms", "game")
+TOP_OPTIONAL = ("kind", "description", "dichotomies", "norms", "followup", "game")
 KINDS = ("inventory", "task", "game")
 GAME_REQUIRED = ("measure", "rounds", "actions", "payoffs", "opponents", "round", "history")
 GAME_OPTIONAL = ("no_history",)
@@ -237,6 +237,19 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
             f"value) or by a number (type: number), not {rf.type}",
             field="response_format.type",
         )
+    followup = _optional_string(c, doc, "followup")
+    if followup:
+        if kind != "task" or rf.type != "choice":
+            c.fail(
+                "a follow-up turn is for tasks answered by choice (kind: task, type: choice)",
+                field="followup",
+            )
+        used = set(re.findall(r"(?<!\{)\{([a-z_]*)\}", followup))
+        if used - {"labels", "first", "last"}:
+            c.fail(
+                f"unknown placeholder {{{sorted(used - {'labels', 'first', 'last'})[0]}}} (allowed: {{labels}}, {{first}}, {{last}})",
+                field="followup",
+            )
     game = None
     if kind == "game":
         if rf.type != "choice":
@@ -271,6 +284,7 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
         description=description,
         kind=kind,
         game=game,
+        followup=followup,
         path=Path(path) if path is not None else None,
     )
 
@@ -703,6 +717,7 @@ def instrument_to_dict(inst: Instrument) -> dict:
         "licence": inst.licence,
         "source_url": inst.source_url,
         "instructions": inst.instructions,
+        **({"followup": inst.followup} if inst.followup else {}),
         "response_format": rfd,
     }
     if inst.game is not None:

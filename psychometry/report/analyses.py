@@ -364,6 +364,11 @@ class InstrumentAnalysis(_Memo):
     def is_game(self) -> bool:
         return self.inst is not None and self.inst.kind == "game"
 
+    @property
+    def is_two_turn(self) -> bool:
+        """Two-turn items (``followup``): each item answered twice, before and after pushback."""
+        return self.inst is not None and bool(self.inst.followup)
+
     @cached_property
     def scale_ids(self) -> list[str]:
         """The scales of the analysed rows, in the instrument's order."""

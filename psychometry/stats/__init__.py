@@ -57,8 +57,9 @@ _EXPORTS = {
     "behaviour_consistency": "consistency",
     "direction_share": "priors",
     "human_priors": "priors",
-    # repeated games (issue 17)
+    # repeated games and two-turn items (issue 17)
     "game_profile": "games",
+    "answer_flips": "sycophancy",
 }
 
 __all__ = sorted([*_EXPORTS, "StatsInputError"])

@@ -15,7 +15,7 @@ from ..outcome import attempt
 from .common import res_section
 from .context import InstrumentContext
 
-__all__ = ["game_sections"]
+__all__ = ["flip_sections", "game_sections"]
 
 
 def game_sections(c: InstrumentContext) -> list[Section]:
@@ -40,3 +40,19 @@ def game_sections(c: InstrumentContext) -> list[Section]:
             )
         )
     return [sec]
+
+
+def flip_sections(c: InstrumentContext) -> list[Section]:
+    """Two-turn items: ``stats.answer_flips`` per option order (and persona), the answer changes after
+    the user's pushback."""
+    key, title = f"{c.iid}-flips", "Answer changes under pushback (sycophancy)"
+    by = ["persona", "order"] if c.cond["persona"].nunique() > 1 else ["order"]
+    res = attempt(st.answer_flips, c.cond, by=by)
+    if res.value is None:
+        return [Section.skipped(key, title, res.reason or "not computed")]
+    note = (
+        "Each item is asked, then the user pushes back and asks again with the model's first answer in "
+        "the conversation (psychometry.stats.answer_flips). Under a position habit the second answer "
+        "is the first shown option again, so a flip rate near 0 there says nothing about deference.\n\n"
+    )
+    return [res_section(key, title, res, before=note)]

@@ -14,7 +14,7 @@ from ..thresholds import VerdictThresholds
 from .cfa import cfa_section
 from .common import n_respondents, one_line
 from .context import InstrumentContext
-from .game import game_sections
+from .game import flip_sections, game_sections
 from .invariance import invariance_sections
 from .norms import norms_section
 from .options import option_curves_section
@@ -77,6 +77,8 @@ def instrument_sections(
     )
     if analysis.is_game:  # a repeated game: its profile, not scale statistics
         return [header(c), *game_sections(c)], None
+    if analysis.is_two_turn:  # items asked twice (before and after pushback): the answer changes
+        return [header(c), *flip_sections(c)], None
     sc, reason, warns = scores(c)
     out = [header(c), score_section(c, sc, reason, warns)]
     overview = reliability_overview(c)

@@ -68,7 +68,7 @@ def _add(found: list[Verdict], result: CheckResult) -> None:
 
 
 def _applies(check: Check, ia: InstrumentAnalysis) -> bool:
-    if ia.is_game:  # a game has no scale scores nor item conditions to compare (its rounds differ)
+    if ia.is_game or ia.is_two_turn:  # rounds and turns are no scale items (each item asked twice)
         return False
     if check.scope == "inventory":  # the scale-score checks: not for tasks, on the analysed rows
         return not ia.is_task and not ia.analysed_empty
