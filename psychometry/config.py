@@ -391,7 +391,7 @@ class AnswerConfig(_Config):
         from .orders import LABEL_STYLES
 
         if self.mode not in MODES:
-            raise _bad("AnswerConfig", "mode", " or ".join(MODES), self.mode)
+            raise _bad("AnswerConfig", "mode", ", ".join(MODES[:-1]) + " or " + MODES[-1], self.mode)
         if self.label_style not in LABEL_STYLES:
             raise _bad("AnswerConfig", "label_style", ", ".join(LABEL_STYLES), self.label_style)
         t = self.temperature

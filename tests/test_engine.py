@@ -354,7 +354,7 @@ def test_sum_scored_scales_add_keyed_item_values(tmp_path):
 def test_bad_arguments_are_user_errors(tmp_path):
     be = psychometry.backends.FakeBackend()
     with pytest.raises(
-        PsychometryError, match=r"^AnswerConfig.mode must be logprob or generate, not 'vibes'$"
+        PsychometryError, match=r"^AnswerConfig.mode must be logprob, generate or cloze, not 'vibes'$"
     ):
         psychometry.administer(
             [likert()], model=be, answers=AnswerConfig(mode="vibes"), out=tmp_path / "x.sqlite"
@@ -838,7 +838,7 @@ def test_arguments_other_than_the_settings_objects_are_refused(tmp_path):
         (ModelConfig, "concurrency", 0, "a positive integer"),
         (ModelConfig, "request_timeout", float("nan"), "a finite number of seconds > 0"),
         (ModelConfig, "api_key_env", "", "the name of an environment variable"),
-        (AnswerConfig, "mode", "vibes", "logprob or generate"),
+        (AnswerConfig, "mode", "vibes", "logprob, generate or cloze"),
         (AnswerConfig, "label_style", "emoji", "digits, letters, anchors"),
         (AnswerConfig, "temperature", -0.1, "a finite number >= 0"),
         (AnswerConfig, "temperature", float("inf"), "a finite number >= 0"),
@@ -884,6 +884,7 @@ def test_the_manifest_stores_the_settings_objects_and_they_load_back(tmp_path):
         "repeats": 1,
         "seed": 0,
         "opponents": None,
+        "content_free": False,
     }
     assert AnswerConfig.from_dict(m["answers"]) == answers
     assert ModelConfig.from_dict(m["model_config"]) == ModelConfig()
