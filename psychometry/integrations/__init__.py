@@ -1,10 +1,8 @@
 """Psychometry inside other evaluation tools.
 
-Each module adapts psychometry's engine to one tool and imports that tool, an optional extra;
-``import psychometry`` never imports them.
+One module per tool, each importing that tool (an optional extra); ``import psychometry`` never
+imports them.
 
-=====================================  ================================================================
-:mod:`psychometry.integrations.lm_eval`  an lm-evaluation-harness model (``model="psychometry"``) on the
-                                         in-process llama.cpp backend (``pip install 'psychometry[lm-eval]'``)
-=====================================  ================================================================
+* :mod:`psychometry.integrations.lm_eval`: an lm-evaluation-harness model (``model="psychometry"``)
+  on the in-process llama.cpp backend (``pip install 'psychometry[lm-eval]'``).
 """
