@@ -89,8 +89,9 @@ def test_cloze_mode_on_a_game_is_one_line(tmp_path, capsys):
 def test_a_cloze_run_stores_the_textbook_log_likelihoods_and_their_answers(tmp_path, model):
     """``psychometry administer --mode cloze`` on the real model stores, per item, the log-likelihoods
     of the textbook computation (llama_cpp.Llama with logits_all: tests/test_loglikelihood_parity.py)
-    within the documented kernel noise, and the same answer (argmax of the summed log-likelihood)."""
-    from kernel_noise import LOGLIKELIHOOD
+    within the documented kernel noise, and the same answer (argmax of the summed log-likelihood)
+    wherever the reference's margin is wider than that noise (``kernel_noise.differences``)."""
+    from kernel_noise import LOGLIKELIHOOD, differences
     from test_loglikelihood_parity import MODELS, N_ITEMS, cloze_requests, reference_loglikelihoods
 
     path = MODELS[model]()
@@ -117,4 +118,6 @@ def test_a_cloze_run_stores_the_textbook_log_likelihoods_and_their_answers(tmp_p
     for (item, row), ref in zip(df.iterrows(), reference):
         ours = json.loads(row["raw_text"])["loglik"]
         assert max(abs(a - b) for a, b in zip(ours, ref)) <= LOGLIKELIHOOD.raw, item
-        assert json.loads(row["raw_text"])["pick"]["sum"] == max(range(5), key=ref.__getitem__), item
+        # the same answer wherever the reference's margin is wider than the batch noise can close
+        assert differences(ref, ours) == [], item
+        assert json.loads(row["raw_text"])["pick"]["sum"] == max(range(5), key=ours.__getitem__)
