@@ -62,7 +62,9 @@ def test_the_priors_name_shipped_scales_and_cite_a_source():
     # every shipped behaviour of the one-shot tasks has at least one prior measured by a shipped
     # inventory; the tasks of issue 17 (cct, lottery, sycophancy) have none in the table yet
     without = {"honesty", "cct_risk", "risk_seeking", "accuracy"}
-    assert {t.split("/")[1] for t in tasks} <= set(table.loc[table["instrument"].notna(), "behaviour"]) | without
+    assert {t.split("/")[1] for t in tasks} <= set(
+        table.loc[table["instrument"].notna(), "behaviour"]
+    ) | without
     # the checked figures
     hh = table[(table["trait"] == "honesty_humility") & (table["behaviour"] == "honesty")].iloc[0]
     assert (hh["effect_metric"], hh["estimate"], hh["n"]) == ("odds_ratio", 0.53, 5002)
