@@ -340,3 +340,43 @@ def test_a_real_gguf_model_run_against_the_loopback_server_is_flagged_degenerate
     for s in _lines(samples):  # the numbers are not the model's: bfi1's first choice -28.8, not -14.96
         got = [float(x[0]) for x in s["filtered_resps"]]
         assert max(abs(a - b) for a, b in zip(got, textbook[s["doc"]["item"]])) > 5
+
+
+@pytest.mark.model
+def test_an_lm_eval_run_with_psychometrys_model_imports_as_psychometrys_own_cloze_run(tmp_path):
+    """The lm-eval round trip: the exported bfi44 task run by lm-eval with psychometry's model on
+    SmolLM2 (tests/fixtures/lm_eval/, written by lm-eval's own logger), imported back, answers as
+    psychometry's own ``--mode cloze`` run of bfi44 on the same model: the same per-choice
+    log-likelihoods within the kernel noise (lm-eval orders the requests by length, so they are
+    decoded in other batches), the same probabilities within the batch noise, and the same answer
+    wherever the margin is wider than that noise."""
+    from kernel_noise import LOGLIKELIHOOD, differences
+    from test_loglikelihood_parity import smollm2_path
+
+    import psychometry
+    from psychometry.config import AnswerConfig, Design, ModelConfig
+
+    path = smollm2_path()
+    if path is None:
+        pytest.skip("SmolLM2 is not installed")
+    fixture = Path(__file__).parent / "fixtures" / "lm_eval" / "samples_psychometry_bfi44_smollm2.jsonl"
+    imported = tmp_path / "lm-eval.sqlite"
+    import_lm_eval(fixture, imported)
+    theirs = load_results(imported).set_index("item")
+    cloze = tmp_path / "cloze.sqlite"
+    psychometry.administer(
+        Design("bfi44"),
+        model=ModelConfig(path=str(path), threads=2),
+        answers=AnswerConfig(mode="cloze"),
+        out=cloze,
+    )
+    ours = load_results(cloze).set_index("item")
+    lm = {
+        json.loads(x)["doc"]["item"]: [float(r[0][0]) for r in json.loads(x)["resps"]] for x in fixture.open()
+    }
+    assert sorted(theirs.index) == sorted(ours.index) == sorted(lm)
+    for item, row in ours.iterrows():
+        mine = json.loads(row["raw_text"])["loglik"]
+        assert max(abs(a - b) for a, b in zip(mine, lm[item])) <= LOGLIKELIHOOD.raw, item
+        assert differences(lm[item], mine) == [], item
+        assert list(theirs.loc[item, "probs"]) == list(row["probs"])  # the same scale values
