@@ -213,7 +213,7 @@ def build_plan(
 
     ``cloze``: each item's prompt is its lm-eval export query (no options shown) and its labels are
     the option texts as continuations (``" " + text``): :func:`cloze_jobs`; templates and option
-    orders do not apply (:func:`order_notes` says so).
+    orders do not apply (the engine's run note says so).
     """
     insts = _as_list(instruments)
     if not insts:
