@@ -219,10 +219,9 @@ def test_a_job_keeps_its_conversation_and_the_backend_formats_it_into_the_same_p
     assert j.prompt == plain_format(j.system, j.user)  # plain formatting until a backend formats it
     no_persona = build_plan([likert(2)], templates="likert-plain", orders="original")[0]
     assert no_persona.messages == [{"role": "user", "content": no_persona.user}]
-    with pytest.raises(ValueError, match="one user message"):  # conversations need a chat template
-        format_messages(
-            be, [*j.messages, {"role": "assistant", "content": "3"}, {"role": "user", "content": "?"}]
-        )
+    # a longer conversation (a two-turn item) is the base-model transcript: the reply after its cue
+    longer = [*j.messages, {"role": "assistant", "content": "3"}, {"role": "user", "content": "Sure?"}]
+    assert format_messages(be, longer) == j.prompt + " 3\n\nSure?"
 
 
 def test_fixed_prompts_are_one_step_episodes():
