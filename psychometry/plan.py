@@ -50,7 +50,7 @@ from .instrument.model import Instrument, Item, fmt_value
 from .instrument.opponents import OpponentError, draw, parse_opponent
 from .orders import Order, OrderDesign, design_orders, parse_orders
 from .personas import Persona, load_personas
-from .templates import Template, item_options, load_templates, render_item
+from .templates import Template, item_options, join_labels, load_templates, render_item
 
 
 class DesignLike(Protocol):
@@ -489,7 +489,7 @@ class TwoTurnEpisode:
         answer = str(reply).strip() if generated else self.first.labels[position - 1]
         labels = self.first.labels
         user = self.first.instrument.followup.format(
-            labels=_join_labels(labels), first=labels[0], last=labels[-1]
+            labels=join_labels(labels), first=labels[0], last=labels[-1]
         )
         job = dataclasses.replace(
             self.first,
@@ -499,10 +499,6 @@ class TwoTurnEpisode:
             ),
         )
         return (dataclasses.replace(job, prompt=self.format_messages(job.messages)),)
-
-
-def _join_labels(labels: Sequence[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ __all__ = [
     "Template",
     "TemplateError",
     "item_options",
+    "join_labels",
     "load_template_file",
     "load_templates",
     "render_item",
@@ -396,7 +397,8 @@ class RenderedItem:
     shown_texts: tuple[str, ...]
 
 
-def _join_or(labels: Sequence[str]) -> str:
+def join_labels(labels: Sequence[str]) -> str:
+    """The labels as the ``{labels}`` placeholder shows them: ``1, 2, 3, 4 or 5``."""
     if len(labels) == 1:
         return labels[0]
     return ", ".join(labels[:-1]) + " or " + labels[-1]
@@ -443,7 +445,7 @@ def render_item(
         "instructions": instrument.instructions.strip(),
         "options": "\n".join(lines),
         "options_inline": inline,
-        "labels": _join_or(labels),
+        "labels": join_labels(labels),
         "first": labels[0],
         "last": labels[-1],
         "n": str(len(labels)),
