@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .base import Generation, Loglikelihood, Message, ModelInfo, OptionScores, transcript
+from .base import Generation, Loglikelihood, Message, ModelInfo, OptionScores, one_turn, transcript
 
 __all__ = ["FakeBackend", "FakeCall"]
 
@@ -223,15 +223,13 @@ class FakeBackend:
     def format_messages(self, messages: Sequence[Message]) -> str:
         """The base-model prompt of a conversation (:func:`~psychometry.backends.base.transcript`);
         one turn is :meth:`format_chat`'s text (and is recorded as its call)."""
-        roles = [m["role"] for m in messages]
-        if roles in (["user"], ["system", "user"]):
-            return self.format_chat(
-                messages[0]["content"] if len(roles) == 2 else None, messages[-1]["content"]
+        try:
+            return self.format_chat(*one_turn(messages))
+        except ValueError:  # several turns
+            self.calls.append(
+                FakeCall("format_messages", messages[-1]["content"], (), {"messages": list(messages)})
             )
-        self.calls.append(
-            FakeCall("format_messages", messages[-1]["content"], (), {"messages": list(messages)})
-        )
-        return transcript(messages)
+            return transcript(messages)
 
     def reset(self) -> None:
         """Clear the recorded calls."""

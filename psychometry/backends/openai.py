@@ -97,6 +97,7 @@ from .base import (
     ModelInfo,
     OptionScores,
     ScoreRequest,
+    one_turn,
     transcript,
 )
 from .llama import _INSTRUCT_RE, _log1m, _logsumexp, label_variants, labels_grammar
@@ -996,12 +997,10 @@ class OpenAIBackend:
         """The raw prompt of a conversation (:func:`~psychometry.backends.base.transcript`; one turn:
         :meth:`format_chat`'s text). With ``chat=True`` the messages themselves are kept (keyed by
         this text) and sent to the chat endpoint, earlier turns included."""
-        roles = [m["role"] for m in messages]
-        if roles in (["user"], ["system", "user"]):
-            return self.format_chat(
-                messages[0]["content"] if len(roles) == 2 else None, messages[-1]["content"]
-            )
-        text = transcript(messages)
+        try:
+            return self.format_chat(*one_turn(messages))
+        except ValueError:  # several turns
+            text = transcript(messages)
         if self.chat:
             self._chats[text] = [dict(m) for m in messages]
         return text
