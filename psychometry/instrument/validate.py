@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,18 @@ class _Checker:
                 self.fail(f"entry {i + 1} must not be empty", item=item, field=field)
         return value
 
+    def placeholders(self, text: str, allowed: set[str], field: str) -> None:
+        """Refuse a ``str.format`` placeholder of ``text`` that is not in ``allowed`` (``{{`` and ``}}``
+        are literal braces)."""
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            self.fail(f"{exc} (write {{{{ and }}}} for literal braces)", field=field)
+        unknown = sorted(used - allowed)
+        if unknown:
+            shown = ", ".join("{" + f + "}" for f in sorted(allowed))
+            self.fail(f"unknown placeholder {{{unknown[0]}}} (allowed: {shown})", field=field)
+
     def ident(
         self, value: Any, field: str, pattern: re.Pattern, *, item: str | None = None, desc: str
     ) -> str:
@@ -244,12 +257,7 @@ def parse_instrument(doc: Any, path: str | Path | None = None) -> Instrument:
                 "a follow-up turn is for tasks answered by choice (kind: task, type: choice)",
                 field="followup",
             )
-        used = set(re.findall(r"(?<!\{)\{([a-z_]*)\}", followup))
-        if used - {"labels", "first", "last"}:
-            c.fail(
-                f"unknown placeholder {{{sorted(used - {'labels', 'first', 'last'})[0]}}} (allowed: {{labels}}, {{first}}, {{last}})",
-                field="followup",
-            )
+        c.placeholders(followup, {"labels", "first", "last"}, "followup")
     game = None
     if kind == "game":
         if rf.type != "choice":
@@ -363,12 +371,7 @@ def _game(c: _Checker, raw: Any) -> tuple[Game, list[Item], list[Scale]]:
         ("history", {"round", "action", "opponent_action", "payoff", "opponent_payoff"}),
     ):
         texts[key] = c.string(raw[key], p + key, empty=False)
-        used = set(re.findall(r"(?<!\{)\{([a-z_]*)\}", texts[key]))
-        if used - fields:
-            c.fail(
-                f"unknown placeholder {{{sorted(used - fields)[0]}}} (allowed: {', '.join('{' + f + '}' for f in sorted(fields))})",
-                field=p + key,
-            )
+        c.placeholders(texts[key], fields, p + key)
     game = Game(
         rounds=rounds,
         actions=tuple(actions),
