@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -224,6 +224,21 @@ def _describe(per: pd.Series) -> dict[str, float]:
     }
 
 
+def _mean_value(rows: pd.DataFrame) -> pd.Series:
+    """Per respondent: the mean value of the rows (a game's rounds; the answers after pushback)."""
+    return rows.groupby("respondent")["value"].mean().dropna().astype(float)
+
+
+def _flip_share(rows: pd.DataFrame) -> pd.Series:
+    """Per respondent: the share of second answers that differ from the first."""
+    return (rows["action"] == "flipped").groupby(rows["respondent"]).mean().astype(float)
+
+
+def _scored(scores: pd.DataFrame, scale: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """The scale's scores of :func:`psychometry.scoring.score_long` (whatever the rows)."""
+    return lambda rows: scores[scale].dropna().astype(float)
+
+
 def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFrame:
     """Scale scores per simulated respondent, described across respondents.
 
@@ -249,19 +264,34 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
     scores = {inst.id: score_long(first, inst) for inst in present if inst.game is None}
     for inst in present:
         mine = df[df["instrument"] == inst.id]
-        groups: list[tuple[str, pd.DataFrame]]
+        # (row name, its rows, the per-respondent score of those rows)
+        groups: list[tuple[str, pd.DataFrame, Callable[[pd.DataFrame], pd.Series]]]
         if inst.game is not None:
             groups = [
-                (f"{sc.id} vs {o}", g) for sc in inst.scales for o, g in mine.groupby("opponent", sort=False)
+                (f"{sc.id} vs {o}", g, _mean_value)
+                for sc in inst.scales
+                for o, g in mine.groupby("opponent", sort=False)
             ]
         elif inst.followup:
             second = mine[mine["round"] == 2]
-            groups = [(sc.id, mine[(mine["scale"] == sc.id) & (mine["round"] == 1)]) for sc in inst.scales]
-            groups += [(f"{sc.id} after pushback", second[second["scale"] == sc.id]) for sc in inst.scales]
-            groups.append(("flipped", second))
+            groups = [
+                (
+                    sc.id,
+                    mine[(mine["scale"] == sc.id) & (mine["round"] == 1)],
+                    _scored(scores[inst.id], sc.id),
+                )
+                for sc in inst.scales
+            ]
+            groups += [
+                (f"{sc.id} after pushback", second[second["scale"] == sc.id], _mean_value)
+                for sc in inst.scales
+            ]
+            groups.append(("flipped", second, _flip_share))
         else:
-            groups = [(sc.id, mine[mine["scale"] == sc.id]) for sc in inst.scales]
-        for name, g in groups:
+            groups = [
+                (sc.id, mine[mine["scale"] == sc.id], _scored(scores[inst.id], sc.id)) for sc in inst.scales
+            ]
+        for name, g, score in groups:
             if g.empty:
                 continue
             total = len(g)
@@ -269,11 +299,5 @@ def summarise(df: pd.DataFrame, instruments: Sequence[Instrument]) -> pd.DataFra
                 "refused": float((g["status"] == "refused").sum() / total),
                 "unparsed": float((g["status"] == "unparsed").sum() / total),
             }
-            if name == "flipped":
-                per = (g["action"] == "flipped").groupby(g["respondent"]).mean().astype(float)
-            elif inst.game is not None or name.endswith(" after pushback"):
-                per = g.groupby("respondent")["value"].mean().dropna().astype(float)
-            else:
-                per = scores[inst.id][name].dropna().astype(float)
-            out.append({"instrument": inst.id, "scale": name, **_describe(per), **rates})
+            out.append({"instrument": inst.id, "scale": name, **_describe(score(g)), **rates})
     return pd.DataFrame(out, columns=cols)
