@@ -473,8 +473,7 @@ class Store:
         resumed since), the rows it wrote itself. A column the file lacks (``position_probs`` in
         files written before it existed) is None.
         """
-        have = self.response_columns
-        sel = ", ".join(f'responses."{c}"' if c in have else f'NULL AS "{c}"' for c in COLUMNS)
+        sel = self._select_columns()
         sql = f"SELECT {sel} FROM responses"
         params: tuple[Any, ...] = ()
         if run_id is not None:
@@ -485,12 +484,16 @@ class Store:
         except sqlite3.DatabaseError as exc:  # pragma: no cover - a damaged file
             raise StoreError(f"{self.path}: cannot read responses: {exc}") from None
 
+    def _select_columns(self) -> str:
+        """The SELECT list of :data:`COLUMNS`: NULL for a column the file lacks (older files)."""
+        have = self.response_columns
+        return ", ".join(f'responses."{c}"' if c in have else f'NULL AS "{c}"' for c in COLUMNS)
+
     def stored_fields(self, response_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """``{response_id: {column: stored value}}`` (the columns of :data:`COLUMNS`) for those of
         ``response_ids`` that are stored: how a resumed game reads back the rounds an earlier
         session answered."""
-        have = self.response_columns
-        sel = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in COLUMNS)
+        sel = self._select_columns()
         ids = list(response_ids)
         out: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
