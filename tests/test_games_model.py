@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from test_resume_bitwise import _count, _rows
 
 import psychometry
 
@@ -40,28 +40,6 @@ NUMBERS = [
 
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "psychometry", "administer", *GAME, *args]
-
-
-def _count(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(con.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
-        finally:
-            con.close()
-    except sqlite3.DatabaseError:
-        return 0
-
-
-def _rows(path: Path) -> list[tuple]:
-    con = sqlite3.connect(str(path))
-    try:
-        cols = ", ".join(f'"{c}"' for c in NUMBERS)
-        return con.execute(f"SELECT {cols} FROM responses ORDER BY response_id").fetchall()
-    finally:
-        con.close()
 
 
 def test_administer_ipd_against_tft_and_defector_stores_each_round_and_tft_copies_the_model(tmp_path):
@@ -108,6 +86,6 @@ def test_a_game_killed_between_rounds_resumes_at_the_next_round_bit_for_bit(tmp_
     assert 2 * games < killed_at < 10 * games and killed_at % games not in (0, 4), killed_at
 
     subprocess.run(_cli(*args, "--out", str(killed)), cwd=REPO, env=ENV, check=True, timeout=900)
-    a, b = _rows(whole), _rows(killed)
+    a, b = _rows(whole, NUMBERS), _rows(killed, NUMBERS)
     assert len(a) == len(b) == 10 * games
     assert a == b  # every round, action, payoff and probability, bit for bit

@@ -49,10 +49,10 @@ def _count(path: Path) -> int:
         return 0
 
 
-def _rows(path: Path) -> list[tuple]:
+def _rows(path: Path, numbers: list[str] = NUMBERS) -> list[tuple]:
     con = sqlite3.connect(str(path))
     try:
-        cols = ", ".join(f'"{c}"' for c in NUMBERS)
+        cols = ", ".join(f'"{c}"' for c in numbers)
         return con.execute(f"SELECT {cols} FROM responses ORDER BY response_id").fetchall()
     finally:
         con.close()

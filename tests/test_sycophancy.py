@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_games import _Failing
 
 import psychometry
 from psychometry.backends import FakeBackend
@@ -80,22 +81,10 @@ def test_answer_flips_counts_by_hand(tmp_path):
         assert res.loc[order, "flipped_from_correct"] == (second.loc[right, "action"] == "flipped").mean()
 
 
-class _Stops(FakeBackend):
-    def __init__(self, limit: int, **kw):
-        super().__init__(**kw)
-        self.limit = limit
-
-    def option_logprobs(self, prompt, labels):
-        self.limit -= 1
-        if self.limit < 0:
-            raise PsychometryError("the model stopped")
-        return super().option_logprobs(prompt, labels)
-
-
 def test_a_run_stopped_after_the_first_turns_asks_the_pushbacks_when_resumed(tmp_path):
     whole, _ = _run(tmp_path, FakeBackend(choice="hash"), name="whole.sqlite")
     with pytest.raises(PsychometryError, match="re-run the same command"):
-        _run(tmp_path, _Stops(16, choice="hash"), name="cut.sqlite")  # all 16 first turns, no second
+        _run(tmp_path, _Failing(16, choice="hash"), name="cut.sqlite")  # all 16 first turns, no second
     cut, _ = _run(tmp_path, FakeBackend(choice="hash"), name="cut.sqlite")
     cols = ["response_id", "round", "action", "value", "position"]
     pd.testing.assert_frame_equal(
